@@ -1,0 +1,134 @@
+import type { JunkService, Label, MessageWords, TrainOutcome, Verdict } from '../engine/junk.ts';
+import { progressBar } from './progress.ts';
+import { listMailFiles, readMessages, type MailFile, type SourceMessage } from './sources.ts';
+
+/** Where command output goes; tests pass their own. */
+export interface Output {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** Messages trained per transaction: large enough to amortise the commit, small enough to show progress. */
+const TRAIN_BATCH = 500;
+/** Every message of every file, in order. */
+async function* messagesOf<T>(groups: [T, MailFile[]][]): AsyncGenerator<SourceMessage & { group: T }> {
+  for (const [group, files] of groups) {
+    for (const file of files) for await (const message of readMessages(file)) yield { ...message, group };
+  }
+}
+
+export interface TrainSummary {
+  trained: Record<Label, number>;
+  retrained: number;
+  unchanged: number;
+  unreadable: { source: string; error: string }[];
+  interrupted: boolean;
+  seconds: number;
+}
+
+/**
+ * Trains every message under the given paths. Parsing runs ahead; the counts of each batch are
+ * written in one transaction, so an interrupted run keeps every finished batch and a second run
+ * skips what the first one trained.
+ */
+export async function trainPaths(
+  junk: JunkService,
+  paths: Record<Label, string[]>,
+  signal?: AbortSignal,
+): Promise<TrainSummary> {
+  const started = performance.now();
+  const inputs: [Label, MailFile[]][] = [
+    ['ham', listMailFiles(paths.ham)],
+    ['spam', listMailFiles(paths.spam)],
+  ];
+  const totalBytes = inputs.reduce((sum, [, files]) => sum + files.reduce((s, f) => s + f.size, 0), 0);
+  const summary: TrainSummary = { trained: { ham: 0, spam: 0 }, retrained: 0, unchanged: 0, unreadable: [], interrupted: false, seconds: 0 };
+  const progress = progressBar('Training', totalBytes);
+  let batch: (MessageWords & { label: Label })[] = [];
+  let done = 0;
+  const flush = () => {
+    const outcomes = junk.update((t) => batch.map((m): [Label, TrainOutcome] => [m.label, t.train(m.fingerprint, m.words, m.label)]));
+    for (const [label, outcome] of outcomes) {
+      if (outcome === 'unchanged') summary.unchanged++;
+      else summary.trained[label]++;
+      if (outcome === 'retrained') summary.retrained++;
+    }
+    batch = [];
+  };
+  try {
+    for await (const message of messagesOf(inputs)) {
+      if (signal?.aborted) {
+        summary.interrupted = true;
+        break;
+      }
+      try {
+        batch.push({ ...(await junk.words(message.raw)), label: message.group });
+      } catch (err) {
+        summary.unreadable.push({ source: message.source, error: (err as Error).message });
+      }
+      progress.tick(message.bytes, ++done);
+      if (batch.length >= TRAIN_BATCH) flush();
+    }
+    flush();
+  } finally {
+    progress.stop();
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+export function printTrainSummary(s: TrainSummary, junk: JunkService, o: Output): void {
+  const total = s.trained.ham + s.trained.spam;
+  const rate = s.seconds > 0 ? Math.round((total + s.unchanged) / s.seconds) : 0;
+  o.out(
+    `${s.interrupted ? 'Interrupted after training' : 'Trained'} ${s.trained.ham} ham and ${s.trained.spam} spam messages in ${s.seconds.toFixed(1)} s (${rate} messages/s)` +
+      (s.retrained ? `; ${s.retrained} of them were trained with the other label before` : '') +
+      (s.unchanged ? `; ${s.unchanged} were already trained` : '') +
+      '.',
+  );
+  if (s.interrupted) o.out('Run the same command again to continue: messages already trained are skipped.');
+  if (s.unreadable.length > 0) {
+    o.err(`${s.unreadable.length} messages could not be read and were skipped:`);
+    for (const { source, error } of s.unreadable.slice(0, 20)) o.err(`  ${source}: ${error}`);
+    if (s.unreadable.length > 20) o.err(`  … and ${s.unreadable.length - 20} more`);
+  }
+  const stats = junk.stats();
+  o.out(`The filter now knows ${stats.hamMessages} ham and ${stats.spamMessages} spam messages, ${stats.words} words.`);
+}
+
+/** The words that decided, strongest first, with scores rounded for reading. */
+export function decidingWords(v: Verdict): [string, number][] {
+  return [...v.spams, ...v.hams]
+    .sort((a, b) => Math.abs(b[1] - 0.5) - Math.abs(a[1] - 0.5))
+    .map(([w, r]) => [w, Math.round(r * 10000) / 10000]);
+}
+
+/** A verdict as the JSON object `classify --json` and the filter protocol print. */
+export function verdictJson(v: Verdict): { score: number; spam: boolean; significant: boolean; words: [string, number][] } {
+  return { score: v.probability, spam: v.spam, significant: v.significant, words: decidingWords(v) };
+}
+
+/** Classifies every message under the given paths; returns how many could not be read. */
+export async function classifyPaths(junk: JunkService, paths: string[], json: boolean, o: Output): Promise<number> {
+  let failed = 0;
+  for await (const message of messagesOf([[null, listMailFiles(paths)]])) {
+    let v: Verdict;
+    try {
+      v = await junk.classify(message.raw);
+    } catch (err) {
+      failed++;
+      o.err(`${message.source}: cannot classify: ${(err as Error).message}`);
+      continue;
+    }
+    if (json) {
+      o.out(JSON.stringify({ source: message.source, ...verdictJson(v) }));
+      continue;
+    }
+    const note = v.significant ? '' : ` (not significant: ${junk.trained().ham} of 50 ham messages trained)`;
+    o.out(`${message.source}: ${v.spam ? 'spam' : 'ham'} ${v.probability.toFixed(4)}${note}`);
+    const list = (ws: [string, number][]) => ws.map(([w, r]) => `${w} ${r.toFixed(3)}`).join(', ') || '-';
+    o.out(`  spam words: ${list(v.spams)}`);
+    o.out(`  ham words: ${list(v.hams)}`);
+  }
+  return failed;
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { describeParams, JunkService, type JunkParams } from '../engine/junk.ts';
+import { resolveDataDir } from '../engine/data-dir.ts';
+import { serveStdio } from './filter-stdio.ts';
+import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
+
+const console_: Output = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+}
+
+/** Opens the junk filter of the data directory the command line names. */
+function openJunk(command: Command): JunkService {
+  const { dataDir } = command.optsWithGlobals<{ dataDir?: string }>();
+  return JunkService.open(resolveDataDir(dataDir));
+}
+
+const program = new Command('warden')
+  .description('Junk filtering of a modern mail server, for any IMAP mailbox.')
+  .version(pkg.version)
+  .option('--data-dir <dir>', 'where Warden keeps its state (default: $WARDEN_DATA_DIR, else the platform data folder)')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(`warden: ${text.replace(/^error: /, '')}`) });
+
+const junk = program.command('junk').description('the Bayesian content filter');
+
+junk
+  .command('train')
+  .description('train the filter with messages: files, Maildir folders, mbox files, or folders of message files')
+  .option('--ham <path...>', 'wanted mail', [])
+  .option('--spam <path...>', 'junk mail', [])
+  .action(async (options: { ham: string[]; spam: string[] }, command: Command) => {
+    if (options.ham.length + options.spam.length === 0) command.error('give --ham PATH... and/or --spam PATH...');
+    const service = openJunk(command);
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    try {
+      const summary = await trainPaths(service, options, interrupt.signal);
+      printTrainSummary(summary, service, console_);
+      if (summary.interrupted) process.exitCode = 130;
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      service.close();
+    }
+  });
+
+junk
+  .command('classify')
+  .description('classify messages: probability of junk, verdict at the threshold, and the words that decided')
+  .argument('<path...>', 'message files, Maildir folders, mbox files, or folders of message files')
+  .option('--json', 'one JSON object per message and line')
+  .action(async (paths: string[], options: { json?: boolean }, command: Command) => {
+    const service = openJunk(command);
+    try {
+      if ((await classifyPaths(service, paths, options.json ?? false, console_)) > 0) process.exitCode = 1;
+    } finally {
+      service.close();
+    }
+  });
+
+junk
+  .command('stats')
+  .description('what the filter has learned')
+  .option('--json', 'as JSON')
+  .action((options: { json?: boolean }, command: Command) => {
+    const service = openJunk(command);
+    try {
+      const s = service.stats();
+      if (options.json) {
+        console_.out(JSON.stringify({ ...s, params: service.params }));
+        return;
+      }
+      console_.out(`Trained messages: ${s.hamMessages} ham, ${s.spamMessages} spam`);
+      console_.out(`Words: ${s.words}`);
+      console_.out(`Database: ${(s.databaseBytes / 1e6).toFixed(1)} MB`);
+      console_.out(`Settings: ${describeParams(service.params)}`);
+    } finally {
+      service.close();
+    }
+  });
+
+junk
+  .command('config')
+  .description('show or change the filter settings')
+  .option('--threshold <p>', 'junk when the probability is above this', number)
+  .option('--onegrams', 'use single words')
+  .option('--no-onegrams')
+  .option('--twograms', 'use pairs of words')
+  .option('--no-twograms')
+  .option('--threegrams', 'use triples of words')
+  .option('--no-threegrams')
+  .option('--max-power <p>', 'clamp word scores into [p, 1-p]', number)
+  .option('--top-words <n>', 'how many ham and spam words decide', number)
+  .option('--ignore-words <d>', 'ignore words scoring within d of 0.5', number)
+  .option('--rare-words <n>', 'damp words seen in at most n messages', number)
+  .option('--reset', 'also forget all training (needed to change the n-grams once trained)')
+  .action((options: Partial<JunkParams> & { reset?: boolean }, command: Command) => {
+    const service = openJunk(command);
+    try {
+      const { reset, ...changes } = options;
+      const params = service.configure(changes, { reset });
+      if (reset) console_.out('Training cleared.');
+      console_.out(`Settings: ${describeParams(params)}`);
+    } finally {
+      service.close();
+    }
+  });
+
+program
+  .command('filter')
+  .description('serve the filter over a JSON-lines protocol (see README)')
+  .option('--stdio', 'read requests from standard input, write responses to standard output')
+  .action(async (options: { stdio?: boolean }, command: Command) => {
+    if (!options.stdio) command.error('only --stdio is supported: warden filter --stdio');
+    const service = openJunk(command);
+    try {
+      await serveStdio(service, process.stdin, process.stdout);
+    } finally {
+      service.close();
+    }
+  });
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  process.stderr.write(`warden: ${(err as Error).message}\n`);
+  if (process.env.WARDEN_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,174 @@
+import { statSync } from 'node:fs';
+import { z } from 'zod';
+import type { Classification } from '../junk/classify.ts';
+import type { Counts } from '../junk/counts.ts';
+import { JunkFilter, type Label, type TrainOutcome, type Training } from '../junk/filter.ts';
+import { DEFAULT_JUNK_PARAMS, junkParamsSchema, wordSettings, type JunkParams } from '../junk/params.ts';
+import type { WordList } from '../junk/word-list.ts';
+import { messageWords } from '../junk/words.ts';
+import { fingerprint } from '../mail/fingerprint.ts';
+import { parseMessage } from '../mail/parse.ts';
+import { openDatabase, type Db } from '../store/database.ts';
+import { SqliteWordCounts } from '../store/junk-words.ts';
+import { databaseFile } from './data-dir.ts';
+import { readSetting, writeSetting } from '../store/settings.ts';
+
+export type { JunkParams, Label, TrainOutcome };
+
+/** A message reduced to what training needs: its identity and its words. */
+export interface MessageWords {
+  fingerprint: string;
+  words: WordList;
+}
+
+/** The filter's judgement of one message. */
+export interface Verdict extends Classification {
+  /** Junk at the configured threshold: significant and above it. */
+  spam: boolean;
+  threshold: number;
+}
+
+export interface JunkStats {
+  hamMessages: number;
+  spamMessages: number;
+  words: number;
+  /** Bytes on disk: the database with its write-ahead log. */
+  databaseBytes: number;
+}
+
+const PARAMS_KEY = 'junk.params';
+
+/** A settings change that would make the trained counts meaningless. */
+export class WordSettingsError extends Error {
+  override name = 'WordSettingsError';
+}
+
+/**
+ * The content filter of one data directory: raw messages in, verdicts and training out.
+ * One instance per process; it keeps word counts cached between calls.
+ */
+export class JunkService {
+  readonly #db: Db;
+  readonly #file: string;
+  readonly #counts: SqliteWordCounts;
+  readonly #filter: JunkFilter;
+
+  private constructor(file: string) {
+    this.#file = file;
+    this.#db = openDatabase(file);
+    this.#counts = new SqliteWordCounts(this.#db);
+    this.#filter = new JunkFilter(this.#counts, this.#storedParams());
+  }
+
+  static open(dataDir: string): JunkService {
+    return new JunkService(databaseFile(dataDir));
+  }
+
+  get params(): JunkParams {
+    return this.#filter.params;
+  }
+
+  /** Parses a message and computes its fingerprint and word set with the current settings. */
+  async words(raw: Uint8Array): Promise<MessageWords> {
+    return { fingerprint: fingerprint(raw), words: await this.wordSet(raw) };
+  }
+
+  /** Parses a message into its word set with the current settings. */
+  wordSet(raw: Uint8Array): Promise<WordList> {
+    return parseMessage(raw).then((content) => messageWords(content, this.params));
+  }
+
+  async classify(raw: Uint8Array): Promise<Verdict> {
+    return this.verdict(await this.wordSet(raw));
+  }
+
+  /** Classifies a message by its words. */
+  verdict(words: WordList): Verdict {
+    const result = this.#filter.classify(words);
+    const threshold = this.params.threshold;
+    return { ...result, threshold, spam: result.significant && result.probability > threshold };
+  }
+
+  async train(raw: Uint8Array, label: Label): Promise<TrainOutcome> {
+    const message = await this.words(raw);
+    return this.update((t) => t.train(message.fingerprint, message.words, label));
+  }
+
+  async untrain(raw: Uint8Array, label: Label): Promise<void> {
+    const message = await this.words(raw);
+    this.update((t) => t.untrain(message.fingerprint, message.words, label));
+  }
+
+  /** Runs several training operations in one transaction: the way to train many messages fast. */
+  update<T>(fn: (training: Training) => T): T {
+    return this.#filter.update(fn);
+  }
+
+  /** How many ham and spam messages are trained. */
+  trained(): Counts {
+    return this.#filter.totals;
+  }
+
+  stats(): JunkStats {
+    const { ham, spam, words } = this.#counts.stats();
+    return { hamMessages: ham, spamMessages: spam, words, databaseBytes: fileSize(this.#file) + fileSize(`${this.#file}-wal`) };
+  }
+
+  /**
+   * Changes settings. Settings that change which words a message has (the n-grams) invalidate
+   * every trained count, so they are refused once something is trained, unless `reset` clears
+   * the training as well.
+   */
+  configure(changes: Partial<JunkParams>, options: { reset?: boolean } = {}): JunkParams {
+    const next = parseParams({ ...this.params, ...changes });
+    const trained = this.#filter.totals;
+    if (options.reset) {
+      this.#filter.reset();
+    } else if (wordSettings(next) !== wordSettings(this.params) && trained.ham + trained.spam > 0) {
+      throw new WordSettingsError(
+        `changing ${wordSettings(this.params)} to ${wordSettings(next)} would invalidate the ${trained.ham + trained.spam} trained messages; ` +
+          'add --reset to clear the training, then train again',
+      );
+    }
+    writeSetting(this.#db, PARAMS_KEY, next);
+    this.#filter.params = next;
+    return next;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  #storedParams(): JunkParams {
+    const stored = readSetting(this.#db, PARAMS_KEY);
+    if (stored === undefined) return DEFAULT_JUNK_PARAMS;
+    try {
+      return parseParams(stored);
+    } catch (err) {
+      throw new Error(`the junk filter settings stored in ${this.#file} are invalid: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** The settings in words, for people. */
+export function describeParams(p: JunkParams): string {
+  return (
+    `threshold ${p.threshold}, ${wordSettings(p)}, max power ${p.maxPower}, top words ${p.topWords}, ` +
+    `ignore words ${p.ignoreWords}, rare words ${p.rareWords}`
+  );
+}
+
+/** Validates settings, naming the offending field in the error. */
+export function parseParams(value: unknown): JunkParams {
+  const result = junkParamsSchema.safeParse(value);
+  if (!result.success) throw new Error(z.prettifyError(result.error));
+  return result.data;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * npm run eval: the TREC spam-track protocol, online with immediate feedback, on the
+ * SpamAssassin public corpus. Every message, in chronological order, is classified and then
+ * trained with its true label. Warden runs as `warden filter --stdio`; bogofilter, when
+ * installed, runs through its own CLI with a private word list, in the same run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_JUNK_PARAMS } from '../../src/junk/params.ts';
+import { FilterClient } from '../helpers/warden.ts';
+import { Bogofilter } from './bogofilter.ts';
+import { chronologicalCorpus, type CorpusMessage } from './corpus.ts';
+import { misclassification, oneMinusRocaPercent, type Outcome } from './metrics.ts';
+import { fixed, printTable, ratio } from './table.ts';
+
+interface Run {
+  name: string;
+  threshold: string;
+  outcomes: Outcome[];
+  seconds: number;
+  /** The verdict rule with the threshold moved to 0.5. */
+  atHalf: (o: Outcome) => boolean;
+}
+
+async function runWarden(corpus: CorpusMessage[], dir: string): Promise<Run> {
+  const client = new FilterClient(dir);
+  const outcomes: Outcome[] = [];
+  const significant = new WeakMap<Outcome, boolean>();
+  const started = performance.now();
+  for (const [i, m] of corpus.entries()) {
+    const c = await client.request({ id: i, op: 'classify', path: m.path });
+    if (!c.ok) throw new Error(`warden could not classify ${m.path}: ${String(c.error)}`);
+    const outcome = { label: m.label, score: c.score as number, spam: c.spam as boolean };
+    significant.set(outcome, c.significant as boolean);
+    outcomes.push(outcome);
+    const t = await client.request({ id: i, op: 'train', path: m.path, label: m.label });
+    if (!t.ok) throw new Error(`warden could not train ${m.path}: ${String(t.error)}`);
+    progress('warden', i + 1, corpus.length);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await client.close();
+  return { name: 'warden', threshold: String(DEFAULT_JUNK_PARAMS.threshold), outcomes, seconds, atHalf: (o) => significant.get(o)! && o.score > 0.5 };
+}
+
+function runBogofilter(corpus: CorpusMessage[], dir: string, version: string): Run {
+  const bogo = new Bogofilter(dir);
+  const cutoffs = bogo.cutoffs();
+  const outcomes: Outcome[] = [];
+  const started = performance.now();
+  for (const [i, m] of corpus.entries()) {
+    const score = bogo.score(m.path);
+    outcomes.push({ label: m.label, score, spam: score >= cutoffs.spam });
+    bogo.train(m.path, m.label);
+    progress('bogofilter', i + 1, corpus.length);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { name: version, threshold: `${cutoffs.spam} (ham ≤ ${cutoffs.ham})`, outcomes, seconds, atHalf: (o) => o.score > 0.5 };
+}
+
+function progress(name: string, done: number, total: number): void {
+  if (process.stderr.isTTY && (done % 100 === 0 || done === total)) {
+    process.stderr.write(`\r${name}: ${done}/${total}${done === total ? '\n' : ''}`);
+  }
+}
+
+const corpus = await chronologicalCorpus();
+const hams = corpus.filter((m) => m.label === 'ham').length;
+const work = mkdtempSync(join(tmpdir(), 'warden-eval-'));
+try {
+  const runs = [await runWarden(corpus, join(work, 'warden'))];
+  const bogofilter = Bogofilter.version();
+  if (bogofilter) runs.push(runBogofilter(corpus, join(work, 'bogofilter'), bogofilter));
+
+  console.log(`TREC spam-track protocol, online with immediate feedback: each message classified, then trained with its true label.`);
+  console.log(`SpamAssassin public corpus: ${corpus.length} messages (${hams} ham, ${corpus.length - hams} spam), chronological.`);
+  console.log(`hm%: ham judged spam, per cent of ham; sm%: spam not judged spam, per cent of spam.\n`);
+  const rows = runs.map((r) => {
+    const own = misclassification(r.outcomes);
+    const half = misclassification(r.outcomes, r.atHalf);
+    return { r, own, half, roca: oneMinusRocaPercent(r.outcomes), rate: r.outcomes.length / r.seconds };
+  });
+  printTable([
+    ['filter', 'threshold', 'hm%', 'sm%', 'hm%@0.5', 'sm%@0.5', '1-ROCA%', 'messages/s'],
+    ...rows.map(({ r, own, half, roca, rate }) => [r.name, r.threshold, fixed(own.hm), fixed(own.sm), fixed(half.hm), fixed(half.sm), fixed(roca, 3), fixed(rate, 0)]),
+  ]);
+  if (!bogofilter) {
+    console.log('\nbogofilter is not installed: no comparison (apt-get install bogofilter).');
+  } else {
+    const [w, b] = rows as [(typeof rows)[0], (typeof rows)[0]];
+    console.log(
+      `\nwarden / bogofilter: 1-ROCA% ${ratio(w.roca, b.roca)}, hm% at own threshold ${ratio(w.own.hm, b.own.hm)}, ` +
+        `sm% at own threshold ${ratio(w.own.sm, b.own.sm)}, messages/s ${ratio(w.rate, b.rate)}`,
+    );
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

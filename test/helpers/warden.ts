@@ -1,0 +1,65 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams, type SpawnSyncReturns } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The checkout's root, where `warden` runs from. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** Runs the warden CLI from this checkout, as `npm run warden` does, and waits for it. */
+export function runWarden(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [MAIN, ...args], {
+    encoding: 'utf8',
+    input: options.input ?? '',
+    env: { ...process.env, ...options.env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+}
+
+export function spawnWarden(args: string[], env?: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
+}
+
+/** A `warden filter --stdio` process, driven one request at a time. */
+export class FilterClient {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #lines: Interface;
+  readonly #waiting: ((line: string) => void)[] = [];
+  #stderr = '';
+
+  constructor(dataDir: string) {
+    this.#child = spawnWarden(['filter', '--stdio', '--data-dir', dataDir]);
+    this.#child.stderr.on('data', (d: Buffer) => (this.#stderr += d.toString()));
+    this.#lines = createInterface({ input: this.#child.stdout });
+    this.#lines.on('line', (line) => this.#waiting.shift()?.(line));
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  /** Sends one line (normally a JSON request) and resolves with the parsed response line. */
+  send(line: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const onExit = () => reject(new Error(`warden filter exited: ${this.#stderr}`));
+      this.#child.once('exit', onExit);
+      this.#waiting.push((response) => {
+        this.#child.off('exit', onExit);
+        resolve(JSON.parse(response) as Record<string, unknown>);
+      });
+      this.#child.stdin.write(line + '\n');
+    });
+  }
+
+  request(request: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.send(JSON.stringify(request));
+  }
+
+  /** Closes stdin and waits for the process to exit; resolves with its exit code. */
+  close(): Promise<number | null> {
+    return new Promise((resolve) => {
+      this.#child.once('exit', (code) => resolve(code));
+      this.#child.stdin.end();
+    });
+  }
+}
