@@ -8,8 +8,12 @@ export interface Output {
   err: (line: string) => void;
 }
 
-/** Messages trained per transaction: large enough to amortise the commit, small enough to show progress. */
-const TRAIN_BATCH = 500;
+/**
+ * Training commits at most this often. Each commit rewrites every word its messages changed,
+ * so fewer commits write less; an interrupted run loses at most this much work.
+ */
+const COMMIT_EVERY_MS = 10_000;
+
 /** Every message of every file, in order. */
 async function* messagesOf<T>(groups: [T, MailFile[]][]): AsyncGenerator<SourceMessage & { group: T }> {
   for (const [group, files] of groups) {
@@ -46,7 +50,9 @@ export async function trainPaths(
   const progress = progressBar('Training', totalBytes);
   let batch: (MessageWords & { label: Label })[] = [];
   let done = 0;
+  let committed = performance.now();
   const flush = () => {
+    committed = performance.now();
     const outcomes = junk.update((t) => batch.map((m): [Label, TrainOutcome] => [m.label, t.train(m.fingerprint, m.words, m.label)]));
     for (const [label, outcome] of outcomes) {
       if (outcome === 'unchanged') summary.unchanged++;
@@ -67,7 +73,7 @@ export async function trainPaths(
         summary.unreadable.push({ source: message.source, error: (err as Error).message });
       }
       progress.tick(message.bytes, ++done);
-      if (batch.length >= TRAIN_BATCH) flush();
+      if (performance.now() - committed > COMMIT_EVERY_MS) flush();
     }
     flush();
   } finally {

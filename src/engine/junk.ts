@@ -4,22 +4,16 @@ import type { Classification } from '../junk/classify.ts';
 import type { Counts } from '../junk/counts.ts';
 import { JunkFilter, type Label, type TrainOutcome, type Training } from '../junk/filter.ts';
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, wordSettings, type JunkParams } from '../junk/params.ts';
-import type { WordList } from '../junk/word-list.ts';
+import { analyzeMessage, type MessageWords } from '../junk/analyze.ts';
 import { messageWords } from '../junk/words.ts';
-import { fingerprint } from '../mail/fingerprint.ts';
 import { parseMessage } from '../mail/parse.ts';
+import type { WordList } from '../junk/word-list.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { SqliteWordCounts } from '../store/junk-words.ts';
 import { databaseFile } from './data-dir.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 
-export type { JunkParams, Label, TrainOutcome };
-
-/** A message reduced to what training needs: its identity and its words. */
-export interface MessageWords {
-  fingerprint: string;
-  words: WordList;
-}
+export type { JunkParams, Label, MessageWords, TrainOutcome };
 
 /** The filter's judgement of one message. */
 export interface Verdict extends Classification {
@@ -68,18 +62,13 @@ export class JunkService {
     return this.#filter.params;
   }
 
-  /** Parses a message and computes its fingerprint and word set with the current settings. */
-  async words(raw: Uint8Array): Promise<MessageWords> {
-    return { fingerprint: fingerprint(raw), words: await this.wordSet(raw) };
-  }
-
-  /** Parses a message into its word set with the current settings. */
-  wordSet(raw: Uint8Array): Promise<WordList> {
-    return parseMessage(raw).then((content) => messageWords(content, this.params));
+  /** Parses a message into its fingerprint and words with the current settings. */
+  words(raw: Uint8Array): Promise<MessageWords> {
+    return analyzeMessage(raw, this.params);
   }
 
   async classify(raw: Uint8Array): Promise<Verdict> {
-    return this.verdict(await this.wordSet(raw));
+    return this.verdict(messageWords(await parseMessage(raw), this.params));
   }
 
   /** Classifies a message by its words. */

@@ -1,6 +1,6 @@
 import type { CountTable, Counts } from './counts.ts';
 import type { JunkParams } from './params.ts';
-import { wordAt, wordCount, type WordList } from './word-list.ts';
+import type { WordList } from './word-list.ts';
 
 export type WordScore = [word: string, score: number];
 
@@ -21,8 +21,8 @@ export const SIGNIFICANT_HAM = 50;
 const EXPLAINED_WORDS = 10;
 
 /** Classifies a message's word set with the classifier the settings choose. */
-export function classifyWords(words: WordList, counts: CountTable, totals: Counts, params: JunkParams): Classification {
-  return params.classifier === 'mox' ? classifyMox(words, counts, totals, params) : classifyFisher(words, counts, totals, params);
+export function classifyWords(list: WordList, counts: CountTable, totals: Counts, params: JunkParams): Classification {
+  return params.classifier === 'mox' ? classifyMox(list, counts, totals, params) : classifyFisher(list, counts, totals, params);
 }
 
 /**
@@ -30,7 +30,7 @@ export function classifyWords(words: WordList, counts: CountTable, totals: Count
  * clamped and damped, the strongest `topWords` of each side combined with Graham's rule.
  */
 export function classifyMox(
-  words: WordList,
+  list: WordList,
   counts: CountTable,
   totals: Counts,
   params: Pick<JunkParams, 'maxPower' | 'topWords' | 'ignoreWords' | 'rareWords'>,
@@ -39,8 +39,8 @@ export function classifyMox(
   const c: Counts = { ham: 0, spam: 0 };
   const hams: Candidate[] = [];
   const spams: Candidate[] = [];
-  for (let i = 0; i < wordCount(words); i++) {
-    if (!counts.read(words.hashes, 2 * i, c)) continue;
+  for (let i = 0; i < list.words.length; i++) {
+    if (!counts.read(list.hashes, 2 * i, c)) continue;
     let r = wordProbability(c, totals);
     // 0/0 (ham-only while no spam was trained, say) is NaN: such a word says nothing and
     // fails every comparison below, as in mox.
@@ -50,8 +50,8 @@ export function classifyMox(
     const n = c.ham + c.spam;
     if (n <= rareWords) r += ((1 + rareWords - n) * (0.5 - r)) / 10;
     if (Math.abs(0.5 - r) < ignoreWords) continue;
-    if (r < 0.5) keepStrongest(hams, topWords, { words, i, r, strength: 0.5 - r });
-    else if (r > 0.5) keepStrongest(spams, topWords, { words, i, r, strength: r - 0.5 });
+    if (r < 0.5) keepStrongest(hams, topWords, { list, i, r, strength: 0.5 - r });
+    else if (r > 0.5) keepStrongest(spams, topWords, { list, i, r, strength: r - 0.5 });
   }
   // Graham's combination in log space: P = Πr / (Πr + Π(1-r)) = 1 / (1 + e^η).
   let eta = 0;
@@ -71,7 +71,7 @@ export function classifyMox(
  * that is near 1 for spam, near 0 for ham, and near 0.5 when the evidence is mixed.
  */
 export function classifyFisher(
-  words: WordList,
+  list: WordList,
   counts: CountTable,
   totals: Counts,
   params: Pick<JunkParams, 'ignoreWords' | 'robinsonStrength' | 'robinsonPrior'>,
@@ -83,8 +83,8 @@ export function classifyFisher(
   let sumLnF = 0;
   let sumLn1mF = 0;
   let n = 0;
-  for (let i = 0; i < wordCount(words); i++) {
-    if (!counts.read(words.hashes, 2 * i, c)) continue;
+  for (let i = 0; i < list.words.length; i++) {
+    if (!counts.read(list.hashes, 2 * i, c)) continue;
     const p = wordProbability(c, totals);
     if (Number.isNaN(p)) continue;
     const seen = c.ham + c.spam;
@@ -93,8 +93,8 @@ export function classifyFisher(
     sumLnF += Math.log(f);
     sumLn1mF += Math.log(1 - f);
     n++;
-    if (f < 0.5) keepStrongest(hams, EXPLAINED_WORDS, { words, i, r: f, strength: 0.5 - f });
-    else if (f > 0.5) keepStrongest(spams, EXPLAINED_WORDS, { words, i, r: f, strength: f - 0.5 });
+    if (f < 0.5) keepStrongest(hams, EXPLAINED_WORDS, { list, i, r: f, strength: 0.5 - f });
+    else if (f > 0.5) keepStrongest(spams, EXPLAINED_WORDS, { list, i, r: f, strength: f - 0.5 });
   }
   if (n === 0) return result(0.5, totals, hams, spams);
   const hamminess = chiSquareSurvival(-2 * sumLnF, n); // small when the words are spammy
@@ -143,14 +143,14 @@ function result(probability: number, totals: Counts, hams: Candidate[], spams: C
   return {
     probability,
     significant: totals.ham >= SIGNIFICANT_HAM,
-    hams: hams.map(({ words, i, r }) => [wordAt(words, i), r]),
-    spams: spams.map(({ words, i, r }) => [wordAt(words, i), r]),
+    hams: hams.map(({ list, i, r }) => [list.words[i]!, r]),
+    spams: spams.map(({ list, i, r }) => [list.words[i]!, r]),
   };
 }
 
 interface Candidate {
   /** Word i of the list. */
-  words: WordList;
+  list: WordList;
   i: number;
   r: number;
   /** Distance of the score from 0.5. */
@@ -173,7 +173,7 @@ function keepStrongest(top: Candidate[], n: number, candidate: Candidate): void 
 
 function stronger(a: Candidate, b: Candidate): boolean {
   if (a.strength !== b.strength) return a.strength > b.strength;
-  a.bytes ??= Buffer.byteLength(wordAt(a.words, a.i));
-  b.bytes ??= Buffer.byteLength(wordAt(b.words, b.i));
+  a.bytes ??= Buffer.byteLength(a.list.words[a.i]!);
+  b.bytes ??= Buffer.byteLength(b.list.words[b.i]!);
   return a.bytes > b.bytes;
 }

@@ -1,4 +1,4 @@
-import { hashWord } from './word-list.ts';
+import { hashWord } from './word-hash.ts';
 
 /** How many trained ham and spam messages contained a word; for the totals, how many were trained. */
 export interface Counts {
@@ -58,6 +58,27 @@ export class CountTable {
   setWord(word: string, ham: number, spam: number): void {
     hashWord(word, this.#scratch, 0);
     this.set(this.#scratch, 0, ham, spam);
+  }
+
+  /**
+   * Sets the counts of every word in `dump`: lines of `word \t ham \t spam`, separated by
+   * newlines (see WordCountStore.dumpWords). Parsed in place: loading a store of half a million
+   * words allocates no string per word.
+   */
+  load(dump: string, words: number): void {
+    while (words * 16 > this.#slots.length * 3) this.#grow();
+    const scratch = this.#scratch;
+    for (let at = 0; at < dump.length; ) {
+      const tab = dump.indexOf('\t', at);
+      let ham = 0;
+      let spam = 0;
+      let i = tab + 1;
+      for (let ch = dump.charCodeAt(i); ch !== 9; ch = dump.charCodeAt(++i)) ham = ham * 10 + ch - 48;
+      for (let ch = dump.charCodeAt(++i); ch >= 48 && ch <= 57; ch = dump.charCodeAt(++i)) spam = spam * 10 + ch - 48;
+      hashWord(dump, scratch, 0, at, tab);
+      this.set(scratch, 0, ham, spam);
+      at = i + 1;
+    }
   }
 
   /** Adds `delta` to the word's count for `label`, never going below zero. */

@@ -1,7 +1,7 @@
 import { classifyWords, type Classification } from './classify.ts';
 import { CountTable, type Counts } from './counts.ts';
 import type { JunkParams } from './params.ts';
-import { wordAt, wordCount, type WordList } from './word-list.ts';
+import type { WordList } from './word-list.ts';
 
 export type Label = 'ham' | 'spam';
 
@@ -21,8 +21,12 @@ export interface WordCountChanges {
 export interface WordCountStore {
   /** Visits those of `words` that are stored. */
   readWords(words: string[], visit: WordVisitor): void;
-  /** Visits every stored word and returns true, or returns false at once when there are more than `limit`. */
-  readAllWords(limit: number, visit: WordVisitor): boolean;
+  /**
+   * Every stored word with its counts, as lines `word \t ham \t spam` joined by newlines (words
+   * hold neither), with the number of words; undefined when there are more than `limit`.
+   * One string rather than a row each: reading half a million words is then a single scan.
+   */
+  dumpWords(limit: number): { dump: string; words: number } | undefined;
   readTotals(): Counts;
   readTrained(fingerprint: string): Label | undefined;
   /** Runs `fn` holding the database's write lock, committing when it returns and rolling back when it throws. */
@@ -154,33 +158,36 @@ export class JunkFilter {
   };
 
   /** Adds `delta` to the message total and to every word's count for `label`, never below zero. */
-  #count(words: WordList, label: Label, delta: 1 | -1): void {
+  #count(list: WordList, label: Label, delta: 1 | -1): void {
     const changed = this.#changes!.words;
     const table = this.#table;
-    this.#load(words);
+    this.#load(list);
     this.#totals = { ...this.#totals, [label]: Math.max(0, this.#totals[label] + delta) };
     const scratch: Counts = { ham: 0, spam: 0 };
-    for (let i = 0; i < wordCount(words); i++) {
+    for (let i = 0; i < list.words.length; i++) {
       // Untraining a word the store never had takes nothing away.
-      if (delta < 0 && !table.read(words.hashes, 2 * i, scratch)) continue;
-      table.add(words.hashes, 2 * i, label, delta);
-      changed.add(wordAt(words, i));
+      if (delta < 0 && !table.read(list.hashes, 2 * i, scratch)) continue;
+      table.add(list.hashes, 2 * i, label, delta);
+      changed.add(list.words[i]!);
     }
   }
 
   /** Brings the counts of `words` into memory, asking the store once for all that are missing. */
-  #load(words: WordList): void {
+  #load(list: WordList): void {
     const table = this.#table;
-    const setWord = (w: string, h: number, s: number) => table.setWord(w, h, s);
-    if (this.#complete === undefined) this.#complete = this.#store.readAllWords(READ_WHOLE_WORDS, setWord);
+    if (this.#complete === undefined) {
+      const all = this.#store.dumpWords(READ_WHOLE_WORDS);
+      if (all) table.load(all.dump, all.words);
+      this.#complete = all !== undefined;
+    }
     if (this.#complete) return;
     const missing: string[] = [];
-    for (let i = 0; i < wordCount(words); i++) {
-      if (table.has(words.hashes, 2 * i)) continue;
-      missing.push(wordAt(words, i));
-      table.set(words.hashes, 2 * i, 0, 0); // absent, unless the store has it
+    for (let i = 0; i < list.words.length; i++) {
+      if (table.has(list.hashes, 2 * i)) continue;
+      missing.push(list.words[i]!);
+      table.set(list.hashes, 2 * i, 0, 0); // absent, unless the store has it
     }
-    if (missing.length > 0) this.#store.readWords(missing, setWord);
+    if (missing.length > 0) this.#store.readWords(missing, (w, h, s) => table.setWord(w, h, s));
   }
 
   /** Drops what another process may have changed, and keeps memory bounded. */

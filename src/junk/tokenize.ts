@@ -4,6 +4,8 @@
  * A word is a run of letters (Unicode L*), decimal digits (Nd) and apostrophes, lowercased per
  * code point. Byte lengths are UTF-8 lengths of the lowercased word, as in Go.
  */
+import { BASE1, BASE2, finish1, finish2, residueOf, type Residue } from './word-hash.ts';
+import type { WordListBuilder } from './word-list.ts';
 
 /** Which n-grams to emit for each kept word. */
 export interface Grams {
@@ -12,8 +14,15 @@ export interface Grams {
   threegrams: boolean;
 }
 
-/** Receives each emitted word (an n-gram, words joined by one space) with its UTF-8 length. */
-export type WordSink = (word: string, bytes: number) => void;
+/** A prefix that header words carry, such as `Subject:`, with its residue (word-hash.ts). */
+export interface WordPrefix {
+  text: string;
+  residue: Residue;
+}
+
+export function wordPrefix(text: string): WordPrefix {
+  return { text, residue: residueOf(text) };
+}
 
 /** bbolt's MaxKeySize: mox cannot store a longer word, and neither do we. */
 export const MAX_WORD_BYTES = 32768;
@@ -80,19 +89,44 @@ function lowerWord(s: string, lower: Uint16Array): string {
   return out;
 }
 
+/** A kept word of the current n-gram window: its hash residue, length and place in the text. */
+class Gram {
+  r1 = 0;
+  r2 = 0;
+  w1 = 1;
+  w2 = 1;
+  /** UTF-16 length; 0 while the slot holds no word. */
+  n = 0;
+  bytes = 0;
+  from = 0;
+  to = 0;
+  needsLower = false;
+  str: string | undefined;
+
+  /** The word as a string, built on first need. */
+  string(text: string, lower: Uint16Array): string {
+    if (this.str === undefined) {
+      const raw = text.slice(this.from, this.to);
+      this.str = this.needsLower ? lowerWord(raw, lower) : raw;
+    }
+    return this.str;
+  }
+}
+
 /**
- * Emits the words of `text` to `sink`, with 2- and 3-grams of consecutive kept words as
- * `grams` asks. The n-gram window starts empty for each call.
+ * Adds the words of `text` to `out`, with 2- and 3-grams of consecutive kept words as `grams`
+ * asks; the n-gram window starts empty for each call. With `prefix` (a header field), only
+ * words longer than 3 bytes count, and they are stored with the prefix (junk.md section 1.5).
  *
- * One loop with local state only: this runs over every character of every message.
+ * One loop with local state: this runs over every character of every message. Each character
+ * is hashed once; a word's string is built only when the message has not had the word yet.
  */
-export function tokenizeText(text: string, grams: Grams, sink: WordSink): void {
+export function tokenizeText(text: string, grams: Grams, out: WordListBuilder, prefix?: WordPrefix): void {
   const [flags, lower] = tables();
   const { onegrams, twograms, threegrams } = grams;
-  let prev = '';
-  let prevBytes = 0;
-  let prev2 = '';
-  let prev2Bytes = 0;
+  let cur = new Gram();
+  let prev = new Gram();
+  let prev2 = new Gram();
 
   // The current run of word characters and apostrophes, and what the flush rules need to know
   // about it, gathered while scanning so that a flush needs no second pass.
@@ -107,6 +141,12 @@ export function tokenizeText(text: string, grams: Grams, sink: WordSink): void {
   let needsLower = false;
   let leadingQuotes = 0; // apostrophes before anything else
   let trailingQuotes = 0; // apostrophes since the last letter or digit
+  // Hash residue of the run without its leading and trailing apostrophes (word-hash.ts).
+  let r1 = 0;
+  let r2 = 0;
+  let w1 = 1;
+  let w2 = 1;
+  let units = 0;
 
   const n = text.length;
   for (let i = 0; i <= n; i++) {
@@ -126,9 +166,34 @@ export function tokenizeText(text: string, grams: Grams, sink: WordSink): void {
 
     if (f & WORD) {
       if (start < 0) start = i;
+      // Apostrophes before this character are inside the word (unless they lead it): hash them now.
+      if (trailingQuotes > 0 && bytes > leadingQuotes + trailingQuotes) {
+        for (let q = 0; q < trailingQuotes; q++) {
+          r1 = (Math.imul(r1, BASE1) + 0x27) | 0;
+          r2 = (Math.imul(r2, BASE2) + 0x27) | 0;
+          w1 = Math.imul(w1, BASE1);
+          w2 = Math.imul(w2, BASE2);
+        }
+        units += trailingQuotes;
+      }
       const l = cp > 0xffff ? lowerCodePoint(cp) : lower[c]!;
       if (l !== cp) needsLower = true;
       bytes += l < 0x80 ? 1 : l < 0x800 ? 2 : l < 0x10000 ? 3 : 4;
+      if (l < 0x10000) {
+        r1 = (Math.imul(r1, BASE1) + l) | 0;
+        r2 = (Math.imul(r2, BASE2) + l) | 0;
+        w1 = Math.imul(w1, BASE1);
+        w2 = Math.imul(w2, BASE2);
+        units++;
+      } else {
+        const hi = 0xd800 + ((l - 0x10000) >> 10);
+        const lo = 0xdc00 + ((l - 0x10000) & 0x3ff);
+        r1 = (Math.imul((Math.imul(r1, BASE1) + hi) | 0, BASE1) + lo) | 0;
+        r2 = (Math.imul((Math.imul(r2, BASE2) + hi) | 0, BASE2) + lo) | 0;
+        w1 = Math.imul(Math.imul(w1, BASE1), BASE1);
+        w2 = Math.imul(Math.imul(w2, BASE2), BASE2);
+        units += 2;
+      }
       const lf = cp > 0xffff ? f : flags[l]!;
       if (!(lf & DIGIT)) nonDigit++;
       if (l >= 0x30 && l <= 0x39) asciiDigits++;
@@ -175,22 +240,30 @@ export function tokenizeText(text: string, grams: Grams, sink: WordSink): void {
         other--;
       }
       if (digits >= 4 || (other === 0 && digits >= 3)) break keep; // looks numeric
-      const raw = text.slice(from, i - trailingQuotes);
-      const word = needsLower ? lowerWord(raw, lower) : raw;
 
-      if (threegrams && prev2 && prev) {
-        const b = prev2Bytes + prevBytes + wordBytes + 2;
-        if (b <= MAX_WORD_BYTES) sink(prev2 + ' ' + prev + ' ' + word, b);
+      cur.r1 = r1;
+      cur.r2 = r2;
+      cur.w1 = w1;
+      cur.w2 = w2;
+      cur.n = units;
+      cur.bytes = wordBytes;
+      cur.from = from;
+      cur.to = i - trailingQuotes;
+      cur.needsLower = needsLower;
+      cur.str = undefined;
+      if (threegrams && prev2.n > 0 && prev.n > 0) {
+        const b = prev2.bytes + prev.bytes + wordBytes + 2;
+        if (b <= MAX_WORD_BYTES) emit(out, prefix, text, lower, b, prev2, prev, cur);
       }
-      if (twograms && prev) {
-        const b = prevBytes + wordBytes + 1;
-        if (b <= MAX_WORD_BYTES) sink(prev + ' ' + word, b);
+      if (twograms && prev.n > 0) {
+        const b = prev.bytes + wordBytes + 1;
+        if (b <= MAX_WORD_BYTES) emit(out, prefix, text, lower, b, undefined, prev, cur);
       }
-      if (onegrams && wordBytes <= MAX_WORD_BYTES) sink(word, wordBytes);
+      if (onegrams && wordBytes <= MAX_WORD_BYTES) emit(out, prefix, text, lower, wordBytes, undefined, undefined, cur);
+      const free = prev2;
       prev2 = prev;
-      prev2Bytes = prevBytes;
-      prev = word;
-      prevBytes = wordBytes;
+      prev = cur;
+      cur = free;
     }
     start = -1;
     bytes = 0;
@@ -203,7 +276,55 @@ export function tokenizeText(text: string, grams: Grams, sink: WordSink): void {
     needsLower = false;
     leadingQuotes = 0;
     trailingQuotes = 0;
+    r1 = 0;
+    r2 = 0;
+    w1 = 1;
+    w2 = 1;
+    units = 0;
   }
+}
+
+/**
+ * Adds the word `a b c` (parts left out from the front when undefined) with its prefix:
+ * hashes composed from the parts' residues, the string built only if the word is new.
+ */
+function emit(
+  out: WordListBuilder,
+  prefix: WordPrefix | undefined,
+  text: string,
+  lower: Uint16Array,
+  bytes: number,
+  a: Gram | undefined,
+  b: Gram | undefined,
+  c: Gram,
+): void {
+  let r1 = c.r1;
+  let r2 = c.r2;
+  let w1 = c.w1;
+  let w2 = c.w2;
+  let n = c.n;
+  // Prepend "b ", then "a ": residue(x + ' ' + y) = r(x)·B·W(y) + 32·W(y) + r(y).
+  for (let part = b; part; part = part === b ? a : undefined) {
+    r1 = (Math.imul(Math.imul(part.r1, BASE1), w1) + Math.imul(0x20, w1) + r1) | 0;
+    r2 = (Math.imul(Math.imul(part.r2, BASE2), w2) + Math.imul(0x20, w2) + r2) | 0;
+    w1 = Math.imul(Math.imul(part.w1, BASE1), w1);
+    w2 = Math.imul(Math.imul(part.w2, BASE2), w2);
+    n += part.n + 1;
+  }
+  let head = '';
+  if (prefix) {
+    if (bytes <= 3 || bytes + prefix.text.length > MAX_WORD_BYTES) return;
+    r1 = (Math.imul(prefix.residue.r1, w1) + r1) | 0;
+    r2 = (Math.imul(prefix.residue.r2, w2) + r2) | 0;
+    n += prefix.residue.n;
+    head = prefix.text;
+  }
+  const h1 = finish1(r1, n);
+  if (!out.claim(h1, finish2(r2, n, h1))) return;
+  let word = c.string(text, lower);
+  if (b) word = `${b.string(text, lower)} ${word}`;
+  if (a) word = `${a.string(text, lower)} ${word}`;
+  out.push(head + word);
 }
 
 function isLetterAt(text: string, i: number, flags: Uint8Array): boolean {

@@ -1,69 +1,69 @@
 /**
- * The distinct words of a message, in a form that is cheap to keep, to hash once and to hand
- * to another thread: the words joined by newlines (no word contains one), where each starts,
- * and two 32-bit hashes of each (see CountTable).
+ * The distinct words of a message, with their two hashes (word-hash.ts), by which a
+ * CountTable finds their counts.
  */
 export interface WordList {
-  /** The words, each followed by '\n'. */
-  text: string;
-  /** Where word i starts in `text`; offsets[count] is text.length. */
-  offsets: Uint32Array;
-  /** hashes[2i] and hashes[2i+1] are word i's two hashes. */
+  words: string[];
+  /** hashes[2i] and hashes[2i+1] are the hashes of words[i]. */
   hashes: Uint32Array;
 }
 
-export function wordCount(list: WordList): number {
-  return list.offsets.length - 1;
-}
-
-export function wordAt(list: WordList, i: number): string {
-  return list.text.slice(list.offsets[i], list.offsets[i + 1]! - 1);
-}
-
-export function* wordsOf(list: WordList): Generator<string> {
-  for (let i = 0; i < wordCount(list); i++) yield wordAt(list, i);
-}
-
-/** Builds the list from distinct words. */
-export function toWordList(words: Iterable<string>): WordList {
-  const all = [...words];
-  const offsets = new Uint32Array(all.length + 1);
-  const hashes = new Uint32Array(all.length * 2);
-  let at = 0;
-  for (let i = 0; i < all.length; i++) {
-    const word = all[i]!;
-    offsets[i] = at;
-    at += word.length + 1;
-    hashWord(word, hashes, 2 * i);
-  }
-  offsets[all.length] = at;
-  return { text: all.length > 0 ? all.join('\n') + '\n' : '', offsets, hashes };
-}
-
 /**
- * Writes two independent 32-bit hashes of the word's UTF-16 code units into out[at] and
- * out[at+1]: FNV-1a, and a multiply-rotate hash with another multiplier, each finished with
- * murmur3's avalanche. Never both zero: 0/0 marks an empty slot in a CountTable.
+ * Collects distinct words by their hashes. The tokenizer claims a word's hashes first and
+ * builds the word's string only when the claim is new: most words of a message repeat.
  */
-export function hashWord(word: string, out: Uint32Array, at: number): void {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  for (let i = 0; i < word.length; i++) {
-    const c = word.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b = (b << 13) | (b >>> 19);
+export class WordListBuilder {
+  #seen = new Uint32Array(2 * 1024);
+  #hashes = new Uint32Array(2 * 256);
+  readonly #words: string[] = [];
+
+  /** True (and the word is recorded) when these hashes were not seen yet; push its string next. */
+  claim(h1: number, h2: number): boolean {
+    const seen = this.#seen;
+    const mask = seen.length - 2;
+    let slot = (h1 << 1) & mask;
+    for (;;) {
+      const k1 = seen[slot]!;
+      const k2 = seen[slot + 1]!;
+      if (k1 === h1 && k2 === h2) return false;
+      if (k1 === 0 && k2 === 0) break;
+      slot = (slot + 2) & mask;
+    }
+    seen[slot] = h1;
+    seen[slot + 1] = h2;
+    const n = this.#words.length;
+    if (2 * n + 2 > this.#hashes.length) this.#hashes = grow(this.#hashes);
+    this.#hashes[2 * n] = h1;
+    this.#hashes[2 * n + 1] = h2;
+    if ((n + 1) * 4 > seen.length) this.#rehash(n + 1); // keep the table at most half full
+    return true;
   }
-  const h1 = avalanche(a ^ word.length) >>> 0;
-  const h2 = avalanche(b ^ word.length) >>> 0;
-  out[at] = h1;
-  out[at + 1] = h1 === 0 && h2 === 0 ? 1 : h2;
+
+  /** The string of the word just claimed. */
+  push(word: string): void {
+    this.#words.push(word);
+  }
+
+  build(): WordList {
+    return { words: this.#words, hashes: this.#hashes.slice(0, 2 * this.#words.length) };
+  }
+
+  #rehash(count: number): void {
+    const seen = new Uint32Array(this.#seen.length * 2);
+    const mask = seen.length - 2;
+    for (let i = 0; i < count; i++) {
+      const h1 = this.#hashes[2 * i]!;
+      let slot = (h1 << 1) & mask;
+      while (seen[slot] !== 0 || seen[slot + 1] !== 0) slot = (slot + 2) & mask;
+      seen[slot] = h1;
+      seen[slot + 1] = this.#hashes[2 * i + 1]!;
+    }
+    this.#seen = seen;
+  }
 }
 
-function avalanche(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+function grow(a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const bigger = new Uint32Array(a.length * 2);
+  bigger.set(a);
+  return bigger;
 }

@@ -16,7 +16,7 @@ const WRITE_CHUNK = 20_000;
 export class SqliteWordCounts {
   readonly #db: Db;
   readonly #readWords;
-  readonly #readAll;
+  readonly #dumpAll;
   readonly #countWords;
   readonly #readTotals;
   readonly #readTrained;
@@ -32,7 +32,9 @@ export class SqliteWordCounts {
     this.#readWords = db
       .prepare<[string], [string, number, number]>('SELECT word, ham, spam FROM junk_word WHERE word IN (SELECT value FROM json_each(?))')
       .raw();
-    this.#readAll = db.prepare<[], [string, number, number]>('SELECT word, ham, spam FROM junk_word').raw();
+    this.#dumpAll = db
+      .prepare<[], string | null>(`SELECT group_concat(word || char(9) || ham || char(9) || spam, char(10)) FROM junk_word`)
+      .pluck();
     this.#countWords = db.prepare<[], number>('SELECT count(*) FROM junk_word').pluck();
     this.#readTotals = db.prepare<[], Counts>('SELECT ham, spam FROM junk_total WHERE id = 1');
     this.#readTrained = db.prepare<[string], { label: Label }>('SELECT label FROM junk_trained WHERE fingerprint = ?');
@@ -56,10 +58,11 @@ export class SqliteWordCounts {
     for (const [word, ham, spam] of this.#readWords.iterate(JSON.stringify(words))) visit(word, ham, spam);
   }
 
-  readAllWords(limit: number, visit: (word: string, ham: number, spam: number) => void): boolean {
-    if (this.#countWords.get()! > limit) return false;
-    for (const [word, ham, spam] of this.#readAll.iterate()) visit(word, ham, spam);
-    return true;
+  /** Every word as lines `word \t ham \t spam`, joined by newlines; undefined beyond `limit` words. */
+  dumpWords(limit: number): { dump: string; words: number } | undefined {
+    const words = this.#countWords.get()!;
+    if (words > limit) return undefined;
+    return { dump: words > 0 ? this.#dumpAll.get()! : '', words };
   }
 
   readTotals(): Counts {

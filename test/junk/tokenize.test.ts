@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { tokenizeText, type Grams } from '../../src/junk/tokenize.ts';
+import { tokenizeText, wordPrefix, type Grams } from '../../src/junk/tokenize.ts';
+import { hashWord } from '../../src/junk/word-hash.ts';
+import { WordListBuilder } from '../../src/junk/word-list.ts';
 
 const ONE: Grams = { onegrams: true, twograms: false, threegrams: false };
 const ALL: Grams = { onegrams: true, twograms: true, threegrams: true };
 
-function words(text: string, grams: Grams = ONE): string[] {
-  const out = new Set<string>();
-  tokenizeText(text, grams, (w) => out.add(w));
-  return [...out].sort();
+function words(text: string, grams: Grams = ONE, prefix?: string): string[] {
+  const out = new WordListBuilder();
+  tokenizeText(text, grams, out, prefix === undefined ? undefined : wordPrefix(prefix));
+  return out.build().words.sort();
 }
 
 describe('tokenizeText (junk.md section 1.4)', () => {
@@ -33,14 +35,17 @@ describe('tokenizeText (junk.md section 1.4)', () => {
   });
 
   it('measures lengths in UTF-8 bytes after lowercasing', () => {
-    const seen: [string, number][] = [];
-    tokenizeText('Ünïcode wörd 日本 KELVIN\u212A', ONE, (w, bytes) => seen.push([w, bytes]));
-    expect(seen).toEqual([
-      ['ünïcode', 9],
-      ['wörd', 5],
-      ['日本', 6],
-      ['kelvink', 7], // U+212A KELVIN SIGN lowercases to an ASCII k
-    ]);
+    // Body words need more than 2 bytes: é is 2, éa is 3.
+    expect(words('ab é éa 日 ΑΒ')).toEqual(['éa', '日', 'αβ'].sort());
+    // Header words need more than 3 bytes, before the prefix: éa is 3, éé is 4; the Kelvin sign
+    // (3 bytes) lowercases to an ASCII k, so KK\u212A is 3 bytes.
+    expect(words('éa éé abc abcd KK\u212A', ONE, 'Subject:')).toEqual(['Subject:abcd', 'Subject:éé']);
+  });
+
+  it('prefixes every n-gram of a header field', () => {
+    expect(words('Free Money now', { onegrams: true, twograms: true, threegrams: false }, 'Subject:')).toEqual(
+      ['Subject:free', 'Subject:money', 'Subject:free money', 'Subject:money now'].sort(),
+    );
   });
 
   it('lowercases per code point: no final sigma, İ becomes i', () => {
@@ -61,5 +66,21 @@ describe('tokenizeText (junk.md section 1.4)', () => {
 
   it('treats an apostrophe before a letter as part of a word only at its start', () => {
     expect(words("''abc x'yz")).toEqual(['abc']);
+  });
+});
+
+describe('word hashes', () => {
+  it('match the hash of the finished word, for n-grams, prefixes, apostrophes and astral letters', () => {
+    const out = new WordListBuilder();
+    const text = "Don't 'quoted' rock'n'roll ''lead trail'' mid''dle ÄÖÜ İstanbul \u{10400}\u{10401}x ΣΑΣ naïve 日本語 the quick brown fox";
+    tokenizeText(text, { onegrams: true, twograms: true, threegrams: true }, out);
+    tokenizeText(text, { onegrams: true, twograms: true, threegrams: true }, out, wordPrefix('Reply-To:'));
+    const list = out.build();
+    expect(list.words.length).toBeGreaterThan(40);
+    const expected = new Uint32Array(2);
+    list.words.forEach((word, i) => {
+      hashWord(word, expected, 0);
+      expect([list.hashes[2 * i], list.hashes[2 * i + 1]], word).toEqual([expected[0], expected[1]]);
+    });
   });
 });

@@ -1,0 +1,16 @@
+import { fingerprint } from '../mail/fingerprint.ts';
+import { parseMessage } from '../mail/parse.ts';
+import type { Grams } from './tokenize.ts';
+import type { WordList } from './word-list.ts';
+import { messageWords } from './words.ts';
+
+/** A message reduced to what the filter needs: its identity and its words. */
+export interface MessageWords {
+  fingerprint: string;
+  words: WordList;
+}
+
+/** Parses a raw message into its fingerprint and words. */
+export async function analyzeMessage(raw: Uint8Array, grams: Grams): Promise<MessageWords> {
+  return { fingerprint: fingerprint(raw), words: messageWords(await parseMessage(raw), grams) };
+}
