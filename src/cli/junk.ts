@@ -1,4 +1,4 @@
-import type { JunkService, Label, MessageWords, TrainOutcome, Verdict } from '../engine/junk.ts';
+import type { JunkService, Label, TrainOutcome, Verdict } from '../engine/junk.ts';
 import { progressBar } from './progress.ts';
 import { listMailFiles, readMessages, type MailFile, type SourceMessage } from './sources.ts';
 
@@ -9,8 +9,8 @@ export interface Output {
 }
 
 /**
- * Training commits at most this often. Each commit rewrites every word its messages changed,
- * so fewer commits write less; an interrupted run loses at most this much work.
+ * Training commits at most this often. Each commit rewrites every word changed since the last,
+ * so fewer commits write less; a crash loses at most this much work.
  */
 const COMMIT_EVERY_MS = 10_000;
 
@@ -31,9 +31,8 @@ export interface TrainSummary {
 }
 
 /**
- * Trains every message under the given paths. Parsing runs ahead; the counts of each batch are
- * written in one transaction, so an interrupted run keeps every finished batch and a second run
- * skips what the first one trained.
+ * Trains every message under the given paths, committing every few seconds: an interrupted run
+ * keeps what it committed, and a second run skips the messages the first one trained.
  */
 export async function trainPaths(
   junk: JunkService,
@@ -48,18 +47,11 @@ export async function trainPaths(
   const totalBytes = inputs.reduce((sum, [, files]) => sum + files.reduce((s, f) => s + f.size, 0), 0);
   const summary: TrainSummary = { trained: { ham: 0, spam: 0 }, retrained: 0, unchanged: 0, unreadable: [], interrupted: false, seconds: 0 };
   const progress = progressBar('Training', totalBytes);
-  let batch: (MessageWords & { label: Label })[] = [];
   let done = 0;
   let committed = performance.now();
-  const flush = () => {
+  const commit = () => {
+    junk.commit();
     committed = performance.now();
-    const outcomes = junk.update((t) => batch.map((m): [Label, TrainOutcome] => [m.label, t.train(m.fingerprint, m.words, m.label)]));
-    for (const [label, outcome] of outcomes) {
-      if (outcome === 'unchanged') summary.unchanged++;
-      else summary.trained[label]++;
-      if (outcome === 'retrained') summary.retrained++;
-    }
-    batch = [];
   };
   try {
     for await (const message of messagesOf(inputs)) {
@@ -67,15 +59,21 @@ export async function trainPaths(
         summary.interrupted = true;
         break;
       }
+      let outcome: TrainOutcome;
       try {
-        batch.push({ ...(await junk.words(message.raw)), label: message.group });
+        outcome = junk.trainWords(await junk.words(message.raw), message.group);
       } catch (err) {
         summary.unreadable.push({ source: message.source, error: (err as Error).message });
+        continue;
+      } finally {
+        progress.tick(message.bytes, ++done);
       }
-      progress.tick(message.bytes, ++done);
-      if (performance.now() - committed > COMMIT_EVERY_MS) flush();
+      if (outcome === 'unchanged') summary.unchanged++;
+      else summary.trained[message.group]++;
+      if (outcome === 'retrained') summary.retrained++;
+      if (performance.now() - committed > COMMIT_EVERY_MS) commit();
     }
-    flush();
+    commit();
   } finally {
     progress.stop();
   }

@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
+// --max-semi-space-size: V8 otherwise grows the young generation to tens of MB while parsing
+// mail, which cost about 100 MB of resident memory in bulk training and no measurable speed.
 import { Command, InvalidArgumentError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { describeParams, JunkService, type JunkParams } from '../engine/junk.ts';

@@ -2,11 +2,9 @@ import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { Classification } from '../junk/classify.ts';
 import type { Counts } from '../junk/counts.ts';
-import { JunkFilter, type Label, type TrainOutcome, type Training } from '../junk/filter.ts';
+import { JunkFilter, type Label, type TrainOutcome } from '../junk/filter.ts';
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, wordSettings, type JunkParams } from '../junk/params.ts';
-import { analyzeMessage, type MessageWords } from '../junk/analyze.ts';
-import { messageWords } from '../junk/words.ts';
-import { parseMessage } from '../mail/parse.ts';
+import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
 import type { WordList } from '../junk/word-list.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { SqliteWordCounts } from '../store/junk-words.ts';
@@ -68,7 +66,7 @@ export class JunkService {
   }
 
   async classify(raw: Uint8Array): Promise<Verdict> {
-    return this.verdict(messageWords(await parseMessage(raw), this.params));
+    return this.verdict(await wordsOfMessage(raw, this.params));
   }
 
   /** Classifies a message by its words. */
@@ -78,19 +76,31 @@ export class JunkService {
     return { ...result, threshold, spam: result.significant && result.probability > threshold };
   }
 
+  /** Trains one message and commits: when this returns, the training is on disk. */
   async train(raw: Uint8Array, label: Label): Promise<TrainOutcome> {
-    const message = await this.words(raw);
-    return this.update((t) => t.train(message.fingerprint, message.words, label));
+    const outcome = this.trainWords(await this.words(raw), label);
+    this.commit();
+    return outcome;
   }
 
+  /** Untrains one message and commits. Throws unless the message is trained as `label`. */
   async untrain(raw: Uint8Array, label: Label): Promise<void> {
     const message = await this.words(raw);
-    this.update((t) => t.untrain(message.fingerprint, message.words, label));
+    this.#filter.untrain(message.fingerprint, message.words, label);
+    this.commit();
   }
 
-  /** Runs several training operations in one transaction: the way to train many messages fast. */
-  update<T>(fn: (training: Training) => T): T {
-    return this.#filter.update(fn);
+  /**
+   * Trains a parsed message in memory, where classification sees it at once; `commit` writes it.
+   * The way to train many messages fast: one commit for many.
+   */
+  trainWords(message: MessageWords, label: Label): TrainOutcome {
+    return this.#filter.train(message.fingerprint, message.words, label);
+  }
+
+  /** Writes all training done since the last commit, in one transaction. */
+  commit(): void {
+    this.#filter.commit();
   }
 
   /** How many ham and spam messages are trained. */
@@ -124,8 +134,13 @@ export class JunkService {
     return next;
   }
 
+  /** Commits pending training, then closes the database. */
   close(): void {
-    this.#db.close();
+    try {
+      this.commit();
+    } finally {
+      this.#db.close();
+    }
   }
 
   #storedParams(): JunkParams {

@@ -12,5 +12,10 @@ export interface MessageWords {
 
 /** Parses a raw message into its fingerprint and words. */
 export async function analyzeMessage(raw: Uint8Array, grams: Grams): Promise<MessageWords> {
-  return { fingerprint: fingerprint(raw), words: messageWords(await parseMessage(raw), grams) };
+  return { fingerprint: fingerprint(raw), words: await wordsOfMessage(raw, grams) };
+}
+
+/** Parses a raw message into its words. */
+export async function wordsOfMessage(raw: Uint8Array, grams: Grams): Promise<WordList> {
+  return messageWords(await parseMessage(raw), grams);
 }

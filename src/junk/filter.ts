@@ -1,18 +1,20 @@
 import { classifyWords, type Classification } from './classify.ts';
 import { CountTable, type Counts } from './counts.ts';
 import type { JunkParams } from './params.ts';
-import type { WordList } from './word-list.ts';
+import { WordListBuilder, type WordList } from './word-list.ts';
 
 export type Label = 'ham' | 'spam';
 
 /** Receives a stored word with its counts. */
 export type WordVisitor = (word: string, ham: number, spam: number) => void;
 
-/** Everything written by one update, applied in the same transaction. */
+/** Everything one commit writes, in one transaction. */
 export interface WordCountChanges {
   totals: Counts;
-  /** Absolute counts of the changed words, sorted by word; a word at 0/0 is to be deleted. */
-  words: [word: string, ham: number, spam: number][];
+  /** The changed words. */
+  words: string[];
+  /** counts[2i] and counts[2i+1]: the new ham and spam counts of words[i]; a word at 0/0 is to be deleted. */
+  counts: Uint32Array;
   /** A message's new training state; null when it is no longer trained. */
   trained: Map<string, Label | null>;
 }
@@ -32,26 +34,13 @@ export interface WordCountStore {
   /** Runs `fn` holding the database's write lock, committing when it returns and rolling back when it throws. */
   writeTransaction<T>(fn: () => T): T;
   write(changes: WordCountChanges): void;
-  /** Changes whenever another process commits: what the filter cached may then be stale. */
+  /** Changes whenever another process commits: what the filter holds in memory may then be stale. */
   version(): number;
   /** Forgets all counts and training state. */
   clear(): void;
 }
 
 export type TrainOutcome = 'trained' | 'retrained' | 'unchanged';
-
-/** Operations that change the counts; only available inside JunkFilter.update. */
-export interface Training {
-  /**
-   * Trains the message with this fingerprint and words. Training is idempotent per
-   * message: a message trained with the same label is left alone, one trained with the other
-   * label is untrained first (junk.md section 4.4, keyed on the fingerprint as section 9 fix 11 asks).
-   */
-  train(fingerprint: string, words: WordList, label: Label): TrainOutcome;
-  /** Removes the message's training. Throws NotTrainedError unless it is trained as `label`. */
-  untrain(fingerprint: string, words: WordList, label: Label): void;
-  trainedAs(fingerprint: string): Label | undefined;
-}
 
 export class NotTrainedError extends Error {
   override name = 'NotTrainedError';
@@ -66,13 +55,37 @@ export class NotTrainedError extends Error {
  * to be missing from the store. A mailbox's 1- and 2-grams stay well below this.
  */
 const READ_WHOLE_WORDS = 3_000_000;
-/** Beyond this many words in memory (only with a larger store), the cache is dropped between operations. */
+/** Beyond this many words in memory (only with a larger store), memory is dropped between operations. */
 const MAX_CACHED_WORDS = 3_500_000;
 
+/** Training done in memory and not yet committed: what each changed word and total moved by. */
+class Pending {
+  readonly words = new WordListBuilder();
+  /** [ham, spam] change of each word of `words`, by index. */
+  deltas = new Int32Array(2 * 1024);
+  readonly totals: Counts = { ham: 0, spam: 0 };
+  readonly messages = new Map<string, Label | null>();
+
+  add(list: WordList, i: number, label: Label, delta: number): void {
+    const index = this.words.index(list.hashes[2 * i]!, list.hashes[2 * i + 1]!);
+    if (index === this.words.size) {
+      this.words.push(list.words[i]!);
+      if (2 * index + 2 > this.deltas.length) {
+        const bigger = new Int32Array(this.deltas.length * 2);
+        bigger.set(this.deltas);
+        this.deltas = bigger;
+      }
+    }
+    this.deltas[2 * index + (label === 'ham' ? 0 : 1)]! += delta;
+  }
+}
+
 /**
- * The Bayesian filter over a word-count store: classify, train and untrain with counts held in
- * memory (junk.md section 7.2). Every word is counted from its first occurrence in every kind
- * of training, so bulk and incremental training agree (junk.md section 9, fix 6).
+ * The Bayesian filter over a word-count store (junk.md sections 2 to 4): classify, train and
+ * untrain with every count held in memory (section 7.2). Training takes effect at once for
+ * classification and is written by `commit`, which the caller runs per request or per batch.
+ * Every word is counted from its first occurrence in every kind of training, so bulk and
+ * incremental training agree (section 9, fix 6).
  */
 export class JunkFilter {
   readonly #store: WordCountStore;
@@ -82,8 +95,7 @@ export class JunkFilter {
   #complete: boolean | undefined;
   #totals: Counts;
   #version: number;
-  /** Inside update: the words and messages changed so far. */
-  #changes: { words: Set<string>; trained: Map<string, Label | null> } | undefined;
+  #pending = new Pending();
 
   constructor(store: WordCountStore, params: JunkParams) {
     this.#store = store;
@@ -97,82 +109,113 @@ export class JunkFilter {
     return { ...this.#totals };
   }
 
-  classify(words: WordList): Classification {
+  /** How many messages were trained or untrained since the last commit. */
+  get pending(): number {
+    return this.#pending.messages.size;
+  }
+
+  classify(list: WordList): Classification {
     this.#refresh();
-    this.#load(words);
-    return classifyWords(words, this.#table, this.#totals, this.params);
+    this.#load(list);
+    return classifyWords(list, this.#table, this.#totals, this.params);
   }
 
-  /** Runs `fn` in one write transaction: everything it trains is committed together, or not at all. */
-  update<T>(fn: (training: Training) => T): T {
-    if (this.#changes) throw new Error('JunkFilter.update is not reentrant');
-    return this.#store.writeTransaction(() => {
-      this.#refresh();
-      const changes = { words: new Set<string>(), trained: new Map<string, Label | null>() };
-      this.#changes = changes;
-      try {
-        const result = fn(this.#training);
+  trainedAs(fingerprint: string): Label | undefined {
+    const pending = this.#pending.messages;
+    if (pending.has(fingerprint)) return pending.get(fingerprint) ?? undefined;
+    return this.#store.readTrained(fingerprint);
+  }
+
+  /**
+   * Trains the message with this fingerprint and words. Training is idempotent per message: a
+   * message trained with the same label is left alone, one trained with the other label is
+   * untrained first (junk.md section 4.4, keyed on the fingerprint as section 9 fix 11 asks).
+   */
+  train(fingerprint: string, list: WordList, label: Label): TrainOutcome {
+    this.#refresh();
+    const previous = this.trainedAs(fingerprint);
+    if (previous === label) return 'unchanged';
+    if (previous) this.#count(list, previous, -1);
+    this.#count(list, label, +1);
+    this.#pending.messages.set(fingerprint, label);
+    return previous ? 'retrained' : 'trained';
+  }
+
+  /** Removes the message's training. Throws NotTrainedError unless it is trained as `label`. */
+  untrain(fingerprint: string, list: WordList, label: Label): void {
+    this.#refresh();
+    const previous = this.trainedAs(fingerprint);
+    if (previous !== label) throw new NotTrainedError(label, previous);
+    this.#count(list, label, -1);
+    this.#pending.messages.set(fingerprint, null);
+  }
+
+  /**
+   * Writes all pending training in one transaction. When another process wrote meanwhile, the
+   * stored counts of the changed words are read again under the write lock and the pending
+   * changes applied to them, so that neither process's training is lost.
+   */
+  commit(): void {
+    const pending = this.#pending;
+    if (pending.messages.size === 0) return;
+    try {
+      this.#store.writeTransaction(() => {
+        const changed = pending.words.build();
+        const stale = this.#store.version() !== this.#version;
+        const fresh = new Map<string, Counts>();
+        if (stale) this.#store.readWords(changed.words, (w, ham, spam) => fresh.set(w, { ham, spam }));
+        const base = stale ? this.#store.readTotals() : undefined;
+        const totals = base ? { ham: Math.max(0, base.ham + pending.totals.ham), spam: Math.max(0, base.spam + pending.totals.spam) } : this.#totals;
+        const counts = new Uint32Array(2 * changed.words.length);
         const c: Counts = { ham: 0, spam: 0 };
-        const words = [...changes.words].sort().map((w): [string, number, number] => {
-          this.#table.readWord(w, c);
-          return [w, c.ham, c.spam];
+        changed.words.forEach((word, i) => {
+          if (stale) {
+            const stored = fresh.get(word);
+            c.ham = Math.max(0, (stored?.ham ?? 0) + pending.deltas[2 * i]!);
+            c.spam = Math.max(0, (stored?.spam ?? 0) + pending.deltas[2 * i + 1]!);
+          } else {
+            this.#table.read(changed.hashes, 2 * i, c);
+          }
+          counts[2 * i] = c.ham;
+          counts[2 * i + 1] = c.spam;
         });
-        this.#store.write({ totals: this.#totals, words, trained: changes.trained });
-        return result;
-      } catch (err) {
-        // The transaction rolls back; so must everything held in memory since it began.
-        this.#forget();
-        throw err;
-      } finally {
-        this.#changes = undefined;
-      }
-    });
+        this.#store.write({ totals, words: changed.words, counts, trained: pending.messages });
+        // Our own commit leaves the version as it was; another's has made memory stale.
+        if (stale) this.#forget();
+      });
+    } catch (err) {
+      // Nothing was written: memory must not claim otherwise.
+      this.#forget();
+      throw err;
+    } finally {
+      this.#pending = new Pending();
+    }
   }
 
-  /** Forgets all training. */
+  /** Forgets all training, pending or stored. */
   reset(): void {
     this.#store.clear();
+    this.#pending = new Pending();
     this.#forget();
   }
 
-  readonly #training: Training = {
-    train: (fingerprint, words, label) => {
-      const previous = this.#training.trainedAs(fingerprint);
-      if (previous === label) return 'unchanged';
-      if (previous) this.#count(words, previous, -1);
-      this.#count(words, label, +1);
-      this.#changes!.trained.set(fingerprint, label);
-      return previous ? 'retrained' : 'trained';
-    },
-    untrain: (fingerprint, words, label) => {
-      const previous = this.#training.trainedAs(fingerprint);
-      if (previous !== label) throw new NotTrainedError(label, previous);
-      this.#count(words, label, -1);
-      this.#changes!.trained.set(fingerprint, null);
-    },
-    trainedAs: (fingerprint) => {
-      const trained = this.#changes!.trained;
-      if (trained.has(fingerprint)) return trained.get(fingerprint) ?? undefined;
-      return this.#store.readTrained(fingerprint);
-    },
-  };
-
   /** Adds `delta` to the message total and to every word's count for `label`, never below zero. */
   #count(list: WordList, label: Label, delta: 1 | -1): void {
-    const changed = this.#changes!.words;
     const table = this.#table;
+    const pending = this.#pending;
     this.#load(list);
     this.#totals = { ...this.#totals, [label]: Math.max(0, this.#totals[label] + delta) };
+    pending.totals[label] += delta;
     const scratch: Counts = { ham: 0, spam: 0 };
     for (let i = 0; i < list.words.length; i++) {
       // Untraining a word the store never had takes nothing away.
       if (delta < 0 && !table.read(list.hashes, 2 * i, scratch)) continue;
       table.add(list.hashes, 2 * i, label, delta);
-      changed.add(list.words[i]!);
+      pending.add(list, i, label, delta);
     }
   }
 
-  /** Brings the counts of `words` into memory, asking the store once for all that are missing. */
+  /** Brings the counts of `list`'s words into memory, asking the store once for all that are missing. */
   #load(list: WordList): void {
     const table = this.#table;
     if (this.#complete === undefined) {
@@ -190,8 +233,12 @@ export class JunkFilter {
     if (missing.length > 0) this.#store.readWords(missing, (w, h, s) => table.setWord(w, h, s));
   }
 
-  /** Drops what another process may have changed, and keeps memory bounded. */
+  /**
+   * Drops what another process may have changed, and keeps memory bounded. Memory holding
+   * uncommitted training stays: commit reconciles it with the store.
+   */
   #refresh(): void {
+    if (this.#pending.messages.size > 0) return;
     const version = this.#store.version();
     if (version !== this.#version || this.#table.size > MAX_CACHED_WORDS) {
       this.#version = version;
@@ -203,5 +250,6 @@ export class JunkFilter {
     this.#table = new CountTable();
     this.#complete = undefined;
     this.#totals = this.#store.readTotals();
+    this.#version = this.#store.version();
   }
 }

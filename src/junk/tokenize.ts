@@ -320,7 +320,7 @@ function emit(
     head = prefix.text;
   }
   const h1 = finish1(r1, n);
-  if (!out.claim(h1, finish2(r2, n, h1))) return;
+  if (out.index(h1, finish2(r2, n, h1)) < out.size) return; // the message had this word already
   let word = c.string(text, lower);
   if (b) word = `${b.string(text, lower)} ${word}`;
   if (a) word = `${a.string(text, lower)} ${word}`;

@@ -9,37 +9,50 @@ export interface WordList {
 }
 
 /**
- * Collects distinct words by their hashes. The tokenizer claims a word's hashes first and
- * builds the word's string only when the claim is new: most words of a message repeat.
+ * Collects distinct words by their hashes, each with an index in order of arrival. The
+ * tokenizer indexes a word's hashes first and builds the word's string only when the word is
+ * new: most words of a message repeat.
  */
 export class WordListBuilder {
-  #seen = new Uint32Array(2 * 1024);
+  /** Open addressing: [hash1, hash2, index + 1] per slot; 0/0 hashes mark an empty slot. */
+  #slots = new Uint32Array(3 * 1024);
   #hashes = new Uint32Array(2 * 256);
   readonly #words: string[] = [];
 
-  /** True (and the word is recorded) when these hashes were not seen yet; push its string next. */
-  claim(h1: number, h2: number): boolean {
-    const seen = this.#seen;
-    const mask = seen.length - 2;
-    let slot = (h1 << 1) & mask;
-    for (;;) {
-      const k1 = seen[slot]!;
-      const k2 = seen[slot + 1]!;
-      if (k1 === h1 && k2 === h2) return false;
-      if (k1 === 0 && k2 === 0) break;
-      slot = (slot + 2) & mask;
-    }
-    seen[slot] = h1;
-    seen[slot + 1] = h2;
-    const n = this.#words.length;
-    if (2 * n + 2 > this.#hashes.length) this.#hashes = grow(this.#hashes);
-    this.#hashes[2 * n] = h1;
-    this.#hashes[2 * n + 1] = h2;
-    if ((n + 1) * 4 > seen.length) this.#rehash(n + 1); // keep the table at most half full
-    return true;
+  /** How many words there are. */
+  get size(): number {
+    return this.#words.length;
   }
 
-  /** The string of the word just claimed. */
+  /**
+   * The index of the word with these hashes. A new word gets the next index, `size`, and its
+   * string must be pushed before anything else is indexed.
+   */
+  index(h1: number, h2: number): number {
+    const slots = this.#slots;
+    const capacity = slots.length / 3;
+    let slot = h1 & (capacity - 1);
+    for (;;) {
+      const at = 3 * slot;
+      const k1 = slots[at]!;
+      const k2 = slots[at + 1]!;
+      if (k1 === h1 && k2 === h2) return slots[at + 2]! - 1;
+      if (k1 === 0 && k2 === 0) {
+        const n = this.#words.length;
+        slots[at] = h1;
+        slots[at + 1] = h2;
+        slots[at + 2] = n + 1;
+        if (2 * n + 2 > this.#hashes.length) this.#hashes = grow(this.#hashes);
+        this.#hashes[2 * n] = h1;
+        this.#hashes[2 * n + 1] = h2;
+        if ((n + 1) * 4 > capacity * 3) this.#rehash(n + 1); // keep the table at most 3/4 full
+        return n;
+      }
+      slot = (slot + 1) & (capacity - 1);
+    }
+  }
+
+  /** The string of the word just indexed as new. */
   push(word: string): void {
     this.#words.push(word);
   }
@@ -49,16 +62,17 @@ export class WordListBuilder {
   }
 
   #rehash(count: number): void {
-    const seen = new Uint32Array(this.#seen.length * 2);
-    const mask = seen.length - 2;
+    const capacity = (2 * this.#slots.length) / 3;
+    const slots = new Uint32Array(3 * capacity);
     for (let i = 0; i < count; i++) {
       const h1 = this.#hashes[2 * i]!;
-      let slot = (h1 << 1) & mask;
-      while (seen[slot] !== 0 || seen[slot + 1] !== 0) slot = (slot + 2) & mask;
-      seen[slot] = h1;
-      seen[slot + 1] = this.#hashes[2 * i + 1]!;
+      let slot = h1 & (capacity - 1);
+      while (slots[3 * slot] !== 0 || slots[3 * slot + 1] !== 0) slot = (slot + 1) & (capacity - 1);
+      slots[3 * slot] = h1;
+      slots[3 * slot + 1] = this.#hashes[2 * i + 1]!;
+      slots[3 * slot + 2] = i + 1;
     }
-    this.#seen = seen;
+    this.#slots = slots;
   }
 }
 

@@ -77,13 +77,22 @@ export class SqliteWordCounts {
     return this.#db.transaction(fn).immediate();
   }
 
-  /** Call inside writeTransaction. Words come sorted, which keeps B-tree page writes local. */
-  write(changes: { totals: Counts; words: [string, number, number][]; trained: Map<string, Label | null> }): void {
+  /** Call inside writeTransaction. */
+  write(changes: { totals: Counts; words: string[]; counts: Uint32Array; trained: Map<string, Label | null> }): void {
+    const { words, counts } = changes;
     this.#writeTotals.run(changes.totals.ham, changes.totals.spam);
-    const kept = changes.words.filter(([, ham, spam]) => ham !== 0 || spam !== 0);
-    const gone = changes.words.filter(([, ham, spam]) => ham === 0 && spam === 0).map(([word]) => word);
-    for (let i = 0; i < kept.length; i += WRITE_CHUNK) this.#upsertWords.run(JSON.stringify(kept.slice(i, i + WRITE_CHUNK)));
-    for (let i = 0; i < gone.length; i += WRITE_CHUNK) this.#deleteWords.run(JSON.stringify(gone.slice(i, i + WRITE_CHUNK)));
+    for (let start = 0; start < words.length; start += WRITE_CHUNK) {
+      const kept: [string, number, number][] = [];
+      const gone: string[] = [];
+      for (let i = start; i < Math.min(start + WRITE_CHUNK, words.length); i++) {
+        const ham = counts[2 * i]!;
+        const spam = counts[2 * i + 1]!;
+        if (ham === 0 && spam === 0) gone.push(words[i]!);
+        else kept.push([words[i]!, ham, spam]);
+      }
+      if (kept.length > 0) this.#upsertWords.run(JSON.stringify(kept));
+      if (gone.length > 0) this.#deleteWords.run(JSON.stringify(gone));
+    }
     const now = Date.now();
     for (const [fingerprint, label] of changes.trained) {
       if (label) this.#markTrained.run(fingerprint, label, now);
