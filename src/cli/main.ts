@@ -1,9 +1,9 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 // --max-semi-space-size: V8 otherwise grows the young generation to tens of MB while parsing
 // mail, which cost about 100 MB of resident memory in bulk training and no measurable speed.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { describeParams, JunkService, type JunkParams } from '../engine/junk.ts';
+import { describeParams, JunkService, PRESETS, type JunkParams } from '../engine/junk.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
@@ -93,23 +93,27 @@ junk
 junk
   .command('config')
   .description('show or change the filter settings')
+  .addOption(new Option('--preset <name>', 'start from a named set of settings: default, or mox (mox\'s quickstart filter)').choices(['default', 'mox']))
   .option('--threshold <p>', 'junk when the probability is above this', number)
+  .addOption(new Option('--classifier <name>', 'fisher (Robinson-Fisher, as bogofilter) or mox (Graham, as mox)').choices(['fisher', 'mox']))
   .option('--onegrams', 'use single words')
   .option('--no-onegrams')
   .option('--twograms', 'use pairs of words')
   .option('--no-twograms')
   .option('--threegrams', 'use triples of words')
   .option('--no-threegrams')
-  .option('--max-power <p>', 'clamp word scores into [p, 1-p]', number)
-  .option('--top-words <n>', 'how many ham and spam words decide', number)
+  .option('--max-power <p>', 'mox: clamp word scores into [p, 1-p]', number)
+  .option('--top-words <n>', 'mox: how many ham and spam words decide', number)
   .option('--ignore-words <d>', 'ignore words scoring within d of 0.5', number)
-  .option('--rare-words <n>', 'damp words seen in at most n messages', number)
+  .option('--rare-words <n>', 'mox: damp words seen in at most n messages', number)
+  .option('--robinson-strength <s>', 'fisher: how strongly rare words are pulled toward the prior', number)
+  .option('--robinson-prior <x>', 'fisher: the score of a word never seen', number)
   .option('--reset', 'also forget all training (needed to change the n-grams once trained)')
-  .action((options: Partial<JunkParams> & { reset?: boolean }, command: Command) => {
+  .action((options: Partial<JunkParams> & { preset?: 'default' | 'mox'; reset?: boolean }, command: Command) => {
     const service = openJunk(command);
     try {
-      const { reset, ...changes } = options;
-      const params = service.configure(changes, { reset });
+      const { reset, preset, ...changes } = options;
+      const params = service.configure({ ...(preset && PRESETS[preset]), ...changes }, { reset });
       if (reset) console_.out('Training cleared.');
       console_.out(`Settings: ${describeParams(params)}`);
     } finally {
@@ -130,6 +134,12 @@ program
       service.close();
     }
   });
+
+// `warden junk classify ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 
 try {
   await program.parseAsync();

@@ -1,9 +1,8 @@
 import { statSync } from 'node:fs';
-import { z } from 'zod';
 import type { Classification } from '../junk/classify.ts';
 import type { Counts } from '../junk/counts.ts';
 import { JunkFilter, type Label, type TrainOutcome } from '../junk/filter.ts';
-import { DEFAULT_JUNK_PARAMS, junkParamsSchema, wordSettings, type JunkParams } from '../junk/params.ts';
+import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
 import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
 import type { WordList } from '../junk/word-list.ts';
 import { openDatabase, type Db } from '../store/database.ts';
@@ -12,6 +11,9 @@ import { databaseFile } from './data-dir.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 
 export type { JunkParams, Label, MessageWords, TrainOutcome };
+
+/** Named settings: Warden's defaults, and mox's quickstart filter. */
+export const PRESETS = { default: DEFAULT_JUNK_PARAMS, mox: MOX_PARAMS } satisfies Record<string, JunkParams>;
 
 /** The filter's judgement of one message. */
 export interface Verdict extends Classification {
@@ -156,17 +158,19 @@ export class JunkService {
 
 /** The settings in words, for people. */
 export function describeParams(p: JunkParams): string {
-  return (
-    `threshold ${p.threshold}, ${wordSettings(p)}, max power ${p.maxPower}, top words ${p.topWords}, ` +
-    `ignore words ${p.ignoreWords}, rare words ${p.rareWords}`
-  );
+  const classifier =
+    p.classifier === 'fisher'
+      ? `Robinson-Fisher (strength ${p.robinsonStrength}, prior ${p.robinsonPrior})`
+      : `mox (max power ${p.maxPower}, top words ${p.topWords}, rare words ${p.rareWords})`;
+  return `${classifier}, ${wordSettings(p)}, threshold ${p.threshold}, ignore words ${p.ignoreWords}`;
 }
 
 /** Validates settings, naming the offending field in the error. */
 export function parseParams(value: unknown): JunkParams {
   const result = junkParamsSchema.safeParse(value);
-  if (!result.success) throw new Error(z.prettifyError(result.error));
-  return result.data;
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
+  throw new Error(`invalid junk filter settings: ${problems.join('; ')}`);
 }
 
 function fileSize(path: string): number {
