@@ -33,6 +33,12 @@ export interface ParseOptions {
 export const DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024;
 
 /**
+ * MIME parts a message may have. mailsplit's default, 1 000, rejects some real mailing-list
+ * digests; parsing a part is cheap and the text budget bounds the rest.
+ */
+const MAX_PARTS = 100_000;
+
+/**
  * Parses a raw RFC 5322 message into its header fields and decoded text.
  *
  * MIME structure comes from mailsplit (the splitter under mailparser), charsets from libmime.
@@ -56,7 +62,7 @@ export async function parseMessage(raw: Uint8Array, options: ParseOptions = {}):
   };
 
   await new Promise<void>((resolve, reject) => {
-    const splitter = new Splitter();
+    const splitter = new Splitter({ maxChildNodes: MAX_PARTS });
     splitter.on('data', (chunk: SplitterChunk) => {
       if (chunk.type === 'node') {
         finishPart();
@@ -73,7 +79,7 @@ export async function parseMessage(raw: Uint8Array, options: ParseOptions = {}):
         current.chunks.push(value);
       }
     });
-    (splitter as NodeJS.EventEmitter).on('error', reject).on('end', resolve);
+    (splitter as NodeJS.EventEmitter).on('error', (err: Error) => reject(new Error(`unreadable MIME structure: ${err.message}`, { cause: err }))).on('end', resolve);
     splitter.end(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
   });
   finishPart();
