@@ -9,10 +9,12 @@ export interface Output {
 }
 
 /**
- * Training commits at most this often. Each commit rewrites every word changed since the last,
- * so fewer commits write less; a crash loses at most this much work.
+ * Training commits at most this often, or when this many distinct words await. Each commit
+ * rewrites every word changed since the last, so fewer commits write less; but what awaits is
+ * held in memory, and a crash loses it.
  */
 const COMMIT_EVERY_MS = 10_000;
+const COMMIT_EVERY_WORDS = 150_000;
 
 /** Every message of every file, in order. */
 async function* messagesOf<T>(groups: [T, MailFile[]][]): AsyncGenerator<SourceMessage & { group: T }> {
@@ -71,7 +73,7 @@ export async function trainPaths(
       if (outcome === 'unchanged') summary.unchanged++;
       else summary.trained[message.group]++;
       if (outcome === 'retrained') summary.retrained++;
-      if (performance.now() - committed > COMMIT_EVERY_MS) commit();
+      if (performance.now() - committed > COMMIT_EVERY_MS || junk.pending.words > COMMIT_EVERY_WORDS) commit();
     }
     commit();
   } finally {

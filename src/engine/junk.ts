@@ -105,6 +105,11 @@ export class JunkService {
     this.#filter.commit();
   }
 
+  /** How many messages and distinct words await the next commit. */
+  get pending(): { messages: number; words: number } {
+    return this.#filter.pending;
+  }
+
   /** How many ham and spam messages are trained. */
   trained(): Counts {
     return this.#filter.totals;

@@ -109,9 +109,9 @@ export class JunkFilter {
     return { ...this.#totals };
   }
 
-  /** How many messages were trained or untrained since the last commit. */
-  get pending(): number {
-    return this.#pending.messages.size;
+  /** How many messages and distinct words were trained or untrained since the last commit. */
+  get pending(): { messages: number; words: number } {
+    return { messages: this.#pending.messages.size, words: this.#pending.words.size };
   }
 
   classify(list: WordList): Classification {

@@ -30,7 +30,7 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('temp_store = MEMORY');
-    db.pragma('cache_size = -65536');
+    db.pragma('cache_size = -16384'); // 16 MB: a mailbox's word table fits; more only grows memory
     migrate(db, file);
     return db;
   } catch (err) {
