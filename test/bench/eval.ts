@@ -7,8 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_JUNK_PARAMS } from '../../src/junk/params.ts';
-import { FilterClient } from '../helpers/warden.ts';
+import { PRESETS } from '../../src/engine/junk.ts';
+import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
+import { FilterClient, runWarden as runWardenCli } from '../helpers/warden.ts';
 import { Bogofilter } from './bogofilter.ts';
 import { chronologicalCorpus, type CorpusMessage } from './corpus.ts';
 import { misclassification, oneMinusRocaPercent, type Outcome } from './metrics.ts';
@@ -23,7 +24,11 @@ interface Run {
   atHalf: (o: Outcome) => boolean;
 }
 
-async function runWarden(corpus: CorpusMessage[], dir: string): Promise<Run> {
+/** Warden through `warden filter --stdio`, with the settings of a preset (junk config --preset). */
+async function runWarden(corpus: CorpusMessage[], dir: string, preset: keyof typeof PRESETS): Promise<Run> {
+  const configured = runWardenCli(['--data-dir', dir, 'junk', 'config', '--preset', preset]);
+  if (configured.status !== 0) throw new Error(`warden junk config failed: ${configured.stderr}`);
+  const name = preset === 'default' ? 'warden' : `warden --preset ${preset}`;
   const client = new FilterClient(dir);
   const outcomes: Outcome[] = [];
   const significant = new WeakMap<Outcome, boolean>();
@@ -36,11 +41,11 @@ async function runWarden(corpus: CorpusMessage[], dir: string): Promise<Run> {
     outcomes.push(outcome);
     const t = await client.request({ id: i, op: 'train', path: m.path, label: m.label });
     if (!t.ok) throw new Error(`warden could not train ${m.path}: ${String(t.error)}`);
-    progress('warden', i + 1, corpus.length);
+    progress(name, i + 1, corpus.length);
   }
   const seconds = (performance.now() - started) / 1000;
   await client.close();
-  return { name: 'warden', threshold: String(DEFAULT_JUNK_PARAMS.threshold), outcomes, seconds, atHalf: (o) => significant.get(o)! && o.score > 0.5 };
+  return { name, threshold: String(PRESETS[preset].threshold), outcomes, seconds, atHalf: (o) => significant.get(o)! && o.score > 0.5 };
 }
 
 function runBogofilter(corpus: CorpusMessage[], dir: string, version: string): Run {
@@ -68,7 +73,7 @@ const corpus = await chronologicalCorpus();
 const hams = corpus.filter((m) => m.label === 'ham').length;
 const work = mkdtempSync(join(tmpdir(), 'warden-eval-'));
 try {
-  const runs = [await runWarden(corpus, join(work, 'warden'))];
+  const runs = [await runWarden(corpus, join(work, 'warden'), 'default'), await runWarden(corpus, join(work, 'warden-mox'), 'mox')];
   const bogofilter = Bogofilter.version();
   if (bogofilter) runs.push(runBogofilter(corpus, join(work, 'bogofilter'), bogofilter));
 
@@ -84,15 +89,18 @@ try {
     ['filter', 'threshold', 'hm%', 'sm%', 'hm%@0.5', 'sm%@0.5', '1-ROCA%', 'messages/s'],
     ...rows.map(({ r, own, half, roca, rate }) => [r.name, r.threshold, fixed(own.hm), fixed(own.sm), fixed(half.hm), fixed(half.sm), fixed(roca, 3), fixed(rate, 0)]),
   ]);
-  if (!bogofilter) {
-    console.log('\nbogofilter is not installed: no comparison (apt-get install bogofilter).');
-  } else {
-    const [w, b] = rows as [(typeof rows)[0], (typeof rows)[0]];
-    console.log(
-      `\nwarden / bogofilter: 1-ROCA% ${ratio(w.roca, b.roca)}, hm% at own threshold ${ratio(w.own.hm, b.own.hm)}, ` +
-        `sm% at own threshold ${ratio(w.own.sm, b.own.sm)}, messages/s ${ratio(w.rate, b.rate)}`,
-    );
-  }
+  const [warden, mox, bogo] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0] | undefined];
+  const compare = (a: typeof warden, b: typeof warden) =>
+    `1-ROCA% ${ratio(a.roca, b.roca)}, hm% at own threshold ${ratio(a.own.hm, b.own.hm)}, sm% at own threshold ${ratio(a.own.sm, b.own.sm)}, messages/s ${ratio(a.rate, b.rate)}`;
+  console.log(`\nwarden / warden --preset mox: ${compare(warden, mox)}`);
+  if (bogo) console.log(`warden / bogofilter: ${compare(warden, bogo)}`);
+  else console.log('bogofilter is not installed: no comparison (apt-get install bogofilter).');
+  const early = corpus.findIndex((_, i) => corpus.slice(0, i + 1).filter((m) => m.label === 'ham').length === SIGNIFICANT_HAM);
+  const spamBefore = corpus.slice(0, early).filter((m) => m.label === 'spam').length;
+  console.log(
+    `\nWarden judges nothing junk before ${SIGNIFICANT_HAM} ham messages are trained (as mox): in this order, ` +
+      `${spamBefore} spam messages (${fixed((100 * spamBefore) / (corpus.length - hams), 1)}% of spam) arrive before that, which sets a floor under warden's sm%.`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
