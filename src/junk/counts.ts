@@ -87,33 +87,32 @@ export class CountTable {
     this.#slots[slot] = Math.max(0, this.#slots[slot]! + delta);
   }
 
-  /** The index of the word's slot, or -1. Linear probing from the first hash. */
+  /** The index of the word's slot, or -1. */
   #find(h1: number, h2: number): number {
-    const slots = this.#slots;
-    const mask = slots.length - 4;
-    for (let slot = (h1 << 2) & mask; ; slot = (slot + 4) & mask) {
-      const k1 = slots[slot]!;
-      const k2 = slots[slot + 1]!;
-      if (k1 === h1 && k2 === h2) return slot;
-      if (k1 === 0 && k2 === 0) return -1;
-    }
+    const slot = this.#probe(h1, h2);
+    return this.#slots[slot] === 0 && this.#slots[slot + 1] === 0 ? -1 : slot;
   }
 
   /** The index of the word's slot, claimed if the word is new. */
   #claim(h1: number, h2: number): number {
     if ((this.#size + 1) * 16 > this.#slots.length * 3) this.#grow();
+    const slot = this.#probe(h1, h2);
+    if (this.#slots[slot] === 0 && this.#slots[slot + 1] === 0) {
+      this.#slots[slot] = h1;
+      this.#slots[slot + 1] = h2;
+      this.#size++;
+    }
+    return slot;
+  }
+
+  /** Linear probing from the first hash: the word's slot, or the empty slot where it belongs. */
+  #probe(h1: number, h2: number): number {
     const slots = this.#slots;
     const mask = slots.length - 4;
     for (let slot = (h1 << 2) & mask; ; slot = (slot + 4) & mask) {
       const k1 = slots[slot]!;
       const k2 = slots[slot + 1]!;
-      if (k1 === h1 && k2 === h2) return slot;
-      if (k1 === 0 && k2 === 0) {
-        slots[slot] = h1;
-        slots[slot + 1] = h2;
-        this.#size++;
-        return slot;
-      }
+      if ((k1 === h1 && k2 === h2) || (k1 === 0 && k2 === 0)) return slot;
     }
   }
 
