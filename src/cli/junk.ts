@@ -1,4 +1,4 @@
-import type { JunkService, Label, TrainOutcome, Verdict } from '../engine/junk.ts';
+import { SIGNIFICANT_HAM, type JunkService, type Label, type TrainOutcome, type Verdict } from '../engine/junk.ts';
 import { progressBar } from './progress.ts';
 import { listMailFiles, readMessages, type MailFile, type SourceMessage } from './sources.ts';
 
@@ -130,7 +130,7 @@ export async function classifyPaths(junk: JunkService, paths: string[], json: bo
       o.out(JSON.stringify({ source: message.source, ...verdictJson(v) }));
       continue;
     }
-    const note = v.significant ? '' : ` (not significant: ${junk.trained().ham} of 50 ham messages trained)`;
+    const note = v.significant ? '' : ` (not significant: ${junk.trained().ham} of ${SIGNIFICANT_HAM} ham messages trained)`;
     o.out(`${message.source}: ${v.spam ? 'spam' : 'ham'} ${v.probability.toFixed(4)}${note}`);
     const list = (ws: [string, number][]) => ws.map(([w, r]) => `${w} ${r.toFixed(3)}`).join(', ') || '-';
     o.out(`  spam words: ${list(v.spams)}`);

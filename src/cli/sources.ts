@@ -9,7 +9,7 @@ export interface MailFile {
 
 /** One message read from a mail file. */
 export interface SourceMessage {
-  /** The file, with `#n` (1-based) for the n-th message of an mbox. */
+  /** The file; for an mbox of several messages, with `#n` for the n-th (from 1). */
   source: string;
   raw: Buffer;
   /** Bytes of the file this message accounts for, for progress. */
@@ -98,11 +98,15 @@ export async function* readMessages(file: MailFile): AsyncGenerator<SourceMessag
     }
     chunks = createReadStream(file.path, { highWaterMark: 1 << 20 });
   }
+  // Each message is held back until the next one shows whether the file has several.
   let n = 0;
-  for await (const raw of mboxMessages(chunks)) {
+  let held: { message: Buffer; bytes: number } | undefined;
+  for await (const next of mboxMessages(chunks)) {
+    if (held) yield { source: `${file.path}#${n}`, raw: unescapeMbox(held.message), bytes: held.bytes };
+    held = next;
     n++;
-    yield { source: `${file.path}#${n}`, raw: unescapeMbox(raw.message), bytes: raw.bytes };
   }
+  if (held) yield { source: n > 1 ? `${file.path}#${n}` : file.path, raw: unescapeMbox(held.message), bytes: held.bytes };
 }
 
 function startsMbox(head: Buffer): boolean {

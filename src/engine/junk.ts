@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { Classification } from '../junk/classify.ts';
+import { SIGNIFICANT_HAM, type Classification } from '../junk/classify.ts';
 import type { Counts } from '../junk/counts.ts';
 import { JunkFilter, type Label, type TrainOutcome } from '../junk/filter.ts';
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
@@ -11,6 +11,7 @@ import { databaseFile } from './data-dir.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 
 export type { JunkParams, Label, MessageWords, TrainOutcome };
+export { SIGNIFICANT_HAM };
 
 /** Named settings: Warden's defaults, and mox's quickstart filter. */
 export const PRESETS = { default: DEFAULT_JUNK_PARAMS, mox: MOX_PARAMS } satisfies Record<string, JunkParams>;
