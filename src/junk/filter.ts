@@ -58,15 +58,26 @@ const READ_WHOLE_WORDS = 3_000_000;
 /** Beyond this many words in memory (only with a larger store), memory is dropped between operations. */
 const MAX_CACHED_WORDS = 3_500_000;
 
+/** A message trained or untrained in the pending batch. */
+interface PendingMessage {
+  /** How the store had it trained when the batch first touched it. */
+  before: Label | undefined;
+  /** How it is trained now; null when no longer trained. */
+  after: Label | null;
+  /** Its words, as indexes into `Pending.words`. */
+  words: Int32Array;
+}
+
 /** Training done in memory and not yet committed: what each changed word and total moved by. */
 class Pending {
   readonly words = new WordListBuilder();
   /** [ham, spam] change of each word of `words`, by index. */
   deltas = new Int32Array(2 * 1024);
   readonly totals: Counts = { ham: 0, spam: 0 };
-  readonly messages = new Map<string, Label | null>();
+  readonly messages = new Map<string, PendingMessage>();
 
-  add(list: WordList, i: number, label: Label, delta: number): void {
+  /** The index of word `i` of `list`, added when new. */
+  index(list: WordList, i: number): number {
     const index = this.words.index(list.hashes[2 * i]!, list.hashes[2 * i + 1]!);
     if (index === this.words.size) {
       this.words.push(list.words[i]!);
@@ -76,7 +87,20 @@ class Pending {
         this.deltas = bigger;
       }
     }
-    this.deltas[2 * index + (label === 'ham' ? 0 : 1)]! += delta;
+    return index;
+  }
+
+  /** Moves a message's words and the total from one training state to another. */
+  move(words: Int32Array, from: Label | undefined | null, to: Label | undefined | null): void {
+    for (const [label, delta] of [
+      [from, -1],
+      [to, +1],
+    ] as const) {
+      if (!label) continue;
+      const column = label === 'ham' ? 0 : 1;
+      for (const index of words) this.deltas[2 * index + column]! += delta;
+      this.totals[label] += delta;
+    }
   }
 }
 
@@ -121,8 +145,8 @@ export class JunkFilter {
   }
 
   trainedAs(fingerprint: string): Label | undefined {
-    const pending = this.#pending.messages;
-    if (pending.has(fingerprint)) return pending.get(fingerprint) ?? undefined;
+    const pending = this.#pending.messages.get(fingerprint);
+    if (pending) return pending.after ?? undefined;
     return this.#store.readTrained(fingerprint);
   }
 
@@ -135,9 +159,7 @@ export class JunkFilter {
     this.#refresh();
     const previous = this.trainedAs(fingerprint);
     if (previous === label) return 'unchanged';
-    if (previous) this.#count(list, previous, -1);
-    this.#count(list, label, +1);
-    this.#pending.messages.set(fingerprint, label);
+    this.#move(fingerprint, list, previous, label);
     return previous ? 'retrained' : 'trained';
   }
 
@@ -146,22 +168,29 @@ export class JunkFilter {
     this.#refresh();
     const previous = this.trainedAs(fingerprint);
     if (previous !== label) throw new NotTrainedError(label, previous);
-    this.#count(list, label, -1);
-    this.#pending.messages.set(fingerprint, null);
+    this.#move(fingerprint, list, label, null);
   }
 
   /**
-   * Writes all pending training in one transaction. When another process wrote meanwhile, the
-   * stored counts of the changed words are read again under the write lock and the pending
-   * changes applied to them, so that neither process's training is lost.
+   * Writes all pending training in one transaction. When another process wrote meanwhile, what
+   * this batch assumed is checked under the write lock: a message the other process trained or
+   * untrained is moved from its stored state instead, and the pending changes are applied to the
+   * stored counts read again, so that neither process's training is lost or counted twice.
    */
   commit(): void {
     const pending = this.#pending;
     if (pending.messages.size === 0) return;
     try {
       this.#store.writeTransaction(() => {
-        const changed = pending.words.build();
         const stale = this.#store.version() !== this.#version;
+        if (stale) {
+          for (const [fingerprint, m] of pending.messages) {
+            const stored = this.#store.readTrained(fingerprint);
+            // The batch moved this message from `before`; it must move from `stored` instead.
+            if (stored !== m.before) pending.move(m.words, stored, m.before);
+          }
+        }
+        const changed = pending.words.build();
         const fresh = new Map<string, Counts>();
         if (stale) this.#store.readWords(changed.words, (w, ham, spam) => fresh.set(w, { ham, spam }));
         const base = stale ? this.#store.readTotals() : undefined;
@@ -179,7 +208,8 @@ export class JunkFilter {
           counts[2 * i] = c.ham;
           counts[2 * i + 1] = c.spam;
         });
-        this.#store.write({ totals, words: changed.words, counts, trained: pending.messages });
+        const trained = new Map([...pending.messages].map(([fingerprint, m]) => [fingerprint, m.after]));
+        this.#store.write({ totals, words: changed.words, counts, trained });
         // Our own commit leaves the version as it was; another's has made memory stale.
         if (stale) this.#forget();
       });
@@ -199,20 +229,27 @@ export class JunkFilter {
     this.#forget();
   }
 
-  /** Adds `delta` to the message total and to every word's count for `label`, never below zero. */
-  #count(list: WordList, label: Label, delta: 1 | -1): void {
+  /**
+   * Moves a message from one training state to another: in memory (counts never below zero) and
+   * in the pending batch, which remembers the state the store had so commit can check it.
+   */
+  #move(fingerprint: string, list: WordList, from: Label | undefined, to: Label | null): void {
     const table = this.#table;
     const pending = this.#pending;
     this.#load(list);
-    this.#totals = { ...this.#totals, [label]: Math.max(0, this.#totals[label] + delta) };
-    pending.totals[label] += delta;
-    const scratch: Counts = { ham: 0, spam: 0 };
+    const words = new Int32Array(list.words.length);
     for (let i = 0; i < list.words.length; i++) {
-      // Untraining a word the store never had takes nothing away.
-      if (delta < 0 && !table.read(list.hashes, 2 * i, scratch)) continue;
-      table.add(list.hashes, 2 * i, label, delta);
-      pending.add(list, i, label, delta);
+      words[i] = pending.index(list, i);
+      if (from) table.add(list.hashes, 2 * i, from, -1);
+      if (to) table.add(list.hashes, 2 * i, to, +1);
     }
+    pending.move(words, from, to);
+    const totals = { ...this.#totals };
+    if (from) totals[from] = Math.max(0, totals[from] - 1);
+    if (to) totals[to] += 1;
+    this.#totals = totals;
+    const earlier = pending.messages.get(fingerprint);
+    pending.messages.set(fingerprint, { before: earlier ? earlier.before : from, after: to, words });
   }
 
   /** Brings the counts of `list`'s words into memory, asking the store once for all that are missing. */

@@ -1,0 +1,620 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { databaseFile } from '../../src/engine/data-dir.ts';
+import { JunkService, WordSettingsError, type Label, type MessageWords, type TrainOutcome } from '../../src/engine/junk.ts';
+import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
+import { NotTrainedError } from '../../src/junk/filter.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { SqliteWordCounts } from '../../src/store/junk-words.ts';
+
+/** mulberry32: a tiny seeded generator, so every run makes the same messages and operations. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HAM_WORDS = [
+  'meeting', 'agenda', 'quarterly', 'budget', 'project', 'review', 'schedule', 'lunch', 'report', 'draft',
+  'minutes', 'colleagues', 'deadline', 'proposal', 'spreadsheet', 'conference', 'presentation', 'feedback',
+];
+const SPAM_WORDS = [
+  'viagra', 'casino', 'lottery', 'winner', 'prize', 'bitcoin', 'pills', 'discount', 'cheap', 'rolex',
+  'jackpot', 'bonus', 'millions', 'guaranteed', 'refinance', 'pharmacy', 'unclaimed', 'congratulations',
+];
+/** In ham and spam alike: every message has `hello`. */
+const COMMON_WORDS = ['please', 'today', 'your', 'about', 'this', 'with'];
+
+/** The n-th synthetic message of a kind, as raw RFC 5322 bytes (CRLF line ends). */
+function message(kind: Label, n: number): Uint8Array {
+  const next = random(n * 7919 + (kind === 'ham' ? 1 : 2));
+  const vocabulary = kind === 'ham' ? HAM_WORDS : SPAM_WORDS;
+  const pick = (words: readonly string[], count: number) => Array.from({ length: count }, () => words[Math.floor(next() * words.length)]!).join(' ');
+  const from = kind === 'ham' ? `Alice Office <alice${n % 5}@office.example>` : `Prize Desk <winner${n}@deals${n % 7}.example>`;
+  const lines = [
+    `From: ${from}`,
+    'To: Me <me@home.example>',
+    `Subject: ${pick(vocabulary, 3)}`,
+    `Date: Mon, ${(n % 28) + 1} Jan 2024 10:00:00 +0000`,
+    `Message-ID: <${kind}-${n}@test.example>`,
+    '',
+    `hello ${pick(vocabulary, 10)}`,
+    `${pick(COMMON_WORDS, 3)} ${pick(vocabulary, 6)}`,
+    '',
+  ];
+  return new TextEncoder().encode(lines.join('\r\n'));
+}
+
+type WordTable = Map<string, [ham: number, spam: number]>;
+
+/** The stored word counts of a data directory, read through a connection of its own. */
+function storedWords(dataDir: string): WordTable {
+  const db = openDatabase(databaseFile(dataDir));
+  try {
+    const { dump } = new SqliteWordCounts(db).dumpWords(Number.MAX_SAFE_INTEGER)!;
+    const table: WordTable = new Map();
+    if (dump === '') return table;
+    for (const line of dump.split('\n')) {
+      const [word, ham, spam] = line.split('\t');
+      table.set(word!, [Number(ham), Number(spam)]);
+    }
+    return table;
+  } finally {
+    db.close();
+  }
+}
+
+/** Which messages the data directory records as trained, by fingerprint. */
+function storedTraining(dataDir: string): Map<string, Label> {
+  const db = openDatabase(databaseFile(dataDir));
+  try {
+    const rows = db.prepare<[], { fingerprint: string; label: Label }>('SELECT fingerprint, label FROM junk_trained').all();
+    return new Map(rows.map((r) => [r.fingerprint, r.label]));
+  } finally {
+    db.close();
+  }
+}
+
+describe('JunkService training and classification', () => {
+  const dirs: string[] = [];
+  const services: JunkService[] = [];
+
+  function dataDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-filter-'));
+    dirs.push(dir);
+    return join(dir, 'data');
+  }
+
+  function open(dir: string): JunkService {
+    const service = JunkService.open(dir);
+    services.push(service);
+    return service;
+  }
+
+  function close(service: JunkService): void {
+    services.splice(services.indexOf(service), 1);
+    service.close();
+  }
+
+  afterEach(() => {
+    for (const service of services.splice(0)) {
+      try {
+        service.close();
+      } catch {
+        // Already closed by the test.
+      }
+    }
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Trains ham 0..ham-1 and spam 0..spam-1 in memory, then commits once. */
+  async function trainCorpus(service: JunkService, ham: number, spam: number): Promise<void> {
+    for (let i = 0; i < ham; i++) expect(service.trainWords(await service.words(message('ham', i)), 'ham')).toBe('trained');
+    for (let i = 0; i < spam; i++) expect(service.trainWords(await service.words(message('spam', i)), 'spam')).toBe('trained');
+    service.commit();
+  }
+
+  const SPAMMY = message('spam', 1000);
+  const HAMMY = message('ham', 1000);
+
+  it('scores an unseen spammy message above the threshold and a hammy one below, once trained', async () => {
+    const service = open(dataDir());
+    await trainCorpus(service, 60, 30);
+    expect(service.stats()).toMatchObject({ hamMessages: 60, spamMessages: 30 });
+
+    const spam = await service.classify(SPAMMY);
+    expect(spam.threshold).toBe(0.95);
+    expect(spam.significant).toBe(true);
+    expect(spam.probability).toBeGreaterThan(spam.threshold);
+    expect(spam.spam).toBe(true);
+    expect(spam.spams.length).toBeGreaterThan(0);
+    for (const [word] of spam.spams) expect(word).not.toMatch(new RegExp(`\\b(${HAM_WORDS.join('|')})\\b`));
+
+    const ham = await service.classify(HAMMY);
+    expect(ham.probability).toBeLessThan(ham.threshold);
+    expect(ham.probability).toBeLessThan(0.05);
+    expect(ham.spam).toBe(false);
+    expect(ham.hams.length).toBeGreaterThan(0);
+
+    // verdict() on the words gives the same as classify() on the bytes.
+    expect(service.verdict((await service.words(SPAMMY)).words)).toEqual(spam);
+  });
+
+  it(`calls nothing spam before ${SIGNIFICANT_HAM} ham messages are trained, whatever the probability`, async () => {
+    const service = open(dataDir());
+    await trainCorpus(service, SIGNIFICANT_HAM - 1, 10);
+    const before = await service.classify(SPAMMY);
+    expect(before.probability).toBeGreaterThan(before.threshold);
+    expect(before.significant).toBe(false);
+    expect(before.spam).toBe(false);
+
+    expect(await service.train(message('ham', 500), 'ham')).toBe('trained');
+    const after = await service.classify(SPAMMY);
+    expect(after.significant).toBe(true);
+    expect(after.spam).toBe(true);
+  });
+
+  it('is neutral when nothing is trained', async () => {
+    const service = open(dataDir());
+    const verdict = await service.classify(SPAMMY);
+    expect(verdict).toMatchObject({ probability: 0.5, significant: false, spam: false, hams: [], spams: [] });
+    expect(service.stats()).toMatchObject({ hamMessages: 0, spamMessages: 0, words: 0 });
+  });
+
+  it('trains a message once per fingerprint, whatever its line ends', async () => {
+    const dir = dataDir();
+    const service = open(dir);
+    await trainCorpus(service, 3, 3);
+    const raw = message('spam', 77);
+    expect(await service.train(raw, 'spam')).toBe('trained');
+    const stats = service.stats();
+    const words = storedWords(dir);
+
+    expect(await service.train(raw, 'spam')).toBe('unchanged');
+    expect(service.trainWords(await service.words(raw), 'spam')).toBe('unchanged');
+    expect(service.pending).toEqual({ messages: 0, words: 0 });
+    // The same message with LF line ends, as read from a Maildir file: the same fingerprint.
+    const lf = new TextEncoder().encode(new TextDecoder().decode(raw).replaceAll('\r\n', '\n'));
+    expect((await service.words(lf)).fingerprint).toBe((await service.words(raw)).fingerprint);
+    expect(await service.train(lf, 'spam')).toBe('unchanged');
+    service.commit();
+
+    expect(service.stats()).toEqual(stats);
+    expect(service.trained()).toEqual({ ham: 3, spam: 4 });
+    expect(storedWords(dir)).toEqual(words);
+    expect(storedTraining(dir).size).toBe(7);
+  });
+
+  it('shows training to classification at once, and on disk only after commit', async () => {
+    const dir = dataDir();
+    const service = open(dir);
+    await trainCorpus(service, 5, 5);
+    const before = await service.classify(SPAMMY);
+    const raw = message('spam', 1000);
+    expect(service.trainWords(await service.words(raw), 'spam')).toBe('trained');
+    expect(service.pending.messages).toBe(1);
+    expect(service.pending.words).toBeGreaterThan(10);
+    expect(service.trained()).toEqual({ ham: 5, spam: 6 });
+    expect(service.stats()).toMatchObject({ hamMessages: 5, spamMessages: 5 });
+    const during = await service.classify(SPAMMY);
+    expect(during.probability).toBeGreaterThanOrEqual(before.probability);
+    expect(during).not.toEqual(before);
+
+    service.commit();
+    expect(service.pending).toEqual({ messages: 0, words: 0 });
+    expect(service.stats()).toMatchObject({ hamMessages: 5, spamMessages: 6 });
+    expect(await service.classify(SPAMMY)).toEqual(during);
+  });
+
+  it('untrains exactly: the word counts return to what they were', async () => {
+    const dir = dataDir();
+    let service = open(dir);
+    await trainCorpus(service, 8, 8);
+    const words = storedWords(dir);
+    const stats = service.stats();
+    const verdict = await service.classify(HAMMY);
+
+    // Words of its own (a novel subject) as well as shared ones.
+    const raw = new TextEncoder().encode(
+      new TextDecoder().decode(message('ham', 300)).replace(/^Subject: .*$/m, 'Subject: zorblax quintessa flumwidget'),
+    );
+    expect(await service.train(raw, 'ham')).toBe('trained');
+    expect(storedWords(dir).get('Subject:zorblax')).toEqual([1, 0]);
+    expect(storedWords(dir)).not.toEqual(words);
+
+    // Across a reopen, so that the counts come from disk rather than memory.
+    close(service);
+    service = open(dir);
+    await service.untrain(raw, 'ham');
+    expect(service.pending).toEqual({ messages: 0, words: 0 });
+    expect(storedWords(dir)).toEqual(words);
+    expect(service.stats()).toMatchObject({ hamMessages: stats.hamMessages, spamMessages: stats.spamMessages, words: stats.words });
+    expect(service.trained()).toEqual({ ham: 8, spam: 8 });
+    expect(await service.classify(HAMMY)).toEqual(verdict);
+    expect(storedTraining(dir).size).toBe(16);
+    // Untrained, it can be trained again.
+    expect(await service.train(raw, 'ham')).toBe('trained');
+  });
+
+  it('refuses to untrain a message not trained with that label, changing nothing', async () => {
+    const dir = dataDir();
+    const service = open(dir);
+    await trainCorpus(service, 3, 3);
+    const trainedHam = message('ham', 0);
+    const words = storedWords(dir);
+
+    await expect(service.untrain(trainedHam, 'spam')).rejects.toThrow(NotTrainedError);
+    await expect(service.untrain(trainedHam, 'spam')).rejects.toThrow('the message is not trained as spam (it is trained as ham)');
+    await expect(service.untrain(message('ham', 999), 'ham')).rejects.toThrow('the message is not trained as ham (it was never trained)');
+    expect(service.pending).toEqual({ messages: 0, words: 0 });
+    expect(storedWords(dir)).toEqual(words);
+    expect(service.trained()).toEqual({ ham: 3, spam: 3 });
+  });
+
+  it('retrains a message trained with the other label: ham - 1 and spam + 1 for each of its words', async () => {
+    const dir = dataDir();
+    const service = open(dir);
+    await trainCorpus(service, 6, 6);
+    const raw = message('ham', 6);
+    expect(await service.train(raw, 'ham')).toBe('trained');
+    const before = storedWords(dir);
+    const { words, fingerprint } = await service.words(raw);
+
+    expect(await service.train(raw, 'spam')).toBe('retrained');
+    const after = storedWords(dir);
+    expect(service.stats()).toMatchObject({ hamMessages: 6, spamMessages: 7 });
+    expect(service.trained()).toEqual({ ham: 6, spam: 7 });
+    expect(storedTraining(dir).get(fingerprint)).toBe('spam');
+
+    const own = new Set(words.words);
+    expect(own.size).toBeGreaterThan(20);
+    for (const word of own) {
+      const [ham, spam] = before.get(word)!;
+      expect(after.get(word), word).toEqual([ham - 1, spam + 1]);
+    }
+    for (const [word, counts] of before) if (!own.has(word)) expect(after.get(word), word).toEqual(counts);
+    expect(after.size).toBe(before.size);
+
+    // And back.
+    expect(await service.train(raw, 'ham')).toBe('retrained');
+    expect(storedWords(dir)).toEqual(before);
+  });
+
+  it('persists committed training: a reopened service classifies identically', async () => {
+    const dir = dataDir();
+    const probes = [SPAMMY, HAMMY, message('spam', 2000), message('ham', 2000)];
+    let service = open(dir);
+    await trainCorpus(service, 55, 25);
+    const verdicts = [];
+    for (const probe of probes) verdicts.push(await service.classify(probe));
+    const trained = service.trained();
+    const words = storedWords(dir);
+
+    // Training left pending is committed by close().
+    const late = message('spam', 3000);
+    service.trainWords(await service.words(late), 'spam');
+    close(service);
+    service = open(dir);
+    expect(service.trained()).toEqual({ ham: trained.ham, spam: trained.spam + 1 });
+    await service.untrain(late, 'spam');
+    close(service);
+
+    service = open(dir);
+    expect(service.trained()).toEqual(trained);
+    expect(storedWords(dir)).toEqual(words);
+    for (const [i, probe] of probes.entries()) expect(await service.classify(probe)).toEqual(verdicts[i]);
+  });
+
+  it('loses no training when two services on one data directory commit interleaved', async () => {
+    const dir = dataDir();
+    const a = open(dir);
+    const b = open(dir);
+    const train = async (service: JunkService, kind: Label, from: number, to: number) => {
+      for (let n = from; n < to; n++) expect(service.trainWords(await service.words(message(kind, n)), kind)).toBe('trained');
+    };
+
+    await train(a, 'ham', 0, 10);
+    await train(b, 'ham', 10, 20);
+    await train(a, 'spam', 0, 5);
+    a.commit();
+    await train(b, 'spam', 5, 12); // b's batch began before a's commit
+    b.commit();
+    await train(a, 'ham', 20, 25); // a's memory is stale: b committed since
+    await train(b, 'spam', 12, 15);
+    b.commit();
+    a.commit();
+    await a.untrain(message('ham', 12), 'ham'); // trained by b
+    await b.train(message('spam', 1), 'ham'); // trained by a as spam
+
+    const c = open(dir);
+    const expected = { ham: 24 + 1, spam: 15 - 1 };
+    expect(c.trained()).toEqual(expected);
+    expect(c.stats()).toMatchObject({ hamMessages: expected.ham, spamMessages: expected.spam });
+    // Each sees the other's commits once it has nothing pending.
+    expect(a.trained()).toEqual(expected);
+    expect(b.trained()).toEqual(expected);
+    // `hello` is in every message.
+    expect(storedWords(dir).get('hello')).toEqual([expected.ham, expected.spam]);
+    expect(storedWords(dir).get('To:home')).toEqual([expected.ham, expected.spam]);
+
+    // The same as one service training the final set alone.
+    const alone = dataDir();
+    const single = open(alone);
+    for (let n = 0; n < 25; n++) if (n !== 12) single.trainWords(await single.words(message('ham', n)), 'ham');
+    for (let n = 0; n < 15; n++) single.trainWords(await single.words(message('spam', n)), n === 1 ? 'ham' : 'spam');
+    single.commit();
+    expect(storedWords(dir)).toEqual(storedWords(alone));
+    expect(storedTraining(dir)).toEqual(storedTraining(alone));
+    for (const probe of [SPAMMY, HAMMY]) {
+      const verdict = await single.classify(probe);
+      for (const service of [a, b, c]) expect(await service.classify(probe)).toEqual(verdict);
+    }
+  });
+
+  describe('a random sequence of operations over two services', () => {
+    const MESSAGES = 30;
+    const raws = Array.from({ length: MESSAGES }, (_, i) => message(i % 3 === 0 ? 'spam' : 'ham', 100 + i));
+
+    /**
+     * The model: the stored label of each message, each service's uncommitted changes, and per
+     * service the messages the other committed while it had uncommitted training.
+     *
+     * The model cannot say which of two conflicting batches wins, so a service never works on
+     * a message the other has uncommitted, nor, during a batch, on one the other committed
+     * since the batch began: it commits the conflicting batch first. Those races have their
+     * own tests below.
+     */
+    async function run(seed: number): Promise<void> {
+      const next = random(seed);
+      const dir = dataDir();
+      const pair = [open(dir), open(dir)] as const;
+      const analyzed: MessageWords[] = [];
+      for (const raw of raws) analyzed.push(await pair[0].words(raw));
+
+      const stored: (Label | undefined)[] = Array.from({ length: MESSAGES }, () => undefined);
+      const pending = [new Map<number, Label | null>(), new Map<number, Label | null>()];
+      const dirty = [new Set<number>(), new Set<number>()];
+      /** Whether the other service committed since this one's batch began: its commit must reconcile. */
+      const stale = [false, false];
+      const view = (x: number, i: number): Label | undefined => (pending[x]!.has(i) ? (pending[x]!.get(i) ?? undefined) : stored[i]);
+      const totals = () => ({ ham: stored.filter((l) => l === 'ham').length, spam: stored.filter((l) => l === 'spam').length });
+
+      const counts: Record<string, number> = {};
+      /** Records x's commit in the model; the service has committed. */
+      const committed = (x: number) => {
+        if (pending[x]!.size > 0 && stale[x]) counts.reconciled = (counts.reconciled ?? 0) + 1;
+        for (const [i, label] of pending[x]!) {
+          stored[i] = label ?? undefined;
+          if (pending[1 - x]!.size > 0) {
+            dirty[1 - x]!.add(i);
+            stale[1 - x] = true;
+          }
+        }
+        pending[x]!.clear();
+        dirty[x]!.clear();
+        stale[x] = false;
+        expect(pair[x]!.stats()).toMatchObject({ hamMessages: totals().ham, spamMessages: totals().spam });
+      };
+      const commit = (x: number) => {
+        pair[x]!.commit();
+        committed(x);
+      };
+
+      for (let step = 0; step < 250; step++) {
+        const x = next() < 0.5 ? 0 : 1;
+        const i = Math.floor(next() * MESSAGES);
+        const service = pair[x];
+        const roll = next();
+        if (pending[1 - x]!.has(i)) commit(1 - x);
+        if (dirty[x]!.has(i)) commit(x);
+        const current = view(x, i);
+
+        if (roll < 0.45) {
+          const label: Label = next() < 0.5 ? 'ham' : 'spam';
+          const expected: TrainOutcome = current === label ? 'unchanged' : current ? 'retrained' : 'trained';
+          expect(service.trainWords(analyzed[i]!, label)).toBe(expected);
+          if (expected !== 'unchanged') pending[x]!.set(i, label);
+          counts[expected] = (counts[expected] ?? 0) + 1;
+        } else if (roll < 0.55) {
+          const label: Label = next() < 0.5 ? 'ham' : 'spam';
+          const expected: TrainOutcome = current === label ? 'unchanged' : current ? 'retrained' : 'trained';
+          expect(await service.train(raws[i]!, label)).toBe(expected);
+          if (expected !== 'unchanged') pending[x]!.set(i, label);
+          committed(x);
+        } else if (roll < 0.7) {
+          if (current) {
+            await service.untrain(raws[i]!, current);
+            pending[x]!.set(i, null);
+            committed(x);
+            counts.untrained = (counts.untrained ?? 0) + 1;
+          } else {
+            await expect(service.untrain(raws[i]!, 'ham')).rejects.toThrow(NotTrainedError);
+          }
+        } else if (roll < 0.8) {
+          const other: Label = current === 'ham' ? 'spam' : 'ham';
+          await expect(service.untrain(raws[i]!, other)).rejects.toThrow(NotTrainedError);
+        } else if (roll < 0.85) {
+          const verdict = service.verdict(analyzed[i]!.words);
+          expect(verdict.probability).toBeGreaterThanOrEqual(0);
+          expect(verdict.probability).toBeLessThanOrEqual(1);
+        } else {
+          commit(x);
+        }
+      }
+      commit(0);
+      commit(1);
+      // The sequence did what it is meant to test.
+      expect(counts.trained).toBeGreaterThan(10);
+      expect(counts.retrained).toBeGreaterThan(5);
+      expect(counts.untrained).toBeGreaterThan(5);
+      expect(counts.reconciled).toBeGreaterThan(5);
+
+      // Recount from scratch: a fresh directory trained with just the final labels.
+      const freshDir = dataDir();
+      const fresh = open(freshDir);
+      stored.forEach((label, i) => {
+        if (label) fresh.trainWords(analyzed[i]!, label);
+      });
+      fresh.commit();
+      expect(storedWords(dir)).toEqual(storedWords(freshDir));
+      expect(storedTraining(dir)).toEqual(new Map(stored.flatMap((label, i) => (label ? [[analyzed[i]!.fingerprint, label] as const] : []))));
+      const third = open(dir);
+      for (const service of [...pair, third]) {
+        expect(service.trained()).toEqual(totals());
+        for (const probe of [analyzed[0]!, analyzed[1]!, analyzed[2]!]) expect(service.verdict(probe.words)).toEqual(fresh.verdict(probe.words));
+      }
+    }
+
+    it.each([1, 2, 3])('keeps stored counts equal to a recount of the trained set (seed %i)', async (seed) => {
+      await run(seed);
+    });
+  });
+
+  describe('two services training the same message', () => {
+    // JunkFilter.commit must reconcile training state as well as word counts with another
+    // connection's commits, or a message trained by both would count twice.
+    it('counts a message once when two services train it before either commits', async () => {
+      const dir = dataDir();
+      const a = open(dir);
+      const b = open(dir);
+      const raw = message('spam', 5);
+      expect(a.trainWords(await a.words(raw), 'spam')).toBe('trained');
+      expect(b.trainWords(await b.words(raw), 'spam')).toBe('trained');
+      b.commit();
+      a.commit();
+      expect(storedTraining(dir).size).toBe(1);
+      expect(open(dir).trained()).toEqual({ ham: 0, spam: 1 });
+    });
+
+    // During a batch the in-memory table is not refreshed, so it may hold at 0/0 the words of
+    // a message another connection trained since; untraining must still take them away.
+    it("removes all of a message's words when untraining, during a batch, one that another service trained meanwhile", async () => {
+      const dir = dataDir();
+      const a = open(dir);
+      const b = open(dir);
+      a.trainWords(await a.words(message('ham', 0)), 'ham'); // a's batch begins
+      const raw = message('spam', 0);
+      await b.train(raw, 'spam');
+      await a.untrain(raw, 'spam');
+      const alone = dataDir();
+      await open(alone).train(message('ham', 0), 'ham');
+      expect(open(dir).trained()).toEqual({ ham: 1, spam: 0 });
+      expect(storedWords(dir)).toEqual(storedWords(alone));
+    });
+  });
+});
+
+describe('JunkService.configure', () => {
+  const dirs: string[] = [];
+  const services: JunkService[] = [];
+
+  function open(dir: string): JunkService {
+    const service = JunkService.open(dir);
+    services.push(service);
+    return service;
+  }
+
+  function dataDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-configure-'));
+    dirs.push(dir);
+    return join(dir, 'data');
+  }
+
+  afterEach(() => {
+    for (const service of services.splice(0)) {
+      try {
+        service.close();
+      } catch {
+        // Already closed by the test.
+      }
+    }
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function trained(dir: string): Promise<JunkService> {
+    const service = open(dir);
+    for (let n = 0; n < 3; n++) await service.train(message('ham', n), 'ham');
+    await service.train(message('spam', 0), 'spam');
+    return service;
+  }
+
+  it('changes the n-grams freely while nothing is trained, and keeps the change', async () => {
+    const dir = dataDir();
+    const service = open(dir);
+    expect(service.configure({ threegrams: true }).threegrams).toBe(true);
+    const words = (await service.words(message('ham', 0))).words.words;
+    expect(words.some((w) => w.split(' ').length === 3)).toBe(true);
+    service.close();
+    expect(open(dir).params.threegrams).toBe(true);
+  });
+
+  it('refuses to change the n-grams of a trained database, changing nothing', async () => {
+    const dir = dataDir();
+    const service = await trained(dir);
+    const params = service.params;
+    const words = storedWords(dir);
+
+    expect(() => service.configure({ twograms: false })).toThrow(WordSettingsError);
+    expect(() => service.configure({ threegrams: true, threshold: 0.5 })).toThrow(
+      'changing 1+2-grams to 1+2+3-grams would invalidate the 4 trained messages; add --reset to clear the training, then train again',
+    );
+    expect(service.params).toEqual(params);
+    expect(service.trained()).toEqual({ ham: 3, spam: 1 });
+    expect(storedWords(dir)).toEqual(words);
+    service.close();
+    expect(open(dir).params).toEqual(params);
+  });
+
+  it('counts uncommitted training as trained', async () => {
+    const service = open(dataDir());
+    service.trainWords(await service.words(message('ham', 0)), 'ham');
+    expect(() => service.configure({ onegrams: false })).toThrow(WordSettingsError);
+  });
+
+  it('allows other settings on a trained database, keeping the training', async () => {
+    const dir = dataDir();
+    const service = await trained(dir);
+    const words = storedWords(dir);
+    const next = service.configure({ threshold: 0.8, classifier: 'mox' });
+    expect(next).toMatchObject({ threshold: 0.8, classifier: 'mox', onegrams: true, twograms: true });
+    expect((await service.classify(message('spam', 1))).threshold).toBe(0.8);
+    expect(storedWords(dir)).toEqual(words);
+    service.close();
+    const reopened = open(dir);
+    expect(reopened.params).toEqual(next);
+    expect(reopened.trained()).toEqual({ ham: 3, spam: 1 });
+  });
+
+  it('changes the n-grams of a trained database with reset, clearing the training', async () => {
+    const dir = dataDir();
+    const service = await trained(dir);
+    const next = service.configure({ twograms: false }, { reset: true });
+    expect(next.twograms).toBe(false);
+    expect(service.trained()).toEqual({ ham: 0, spam: 0 });
+    expect(service.stats()).toMatchObject({ hamMessages: 0, spamMessages: 0, words: 0 });
+    expect(storedTraining(dir).size).toBe(0);
+
+    // Training again uses the new settings: single words only.
+    expect(await service.train(message('ham', 0), 'ham')).toBe('trained');
+    const words = storedWords(dir);
+    expect(words.size).toBeGreaterThan(10);
+    for (const word of words.keys()) expect(word).not.toContain(' ');
+    service.close();
+    expect(open(dir).params.twograms).toBe(false);
+  });
+
+  it('refuses invalid settings, naming the field, and keeps the old ones', () => {
+    const service = open(dataDir());
+    const params = service.params;
+    expect(() => service.configure({ threshold: 2 })).toThrow(/invalid junk filter settings: threshold/);
+    expect(() => service.configure({ onegrams: false, twograms: false, threegrams: false })).toThrow(/at least one of onegrams/);
+    expect(service.params).toEqual(params);
+  });
+});

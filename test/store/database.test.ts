@@ -1,0 +1,472 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, StoreError, type Db } from '../../src/store/database.ts';
+import { SqliteWordCounts } from '../../src/store/junk-words.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.ts';
+import { readSetting, writeSetting } from '../../src/store/settings.ts';
+
+/** The tables of the junk filter: the first migration's, which every later schema keeps. */
+const JUNK_TABLES = ['junk_total', 'junk_trained', 'junk_word', 'setting'];
+
+/** Every table the migrations create, read from their SQL. */
+const MIGRATED_TABLES = [...new Set(MIGRATIONS.flatMap((sql) => [...sql.matchAll(/CREATE TABLE\s+(\w+)/gi)].map((m) => m[1]!)))].sort();
+
+/** mulberry32: a tiny seeded generator, so "random" bytes are the same on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomBytes(length: number, seed: number): Buffer {
+  const next = random(seed);
+  return Buffer.from(Array.from({ length }, () => Math.floor(next() * 256)));
+}
+
+function tables(db: Db): string[] {
+  return db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+}
+
+/** Opens a file with plain better-sqlite3, to look at or prepare it behind openDatabase's back. */
+function raw(file: string): Db {
+  return new Database(file);
+}
+
+function parseDump(dump: string): Map<string, [number, number]> {
+  const words = new Map<string, [number, number]>();
+  if (dump === '') return words;
+  for (const line of dump.split('\n')) {
+    const [word, ham, spam] = line.split('\t');
+    words.set(word!, [Number(ham), Number(spam)]);
+  }
+  return words;
+}
+
+/** Writes these absolute counts (0/0 deletes) and training states in one transaction. */
+function write(
+  store: SqliteWordCounts,
+  totals: { ham: number; spam: number },
+  words: Record<string, [number, number]> | [string, number, number][],
+  trained: Record<string, 'ham' | 'spam' | null> = {},
+): void {
+  const entries = Array.isArray(words) ? words : Object.entries(words).map(([w, [h, s]]) => [w, h, s] as [string, number, number]);
+  const counts = new Uint32Array(2 * entries.length);
+  entries.forEach(([, ham, spam], i) => {
+    counts[2 * i] = ham;
+    counts[2 * i + 1] = spam;
+  });
+  store.writeTransaction(() => store.write({ totals, words: entries.map(([w]) => w), counts, trained: new Map(Object.entries(trained)) }));
+}
+
+describe('openDatabase', () => {
+  let dir: string;
+  const open: Db[] = [];
+  /** openDatabase, closed after the test. */
+  const track = (db: Db): Db => {
+    open.push(db);
+    return db;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'warden-db-'));
+  });
+
+  afterEach(() => {
+    for (const db of open.splice(0)) if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates a fresh file, with its folder, and applies every migration', () => {
+    const file = join(dir, 'nested', 'deeper', 'warden.db');
+    const db = track(openDatabase(file));
+    expect(existsSync(file)).toBe(true);
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(tables(db)).toEqual(expect.arrayContaining(JUNK_TABLES));
+    expect(tables(db)).toEqual(MIGRATED_TABLES);
+    expect(db.prepare('SELECT id, ham, spam FROM junk_total').all()).toEqual([{ id: 1, ham: 0, spam: 0 }]);
+    expect(db.prepare('SELECT count(*) AS n FROM junk_word').get()).toEqual({ n: 0 });
+  });
+
+  it('uses write-ahead logging and the documented connection settings', () => {
+    const file = join(dir, 'warden.db');
+    const db = track(openDatabase(file));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    writeSetting(db, 'probe', 1);
+    expect(existsSync(`${file}-wal`)).toBe(true);
+    db.close();
+    // WAL is a property of the file: a plain connection sees it too.
+    const plain = track(raw(file));
+    expect(plain.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('keeps the data on reopening and does not run the migrations again', () => {
+    const file = join(dir, 'warden.db');
+    const first = openDatabase(file);
+    writeSetting(first, 'kept', { a: 1 });
+    first.prepare('UPDATE junk_total SET ham = 3, spam = 4 WHERE id = 1').run();
+    first.prepare("INSERT INTO junk_word (word, ham, spam) VALUES ('kept', 2, 5)").run();
+    first.close();
+
+    // Had the first migration run again, its CREATE TABLE would fail and its INSERT reset the totals.
+    for (let i = 0; i < 2; i++) {
+      const db = openDatabase(file);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(readSetting(db, 'kept')).toEqual({ a: 1 });
+      expect(db.prepare('SELECT ham, spam FROM junk_total').get()).toEqual({ ham: 3, spam: 4 });
+      expect(db.prepare('SELECT word, ham, spam FROM junk_word').all()).toEqual([{ word: 'kept', ham: 2, spam: 5 }]);
+      expect(tables(db)).toEqual(MIGRATED_TABLES);
+      db.close();
+    }
+  });
+
+  it('brings a database of every earlier schema version up to date, keeping its data', () => {
+    for (let version = 1; version < SCHEMA_VERSION; version++) {
+      const file = join(dir, `v${version}.db`);
+      const old = raw(file);
+      for (let v = 0; v < version; v++) old.exec(MIGRATIONS[v]!);
+      old.pragma(`user_version = ${version}`);
+      old.prepare("INSERT INTO junk_word (word, ham, spam) VALUES ('old', 1, 2)").run();
+      old.close();
+
+      const db = track(openDatabase(file));
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(tables(db)).toEqual(MIGRATED_TABLES);
+      expect(db.prepare('SELECT word, ham, spam FROM junk_word').all()).toEqual([{ word: 'old', ham: 1, spam: 2 }]);
+    }
+  });
+
+  it('refuses a database written by a newer Warden, and leaves it as it was', () => {
+    const file = join(dir, 'warden.db');
+    const newer = raw(file);
+    newer.exec('CREATE TABLE future (x)');
+    newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    newer.close();
+
+    let error: unknown;
+    try {
+      openDatabase(file);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    const message = (error as Error).message;
+    expect(message).toContain(file);
+    expect(message).toContain('was written by a newer version of Warden');
+    expect(message).toContain(`schema ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}`);
+    expect(message).toMatch(/Upgrade Warden, or choose another --data-dir/);
+
+    const after = track(raw(file));
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+    expect(tables(after)).toEqual(['future']);
+  });
+
+  it.each([
+    ['text', Buffer.from('This is not a database, just some notes.\n'.repeat(100))],
+    ['a few bytes', Buffer.from('hi')],
+    ['random bytes', randomBytes(16 * 1024, 42)],
+    ['an SQLite header over garbage', Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), randomBytes(8192, 7)])],
+  ])('refuses a file holding %s with a clear StoreError and leaves it byte for byte unchanged', (_name, content) => {
+    const file = join(dir, 'warden.db');
+    writeFileSync(file, content);
+    expect(() => openDatabase(file)).toThrow(StoreError);
+    try {
+      openDatabase(file);
+    } catch (err) {
+      expect((err as Error).message).toBe(
+        `${file} is not a Warden database (file is not a database); move it away or choose another --data-dir`,
+      );
+    }
+    expect(readFileSync(file).equals(content)).toBe(true);
+    // No write-ahead log or shared-memory file left beside it.
+    expect(readdirSync(dir)).toEqual(['warden.db']);
+  });
+
+  it('refuses a path that is a folder with a StoreError', () => {
+    const folder = join(dir, 'warden.db');
+    mkdirSync(folder);
+    expect(() => openDatabase(folder)).toThrow(StoreError);
+    expect(() => openDatabase(folder)).toThrow(/cannot open the database .*warden\.db/);
+  });
+
+  it('applies migrations in one transaction: a failing step leaves the database untouched', () => {
+    // Another program's database that happens to have a table of the same name.
+    const file = join(dir, 'other.db');
+    const other = raw(file);
+    other.exec("CREATE TABLE junk_word (x TEXT); INSERT INTO junk_word VALUES ('theirs')");
+    other.close();
+
+    expect(() => openDatabase(file)).toThrow(StoreError);
+    expect(() => openDatabase(file)).toThrow(/cannot open the database .*table junk_word already exists/);
+    const after = track(raw(file));
+    expect(after.pragma('user_version', { simple: true })).toBe(0);
+    expect(tables(after)).toEqual(['junk_word']);
+    expect(after.prepare('SELECT x FROM junk_word').all()).toEqual([{ x: 'theirs' }]);
+  });
+
+  // migrate() must read user_version again under the write lock: a second process opening a
+  // fresh database while the first is migrating it would otherwise run the migrations again
+  // ("table setting already exists"). The child process migrates as openDatabase does, holding
+  // the lock a little longer.
+  it('opens a fresh database that another process is migrating at that moment', async () => {
+    const file = join(dir, 'warden.db');
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const script = `
+      const Database = require(${JSON.stringify(sqlite)});
+      const db = new Database(process.argv[1]);
+      db.pragma('journal_mode = WAL');
+      db.exec('BEGIN IMMEDIATE');
+      process.stdout.write('locked\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+      for (const sql of ${JSON.stringify(MIGRATIONS)}) db.exec(sql);
+      db.pragma('user_version = ${SCHEMA_VERSION}');
+      db.exec('COMMIT');
+      db.close();
+    `;
+    const child = spawn(process.execPath, ['-e', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the migrating process exited early (${code})`)));
+    });
+    try {
+      // Waits (busy_timeout) for the other process's migration, then must see it done.
+      const db = track(openDatabase(file));
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    } finally {
+      expect(await exited).toBe(0);
+    }
+  });
+});
+
+describe('settings', () => {
+  let dir: string;
+  let db: Db;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'warden-settings-'));
+    db = openDatabase(join(dir, 'warden.db'));
+  });
+
+  afterEach(() => {
+    if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads undefined for a setting never written', () => {
+    expect(readSetting(db, 'missing')).toBeUndefined();
+  });
+
+  it('round-trips JSON values, across reopening', () => {
+    const values: Record<string, unknown> = {
+      object: { threshold: 0.95, classifier: 'fisher', nested: { list: [1, 'two', null, false] } },
+      number: 0.0178,
+      zero: 0,
+      string: 'Grüße, "quoted" \\ back\tslash\nnewline \u{1F600}',
+      empty: '',
+      boolean: false,
+      null: null,
+      array: [],
+    };
+    for (const [key, value] of Object.entries(values)) writeSetting(db, key, value);
+    for (const [key, value] of Object.entries(values)) expect(readSetting(db, key)).toEqual(value);
+    db.close();
+    db = openDatabase(join(dir, 'warden.db'));
+    for (const [key, value] of Object.entries(values)) expect(readSetting(db, key)).toEqual(value);
+    // A stored null is a value, not a missing setting.
+    expect(readSetting(db, 'null')).toBeNull();
+  });
+
+  it('overwrites a setting and leaves the others alone', () => {
+    writeSetting(db, 'a', { v: 1 });
+    writeSetting(db, 'b', 'bee');
+    writeSetting(db, 'a', [2]);
+    expect(readSetting(db, 'a')).toEqual([2]);
+    expect(readSetting(db, 'b')).toBe('bee');
+    expect(db.prepare('SELECT count(*) AS n FROM setting').get()).toEqual({ n: 2 });
+  });
+});
+
+describe('SqliteWordCounts', () => {
+  let dir: string;
+  let file: string;
+  let db: Db;
+  let store: SqliteWordCounts;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'warden-words-'));
+    file = join(dir, 'warden.db');
+    db = openDatabase(file);
+    store = new SqliteWordCounts(db);
+  });
+
+  afterEach(() => {
+    if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every stored word, by readWords. */
+  function readAll(words: string[]): Map<string, [number, number]> {
+    const found = new Map<string, [number, number]>();
+    store.readWords(words, (w, h, s) => found.set(w, [h, s]));
+    return found;
+  }
+
+  it('is empty when new', () => {
+    expect(store.readTotals()).toEqual({ ham: 0, spam: 0 });
+    expect(store.stats()).toEqual({ ham: 0, spam: 0, words: 0 });
+    expect(store.dumpWords(1000)).toEqual({ dump: '', words: 0 });
+    expect(store.readTrained('0'.repeat(64))).toBeUndefined();
+    expect(readAll(['anything'])).toEqual(new Map());
+  });
+
+  it('round-trips words of every kind the tokenizer makes, with large counts, through dump and readWords', () => {
+    const words: Record<string, [number, number]> = {
+      alpha: [1, 0],
+      'Subject:free money': [0, 17],
+      'From:straße müller': [3, 3],
+      café: [123_456, 7_890_123],
+      日本語: [1, 2],
+      'emoji \u{1F600} pair': [2, 1],
+      "don't": [5, 0],
+      // Digit-only words (years, amounts) must stay text: '007' is not 7.
+      '2024': [9, 9],
+      '007': [1, 1],
+      '0': [0, 1],
+      '1e5': [4, 0],
+      // Nothing the tokenizer makes, but JSON carries words: these must not confuse it.
+      '["json", 1]': [1, 0],
+      'quote " and \\ backslash': [0, 2],
+      max: [4_294_967_295, 70_000],
+    };
+    words['x'.repeat(32_768)] = [6, 7];
+    write(store, { ham: 11, spam: 22 }, words);
+
+    const dumped = store.dumpWords(1_000_000)!;
+    expect(dumped.words).toBe(Object.keys(words).length);
+    expect(parseDump(dumped.dump)).toEqual(new Map(Object.entries(words)));
+    expect(readAll([...Object.keys(words), 'absent', '7', '2024.0'])).toEqual(new Map(Object.entries(words)));
+    expect(store.readTotals()).toEqual({ ham: 11, spam: 22 });
+    expect(store.stats()).toEqual({ ham: 11, spam: 22, words: Object.keys(words).length });
+
+    // The same from another connection, after closing this one.
+    db.close();
+    db = openDatabase(file);
+    store = new SqliteWordCounts(db);
+    expect(parseDump(store.dumpWords(1_000_000)!.dump)).toEqual(new Map(Object.entries(words)));
+  });
+
+  it('keeps words with tabs and newlines exactly, as readWords shows (the dump format has no room for them)', () => {
+    // WordCountStore.dumpWords documents that words hold neither; the tokenizer never makes
+    // them. The table itself stores them faithfully.
+    const words: Record<string, [number, number]> = { 'tab\there': [1, 2], 'line\nbreak': [3, 4], 'cr\r\nlf': [5, 6] };
+    write(store, { ham: 1, spam: 1 }, words);
+    expect(readAll(Object.keys(words))).toEqual(new Map(Object.entries(words)));
+    expect(store.dumpWords(10)!.words).toBe(3);
+  });
+
+  it('sets counts absolutely, deletes words written at 0/0, and leaves words not written alone', () => {
+    write(store, { ham: 2, spam: 2 }, { a: [1, 1], b: [2, 0], c: [0, 2] });
+    write(store, { ham: 3, spam: 2 }, { a: [3, 0], b: [0, 0], never: [0, 0] });
+    expect(parseDump(store.dumpWords(100)!.dump)).toEqual(
+      new Map([
+        ['a', [3, 0]],
+        ['c', [0, 2]],
+      ]),
+    );
+    expect(store.stats()).toEqual({ ham: 3, spam: 2, words: 2 });
+  });
+
+  it('writes more words than one statement takes (20 000 a chunk)', () => {
+    const entries: [string, number, number][] = Array.from({ length: 45_001 }, (_, i) => [`w${i}`, i % 5, (i * 3) % 7]);
+    write(store, { ham: 5, spam: 7 }, entries);
+    const expected = new Map(entries.filter(([, h, s]) => h !== 0 || s !== 0).map(([w, h, s]) => [w, [h, s] as [number, number]]));
+    expect(parseDump(store.dumpWords(100_000)!.dump)).toEqual(expected);
+    // Deleting and keeping in one big write.
+    write(
+      store,
+      { ham: 1, spam: 1 },
+      entries.map(([w], i) => [w, i % 2 === 0 ? 1 : 0, 0]),
+    );
+    expect(store.stats().words).toBe(22_501);
+  });
+
+  it('gives no dump beyond the limit', () => {
+    write(store, { ham: 1, spam: 0 }, { a: [1, 0], b: [1, 0], c: [1, 0] });
+    expect(store.dumpWords(2)).toBeUndefined();
+    expect(store.dumpWords(3)?.words).toBe(3);
+  });
+
+  it('records, changes and forgets which messages are trained', () => {
+    const [m1, m2] = ['a'.repeat(64), 'b'.repeat(64)];
+    write(store, { ham: 1, spam: 1 }, {}, { [m1]: 'ham', [m2]: 'spam' });
+    expect(store.readTrained(m1)).toBe('ham');
+    expect(store.readTrained(m2)).toBe('spam');
+    write(store, { ham: 0, spam: 1 }, {}, { [m1]: null, [m2]: 'ham' });
+    expect(store.readTrained(m1)).toBeUndefined();
+    expect(store.readTrained(m2)).toBe('ham');
+  });
+
+  it('rolls a write transaction back when it throws', () => {
+    write(store, { ham: 1, spam: 0 }, { kept: [1, 0] }, { m: 'ham' });
+    const failure = new Error('boom');
+    expect(() =>
+      store.writeTransaction(() => {
+        store.write({ totals: { ham: 9, spam: 9 }, words: ['kept', 'new'], counts: new Uint32Array([9, 9, 9, 9]), trained: new Map([['m', null]]) });
+        throw failure;
+      }),
+    ).toThrow(failure);
+    expect(store.readTotals()).toEqual({ ham: 1, spam: 0 });
+    expect(parseDump(store.dumpWords(10)!.dump)).toEqual(new Map([['kept', [1, 0]]]));
+    expect(store.readTrained('m')).toBe('ham');
+  });
+
+  it('refuses negative counts (the CHECK constraints) by failing the write, not storing them', () => {
+    // The filter never writes a negative total; the schema guards it anyway.
+    expect(() => store.writeTransaction(() => store.write({ totals: { ham: -1, spam: 0 }, words: [], counts: new Uint32Array(0), trained: new Map() }))).toThrow(
+      /CHECK constraint failed/,
+    );
+    expect(store.readTotals()).toEqual({ ham: 0, spam: 0 });
+  });
+
+  it('clears all counts and training state', () => {
+    write(store, { ham: 4, spam: 5 }, { a: [1, 2], b: [3, 4] }, { m: 'spam' });
+    store.clear();
+    expect(store.stats()).toEqual({ ham: 0, spam: 0, words: 0 });
+    expect(store.dumpWords(10)).toEqual({ dump: '', words: 0 });
+    expect(store.readTrained('m')).toBeUndefined();
+  });
+
+  it("changes version when another connection commits, never for this connection's own commits", () => {
+    const otherDb = openDatabase(file);
+    try {
+      const other = new SqliteWordCounts(otherDb);
+      const mine = store.version();
+      const theirs = other.version();
+      write(store, { ham: 1, spam: 0 }, { a: [1, 0] });
+      expect(store.version()).toBe(mine);
+      expect(other.version()).not.toBe(theirs);
+      const theirsAfter = other.version();
+      write(other, { ham: 2, spam: 0 }, { a: [2, 0] });
+      expect(other.version()).toBe(theirsAfter);
+      expect(store.version()).not.toBe(mine);
+      // And each sees the other's data.
+      expect(readAll(['a'])).toEqual(new Map([['a', [2, 0]]]));
+    } finally {
+      otherDb.close();
+    }
+  });
+});
