@@ -1,6 +1,6 @@
 import { SIGNIFICANT_HAM, type JunkService, type Label, type TrainOutcome, type Verdict } from '../engine/junk.ts';
 import { progressBar } from './progress.ts';
-import { listMailFiles, readMessages, type MailFile, type SourceMessage } from './sources.ts';
+import { listMailFiles, messagesOf, type MailFile } from './sources.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface Output {
@@ -15,13 +15,6 @@ export interface Output {
  */
 const COMMIT_EVERY_MS = 10_000;
 const COMMIT_EVERY_WORDS = 150_000;
-
-/** Every message of every file, in order. */
-async function* messagesOf<T>(groups: [T, MailFile[]][]): AsyncGenerator<SourceMessage & { group: T }> {
-  for (const [group, files] of groups) {
-    for (const file of files) for await (const message of readMessages(file)) yield { ...message, group };
-  }
-}
 
 export interface TrainSummary {
   trained: Record<Label, number>;

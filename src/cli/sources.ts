@@ -135,7 +135,11 @@ async function* mboxMessages(chunks: AsyncIterable<Buffer> | Buffer[]): AsyncGen
     const chunk = pending.subarray(0, end);
     const firstLineEnd = chunk.indexOf(0x0a);
     let body = firstLineEnd < 0 ? Buffer.alloc(0) : chunk.subarray(firstLineEnd + 1);
-    if (body.at(-1) === 0x0a) body = body.subarray(0, body.at(-2) === 0x0d ? -2 : -1);
+    // The empty line before the next From line separates messages; the last message of a file
+    // may end without one, and then its final line end is its own.
+    const crlf = body.at(-2) === 0x0d;
+    const lineEnd = crlf ? 2 : 1;
+    if (body.at(-1) === 0x0a && body.at(-1 - lineEnd) === 0x0a) body = body.subarray(0, -lineEnd);
     return { message: body, bytes: end };
   };
   for await (const chunk of chunks) {
@@ -168,4 +172,11 @@ async function* mboxMessages(chunks: AsyncIterable<Buffer> | Buffer[]): AsyncGen
 function unescapeMbox(message: Buffer): Buffer {
   if (message.indexOf('>From ') < 0) return message;
   return Buffer.from(message.toString('latin1').replace(/^>(>*From )/gm, '$1'), 'latin1');
+}
+
+/** Every message of every file, in order, tagged with its group. */
+export async function* messagesOf<T>(groups: [T, MailFile[]][]): AsyncGenerator<SourceMessage & { group: T }> {
+  for (const [group, files] of groups) {
+    for (const file of files) for await (const message of readMessages(file)) yield { ...message, group };
+  }
 }

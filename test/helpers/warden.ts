@@ -27,8 +27,8 @@ export class FilterClient {
   readonly #waiting: ((line: string) => void)[] = [];
   #stderr = '';
 
-  constructor(dataDir: string) {
-    this.#child = spawnWarden(['filter', '--stdio', '--data-dir', dataDir]);
+  constructor(dataDir: string, args: string[] = []) {
+    this.#child = spawnWarden(['filter', '--stdio', '--data-dir', dataDir, ...args]);
     this.#child.stderr.on('data', (d: Buffer) => (this.#stderr += d.toString()));
     this.#lines = createInterface({ input: this.#child.stdout });
     this.#lines.on('line', (line) => this.#waiting.shift()?.(line));
