@@ -34,6 +34,121 @@ export const MIGRATIONS: readonly string[] = [
     trained_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+
+  // 2: the mail history the analysis reads (analysis.md section 7.1): every message Warden
+  // decided on or learned from, where it was first delivered, how the user judged it, and what
+  // the user sent. Times are milliseconds since the epoch.
+  `
+  CREATE TABLE account (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
+  -- The files and stdio simulation work on this account until IMAP accounts exist.
+  INSERT INTO account (id, name) VALUES (1, 'local');
+
+  -- App-stable mailbox ids, so a message's original mailbox survives renames.
+  CREATE TABLE mailbox (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account (id),
+    name TEXT NOT NULL,
+    UNIQUE (account_id, name)
+  );
+
+  -- mox's Message fields that reputation queries (analysis.md 3.1), plus the decision.
+  CREATE TABLE msg (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account (id),
+    fingerprint TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    orig_mailbox INTEGER REFERENCES mailbox (id),
+    destined_mailbox INTEGER REFERENCES mailbox (id),
+    is_reject INTEGER NOT NULL DEFAULT 0,
+    rejected_at INTEGER,
+    junk INTEGER NOT NULL DEFAULT 0,
+    notjunk INTEGER NOT NULL DEFAULT 0,
+    gone_at INTEGER,
+    remote_ip TEXT NOT NULL,
+    ip_m1 TEXT NOT NULL,
+    ip_m2 TEXT NOT NULL,
+    ip_m3 TEXT NOT NULL,
+    ehlo_domain TEXT NOT NULL,
+    mailfrom_local TEXT NOT NULL,
+    mailfrom_domain TEXT NOT NULL,
+    from_local TEXT NOT NULL,
+    from_domain TEXT NOT NULL,
+    from_orgdomain TEXT NOT NULL,
+    ehlo_validated INTEGER NOT NULL,
+    mailfrom_validated INTEGER NOT NULL,
+    from_validated INTEGER NOT NULL,
+    is_forward INTEGER NOT NULL DEFAULT 0,
+    is_mailing_list INTEGER NOT NULL DEFAULT 0,
+    subject TEXT NOT NULL,
+    UNIQUE (account_id, fingerprint)
+  );
+  CREATE INDEX msg_message_id ON msg (account_id, message_id) WHERE message_id <> '';
+  -- One index per reputation query (analysis.md 3.3): the filter columns, then received, so
+  -- "newest first, at most n" reads only the rows it returns. Only messages the user judged
+  -- (junk or not junk) and that still exist are ever queried, so only those are indexed.
+  CREATE INDEX msg_from_full ON msg (orig_mailbox, from_domain, from_local, from_validated, received)
+    WHERE (junk OR notjunk) AND gone_at IS NULL;
+  CREATE INDEX msg_from_domain ON msg (orig_mailbox, from_domain, from_validated, received)
+    WHERE (junk OR notjunk) AND gone_at IS NULL;
+  CREATE INDEX msg_from_orgdomain ON msg (orig_mailbox, from_orgdomain, from_validated, received)
+    WHERE (junk OR notjunk) AND gone_at IS NULL;
+  CREATE INDEX msg_mailfrom ON msg (orig_mailbox, mailfrom_domain, mailfrom_local, received)
+    WHERE (junk OR notjunk) AND gone_at IS NULL;
+  CREATE INDEX msg_mailfrom_domain ON msg (orig_mailbox, mailfrom_domain, received)
+    WHERE (junk OR notjunk) AND gone_at IS NULL;
+  CREATE INDEX msg_ehlo ON msg (orig_mailbox, ehlo_domain, received) WHERE (junk OR notjunk) AND gone_at IS NULL;
+  CREATE INDEX msg_ip1 ON msg (orig_mailbox, ip_m1, received) WHERE (junk OR notjunk) AND gone_at IS NULL;
+  CREATE INDEX msg_ip2 ON msg (orig_mailbox, ip_m2, received) WHERE (junk OR notjunk) AND gone_at IS NULL;
+  CREATE INDEX msg_ip3 ON msg (orig_mailbox, ip_m3, received) WHERE (junk OR notjunk) AND gone_at IS NULL;
+
+  -- Verified DKIM signing domains (mox's DKIMDomains); orig = 1 for those a forwarding
+  -- ruleset set aside (OrigDKIMDomains).
+  CREATE TABLE msg_dkim (
+    msg_id INTEGER NOT NULL REFERENCES msg (id) ON DELETE CASCADE,
+    domain TEXT NOT NULL,
+    orig INTEGER NOT NULL,
+    PRIMARY KEY (msg_id, domain, orig)
+  ) WITHOUT ROWID;
+  CREATE INDEX msg_dkim_domain ON msg_dkim (domain, orig, msg_id);
+
+  -- Addresses the user sent mail to (analysis.md 3.5).
+  CREATE TABLE recipient (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account (id),
+    local TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    orgdomain TEXT NOT NULL,
+    sent INTEGER NOT NULL,
+    src_fingerprint TEXT NOT NULL
+  );
+  CREATE INDEX recipient_full ON recipient (account_id, domain, local, sent);
+  CREATE INDEX recipient_orgdomain ON recipient (account_id, orgdomain, sent);
+  CREATE UNIQUE INDEX recipient_once ON recipient (src_fingerprint, domain, local);
+
+  -- Every decision Warden made, with the evidence shown to the user (JSON).
+  CREATE TABLE decision (
+    id INTEGER PRIMARY KEY,
+    msg_id INTEGER NOT NULL REFERENCES msg (id) ON DELETE CASCADE,
+    decided_at INTEGER NOT NULL,
+    accept INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    mailbox TEXT NOT NULL,
+    score REAL NOT NULL,
+    evidence TEXT NOT NULL
+  );
+  CREATE INDEX decision_msg ON decision (msg_id);
+  CREATE INDEX decision_time ON decision (decided_at);
+
+  -- Subject-pass keys per recipient address (analysis.md section 5).
+  CREATE TABLE subjectpass_key (
+    address TEXT PRIMARY KEY,
+    key TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,344 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database.ts';
+
+/** The account the files and stdio simulation use until IMAP accounts exist (migration 2). */
+export const LOCAL_ACCOUNT = 1;
+
+/** A message of the history as reputation sees it. */
+export interface HistoryMessage {
+  id: number;
+  /** When it was first received, ms since the epoch. */
+  received: number;
+  /** Judged junk; otherwise judged not junk (unjudged messages are never returned). */
+  junk: boolean;
+  fromLocal: string;
+  fromDomain: string;
+  subject: string;
+}
+
+/**
+ * Equality filters of a reputation query (mox's FilterNonzero: an empty string means "any").
+ * `fromValidated`, when given, must match exactly.
+ */
+export interface HistoryFilter {
+  fromLocal?: string;
+  fromDomain?: string;
+  fromOrgDomain?: string;
+  fromValidated?: boolean;
+  mailFromLocal?: string;
+  mailFromDomain?: string;
+  ehloDomain?: string;
+  ipMasked1?: string;
+  ipMasked2?: string;
+  ipMasked3?: string;
+}
+
+const FILTER_COLUMNS: Record<keyof HistoryFilter, string> = {
+  fromLocal: 'from_local',
+  fromDomain: 'from_domain',
+  fromOrgDomain: 'from_orgdomain',
+  fromValidated: 'from_validated',
+  mailFromLocal: 'mailfrom_local',
+  mailFromDomain: 'mailfrom_domain',
+  ehloDomain: 'ehlo_domain',
+  ipMasked1: 'ip_m1',
+  ipMasked2: 'ip_m2',
+  ipMasked3: 'ip_m3',
+};
+
+/** What the history keeps of a message (analysis.md 7.1): the fields reputation queries. */
+export interface MessageRecord {
+  fingerprint: string;
+  messageId: string;
+  received: number;
+  origMailbox: number | null;
+  destinedMailbox: number | null;
+  isReject: boolean;
+  rejectedAt: number | null;
+  junk: boolean;
+  notjunk: boolean;
+  remoteIp: string;
+  ipMasked: [string, string, string];
+  ehloDomain: string;
+  mailFromLocal: string;
+  mailFromDomain: string;
+  fromLocal: string;
+  fromDomain: string;
+  fromOrgDomain: string;
+  ehloValidated: boolean;
+  mailFromValidated: boolean;
+  fromValidated: boolean;
+  isForward: boolean;
+  isMailingList: boolean;
+  subject: string;
+  /** Verified DKIM domains, and those a forwarding rule set aside. */
+  dkimDomains: string[];
+  origDkimDomains: string[];
+}
+
+export interface StoredMessage {
+  id: number;
+  fingerprint: string;
+  messageId: string;
+  received: number;
+  origMailbox: number | null;
+  destinedMailbox: number | null;
+  isReject: boolean;
+  junk: boolean;
+  notjunk: boolean;
+  fromLocal: string;
+  fromDomain: string;
+  subject: string;
+}
+
+export interface DecisionRecord {
+  msgId: number;
+  decidedAt: number;
+  accept: boolean;
+  reason: string;
+  mailbox: string;
+  score: number;
+  evidence: unknown;
+}
+
+export interface RecipientRecord {
+  local: string;
+  domain: string;
+  orgDomain: string;
+}
+
+interface StoredRow {
+  id: number;
+  fingerprint: string;
+  message_id: string;
+  received: number;
+  orig_mailbox: number | null;
+  destined_mailbox: number | null;
+  is_reject: number;
+  junk: number;
+  notjunk: number;
+  from_local: string;
+  from_domain: string;
+  subject: string;
+}
+
+const STORED_COLUMNS =
+  'id, fingerprint, message_id, received, orig_mailbox, destined_mailbox, is_reject, junk, notjunk, from_local, from_domain, subject';
+
+/** The mail history of one account: the only SQL reputation and the decision log need. */
+export class History {
+  readonly #db: Db;
+  readonly #account: number;
+  readonly #queries = new Map<string, Statement>();
+
+  constructor(db: Db, account = LOCAL_ACCOUNT) {
+    this.#db = db;
+    this.#account = account;
+  }
+
+  /** Runs `work` in one write transaction. */
+  transaction<T>(work: () => T): T {
+    return this.#db.transaction(work).immediate();
+  }
+
+  /** The app-stable id of a mailbox, created on first use. */
+  mailboxId(name: string): number {
+    this.#statement('INSERT INTO mailbox (account_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING').run(this.#account, name);
+    return (this.#statement('SELECT id FROM mailbox WHERE account_id = ? AND name = ?').get(this.#account, name) as { id: number }).id;
+  }
+
+  /** The mailbox's id, or undefined when it never existed. */
+  findMailboxId(name: string): number | undefined {
+    const row = this.#statement('SELECT id FROM mailbox WHERE account_id = ? AND name = ?').get(this.#account, name) as { id: number } | undefined;
+    return row?.id;
+  }
+
+  /**
+   * mox's reputation base query (analysis.md 3.2): judged, existing messages first delivered to
+   * `mailbox`, received at or after `since`, matching `filter`, newest first, at most `limit`.
+   */
+  messages(mailbox: number, filter: HistoryFilter, since: number, limit: number): HistoryMessage[] {
+    const terms: string[] = [];
+    const values: (string | number)[] = [];
+    for (const key of Object.keys(FILTER_COLUMNS) as (keyof HistoryFilter)[]) {
+      const value = filter[key];
+      if (value === undefined || value === '') continue;
+      terms.push(`${FILTER_COLUMNS[key]} = ?`);
+      values.push(typeof value === 'boolean' ? Number(value) : value);
+    }
+    const sql =
+      'SELECT id, received, junk, from_local, from_domain, subject FROM msg ' +
+      `WHERE orig_mailbox = ? AND (junk OR notjunk) AND gone_at IS NULL ${terms.map((t) => `AND ${t} `).join('')}AND received >= ? ` +
+      'ORDER BY received DESC LIMIT ?';
+    return this.#historyRows(this.#statement(sql).all(mailbox, ...values, since, limit));
+  }
+
+  /** The base query for messages with a verified DKIM signature by `domain` (step 2). */
+  messagesSignedBy(mailbox: number, domain: string, since: number, limit: number): HistoryMessage[] {
+    const rows = this.#statement(
+      'SELECT m.id, m.received, m.junk, m.from_local, m.from_domain, m.subject FROM msg_dkim d JOIN msg m ON m.id = d.msg_id ' +
+        'WHERE d.domain = ? AND d.orig = 0 AND m.orig_mailbox = ? AND (m.junk OR m.notjunk) AND m.gone_at IS NULL AND m.received >= ? ' +
+        'ORDER BY m.received DESC LIMIT ?',
+    ).all(domain, mailbox, since, limit);
+    return this.#historyRows(rows);
+  }
+
+  /** Whether the user sent mail to the address, domain or org domain at or after `since` (3.5). */
+  sentTo(to: { local?: string; domain?: string; orgDomain?: string }, since: number): boolean {
+    let sql: string;
+    let values: string[];
+    if (to.local !== undefined && to.domain !== undefined) {
+      sql = 'SELECT 1 FROM recipient WHERE account_id = ? AND domain = ? AND local = ? AND sent >= ? LIMIT 1';
+      values = [to.domain, to.local];
+    } else if (to.domain !== undefined) {
+      sql = 'SELECT 1 FROM recipient WHERE account_id = ? AND domain = ? AND sent >= ? LIMIT 1';
+      values = [to.domain];
+    } else {
+      sql = 'SELECT 1 FROM recipient WHERE account_id = ? AND orgdomain = ? AND sent >= ? LIMIT 1';
+      values = [to.orgDomain ?? ''];
+    }
+    return this.#statement(sql).get(this.#account, ...values, since) !== undefined;
+  }
+
+  /** Records a message; returns its id. A message already known by fingerprint is an error. */
+  insertMessage(m: MessageRecord): number {
+    const { lastInsertRowid } = this.#statement(
+      `INSERT INTO msg (account_id, fingerprint, message_id, received, orig_mailbox, destined_mailbox, is_reject, rejected_at,
+        junk, notjunk, remote_ip, ip_m1, ip_m2, ip_m3, ehlo_domain, mailfrom_local, mailfrom_domain, from_local, from_domain,
+        from_orgdomain, ehlo_validated, mailfrom_validated, from_validated, is_forward, is_mailing_list, subject)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      this.#account,
+      m.fingerprint,
+      m.messageId,
+      m.received,
+      m.origMailbox,
+      m.destinedMailbox,
+      Number(m.isReject),
+      m.rejectedAt,
+      Number(m.junk),
+      Number(m.notjunk),
+      m.remoteIp,
+      ...m.ipMasked,
+      m.ehloDomain,
+      m.mailFromLocal,
+      m.mailFromDomain,
+      m.fromLocal,
+      m.fromDomain,
+      m.fromOrgDomain,
+      Number(m.ehloValidated),
+      Number(m.mailFromValidated),
+      Number(m.fromValidated),
+      Number(m.isForward),
+      Number(m.isMailingList),
+      m.subject,
+    );
+    const id = Number(lastInsertRowid);
+    const dkim = this.#statement('INSERT OR IGNORE INTO msg_dkim (msg_id, domain, orig) VALUES (?, ?, ?)');
+    for (const domain of m.dkimDomains) dkim.run(id, domain, 0);
+    for (const domain of m.origDkimDomains) dkim.run(id, domain, 1);
+    return id;
+  }
+
+  findByFingerprint(fingerprint: string): StoredMessage | undefined {
+    const row = this.#statement(`SELECT ${STORED_COLUMNS} FROM msg WHERE account_id = ? AND fingerprint = ?`).get(this.#account, fingerprint);
+    return row === undefined ? undefined : storedMessage(row as StoredRow);
+  }
+
+  findById(id: number): StoredMessage | undefined {
+    const row = this.#statement(`SELECT ${STORED_COLUMNS} FROM msg WHERE account_id = ? AND id = ?`).get(this.#account, id);
+    return row === undefined ? undefined : storedMessage(row as StoredRow);
+  }
+
+  /** Sets how the user judged a message: junk, not junk, or neither. */
+  setJudgement(id: number, judgement: { junk: boolean; notjunk: boolean }): void {
+    this.#statement('UPDATE msg SET junk = ?, notjunk = ? WHERE id = ?').run(Number(judgement.junk), Number(judgement.notjunk), id);
+  }
+
+  /** A rejected message the user took back: it now counts where it was destined (analysis.md 8). */
+  restore(id: number): void {
+    this.#statement('UPDATE msg SET orig_mailbox = coalesce(destined_mailbox, orig_mailbox), is_reject = 0 WHERE id = ?').run(id);
+  }
+
+  /** Records the addresses of a sent message once (analysis.md 3.5); returns how many were new. */
+  addRecipients(recipients: RecipientRecord[], sent: number, srcFingerprint: string): number {
+    const insert = this.#statement(
+      'INSERT OR IGNORE INTO recipient (account_id, local, domain, orgdomain, sent, src_fingerprint) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    let added = 0;
+    for (const r of recipients) added += insert.run(this.#account, r.local, r.domain, r.orgDomain, sent, srcFingerprint).changes;
+    return added;
+  }
+
+  logDecision(d: DecisionRecord): void {
+    this.#statement('INSERT INTO decision (msg_id, decided_at, accept, reason, mailbox, score, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      d.msgId,
+      d.decidedAt,
+      Number(d.accept),
+      d.reason,
+      d.mailbox,
+      d.score,
+      JSON.stringify(d.evidence),
+    );
+  }
+
+  /** The latest decision about a message. */
+  lastDecision(msgId: number): DecisionRecord | undefined {
+    const row = this.#statement('SELECT * FROM decision WHERE msg_id = ? ORDER BY id DESC LIMIT 1').get(msgId) as
+      | { msg_id: number; decided_at: number; accept: number; reason: string; mailbox: string; score: number; evidence: string }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      msgId: row.msg_id,
+      decidedAt: row.decided_at,
+      accept: row.accept === 1,
+      reason: row.reason,
+      mailbox: row.mailbox,
+      score: row.score,
+      evidence: JSON.parse(row.evidence),
+    };
+  }
+
+  /** The subject-pass key of a recipient address, made by `create` on first use. */
+  subjectpassKey(address: string, create: () => string): string {
+    this.#statement('INSERT INTO subjectpass_key (address, key) VALUES (?, ?) ON CONFLICT DO NOTHING').run(address, create());
+    return (this.#statement('SELECT key FROM subjectpass_key WHERE address = ?').get(address) as { key: string }).key;
+  }
+
+  #historyRows(rows: unknown[]): HistoryMessage[] {
+    return (rows as { id: number; received: number; junk: number; from_local: string; from_domain: string; subject: string }[]).map((r) => ({
+      id: r.id,
+      received: r.received,
+      junk: r.junk === 1,
+      fromLocal: r.from_local,
+      fromDomain: r.from_domain,
+      subject: r.subject,
+    }));
+  }
+
+  #statement(sql: string): Statement {
+    let statement = this.#queries.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#queries.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function storedMessage(r: StoredRow): StoredMessage {
+  return {
+    id: r.id,
+    fingerprint: r.fingerprint,
+    messageId: r.message_id,
+    received: r.received,
+    origMailbox: r.orig_mailbox,
+    destinedMailbox: r.destined_mailbox,
+    isReject: r.is_reject === 1,
+    junk: r.junk === 1,
+    notjunk: r.notjunk === 1,
+    fromLocal: r.from_local,
+    fromDomain: r.from_domain,
+    subject: r.subject,
+  };
+}
