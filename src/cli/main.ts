@@ -5,6 +5,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { describeParams, JunkService, PRESETS, type JunkParams } from '../engine/junk.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
+import type { DeliveryService } from '../engine/delivery.ts';
+import { seededRandom } from '../engine/random.ts';
+import { analyzePaths } from './analyze.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
 
@@ -24,6 +27,32 @@ function openJunk(command: Command): JunkService {
   const { dataDir } = command.optsWithGlobals<{ dataDir?: string }>();
   return JunkService.open(resolveDataDir(dataDir));
 }
+
+/**
+ * Opens the analysis of the data directory, with the DNS options of the command line. Loaded on
+ * demand: the junk commands do without authentication's dependencies (tens of MB resident).
+ */
+async function openDelivery(command: Command): Promise<DeliveryService> {
+  const { DeliveryService } = await import('../engine/delivery.ts');
+  const { dataDir, offline, dns, dnsTimeout, seed } = command.optsWithGlobals<{
+    dataDir?: string;
+    offline?: boolean;
+    dns?: string[];
+    dnsTimeout?: number;
+    seed?: number;
+  }>();
+  return DeliveryService.open(resolveDataDir(dataDir), {
+    offline,
+    dnsServers: dns,
+    dnsTimeoutMs: dnsTimeout,
+    random: seed === undefined ? undefined : seededRandom(seed),
+  });
+}
+
+const offlineOption = () => new Option('--offline', 'send no DNS query: SPF, DKIM, DMARC, reverse DNS and block lists are "not checked"');
+const dnsTimeoutOption = () => new Option('--dns-timeout <ms>', 'give up on a DNS query after this long (default 5000)').argParser(number);
+const seedOption = () => new Option('--seed <n>', 'seed the junk threshold\'s random jitter, for reproducible runs').argParser(number);
+const dnsOption = () => new Option('--dns <server...>', 'DNS servers to ask (host or host:port), instead of the system\'s');
 
 const program = new Command('warden')
   .description('Junk filtering of a modern mail server, for any IMAP mailbox.')
@@ -122,12 +151,77 @@ junk
   });
 
 program
+  .command('analyze')
+  .description('decide on messages as new INBOX arrivals, with the evidence; records nothing')
+  .argument('<path...>', 'message files, Maildir folders, mbox files, or folders of message files')
+  .option('--json', 'one JSON object per message and line')
+  .addOption(offlineOption())
+  .addOption(dnsOption())
+  .addOption(dnsTimeoutOption())
+  .addOption(seedOption())
+  .action(async (paths: string[], options: { json?: boolean }, command: Command) => {
+    const service = await openDelivery(command);
+    try {
+      if ((await analyzePaths(service, paths, options.json ?? false, console_)) > 0) process.exitCode = 1;
+    } finally {
+      service.close();
+    }
+  });
+
+program
+  .command('settings')
+  .description('show or change the analysis settings (rulesets, block lists, thresholds; see README)')
+  .option('--set <json>', 'merge these settings, e.g. \'{"dnsblZones":["zen.spamhaus.org"]}\'')
+  .action(async (options: { set?: string }, command: Command) => {
+    const service = await openDelivery(command);
+    try {
+      if (options.set !== undefined) {
+        let changes: unknown;
+        try {
+          changes = JSON.parse(options.set);
+        } catch (err) {
+          command.error(`--set needs a JSON object: ${(err as Error).message}`);
+        }
+        if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) command.error('--set needs a JSON object');
+        service.configure(changes as Record<string, unknown>);
+      }
+      console_.out(JSON.stringify(service.settings, null, 2));
+    } finally {
+      service.close();
+    }
+  });
+
+program
+  .command('subjectpass')
+  .description('make a token that lets mail from ADDRESS past the content filter when put in its Subject')
+  .argument('<address>', 'the From address the token is for')
+  .action(async (address: string, _options: unknown, command: Command) => {
+    const service = await openDelivery(command);
+    try {
+      const token = service.subjectpassToken(address);
+      console_.out(token);
+      const hours = service.settings.subjectpassHours;
+      process.stderr.write(
+        hours > 0
+          ? `Valid for ${hours} hours for mail from ${address} with this token anywhere in its Subject.\n`
+          : 'Subject-pass tokens are turned off (subjectpassHours is 0): warden settings --set \'{"subjectpassHours":12}\'\n',
+      );
+    } finally {
+      service.close();
+    }
+  });
+
+program
   .command('filter')
-  .description('serve the filter over a JSON-lines protocol (see README)')
+  .description('serve the filter and the analysis over a JSON-lines protocol (see README)')
   .option('--stdio', 'read requests from standard input, write responses to standard output')
+  .addOption(offlineOption())
+  .addOption(dnsOption())
+  .addOption(dnsTimeoutOption())
+  .addOption(seedOption())
   .action(async (options: { stdio?: boolean }, command: Command) => {
     if (!options.stdio) command.error('only --stdio is supported: warden filter --stdio');
-    const service = openJunk(command);
+    const service = await openDelivery(command);
     try {
       await serveStdio(service, process.stdin, process.stdout);
     } finally {

@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../store/database.ts';
 import { SqliteWordCounts } from '../store/junk-words.ts';
 import { databaseFile } from './data-dir.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
+import { parseWith } from './validate.ts';
 
 export type { JunkParams, Label, MessageWords, TrainOutcome };
 export { SIGNIFICANT_HAM };
@@ -47,16 +48,30 @@ export class JunkService {
   readonly #file: string;
   readonly #counts: SqliteWordCounts;
   readonly #filter: JunkFilter;
+  /** Whether `close` closes the database: only when this service opened it. */
+  readonly #ownsDb: boolean;
 
-  private constructor(file: string) {
+  private constructor(db: Db, file: string, ownsDb: boolean) {
+    this.#db = db;
     this.#file = file;
-    this.#db = openDatabase(file);
+    this.#ownsDb = ownsDb;
     this.#counts = new SqliteWordCounts(this.#db);
-    this.#filter = new JunkFilter(this.#counts, this.#storedParams());
+    try {
+      this.#filter = new JunkFilter(this.#counts, this.#storedParams());
+    } catch (err) {
+      if (ownsDb) db.close();
+      throw err;
+    }
   }
 
   static open(dataDir: string): JunkService {
-    return new JunkService(databaseFile(dataDir));
+    const file = databaseFile(dataDir);
+    return new JunkService(openDatabase(file), file, true);
+  }
+
+  /** The filter of a database another service opened and will close (the engine's). */
+  static onDatabase(db: Db, file: string): JunkService {
+    return new JunkService(db, file, false);
   }
 
   get params(): JunkParams {
@@ -142,12 +157,12 @@ export class JunkService {
     return next;
   }
 
-  /** Commits pending training, then closes the database. */
+  /** Commits pending training, then closes the database if this service opened it. */
   close(): void {
     try {
       this.commit();
     } finally {
-      this.#db.close();
+      if (this.#ownsDb) this.#db.close();
     }
   }
 
@@ -173,10 +188,7 @@ export function describeParams(p: JunkParams): string {
 
 /** Validates settings, naming the offending field in the error. */
 export function parseParams(value: unknown): JunkParams {
-  const result = junkParamsSchema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
-  throw new Error(`invalid junk filter settings: ${problems.join('; ')}`);
+  return parseWith(junkParamsSchema, value, 'junk filter settings');
 }
 
 function fileSize(path: string): number {

@@ -1,7 +1,8 @@
 /**
  * npm run bench: training and classification throughput and peak memory of the `warden` command
- * on the whole SpamAssassin public corpus, against bogofilter's bulk mode in the same run; and
- * the worst time per message on a generated set of hostile messages.
+ * on the whole SpamAssassin public corpus, against bogofilter's bulk mode in the same run; the
+ * worst time per message on a generated set of hostile messages; and the time of one analysis
+ * with the history at corpus size, against the content filter alone.
  *
  * Each measurement is a separate process timed by GNU time, repeated and interleaved with
  * bogofilter's so that a machine that slows down mid-run affects both alike; medians are shown.
@@ -11,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { badMessages } from '../helpers/bad-mail.ts';
+import { benchAnalysis } from './analysis.ts';
 import { FilterClient, ROOT } from '../helpers/warden.ts';
 import { Bogofilter } from './bogofilter.ts';
 import { corpusGroups } from './corpus.ts';
@@ -138,6 +140,8 @@ try {
     `\nHostile input, ${bad.length} generated messages (warden filter --stdio): worst classify ${fixed(worst.classify.ms, 0)} ms (${worst.classify.name}), ` +
       `worst train ${fixed(worst.train.ms, 0)} ms (${worst.train.name}); ${errors} of ${2 * bad.length} requests answered with an error, none crashed or hung.`,
   );
+
+  await benchAnalysis(work);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

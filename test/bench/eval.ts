@@ -3,15 +3,19 @@
  * SpamAssassin public corpus. Every message, in chronological order, is classified and then
  * trained with its true label. Warden runs as `warden filter --stdio`; bogofilter, when
  * installed, runs through its own CLI with a private word list, in the same run.
+ *
+ * npm run eval -- --pipeline: the same protocol through Warden's whole analysis (deliver, then
+ * feedback with the true label, DNS offline), beside the Bayesian filter alone.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRESETS } from '../../src/engine/junk.ts';
 import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
 import { FilterClient, runWarden as runWardenCli } from '../helpers/warden.ts';
 import { Bogofilter } from './bogofilter.ts';
-import { chronologicalCorpus, type CorpusMessage } from './corpus.ts';
+import { chronologicalCorpus, CORPUS_PROVIDER_HOSTS, type CorpusMessage } from './corpus.ts';
 import { misclassification, oneMinusRocaPercent, type Outcome } from './metrics.ts';
 import { fixed, printTable, ratio } from './table.ts';
 
@@ -22,6 +26,8 @@ interface Run {
   seconds: number;
   /** The verdict rule with the threshold moved to 0.5. */
   atHalf: (o: Outcome) => boolean;
+  /** How many decisions each label and reason got, most first (the pipeline only). */
+  reasons?: [string, number][];
 }
 
 /** Warden through `warden filter --stdio`, with the settings of a preset (junk config --preset). */
@@ -48,6 +54,34 @@ async function runWarden(corpus: CorpusMessage[], dir: string, preset: keyof typ
   return { name, threshold: String(PRESETS[preset].threshold), outcomes, seconds, atHalf: (o) => significant.get(o)! && o.score > 0.5 };
 }
 
+/**
+ * Warden's whole analysis: each message delivered as a new INBOX arrival at its arrival time,
+ * then the user's judgement given as feedback (restore or move to Junk), offline.
+ */
+async function runPipeline(corpus: CorpusMessage[], dir: string): Promise<Run> {
+  const name = 'warden pipeline';
+  const configured = runWardenCli(['--data-dir', dir, 'settings', '--set', JSON.stringify({ providerHosts: CORPUS_PROVIDER_HOSTS })]);
+  if (configured.status !== 0) throw new Error(`warden settings failed: ${configured.stderr}`);
+  const client = new FilterClient(dir, ['--offline', '--seed', '1']);
+  const outcomes: Outcome[] = [];
+  const reasons = new Map<string, number>();
+  const started = performance.now();
+  for (const [i, m] of corpus.entries()) {
+    const d = await client.request({ id: i, op: 'deliver', path: m.path, ...(Number.isFinite(m.time) && { received: m.time }) });
+    if (!d.ok) throw new Error(`warden could not deliver ${m.path}: ${String(d.error)}`);
+    outcomes.push({ label: m.label, score: d.score as number, spam: !(d.accept as boolean) });
+    const key = `${m.label} ${d.accept ? 'accepted' : 'rejected'} (${String(d.reason)})`;
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+    const f = await client.request({ id: i, op: 'feedback', msg: d.msg, label: m.label });
+    if (!f.ok) throw new Error(`warden could not take feedback on ${m.path}: ${String(f.error)}`);
+    progress(name, i + 1, corpus.length);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await client.close();
+  const byReason = [...reasons].sort((a, b) => b[1] - a[1]);
+  return { name, threshold: `${PRESETS.default.threshold} ± jitter`, outcomes, seconds, atHalf: (o) => o.score > 0.5, reasons: byReason };
+}
+
 function runBogofilter(corpus: CorpusMessage[], dir: string, version: string): Run {
   const bogo = new Bogofilter(dir);
   const cutoffs = bogo.cutoffs();
@@ -69,11 +103,15 @@ function progress(name: string, done: number, total: number): void {
   }
 }
 
+const { values: flags } = parseArgs({ options: { pipeline: { type: 'boolean', default: false } } });
 const corpus = await chronologicalCorpus();
 const hams = corpus.filter((m) => m.label === 'ham').length;
 const work = mkdtempSync(join(tmpdir(), 'warden-eval-'));
 try {
-  const runs = [await runWarden(corpus, join(work, 'warden'), 'default'), await runWarden(corpus, join(work, 'warden-mox'), 'mox')];
+  const runs = [
+    await runWarden(corpus, join(work, 'warden'), 'default'),
+    flags.pipeline ? await runPipeline(corpus, join(work, 'pipeline')) : await runWarden(corpus, join(work, 'warden-mox'), 'mox'),
+  ];
   const bogofilter = Bogofilter.version();
   if (bogofilter) runs.push(runBogofilter(corpus, join(work, 'bogofilter'), bogofilter));
 
@@ -89,12 +127,20 @@ try {
     ['filter', 'threshold', 'hm%', 'sm%', 'hm%@0.5', 'sm%@0.5', '1-ROCA%', 'messages/s'],
     ...rows.map(({ r, own, half, roca, rate }) => [r.name, r.threshold, fixed(own.hm), fixed(own.sm), fixed(half.hm), fixed(half.sm), fixed(roca, 3), fixed(rate, 0)]),
   ]);
-  const [warden, mox, bogo] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0] | undefined];
+  const [warden, second, bogo] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0] | undefined];
   const compare = (a: typeof warden, b: typeof warden) =>
     `1-ROCA% ${ratio(a.roca, b.roca)}, hm% at own threshold ${ratio(a.own.hm, b.own.hm)}, sm% at own threshold ${ratio(a.own.sm, b.own.sm)}, messages/s ${ratio(a.rate, b.rate)}`;
-  console.log(`\nwarden / warden --preset mox: ${compare(warden, mox)}`);
-  if (bogo) console.log(`warden / bogofilter: ${compare(warden, bogo)}`);
-  else console.log('bogofilter is not installed: no comparison (apt-get install bogofilter).');
+  if (flags.pipeline) {
+    console.log(`\nThe pipeline: each message delivered (offline: no DNS), then feedback with its true label; provider hosts ${CORPUS_PROVIDER_HOSTS.join(', ')}.`);
+    console.log(`pipeline / warden (Bayes alone): ${compare(second, warden)}`);
+    if (bogo) console.log(`pipeline / bogofilter: ${compare(second, bogo)}`);
+    console.log('\nPipeline decisions by reason:');
+    for (const [key, n] of second.r.reasons ?? []) console.log(`  ${key}: ${n}`);
+  } else {
+    console.log(`\nwarden / warden --preset mox: ${compare(warden, second)}`);
+    if (bogo) console.log(`warden / bogofilter: ${compare(warden, bogo)}`);
+  }
+  if (!bogo) console.log('bogofilter is not installed: no comparison (apt-get install bogofilter).');
   const early = corpus.findIndex((_, i) => corpus.slice(0, i + 1).filter((m) => m.label === 'ham').length === SIGNIFICANT_HAM);
   const spamBefore = corpus.slice(0, early).filter((m) => m.label === 'spam').length;
   console.log(

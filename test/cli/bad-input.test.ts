@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badMessages } from '../helpers/bad-mail.ts';
+import { startDeadDns, type DeadDns } from '../helpers/dead-dns.ts';
 import { FilterClient } from '../helpers/warden.ts';
 
 /** Generous against a loaded CI machine, yet far below what a hang would take. */
@@ -11,14 +12,18 @@ const MAX_SECONDS_PER_MESSAGE = 10;
 describe('bad input through warden filter --stdio', () => {
   let dir: string;
   let client: FilterClient;
+  let dns: DeadDns;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'warden-bad-'));
-    client = new FilterClient(join(dir, 'data'));
+    // The analysis asks a DNS server that never answers: every check times out.
+    dns = await startDeadDns();
+    client = new FilterClient(join(dir, 'data'), ['--dns', dns.server, '--dns-timeout', '100']);
   });
 
   afterAll(async () => {
     await client.close();
+    await dns.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -28,6 +33,7 @@ describe('bad input through warden filter --stdio', () => {
     for (const request of [
       { id: i, op: 'classify', path },
       { id: `${i}-train`, op: 'train', path, label: 'spam' },
+      { id: `${i}-deliver`, op: 'deliver', path },
     ]) {
       const started = performance.now();
       const response = await client.request(request);
@@ -35,6 +41,7 @@ describe('bad input through warden filter --stdio', () => {
       expect(response.id).toBe(request.id);
       if (response.ok) {
         if (request.op === 'classify') expect(response.score).toBeTypeOf('number');
+        if (request.op === 'deliver') expect(response).toMatchObject({ accept: expect.any(Boolean), reason: expect.any(String) });
       } else {
         expect(response.error).toMatch(/\w{4,}/);
       }

@@ -92,6 +92,22 @@ export function badMessages(options: { hugeMegabytes?: number } = {}): BadMessag
     ['multipart without a boundary', () => headers(['Content-Type: multipart/mixed']) + CRLF + CRLF + '--x' + CRLF + 'text' + CRLF],
     ['100 000 header lines', () => Array.from({ length: 100_000 }, (_, i) => `X-Header-${i}: value ${i}`).join(CRLF) + CRLF + 'Subject: many' + CRLF + CRLF + 'body' + CRLF],
     ['HTML bomb: 200 000 unclosed tags', () => headers(['Content-Type: text/html']) + CRLF + CRLF + '<div><b><i>'.repeat(200_000) + 'text' + CRLF],
+    // What the delivery analysis reads: the From address, Return-Path and Received headers.
+    ['no From header', () => headers().replace(/^From: .*\r\n/, '') + CRLF + CRLF + 'who sent this?' + CRLF],
+    ['three From headers with many addresses', () => headers(['From: a@x.test, b@y.test', 'From: <>', 'Return-Path: <<<@@>>>']) + CRLF + CRLF + 'body' + CRLF],
+    [
+      'garbage Received headers',
+      () =>
+        headers([
+          'Received: from',
+          'Received: ;;;;((((([[[[',
+          'Received: from [999.1.2.3] (x [::ffff:999.0.0.1]) by ; Tue, 99 Foo 20266 99:99:99 +9999',
+          'Received: from a (b [IPv6:zz::1%eth0]) by c with ESMTPS',
+          'Received: ' + 'x'.repeat(100_000),
+        ]) + CRLF + CRLF + 'body' + CRLF,
+    ],
+    ['IPv6 literals', () => headers(['Received: from mx6.sender.test (mx6.sender.test [IPv6:2001:db8::25]) by mail.example.test with ESMTPS id 1; Tue, 24 Nov 2026 10:00:00 +0000', 'Return-Path: <bounce@[IPv6:2001:db8::1]>']) + CRLF + CRLF + 'body' + CRLF],
+    ['500 Received headers', () => headers(Array.from({ length: 500 }, (_, i) => `Received: from h${i}.test (h${i}.test [198.51.100.${i % 250}]) by r${i}.test with SMTP id ${i}; Tue, 24 Nov 2026 10:00:00 +0000`)) + CRLF + CRLF + 'body' + CRLF],
   ];
   return cases.map(([name, make]) => {
     const value = make();

@@ -1,0 +1,288 @@
+import type { AuthResults, DnsblOutcome } from '../auth/results.ts';
+import type { Classification } from '../junk/classify.ts';
+import type { MessageFacts } from '../mail/facts.ts';
+import { ipMasks } from '../mail/ip.ts';
+import { orgDomain } from '../mail/org-domain.ts';
+import type { HeaderField } from '../mail/parse.ts';
+import type { Reputation, Sender } from '../reputation/reputation.ts';
+import { matchRuleset } from './rulesets.ts';
+import type { AnalysisSettings } from './settings.ts';
+import { checkSubjectpass, type SubjectpassCheck } from './subjectpass.ts';
+
+/** Why a message was accepted or rejected: mox's reason tokens (analysis.md 2.1). */
+export type Reason =
+  | 'list-allow'
+  | 'dmarc-policy'
+  | 'reputation-error'
+  | 'spf-policy'
+  | 'junk-classify-error'
+  | 'no-bad-signals'
+  | 'junk-content'
+  | 'junk-content-strict'
+  | 'dns-blocklisted'
+  | 'subjectpass'
+  | 'iprev'
+  | Exclude<Reputation['method'], 'none'>;
+
+/** What the user needs to see to understand a decision. */
+export interface Evidence {
+  auth: AuthResults;
+  /** The ruleset that matched, by its position in the settings. */
+  ruleset: number | undefined;
+  forwarded: boolean;
+  reputation: {
+    method: Reputation['method'];
+    junk: boolean | undefined;
+    conclusive: boolean;
+    text: string;
+    /** The historic messages the deciding step counted (id, when, junk or not, subject). */
+    counted: { id: number; received: number; junk: boolean; subject: string }[];
+  } | null;
+  junk: {
+    probability: number;
+    significant: boolean;
+    /** The threshold the probability was compared with, after jitter and strict rules. */
+    threshold: number;
+    /** The strongest words on each side: [word, spam probability]. */
+    words: [string, number][];
+  } | null;
+  subjectpass: SubjectpassCheck | 'off';
+  dnsbl: DnsblOutcome | null;
+}
+
+export interface Decision {
+  accept: boolean;
+  reason: Reason;
+  /** The reason in words. */
+  text: string;
+  /** Where the message belongs: the destination, or the Rejects mailbox. */
+  mailbox: string;
+  /** Where it would have gone had it been accepted. */
+  destined: string;
+  /** A reject, wherever it is kept (Rejects, or a ruleset's accept-rejects mailbox). */
+  isReject: boolean;
+  /**
+   * Spamminess in [0, 1] for ranking: 0 or 1 for a conclusive reputation, otherwise the content
+   * probability the decision used (0.5 when the content filter was not consulted).
+   */
+  score: number;
+  /** The sender's identities as recorded in the history (after forwarding rules). */
+  sender: Sender;
+  forwarded: boolean;
+  mailingList: boolean;
+  /** Verified DKIM domains a forwarding ruleset set aside (mox's OrigDKIMDomains). */
+  origDkimDomains: string[];
+  evidence: Evidence;
+}
+
+/** Everything `analyze` reads. It does no I/O itself: lookups are passed in. */
+export interface AnalysisInput {
+  facts: MessageFacts;
+  headers: HeaderField[];
+  auth: AuthResults;
+  settings: AnalysisSettings;
+  /** The content filter's verdict on the message. */
+  classify: () => Classification;
+  /** Reputation of the sender for mail destined to `mailbox` (analysis.md section 3). */
+  reputation: (mailbox: string, sender: Sender) => Reputation;
+  /** DNS block list check of an IP, only asked when everything else accepted (6.1). */
+  dnsbl: (ip: string) => Promise<DnsblOutcome>;
+  /** The account's subject-pass key. */
+  subjectpassKey: () => string;
+  /** Uniform in [0, 1): the threshold jitter. */
+  random: () => number;
+  /** The message's receive time, ms since the epoch. */
+  now: number;
+}
+
+/** mox's stricter content threshold for suspicious circumstances (analysis.md 2.2 step 16). */
+const STRICT_THRESHOLD = 0.25;
+
+/**
+ * mox's delivery decision (analysis.md section 2.2, at revision H) as Warden adapts it (section
+ * 8). Steps mox takes that need an SMTP session are left out: rate limits (0), report
+ * destinations (6, 7, 12), authentication-required (8), Introbox (10), and the subject-pass hint
+ * (19), which would mean sending mail.
+ */
+export async function analyze(input: AnalysisInput, threshold: number): Promise<Decision> {
+  const { facts, auth, settings } = input;
+  const sender = senderOf(facts, auth);
+  const subject = {
+    mailFrom: facts.mailFrom ? `${facts.mailFrom.local}@${facts.mailFrom.domain}` : '',
+    msgFrom: facts.from ? `${facts.from.local}@${facts.from.domain}` : '',
+    ehloDomain: sender.ehloDomain,
+    ehloValidated: auth.ehloValidated,
+    mailFromDomain: sender.mailFromDomain,
+    mailFromValidated: auth.mailFromValidated,
+    dkimDomains: auth.dkimDomains,
+    headers: input.headers,
+  };
+  const matched = matchRuleset(settings.rulesets, subject);
+  const ruleset = matched?.ruleset;
+  const destined = ruleset?.mailbox ?? settings.inbox;
+  const evidence: Evidence = {
+    auth,
+    ruleset: matched?.index,
+    forwarded: false,
+    reputation: null,
+    junk: null,
+    subjectpass: 'off',
+    dnsbl: null,
+  };
+  const base = { destined, sender, forwarded: false, mailingList: false, origDkimDomains: [] as string[], evidence };
+  const accept = (reason: Reason, text: string, score: number): Decision => ({ ...base, accept: true, reason, text, mailbox: destined, isReject: false, score });
+  const reject = (reason: Reason, text: string, score: number): Decision => {
+    // mox's reject helper (step 4): a ruleset may keep its rejects in a mailbox of its own.
+    const mailbox = ruleset?.acceptRejectsToMailbox ?? settings.rejectsMailbox;
+    return { ...base, accept: false, reason, text, mailbox, isReject: true, score };
+  };
+
+  // Step 2: a mailing list the user allowed, verified by SPF or DKIM with exactly that domain.
+  const listDomain = ruleset?.listAllowDomain;
+  if (listDomain !== undefined) {
+    const verified = (auth.mailFromValidated && sender.mailFromDomain === listDomain) || auth.dkimDomains.includes(listDomain);
+    if (verified) {
+      base.mailingList = true;
+      return accept('list-allow', `mailing list ${listDomain}, verified, is allowed by a rule`, 0);
+    }
+  }
+
+  // Step 3: mail forwarded from another mailbox of the user's. The forwarder's IP, EHLO, MAIL
+  // FROM and DMARC say nothing about the original sender.
+  let dmarcUse = auth.dmarc.use;
+  if (ruleset?.isForward) {
+    dmarcUse = false;
+    base.forwarded = evidence.forwarded = true;
+    sender.ipMasked = ['', '', ''];
+    sender.ehloDomain = '';
+    sender.mailFromDomain = '';
+    const verified = ruleset.verifiedDomain;
+    base.origDkimDomains = auth.dkimDomains;
+    sender.dkimDomains = auth.dkimDomains.filter((d) => d !== verified);
+  }
+
+  // Step 5: the From domain's DMARC policy asks to reject what fails it.
+  if (dmarcUse && auth.dmarc.reject) {
+    return reject('dmarc-policy', `the From domain ${auth.dmarc.domain} publishes DMARC policy ${auth.dmarc.policy} and the message failed DMARC`, 1);
+  }
+
+  // Step 9: reputation. Deviation (analysis.md 8, fail open): an error accepts.
+  let rep: Reputation;
+  try {
+    rep = input.reputation(destined, sender);
+  } catch (err) {
+    return accept('reputation-error', `reputation could not be read: ${(err as Error).message}`, 0.5);
+  }
+  // Deviation from mox: when authentication was not checked (offline, or no trusted hop),
+  // whether the From address is forged is unknown, not "unvalidated"; reputation of the address
+  // or its domain then only leans (steps 13, 14). mox would let the history of a freemail domain
+  // accept or reject anyone claiming it.
+  if (!auth.checked && rep.conclusive && ['msgfromfull', 'msgfromdomain', 'msgfromorgdomain'].includes(rep.method)) {
+    rep = { ...rep, conclusive: false, text: `${rep.text}; not conclusive, as the From address could not be verified` };
+  }
+  evidence.reputation = {
+    method: rep.method,
+    junk: rep.junk,
+    conclusive: rep.conclusive,
+    text: rep.text,
+    counted: rep.counted.map((m) => ({ id: m.id, received: m.received, junk: m.junk, subject: m.subject })),
+  };
+
+  // Step 11: conclusive reputation decides.
+  if (rep.conclusive && rep.method !== 'none') {
+    return rep.junk ? reject(rep.method, rep.text, 1) : accept(rep.method, rep.text, 0);
+  }
+
+  // Steps 13, 14: without a From-address signal, SPF failure and a missing reverse name count.
+  // Not checked (offline) is no signal.
+  const noAddressSignal = ['dkimspf', 'ip1', 'ip2', 'ip3', 'none'].includes(rep.method);
+  const classification = (): { probability: number; significant: boolean; words: [string, number][] } => {
+    const c = input.classify();
+    return { probability: c.probability, significant: c.significant, words: [...c.spams, ...c.hams] };
+  };
+  if (noAddressSignal && auth.spf.identity === 'mailfrom' && (auth.spf.result === 'fail' || auth.spf.result === 'softfail')) {
+    return reject('spf-policy', `SPF ${auth.spf.result} for the MAIL FROM domain ${auth.spf.domain}, and no reputation of the From address`, 1);
+  }
+  const iprevChecked = auth.iprev.result !== 'not-checked';
+  const suspiciousIprev = noAddressSignal && iprevChecked && auth.iprev.result !== 'pass';
+  if (suspiciousIprev && rep.junk === true) {
+    return reject('iprev', `the sending IP has no valid reverse name (${auth.iprev.result}) and ${rep.text}`, 1);
+  }
+
+  // Step 15: a valid subject-pass token accepts.
+  if (settings.subjectpassHours > 0) {
+    const check = checkSubjectpass(facts.rawSubject, facts.from, input.subjectpassKey(), settings.subjectpassHours * 3_600_000, input.now);
+    evidence.subjectpass = check;
+    if (check === 'valid') return accept('subjectpass', 'the subject carries a valid pass token', 0);
+  }
+
+  // Step 16: the content filter, with a threshold moved by jitter and lowered when suspicious.
+  let content: ReturnType<typeof classification>;
+  try {
+    content = classification();
+  } catch (err) {
+    return accept('junk-classify-error', `the content filter failed: ${(err as Error).message}`, 0.5);
+  }
+  let limit = threshold + settings.jitter * (2 * input.random() - 1);
+  let reason: Reason = 'junk-content';
+  let why = '';
+  if (limit > STRICT_THRESHOLD) {
+    if (suspiciousIprev) [limit, reason, why] = [STRICT_THRESHOLD, 'junk-content-strict', `the sending IP has no valid reverse name (${auth.iprev.result})`];
+    else if (settings.strictPlaintext && facts.boundary && !facts.boundary.tls) {
+      [limit, reason, why] = [STRICT_THRESHOLD, 'junk-content-strict', 'the message arrived without TLS'];
+    } else if (settings.strictRecipient && !base.forwarded && recipientHidden(facts)) {
+      [limit, reason, why] = [STRICT_THRESHOLD, 'junk-content-strict', 'your address is in neither To nor Cc'];
+    }
+  }
+  evidence.junk = { ...content, threshold: limit };
+  // mox at H: an insignificant filter (under 50 trained ham) does not reject, unless iprev is suspicious.
+  const contentAccepts = content.probability <= limit || (!content.significant && !suspiciousIprev);
+  if (!contentAccepts) {
+    const text = `the content looks like junk (${content.probability.toFixed(3)} > ${limit.toFixed(3)})${why ? `; stricter because ${why}` : ''}`;
+    return reject(reason, text, content.probability);
+  }
+
+  // Step 17: DNS block lists, only for mail that would be accepted, only with an IP.
+  if (settings.dnsblZones.length > 0 && facts.boundary && sender.ipMasked[0] !== '') {
+    const listed = await input.dnsbl(facts.boundary.ip);
+    evidence.dnsbl = listed;
+    if (listed.result === 'fail') {
+      return reject('dns-blocklisted', `the sending IP ${facts.boundary.ip} is listed by ${listed.zone}${listed.explanation ? `: ${listed.explanation}` : ''}`, content.probability);
+    }
+  }
+  return accept('no-bad-signals', rep.method === 'none' ? 'nothing suspicious found' : `nothing suspicious found; ${rep.text}`, content.probability);
+}
+
+/** The new message's identities for reputation and the history (mox's Message fields, 3.1). */
+function senderOf(facts: MessageFacts, auth: AuthResults): Sender {
+  const hop = facts.boundary;
+  const fromDomain = facts.from?.domain ?? '';
+  return {
+    fromLocal: facts.from?.local ?? '',
+    fromDomain,
+    fromOrgDomain: orgDomain(fromDomain),
+    fromValidated: auth.fromValidation !== 'none',
+    dkimDomains: auth.dkimDomains,
+    mailFromLocal: facts.mailFrom?.local ?? '',
+    mailFromDomain: facts.mailFrom?.domain ?? '',
+    mailFromValidated: auth.mailFromValidated,
+    ehloDomain: hop?.ehlo ?? '',
+    ehloValidated: auth.ehloValidated,
+    remoteIp: hop?.ip ?? '',
+    // Deviation from mox: mailing-list mail (RFC 2919 List-Id) arrives from the list's server,
+    // whose reputation says nothing about the poster, like a forwarder's (analysis.md E14, E16):
+    // it neither gets nor gives IP reputation.
+    ipMasked: hop && facts.listId === '' ? ipMasks(hop.ip) : ['', '', ''],
+  };
+}
+
+/**
+ * mox at H: the envelope recipient in neither To nor Cc makes the content threshold stricter.
+ * Warden knows the recipient only from Delivered-To or X-Original-To; without one, no signal.
+ */
+function recipientHidden(facts: MessageFacts): boolean {
+  const rcpt = facts.deliveredTo;
+  if (!rcpt || rcpt.local === '') return false;
+  const same = (a: { local: string; domain: string }) => a.domain === rcpt.domain && a.local.toLowerCase() === rcpt.local.toLowerCase();
+  return !facts.to.some(same) && !facts.cc.some(same);
+}

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { analyze, type Decision } from '../analysis/analyze.ts';
+import { analysisSettingsSchema, type AnalysisSettings } from '../analysis/settings.ts';
+import { subjectpassToken } from '../analysis/subjectpass.ts';
+import { authenticate } from '../auth/authenticate.ts';
+import { DnsblChecker } from '../auth/dnsbl.ts';
+import { DnsResolver } from '../auth/resolver.ts';
+import type { Label } from '../junk/filter.ts';
+import { messageWords } from '../junk/words.ts';
+import { splitAddress } from '../mail/addresses.ts';
+import { messageFacts, type MessageFacts } from '../mail/facts.ts';
+import { orgDomain } from '../mail/org-domain.ts';
+import { parseMessage, type MessageContent } from '../mail/parse.ts';
+import { reputation } from '../reputation/reputation.ts';
+import { openDatabase, type Db } from '../store/database.ts';
+import { History } from '../store/history.ts';
+import { readSetting, writeSetting } from '../store/settings.ts';
+import { databaseFile } from './data-dir.ts';
+import { JunkService } from './junk.ts';
+import { parseWith } from './validate.ts';
+
+export type { AnalysisSettings, Decision };
+
+const SETTINGS_KEY = 'analysis.settings';
+
+export interface DeliveryOptions {
+  /** Send no DNS query: every DNS-based check reports "not checked". */
+  offline?: boolean;
+  /** DNS servers (`host` or `host:port`); the system's when not given. */
+  dnsServers?: string[];
+  /** DNS query timeout in ms. */
+  dnsTimeoutMs?: number;
+  /** The threshold jitter's randomness; seed it for reproducible runs. */
+  random?: () => number;
+}
+
+/** What the analysis made of a message, before anything is recorded. */
+export interface Examination {
+  facts: MessageFacts;
+  decision: Decision;
+}
+
+export interface Delivered extends Examination {
+  /** The message's id in the history. */
+  msg: number;
+  /** The message was known already (by its bytes): this is the earlier decision, not a new one. */
+  known: boolean;
+}
+
+/** A message the history does not know. */
+export class UnknownMessageError extends Error {
+  override name = 'UnknownMessageError';
+}
+
+/**
+ * The analysis of one data directory, driven over files: examine a message, deliver it (decide
+ * and record), learn from the user's feedback, and remember whom the user wrote to. The IMAP
+ * engine does the same with the messages it sees.
+ */
+export class DeliveryService {
+  readonly junk: JunkService;
+  readonly #db: Db;
+  readonly #history: History;
+  readonly #resolver: DnsResolver;
+  readonly #dnsbl: DnsblChecker;
+  readonly #random: () => number;
+  #settings: AnalysisSettings;
+
+  private constructor(db: Db, file: string, options: DeliveryOptions) {
+    this.#db = db;
+    this.junk = JunkService.onDatabase(db, file);
+    this.#history = new History(db);
+    this.#resolver = new DnsResolver({ offline: options.offline ?? false, servers: options.dnsServers, timeoutMs: options.dnsTimeoutMs });
+    this.#dnsbl = new DnsblChecker(this.#resolver);
+    this.#random = options.random ?? Math.random;
+    this.#settings = storedSettings(db, file);
+  }
+
+  static open(dataDir: string, options: DeliveryOptions = {}): DeliveryService {
+    const file = databaseFile(dataDir);
+    const db = openDatabase(file);
+    try {
+      return new DeliveryService(db, file, options);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  get settings(): AnalysisSettings {
+    return this.#settings;
+  }
+
+  /** Merges `changes` into the analysis settings; refuses invalid ones, naming the field. */
+  configure(changes: Record<string, unknown>): AnalysisSettings {
+    this.#settings = parseSettings({ ...this.#settings, ...changes });
+    writeSetting(this.#db, SETTINGS_KEY, this.#settings);
+    return this.#settings;
+  }
+
+  /** Analyses a message as a new INBOX arrival received at `received`, recording nothing. */
+  async examine(raw: Uint8Array, received = Date.now()): Promise<Examination> {
+    const content = await parseMessage(raw);
+    return this.#examine(raw, content, received);
+  }
+
+  /**
+   * A new INBOX arrival: decided and recorded where the decision puts it (analysis.md 7.2). A
+   * message already in the history is never analysed again (E1); its decision is returned.
+   */
+  async deliver(raw: Uint8Array, received = Date.now()): Promise<Delivered> {
+    const content = await parseMessage(raw);
+    const facts = messageFacts(raw, content.headers, { providerHosts: this.#settings.providerHosts });
+    const known = this.#history.findByFingerprint(facts.fingerprint);
+    if (known) {
+      const decision = this.#history.lastDecision(known.id)?.evidence as Decision | undefined;
+      if (decision) return { msg: known.id, known: true, facts, decision };
+    }
+    const { decision } = await this.#examine(raw, content, received, facts);
+    const msg = this.#history.transaction(() => {
+      const destined = this.#history.mailboxId(decision.destined);
+      const orig = decision.isReject ? this.#history.mailboxId(decision.mailbox) : destined;
+      const s = decision.sender;
+      const id = this.#history.insertMessage({
+        fingerprint: facts.fingerprint,
+        messageId: facts.messageId,
+        received,
+        origMailbox: orig,
+        destinedMailbox: decision.isReject ? destined : null,
+        isReject: decision.isReject,
+        rejectedAt: decision.isReject ? Date.now() : null,
+        // INBOX is neutral (mox's default automatic junk flags): the user's judgement comes later.
+        junk: false,
+        notjunk: false,
+        remoteIp: s.remoteIp,
+        ipMasked: s.ipMasked,
+        ehloDomain: s.ehloDomain,
+        mailFromLocal: s.mailFromLocal,
+        mailFromDomain: s.mailFromDomain,
+        fromLocal: s.fromLocal,
+        fromDomain: s.fromDomain,
+        fromOrgDomain: s.fromOrgDomain,
+        ehloValidated: s.ehloValidated,
+        mailFromValidated: s.mailFromValidated,
+        fromValidated: s.fromValidated,
+        isForward: decision.forwarded,
+        isMailingList: decision.mailingList,
+        subject: facts.subject,
+        dkimDomains: s.dkimDomains,
+        origDkimDomains: decision.origDkimDomains,
+      });
+      this.#history.logDecision({
+        msgId: id,
+        decidedAt: Date.now(),
+        accept: decision.accept,
+        reason: decision.reason,
+        mailbox: decision.mailbox,
+        score: decision.score,
+        evidence: decision,
+      });
+      return id;
+    });
+    return { msg, known: false, facts, decision };
+  }
+
+  /**
+   * The user's judgement of a delivered message (analysis.md section 8): `ham` when they restore
+   * it from Rejects (or mark it not junk), `spam` when they move it to Junk. A reject taken out of
+   * Rejects counts where it was destined from now on. The Bayesian filter is (re)trained.
+   */
+  async feedback(msg: number, label: Label, raw: Uint8Array): Promise<void> {
+    const stored = this.#history.findById(msg);
+    if (!stored) throw new UnknownMessageError(`no delivered message ${msg}`);
+    const words = await this.junk.words(raw);
+    if (words.fingerprint !== stored.fingerprint) throw new Error(`the message file is not message ${msg} (its bytes differ)`);
+    this.#history.transaction(() => {
+      if (stored.isReject) this.#history.restore(msg);
+      this.#history.setJudgement(msg, { junk: label === 'spam', notjunk: label === 'ham' });
+    });
+    this.junk.trainWords(words, label);
+    this.junk.commit();
+  }
+
+  /** A message the user sent: its To, Cc and Bcc become known correspondents (3.5). */
+  async sent(raw: Uint8Array, now = Date.now()): Promise<number> {
+    const { headers } = await parseMessage(raw, { maxTextBytes: 0 });
+    const facts = messageFacts(raw, headers);
+    const recipients = [...facts.to, ...facts.cc, ...facts.bcc]
+      .filter((a) => a.local !== '' && a.domain !== '')
+      .map((a) => ({ local: a.local, domain: a.domain, orgDomain: orgDomain(a.domain) }));
+    return this.#history.transaction(() => this.#history.addRecipients(recipients, facts.date?.getTime() ?? now, facts.fingerprint));
+  }
+
+  /**
+   * A subject-pass token for mail from `from` (analysis.md section 5): a sender who puts it in
+   * the Subject gets past the content filter for the configured period. Warden sends no mail:
+   * the user hands the token out.
+   */
+  subjectpassToken(from: string, now = Date.now()): string {
+    const address = splitAddress(from);
+    if (!address) throw new Error(`not an email address: ${from}`);
+    return subjectpassToken(address, this.#subjectpassKey(), now);
+  }
+
+  close(): void {
+    try {
+      this.junk.close();
+    } finally {
+      this.#db.close();
+    }
+  }
+
+  async #examine(raw: Uint8Array, content: MessageContent, received: number, facts = messageFacts(raw, content.headers, { providerHosts: this.#settings.providerHosts })): Promise<Examination> {
+    const auth = await authenticate(raw, facts, this.#resolver, { random: this.#random });
+    const words = messageWords(content, this.junk.params);
+    const decision = await analyze(
+      {
+        facts,
+        headers: content.headers,
+        auth,
+        settings: this.#settings,
+        classify: () => this.junk.verdict(words),
+        reputation: (mailbox, sender) => reputation(this.#history, this.#history.findMailboxId(mailbox), sender, received),
+        dnsbl: (ip) => this.#dnsbl.check(ip, this.#settings.dnsblZones),
+        subjectpassKey: () => this.#subjectpassKey(),
+        random: this.#random,
+        now: received,
+      },
+      this.junk.params.threshold,
+    );
+    return { facts, decision };
+  }
+
+  /**
+   * The account's subject-pass key, made on first use. Deviation from mox, which keys per
+   * recipient address: an account here is one mailbox, so one key.
+   */
+  #subjectpassKey(): string {
+    return this.#history.subjectpassKey('', () => randomBytes(12).toString('base64url'));
+  }
+}
+
+function storedSettings(db: Db, file: string): AnalysisSettings {
+  const stored = readSetting(db, SETTINGS_KEY);
+  try {
+    return parseSettings(stored ?? {});
+  } catch (err) {
+    throw new Error(`the analysis settings stored in ${file} are invalid: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Validates analysis settings, naming the offending field in the error. */
+export function parseSettings(value: unknown): AnalysisSettings {
+  return parseWith(analysisSettingsSchema, value, 'analysis settings');
+}

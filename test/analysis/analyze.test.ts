@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { analyze, type AnalysisInput } from '../../src/analysis/analyze.ts';
+import { analysisSettingsSchema } from '../../src/analysis/settings.ts';
+import { subjectpassToken } from '../../src/analysis/subjectpass.ts';
+import type { AuthResults } from '../../src/auth/results.ts';
+import type { MessageFacts } from '../../src/mail/facts.ts';
+import type { Reputation } from '../../src/reputation/reputation.ts';
+
+/** Unit tests of the decision flow alone: every lookup is a plain function here. */
+
+const NOW = Date.UTC(2026, 10, 24);
+
+const facts = (over: Partial<MessageFacts> = {}): MessageFacts => ({
+  fingerprint: 'f'.repeat(64),
+  messageId: 'm1@sender.test',
+  from: { local: 'alice', domain: 'sender.test' },
+  to: [{ local: 'bob', domain: 'example.test' }],
+  cc: [],
+  bcc: [],
+  mailFrom: { local: 'bounce', domain: 'sender.test' },
+  deliveredTo: undefined,
+  listId: '',
+  rawSubject: 'hello',
+  subject: 'hello',
+  date: new Date(NOW),
+  received: [],
+  boundary: { index: 0, ip: '198.51.100.7', ehlo: 'mx.sender.test', tls: true },
+  ...over,
+});
+
+const auth = (over: Partial<AuthResults> = {}): AuthResults => ({
+  checked: true,
+  spf: { result: 'pass', identity: 'mailfrom', domain: 'sender.test' },
+  dkim: [],
+  dkimDomains: [],
+  dmarc: { result: 'pass', policy: 'reject', use: true, reject: false, domain: 'sender.test' },
+  arc: { result: 'none' },
+  iprev: { result: 'pass', names: ['mx.sender.test'] },
+  mailFromValidated: true,
+  ehloValidated: false,
+  fromValidation: 'strict',
+  ...over,
+});
+
+const none: Reputation = { junk: undefined, conclusive: false, method: 'none', text: 'nothing', counted: [] };
+
+function input(over: Partial<Omit<AnalysisInput, 'settings'>> & { settings?: Record<string, unknown>; probability?: number; significant?: boolean } = {}): AnalysisInput {
+  const { probability = 0.1, significant = true, settings = {}, ...rest } = over;
+  return {
+    facts: facts(),
+    headers: [],
+    auth: auth(),
+    settings: analysisSettingsSchema.parse({ jitter: 0, ...settings }),
+    classify: () => ({ probability, significant, hams: [['hello', 0.1]], spams: [['cheap', 0.9]] }),
+    reputation: () => none,
+    dnsbl: () => Promise.resolve({ zone: '', result: 'pass', explanation: '' }),
+    subjectpassKey: () => 'key',
+    random: () => 0.5,
+    now: NOW,
+    ...rest,
+  };
+}
+
+const decide = (i: AnalysisInput) => analyze(i, 0.95);
+
+describe('analyze: the decision flow of analysis.md section 2.2', () => {
+  it('accepts with no bad signals, scored by content', async () => {
+    const d = await decide(input());
+    expect(d).toMatchObject({ accept: true, reason: 'no-bad-signals', mailbox: 'INBOX', isReject: false, score: 0.1 });
+    expect(d.evidence.junk?.words).toContainEqual(['cheap', 0.9]);
+  });
+
+  it('step 2: list-allow needs exactly the verified domain', async () => {
+    const settings = { rulesets: [{ headersRegexp: { '^list-id$': 'list\\.test' }, listAllowDomain: 'list.test' }] };
+    const headers = [{ name: 'list-id', value: '<announce.list.test>' }];
+    const verified = input({ settings, headers, auth: auth({ dkimDomains: ['list.test'] }), probability: 0.99 });
+    expect(await decide(verified)).toMatchObject({ accept: true, reason: 'list-allow', mailingList: true, score: 0 });
+    const sub = input({ settings, headers, auth: auth({ dkimDomains: ['sub.list.test'] }), probability: 0.99 });
+    expect(await decide(sub)).toMatchObject({ accept: false, reason: 'junk-content' });
+  });
+
+  it('step 3: a forwarding ruleset disables DMARC and IP reputation', async () => {
+    let seen: string[] = [];
+    const i = input({
+      settings: { rulesets: [{ verifiedDomain: 'forwarder.test', isForward: true }] },
+      auth: auth({ dkimDomains: ['forwarder.test', 'sender.test'], dmarc: { result: 'fail', policy: 'reject', use: true, reject: true, domain: 'sender.test' } }),
+      reputation: (_mailbox, sender) => {
+        seen = [...sender.ipMasked, sender.ehloDomain, ...sender.dkimDomains];
+        return none;
+      },
+    });
+    const d = await decide(i);
+    expect(d).toMatchObject({ accept: true, forwarded: true, origDkimDomains: ['forwarder.test', 'sender.test'] });
+    expect(seen).toEqual(['', '', '', '', 'sender.test']);
+  });
+
+  it('step 5: DMARC reject when the policy applies', async () => {
+    const fail = { result: 'fail' as const, policy: 'quarantine' as const, use: true, reject: true, domain: 'sender.test' };
+    expect(await decide(input({ auth: auth({ dmarc: fail }) }))).toMatchObject({ accept: false, reason: 'dmarc-policy', mailbox: 'Rejects', destined: 'INBOX' });
+    // pct sampling left the message out.
+    expect(await decide(input({ auth: auth({ dmarc: { ...fail, use: false } }) }))).toMatchObject({ accept: true });
+  });
+
+  it('step 4: a ruleset can keep its rejects in a mailbox of its own', async () => {
+    const d = await decide(input({ settings: { rulesets: [{ msgFromRegexp: '@sender\\.test$', mailbox: 'Lists', acceptRejectsToMailbox: 'Lists/rejects' }] }, probability: 0.99 }));
+    expect(d).toMatchObject({ accept: false, mailbox: 'Lists/rejects', destined: 'Lists', isReject: true });
+  });
+
+  it('step 11: conclusive reputation decides before content', async () => {
+    const good: Reputation = { junk: false, conclusive: true, method: 'msgfromfull', text: 'good', counted: [] };
+    expect(await decide(input({ reputation: () => good, probability: 0.999 }))).toMatchObject({ accept: true, reason: 'msgfromfull', score: 0 });
+    const bad: Reputation = { junk: true, conclusive: true, method: 'ip1', text: 'bad', counted: [] };
+    expect(await decide(input({ reputation: () => bad }))).toMatchObject({ accept: false, reason: 'ip1', score: 1 });
+  });
+
+  it('the reputation is asked for the ruleset mailbox', async () => {
+    let asked = '';
+    await decide(input({ settings: { rulesets: [{ mailFromRegexp: 'bounce@', mailbox: 'Archive' }] }, reputation: (m) => ((asked = m), none) }));
+    expect(asked).toBe('Archive');
+  });
+
+  it('deviation: without authentication checks, From reputation only leans', async () => {
+    const offline = auth({ checked: false, fromValidation: 'none', spf: { result: 'not-checked', identity: '', domain: '' }, iprev: { result: 'not-checked', names: [] } });
+    const domain: Reputation = { junk: true, conclusive: true, method: 'msgfromdomain', text: 'bad domain', counted: [] };
+    const d = await decide(input({ auth: offline, reputation: () => domain, probability: 0.2 }));
+    expect(d).toMatchObject({ accept: true, reason: 'no-bad-signals', score: 0.2 });
+    expect(d.evidence.reputation).toMatchObject({ method: 'msgfromdomain', junk: true, conclusive: false });
+    // Checked and still conclusive; and IP reputation is not about the From address.
+    expect(await decide(input({ reputation: () => domain }))).toMatchObject({ accept: false, reason: 'msgfromdomain' });
+    const ip: Reputation = { junk: true, conclusive: true, method: 'ip1', text: 'bad ip', counted: [] };
+    expect(await decide(input({ auth: offline, reputation: () => ip }))).toMatchObject({ accept: false, reason: 'ip1' });
+  });
+
+  it('deviation: mailing-list mail neither gets nor gives IP reputation', async () => {
+    let masks: string[] = [];
+    const d = await decide(input({ facts: facts({ listId: 'announce.list.test' }), reputation: (_m, sender) => ((masks = sender.ipMasked), none) }));
+    expect(masks).toEqual(['', '', '']);
+    expect(d.sender.ipMasked).toEqual(['', '', '']);
+    await decide(input({ reputation: (_m, sender) => ((masks = sender.ipMasked), none) }));
+    expect(masks).toEqual(['198.51.100.7', '198.51.100.0', '198.51.96.0']);
+  });
+
+  it('step 13: SPF fail without an address signal rejects; not checked is no signal', async () => {
+    const spfFail = auth({ spf: { result: 'softfail', identity: 'mailfrom', domain: 'sender.test' }, mailFromValidated: false });
+    expect(await decide(input({ auth: spfFail }))).toMatchObject({ accept: false, reason: 'spf-policy' });
+    const fromRep: Reputation = { junk: undefined, conclusive: false, method: 'msgfromdomain', text: 'mixed', counted: [] };
+    expect(await decide(input({ auth: spfFail, reputation: () => fromRep }))).toMatchObject({ accept: true });
+    const offline = auth({ checked: false, spf: { result: 'not-checked', identity: '', domain: '' }, iprev: { result: 'not-checked', names: [] } });
+    expect(await decide(input({ auth: offline, probability: 0.5 }))).toMatchObject({ accept: true, reason: 'no-bad-signals' });
+  });
+
+  it('step 14: a missing reverse name with a junk lean rejects; otherwise the threshold drops to 0.25', async () => {
+    const noPtr = auth({ iprev: { result: 'permerror', names: [] } });
+    const lean: Reputation = { junk: true, conclusive: false, method: 'ip2', text: 'junk lean', counted: [] };
+    expect(await decide(input({ auth: noPtr, reputation: () => lean }))).toMatchObject({ accept: false, reason: 'iprev' });
+    const d = await decide(input({ auth: noPtr, probability: 0.3 }));
+    expect(d).toMatchObject({ accept: false, reason: 'junk-content-strict' });
+    expect(d.evidence.junk?.threshold).toBe(0.25);
+    // An insignificant filter still rejects when iprev is suspicious (mox at H).
+    expect(await decide(input({ auth: noPtr, probability: 0.5, significant: false }))).toMatchObject({ accept: false });
+  });
+
+  it('step 15: a valid subject-pass token accepts; an expired one does not', async () => {
+    const from = { local: 'alice', domain: 'sender.test' };
+    const token = subjectpassToken(from, 'key', NOW - 3_600_000);
+    const withToken = facts({ rawSubject: `Re: hello ${token}` });
+    expect(await decide(input({ facts: withToken, probability: 0.99 }))).toMatchObject({ accept: true, reason: 'subjectpass' });
+    const expired = await decide(input({ facts: withToken, probability: 0.99, settings: { subjectpassHours: 0.5 } }));
+    expect(expired).toMatchObject({ accept: false, reason: 'junk-content' });
+    expect(expired.evidence.subjectpass).toBe('expired');
+    const otherFrom = await decide(input({ facts: facts({ rawSubject: token, from: { local: 'mallory', domain: 'sender.test' } }), probability: 0.99 }));
+    expect(otherFrom.evidence.subjectpass).toBe('invalid');
+  });
+
+  it('step 16: the content threshold, its jitter, and the stricter cases', async () => {
+    expect(await decide(input({ probability: 0.96 }))).toMatchObject({ accept: false, reason: 'junk-content', score: 0.96 });
+    // jitter 0.05 with random 0.99 moves the threshold to about 0.999.
+    expect(await decide(input({ probability: 0.96, settings: { jitter: 0.05 }, random: () => 0.99 }))).toMatchObject({ accept: true });
+    // Under 50 trained ham the filter does not reject.
+    expect(await decide(input({ probability: 0.99, significant: false }))).toMatchObject({ accept: true });
+    const plain = facts({ boundary: { index: 0, ip: '198.51.100.7', ehlo: 'mx.sender.test', tls: false } });
+    // mox at H's plaintext and recipient rules: off by default, on when asked.
+    expect(await decide(input({ facts: plain, probability: 0.3 }))).toMatchObject({ accept: true });
+    const strict = { strictPlaintext: true, strictRecipient: true };
+    expect(await decide(input({ facts: plain, probability: 0.3, settings: strict }))).toMatchObject({ accept: false, reason: 'junk-content-strict' });
+    const bcc = facts({ deliveredTo: { local: 'bob', domain: 'other.test' } });
+    expect(await decide(input({ facts: bcc, probability: 0.3 }))).toMatchObject({ accept: true });
+    expect(await decide(input({ facts: bcc, probability: 0.3, settings: strict }))).toMatchObject({ accept: false, reason: 'junk-content-strict' });
+    const toMe = facts({ deliveredTo: { local: 'BOB', domain: 'example.test' } });
+    expect(await decide(input({ facts: toMe, probability: 0.3, settings: strict }))).toMatchObject({ accept: true });
+  });
+
+  it('step 17: block lists only for mail that would be accepted', async () => {
+    let asked = 0;
+    const dnsbl = () => (asked++, Promise.resolve({ zone: 'dnsbl.test', result: 'fail' as const, explanation: 'listed' }));
+    const settings = { dnsblZones: ['dnsbl.test'] };
+    expect(await decide(input({ settings, dnsbl }))).toMatchObject({ accept: false, reason: 'dns-blocklisted' });
+    await decide(input({ settings, dnsbl, probability: 0.99 }));
+    expect(asked).toBe(1);
+  });
+
+  it('fails open when reputation or the content filter throws', async () => {
+    const broken = () => {
+      throw new Error('disk I/O error');
+    };
+    expect(await decide(input({ reputation: broken }))).toMatchObject({ accept: true, reason: 'reputation-error' });
+    expect(await decide(input({ classify: broken }))).toMatchObject({ accept: true, reason: 'junk-classify-error' });
+  });
+});

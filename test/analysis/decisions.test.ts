@@ -1,0 +1,232 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
+import { dkimKeyRecord, providerMessage, type ProviderMessage } from '../helpers/provider-mail.ts';
+import { HAM_WORDS, NOVEL_WORDS, SPAM_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
+import { FilterClient, runWarden } from '../helpers/warden.ts';
+
+/**
+ * Every branch of the decision flow (analysis.md 2.2) reached through `warden filter --stdio`,
+ * with a real DNS server (dnsmasq) serving SPF, DKIM, DMARC, PTR and block-list records, and
+ * the history built by the protocol's deliver, feedback and sent requests.
+ */
+
+/** The sender's outbound host: SPF allows it, its PTR and A agree (iprev pass). */
+const GOOD = { ip: '198.51.100.7', ehlo: 'mx.sender.test' };
+/** Another host of the same network, listed by the block list. */
+const LISTED = { ip: '198.51.100.8', ehlo: 'mx2.sender.test' };
+/** A host without a reverse name (iprev permerror). */
+const NO_PTR = { ip: '203.0.113.9', ehlo: 'shady.test' };
+/** The user's other mailbox, forwarding to this one. */
+const FORWARDER = { ip: '192.0.2.50', ehlo: 'out.forwarder.test' };
+
+const SPAMMY = `${SPAM_WORDS.join(' ')}.\r\n${SPAM_WORDS.slice(0, 10).join(' ')}.\r\n`;
+/** Words the filter never saw: a probability of 0.5, between the strict 0.25 and the 0.95 threshold. */
+const NOVEL = `${NOVEL_WORDS.join(' ')}.\r\n`;
+const NOVEL_SUBJECT = NOVEL_WORDS.slice(0, 3).join(' ');
+
+let dns: Dnsmasq;
+let dir: string;
+let filter: FilterClient;
+let serial = 0;
+
+beforeAll(async () => {
+  dns = await startDnsmasq({
+    hosts: [
+      { name: GOOD.ehlo, ips: [GOOD.ip] },
+      { name: LISTED.ehlo, ips: [LISTED.ip] },
+      { name: FORWARDER.ehlo, ips: [FORWARDER.ip] },
+    ],
+    addresses: [
+      // dnsbl.test lists 198.51.100.8 and, as a healthy list must, 127.0.0.2 (analysis.md 6.1).
+      { name: '8.100.51.198.dnsbl.test', ip: '127.0.0.2' },
+      { name: '2.0.0.127.dnsbl.test', ip: '127.0.0.2' },
+    ],
+    txts: [
+      { name: 'sender.test', value: 'v=spf1 ip4:198.51.100.0/24 -all' },
+      { name: '_dmarc.sender.test', value: 'v=DMARC1; p=reject' },
+      dkimKeyRecord('sender.test'),
+      { name: 'shady.test', value: 'v=spf1 ip4:203.0.113.0/24 -all' },
+      { name: 'strict.test', value: 'v=spf1 ip4:192.0.2.0/24 -all' },
+      dkimKeyRecord('list.test'),
+      { name: 'forwarder.test', value: 'v=spf1 ip4:192.0.2.50 -all' },
+      dkimKeyRecord('forwarder.test'),
+      { name: '8.100.51.198.dnsbl.test', value: 'Listed for testing' },
+    ],
+  });
+  dir = mkdtempSync(join(tmpdir(), 'warden-decisions-'));
+  const data = join(dir, 'data');
+  const settings = {
+    jitter: 0,
+    strictPlaintext: true,
+    dnsblZones: ['dnsbl.test'],
+    rulesets: [
+      { headersRegexp: { '^list-id$': 'announce\\.list\\.test' }, listAllowDomain: 'list.test' },
+      { verifiedDomain: 'forwarder.test', isForward: true },
+    ],
+  };
+  const set = runWarden(['--data-dir', data, 'settings', '--set', JSON.stringify(settings)]);
+  expect(set.stderr).toBe('');
+  expect(JSON.parse(set.stdout)).toMatchObject(settings);
+  filter = new FilterClient(data, ['--dns', dns.server]);
+  // A significant content filter: 50 ham messages trained (mox's rule), and some spam.
+  for (let i = 0; i < 60; i++) {
+    const kind = i < 50 ? 'ham' : 'spam';
+    const path = write(syntheticMessage(kind, i));
+    expect(await filter.request({ id: i, op: 'train', path, label: kind })).toMatchObject({ ok: true });
+  }
+});
+
+afterAll(async () => {
+  await filter?.close();
+  await dns?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function write(raw: string | Buffer): string {
+  const path = join(dir, `${++serial}.eml`);
+  writeFileSync(path, raw);
+  return path;
+}
+
+interface Delivered {
+  ok: boolean;
+  msg: string;
+  accept: boolean;
+  reason: string;
+  mailbox: string;
+  score: number;
+  text: string;
+  evidence: { junk: { probability: number; threshold: number } | null; reputation: { method: string } | null; auth: { dmarc: { result: string } } };
+}
+
+async function deliver(m: Partial<ProviderMessage> & { from: string }): Promise<Delivered> {
+  const path = write(await providerMessage({ ...GOOD, body: `${HAM_WORDS.join(' ')}.\r\n`, ...m }));
+  const response = (await filter.request({ id: serial, op: 'deliver', path })) as unknown as Delivered;
+  expect(response.ok, JSON.stringify(response)).toBe(true);
+  return response;
+}
+
+async function feedback(msg: string, label: 'ham' | 'spam'): Promise<void> {
+  expect(await filter.request({ id: serial, op: 'feedback', msg, label })).toEqual({ id: serial, ok: true });
+}
+
+describe('the decision flow against real DNS', () => {
+  it('no-bad-signals: authenticated mail with ham content', async () => {
+    const d = await deliver({ from: 'alice@sender.test', mailFrom: 'bounce@sender.test', sign: 'sender.test' });
+    expect(d).toMatchObject({ accept: true, reason: 'no-bad-signals', mailbox: 'INBOX' });
+    expect(d.evidence.auth.dmarc.result).toBe('pass');
+    expect(d.score).toBeLessThan(0.1);
+  });
+
+  it('dmarc-policy: mail claiming a p=reject domain from elsewhere', async () => {
+    const d = await deliver({ ...NO_PTR, from: 'alice@sender.test', mailFrom: 'alice@sender.test' });
+    expect(d).toMatchObject({ accept: false, reason: 'dmarc-policy', mailbox: 'Rejects' });
+  });
+
+  it('junk-content: spam content from a sender without history', async () => {
+    const d = await deliver({ from: 'carol@sender.test', mailFrom: 'carol@sender.test', sign: 'sender.test', body: SPAMMY });
+    expect(d).toMatchObject({ accept: false, reason: 'junk-content', mailbox: 'Rejects' });
+    expect(d.score).toBeGreaterThan(0.95);
+  });
+
+  it('junk-content-strict: no reverse name lowers the threshold to 0.25', async () => {
+    const d = await deliver({ ...NO_PTR, from: 'heidi@shady.test', mailFrom: 'heidi@shady.test', body: NOVEL, subject: NOVEL_SUBJECT });
+    expect(d).toMatchObject({ accept: false, reason: 'junk-content-strict' });
+    expect(d.evidence.junk?.threshold).toBe(0.25);
+    expect(d.evidence.junk?.probability).toBeGreaterThan(0.25);
+    expect(d.evidence.junk?.probability).toBeLessThan(0.95);
+  });
+
+  it('junk-content-strict: mail that arrived without TLS', async () => {
+    const d = await deliver({ from: 'ivan@sender.test', mailFrom: 'ivan@sender.test', sign: 'sender.test', body: NOVEL, subject: NOVEL_SUBJECT, with: 'ESMTP' });
+    expect(d).toMatchObject({ accept: false, reason: 'junk-content-strict' });
+    const tls = await deliver({ from: 'ivan2@sender.test', mailFrom: 'ivan2@sender.test', sign: 'sender.test', body: NOVEL, subject: NOVEL_SUBJECT });
+    expect(tls).toMatchObject({ accept: true, reason: 'no-bad-signals' });
+  });
+
+  it('spf-policy: SPF fail without reputation of the From address', async () => {
+    const d = await deliver({ ...GOOD, from: 'grace@strict.test', mailFrom: 'grace@strict.test' });
+    expect(d).toMatchObject({ accept: false, reason: 'spf-policy' });
+  });
+
+  it('subjectpass: a token the user handed out gets spam content through', async () => {
+    const made = runWarden(['--data-dir', join(dir, 'data'), 'subjectpass', 'kim@sender.test']);
+    expect(made.status).toBe(0);
+    const token = made.stdout.trim();
+    expect(token).toMatch(/^\(pass:[\w-]{22}\)$/);
+    const d = await deliver({ from: 'kim@sender.test', mailFrom: 'kim@sender.test', sign: 'sender.test', body: SPAMMY, subject: `Hello ${token}` });
+    expect(d).toMatchObject({ accept: true, reason: 'subjectpass' });
+    const other = await deliver({ from: 'leo@sender.test', mailFrom: 'leo@sender.test', sign: 'sender.test', body: SPAMMY, subject: `Hello ${token}` });
+    expect(other).toMatchObject({ accept: false, reason: 'junk-content' });
+  });
+
+  it('dns-blocklisted: a listed IP, only when everything else accepts', async () => {
+    const d = await deliver({ ...LISTED, from: 'mike@sender.test', mailFrom: 'mike@sender.test', sign: 'sender.test' });
+    expect(d).toMatchObject({ accept: false, reason: 'dns-blocklisted' });
+    expect(d.text).toContain('dnsbl.test');
+  });
+
+  it('list-allow: a mailing list verified by its DKIM domain', async () => {
+    const d = await deliver({
+      ...NO_PTR,
+      from: 'news@sender.test',
+      sign: 'list.test',
+      headers: ['List-Id: Announcements <announce.list.test>'],
+      body: SPAMMY,
+    });
+    expect(d).toMatchObject({ accept: true, reason: 'list-allow' });
+  });
+
+  it('forwarding: the forwarder is not held against the original sender', async () => {
+    // From sender.test (DMARC p=reject) through the forwarder's IP: DMARC fails, but is not used.
+    const d = await deliver({ ...FORWARDER, from: 'nina@sender.test', mailFrom: 'srs@forwarder.test', sign: 'forwarder.test' });
+    expect(d).toMatchObject({ accept: true, reason: 'no-bad-signals' });
+    expect(d.evidence.auth.dmarc.result).toBe('fail');
+  });
+
+  it('msgtofull: someone the user wrote to is accepted, whatever the content', async () => {
+    const sent = write('From: Bob <bob@example.test>\r\nTo: Frank <frank@elsewhere.test>\r\nSubject: hi\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n');
+    expect(await filter.request({ id: 'sent', op: 'sent', path: sent })).toEqual({ id: 'sent', ok: true, recipients: 1 });
+    const d = await deliver({ from: 'frank@elsewhere.test', mailFrom: 'frank@elsewhere.test', body: SPAMMY });
+    expect(d).toMatchObject({ accept: true, reason: 'msgtofull' });
+  });
+
+  it('a validated sender the user moved to Junk is rejected by reputation', async () => {
+    const d = await deliver({ from: 'erin@sender.test', mailFrom: 'erin@sender.test', sign: 'sender.test' });
+    expect(d.accept).toBe(true);
+    await feedback(d.msg, 'spam');
+    const next = await deliver({ from: 'erin@sender.test', mailFrom: 'erin@sender.test', sign: 'sender.test' });
+    expect(next).toMatchObject({ accept: false, reason: 'msgfromfull', score: 1 });
+  });
+
+  it('iprev: no reverse name and an IP that leans junk', async () => {
+    // Whether accepted or rejected, moved to Junk: it counts as junk mail for INBOX.
+    const first = await deliver({ ...NO_PTR, from: 'judy@shady.test', mailFrom: 'judy@shady.test' });
+    await feedback(first.msg, 'spam');
+    // One junk message from the IP: a junk lean, not yet conclusive (ip1 needs two).
+    // An address-literal HELO: no SPF identity, so the IP's reputation is what is found.
+    const d = await deliver({ ...NO_PTR, ehlo: '', from: 'mallory@other-shady.test' });
+    expect(d).toMatchObject({ accept: false, reason: 'iprev' });
+    expect(d.evidence.reputation?.method).toBe('ip1');
+  });
+
+  it('a restore is learned: the sender is then accepted by reputation, whatever the content', async () => {
+    const first = await deliver({ from: 'dave@sender.test', mailFrom: 'dave@sender.test', sign: 'sender.test', body: SPAMMY });
+    expect(first.accept).toBe(false);
+    await feedback(first.msg, 'ham');
+    const next = await deliver({ from: 'dave@sender.test', mailFrom: 'dave@sender.test', sign: 'sender.test', body: SPAMMY });
+    expect(next).toMatchObject({ accept: true, reason: 'msgfromfull', score: 0 });
+  });
+
+  it('a message delivered again is not analysed again', async () => {
+    const path = write(await providerMessage({ ...GOOD, from: 'olga@sender.test', mailFrom: 'olga@sender.test', sign: 'sender.test', body: SPAMMY }));
+    const first = (await filter.request({ id: 'a', op: 'deliver', path })) as unknown as Delivered & { known: boolean };
+    expect(first).toMatchObject({ known: false });
+    await feedback(first.msg, 'ham');
+    const again = (await filter.request({ id: 'b', op: 'deliver', path })) as unknown as Delivered & { known: boolean };
+    expect(again).toMatchObject({ msg: first.msg, known: true, reason: first.reason });
+  });
+});
