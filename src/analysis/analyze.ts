@@ -4,6 +4,7 @@ import type { MessageFacts } from '../mail/facts.ts';
 import { ipMasks } from '../mail/ip.ts';
 import { orgDomain } from '../mail/org-domain.ts';
 import type { HeaderField } from '../mail/parse.ts';
+import type { ReadReport, Report } from '../mail/reports.ts';
 import type { Reputation, Sender } from '../reputation/reputation.ts';
 import { matchRuleset } from './rulesets.ts';
 import type { AnalysisSettings } from './settings.ts';
@@ -22,6 +23,7 @@ export type Reason =
   | 'dns-blocklisted'
   | 'subjectpass'
   | 'iprev'
+  | 'reporting'
   | Exclude<Reputation['method'], 'none'>;
 
 /** What the user needs to see to understand a decision. */
@@ -48,6 +50,8 @@ export interface Evidence {
   } | null;
   subjectpass: SubjectpassCheck | 'off';
   dnsbl: DnsblOutcome | null;
+  /** A message to a reporting address: the report found, and whether it was accepted and why not. */
+  report: { kind: Report['kind']; accepted: boolean; problem: string | undefined; summary: Report | undefined } | null;
 }
 
 export interface Decision {
@@ -72,6 +76,8 @@ export interface Decision {
   mailingList: boolean;
   /** Verified DKIM domains a forwarding ruleset set aside (mox's OrigDKIMDomains). */
   origDkimDomains: string[];
+  /** A DMARC or TLS report that was accepted with the message, to be kept. */
+  report: Report | undefined;
   evidence: Evidence;
 }
 
@@ -85,6 +91,8 @@ export interface AnalysisInput {
   classify: () => Classification;
   /** Reputation of the sender for mail destined to `mailbox` (analysis.md section 3). */
   reputation: (mailbox: string, sender: Sender) => Reputation;
+  /** The report attached to the message, only asked for mail to a reporting address. */
+  readReport: (kind: Report['kind']) => Promise<ReadReport>;
   /** DNS block list check of an IP, only asked when everything else accepted (6.1). */
   dnsbl: (ip: string) => Promise<DnsblOutcome>;
   /** The account's subject-pass key. */
@@ -100,9 +108,9 @@ const STRICT_THRESHOLD = 0.25;
 
 /**
  * mox's delivery decision (analysis.md section 2.2, at revision H) as Warden adapts it (section
- * 8). Steps mox takes that need an SMTP session are left out: rate limits (0), report
- * destinations (6, 7, 12), authentication-required (8), Introbox (10), and the subject-pass hint
- * (19), which would mean sending mail.
+ * 8). Steps mox takes that need an SMTP session are left out: rate limits (0),
+ * authentication-required (8), Introbox (10), and the subject-pass hint (19), which would mean
+ * sending mail.
  */
 export async function analyze(input: AnalysisInput, threshold: number): Promise<Decision> {
   const { facts, auth, settings } = input;
@@ -128,8 +136,9 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
     junk: null,
     subjectpass: 'off',
     dnsbl: null,
+    report: null,
   };
-  const base = { destined, sender, forwarded: false, mailingList: false, origDkimDomains: [] as string[], evidence };
+  const base = { destined, sender, forwarded: false, mailingList: false, origDkimDomains: [] as string[], report: undefined as Report | undefined, evidence };
   const accept = (reason: Reason, text: string, score: number): Decision => ({ ...base, accept: true, reason, text, mailbox: destined, isReject: false, score });
   const reject = (reason: Reason, text: string, score: number): Decision => {
     // mox's reject helper (step 4): a ruleset may keep its rejects in a mailbox of its own.
@@ -166,6 +175,16 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
     return reject('dmarc-policy', `the From domain ${auth.dmarc.domain} publishes DMARC policy ${auth.dmarc.policy} and the message failed DMARC`, 1);
   }
 
+  // Steps 6, 7: a report about the user's own domains, sent to their reporting address.
+  const reportKind = reportDestination(facts, settings.reports);
+  if (reportKind) {
+    const read = await input.readReport(reportKind);
+    const problem = 'problem' in read ? read.problem : reportProblem(read.report, facts, auth, settings.reports.domains, input.now);
+    const summary = 'report' in read ? read.report : undefined;
+    evidence.report = { kind: reportKind, accepted: problem === undefined, problem, summary };
+    if (problem === undefined) base.report = summary;
+  }
+
   // Step 9: reputation. Deviation (analysis.md 8, fail open): an error accepts.
   let rep: Reputation;
   try {
@@ -191,6 +210,13 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
   // Step 11: conclusive reputation decides.
   if (rep.conclusive && rep.method !== 'none') {
     return rep.junk ? reject(rep.method, rep.text, 1) : accept(rep.method, rep.text, 0);
+  }
+
+  // Step 12: an accepted report, from a sender reputation does not condemn.
+  if (base.report) {
+    const r = base.report;
+    const about = r.kind === 'dmarc' ? r.domain : r.domains.join(', ');
+    return accept('reporting', `a ${r.kind === 'dmarc' ? 'DMARC' : 'TLS'} report about ${about} from ${r.org || 'an unnamed reporter'}`, 0);
   }
 
   // Steps 13, 14: without a From-address signal, SPF failure and a missing reverse name count.
@@ -251,6 +277,38 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
     }
   }
   return accept('no-bad-signals', rep.method === 'none' ? 'nothing suspicious found' : `nothing suspicious found; ${rep.text}`, content.probability);
+}
+
+/** Which kind of report the message is addressed to receive, if any. */
+function reportDestination(facts: MessageFacts, reports: AnalysisSettings['reports']): Report['kind'] | undefined {
+  const recipients = (facts.deliveredTo ? [facts.deliveredTo] : [...facts.to, ...facts.cc]).map((a) => `${a.local}@${a.domain}`.toLowerCase());
+  if (recipients.some((r) => reports.dmarcAddresses.includes(r))) return 'dmarc';
+  if (recipients.some((r) => reports.tlsAddresses.includes(r))) return 'tls';
+  return undefined;
+}
+
+/** Why a report is not accepted (analysis.md 2.2 steps 6, 7, mox at H), or undefined. */
+function reportProblem(report: Report, facts: MessageFacts, auth: AuthResults, domains: string[], now: number): string | undefined {
+  if (report.kind === 'dmarc') {
+    if (auth.dmarc.result !== 'pass') return `the report's sender did not pass DMARC (${auth.dmarc.result})`;
+    if (!domains.includes(report.domain)) return `the report is about ${report.domain}, not one of your domains`;
+    // A report about a period that has not ended yet is made up.
+    if (report.end.getTime() > now + 60_000) return 'the period of the report ends in the future';
+    return undefined;
+  }
+  // RFC 8460 section 5.3: signed by the From domain (or, as mox at H, a parent of it in the same
+  // organisational domain), over the whole body, with a key that allows TLS reports.
+  const from = facts.from?.domain ?? '';
+  const signed = auth.dkim.some(
+    (d) =>
+      d.result === 'pass' &&
+      !d.bodyLimited &&
+      (d.services.includes('*') || d.services.includes('tlsrpt')) &&
+      (d.domain === from || (from.endsWith(`.${d.domain}`) && orgDomain(d.domain) === orgDomain(from))),
+  );
+  if (!signed) return 'no DKIM signature of the From domain that allows TLS reports';
+  if (!report.domains.some((d) => domains.includes(d))) return `the report is about ${report.domains.join(', ') || 'no domain'}, none of them yours`;
+  return undefined;
 }
 
 /** The new message's identities for reputation and the history (mox's Message fields, 3.1). */

@@ -18,6 +18,11 @@ const domain = z
   .min(1)
   .transform((d) => d.toLowerCase().replace(/\.$/, ''));
 
+const address = z
+  .string()
+  .regex(/^[^@\s]+@[^@\s]+$/, 'not an email address')
+  .transform((a) => a.toLowerCase());
+
 /**
  * A ruleset (analysis.md 1.6, mox's config.Ruleset): all criteria given must hold; the first
  * matching ruleset applies.
@@ -70,6 +75,19 @@ export const analysisSettingsSchema = z
     strictRecipient: z.boolean().default(false),
     /** How long a subject-pass token stays valid, in hours; 0 turns verification off. */
     subjectpassHours: z.number().min(0).default(12),
+    /**
+     * Where DMARC aggregate and SMTP TLS reports about the user's own domains arrive (analysis.md
+     * 2.2 steps 6, 7): a verified report for one of `domains` sent to one of these addresses is
+     * accepted unless its sender's reputation is conclusively junk, and its summary kept.
+     */
+    reports: z
+      .object({
+        domains: z.array(domain).default([]),
+        dmarcAddresses: z.array(address).default([]),
+        tlsAddresses: z.array(address).default([]),
+      })
+      .strict()
+      .default({ domains: [], dmarcAddresses: [], tlsAddresses: [] }),
     /** DNS block lists to ask, in order (analysis.md 6.1). None by default: a listing leaks sender IPs. */
     dnsblZones: z.array(domain).default([]),
   })

@@ -83,7 +83,13 @@ export async function authenticate(raw: Uint8Array, facts: MessageFacts, resolve
 
   const dkim = (found.dkim?.results ?? [])
     .filter((r) => typeof r.signingDomain === 'string' && r.signingDomain !== '')
-    .map((r) => ({ domain: unicode(r.signingDomain!), selector: r.selector ?? '', result: r.status?.result ?? 'none' }));
+    .map((r) => ({
+      domain: unicode(r.signingDomain!),
+      selector: r.selector ?? '',
+      result: r.status?.result ?? 'none',
+      bodyLimited: (r as { canonBodyLengthLimited?: boolean }).canonBodyLengthLimited === true,
+      services: keyServices((r as { rr?: string }).rr),
+    }));
   const dkimDomains = [...new Set(dkim.filter((d) => d.result === 'pass').map((d) => d.domain))];
 
   const fromDomain = facts.from?.domain ?? '';
@@ -104,6 +110,17 @@ export async function authenticate(raw: Uint8Array, facts: MessageFacts, resolve
     ehloValidated: identity === 'helo' && spfPass,
     fromValidation,
   };
+}
+
+/** The `s=` tag of a DKIM key record: colon-separated service types, `*` when absent. */
+function keyServices(record: string | undefined): string[] {
+  const tag = (record ?? '').split(';').find((t) => t.trim().toLowerCase().startsWith('s='));
+  if (!tag) return ['*'];
+  return tag
+    .slice(tag.indexOf('=') + 1)
+    .split(':')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
 }
 
 /**

@@ -24,7 +24,15 @@ export interface AuthResults {
     domain: string;
   };
   /** Every DKIM signature, with its verification result. */
-  dkim: { domain: string; selector: string; result: string }[];
+  dkim: {
+    domain: string;
+    selector: string;
+    result: string;
+    /** The signature covers only part of the body (an `l=` tag, RFC 6376 section 3.5). */
+    bodyLimited: boolean;
+    /** The services the key allows (its `s=` tag, RFC 6376 section 3.6.1): `*` by default. */
+    services: string[];
+  }[];
   /** Distinct domains of passing signatures, lower-case (mox's DKIMDomains). */
   dkimDomains: string[];
   dmarc: {

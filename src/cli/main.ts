@@ -22,6 +22,12 @@ function number(value: string): number {
   return n;
 }
 
+/** A report's counts in words. */
+function reportCounts(summary: unknown): string {
+  const s = summary as { kind: string; messages?: number; failing?: number; successful?: number; failed?: number };
+  return s.kind === 'dmarc' ? `${s.messages} messages, ${s.failing} failing DKIM and SPF` : `${s.successful} TLS sessions succeeded, ${s.failed} failed`;
+}
+
 /** Opens the junk filter of the data directory the command line names. */
 function openJunk(command: Command): JunkService {
   const { dataDir } = command.optsWithGlobals<{ dataDir?: string }>();
@@ -186,6 +192,24 @@ program
         service.configure(changes as Record<string, unknown>);
       }
       console_.out(JSON.stringify(service.settings, null, 2));
+    } finally {
+      service.close();
+    }
+  });
+
+program
+  .command('reports')
+  .description('the DMARC and TLS reports about your domains that arrived at your reporting addresses')
+  .option('--json', 'one JSON object per report and line')
+  .action(async (options: { json?: boolean }, command: Command) => {
+    const service = await openDelivery(command);
+    try {
+      const reports = service.reports();
+      if (reports.length === 0 && !options.json) console_.out('No reports yet (settings: reports.dmarcAddresses, reports.tlsAddresses, reports.domains).');
+      for (const r of reports) {
+        if (options.json) console_.out(JSON.stringify(r));
+        else console_.out(`${new Date(r.end).toISOString().slice(0, 10)} ${r.kind.toUpperCase()} report from ${r.org || 'an unnamed reporter'} about ${r.about}: ${reportCounts(r.summary)}`);
+      }
     } finally {
       service.close();
     }

@@ -11,6 +11,7 @@ import { splitAddress } from '../mail/addresses.ts';
 import { messageFacts, type MessageFacts } from '../mail/facts.ts';
 import { orgDomain } from '../mail/org-domain.ts';
 import { parseMessage, type MessageContent } from '../mail/parse.ts';
+import { readReport } from '../mail/reports.ts';
 import { reputation } from '../reputation/reputation.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { History } from '../store/history.ts';
@@ -149,6 +150,7 @@ export class DeliveryService {
         dkimDomains: s.dkimDomains,
         origDkimDomains: decision.origDkimDomains,
       });
+      if (decision.report) this.#history.storeReport(id, decision.report);
       this.#history.logDecision({
         msgId: id,
         decidedAt: Date.now(),
@@ -191,6 +193,11 @@ export class DeliveryService {
     return this.#history.transaction(() => this.#history.addRecipients(recipients, facts.date?.getTime() ?? now, facts.fingerprint));
   }
 
+  /** The DMARC and TLS reports accepted so far, newest period first. */
+  reports(limit?: number): ReturnType<History['reports']> {
+    return this.#history.reports(limit);
+  }
+
   /**
    * A subject-pass token for mail from `from` (analysis.md section 5): a sender who puts it in
    * the Subject gets past the content filter for the configured period. Warden sends no mail:
@@ -221,6 +228,7 @@ export class DeliveryService {
         settings: this.#settings,
         classify: () => this.junk.verdict(words),
         reputation: (mailbox, sender) => reputation(this.#history, this.#history.findMailboxId(mailbox), sender, received),
+        readReport: (kind) => readReport(raw, kind),
         dnsbl: (ip) => this.#dnsbl.check(ip, this.#settings.dnsblZones),
         subjectpassKey: () => this.#subjectpassKey(),
         random: this.#random,

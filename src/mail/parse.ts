@@ -165,7 +165,8 @@ function unfold(value: string): string {
   return value.replace(/\r?\n(?=[ \t])/g, '').trim();
 }
 
-function decodeTransfer(node: MimeNode, body: Buffer): Buffer {
+/** Undoes the part's Content-Transfer-Encoding. */
+export function decodeTransfer(node: MimeNode, body: Buffer): Buffer {
   switch (node.encoding) {
     case 'base64':
       // Node's decoder skips line breaks and stops quietly at garbage: broken base64 still yields text.

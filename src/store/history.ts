@@ -101,6 +101,11 @@ export interface DecisionRecord {
   evidence: unknown;
 }
 
+/** A DMARC or TLS report's summary (src/mail/reports.ts), as kept. */
+export type StoredReport =
+  | { kind: 'dmarc'; org: string; reportId: string; domain: string; begin: Date; end: Date }
+  | { kind: 'tls'; org: string; reportId: string; domains: string[]; begin: Date; end: Date };
+
 export interface RecipientRecord {
   local: string;
   domain: string;
@@ -280,6 +285,29 @@ export class History {
       d.score,
       JSON.stringify(d.evidence),
     );
+  }
+
+  /** Keeps the summary of a DMARC or TLS report that arrived with a message. */
+  storeReport(msgId: number, report: StoredReport): void {
+    const about = report.kind === 'dmarc' ? report.domain : report.domains.join(' ');
+    this.#statement('INSERT INTO report (msg_id, kind, org, report_id, about, begin, end, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      msgId,
+      report.kind,
+      report.org,
+      report.reportId,
+      about,
+      report.begin.getTime(),
+      report.end.getTime(),
+      JSON.stringify(report),
+    );
+  }
+
+  /** The reports kept, newest period first. */
+  reports(limit = 100): { msgId: number; kind: string; org: string; about: string; begin: number; end: number; summary: unknown }[] {
+    const rows = this.#statement(
+      'SELECT r.msg_id, r.kind, r.org, r.about, r.begin, r.end, r.summary FROM report r JOIN msg m ON m.id = r.msg_id WHERE m.account_id = ? ORDER BY r.end DESC LIMIT ?',
+    ).all(this.#account, limit) as { msg_id: number; kind: string; org: string; about: string; begin: number; end: number; summary: string }[];
+    return rows.map((r) => ({ msgId: r.msg_id, kind: r.kind, org: r.org, about: r.about, begin: r.begin, end: r.end, summary: JSON.parse(r.summary) as unknown }));
   }
 
   /** The latest decision about a message. */

@@ -149,6 +149,23 @@ export const MIGRATIONS: readonly string[] = [
     key TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+
+  // 3: summaries of the DMARC and TLS reports accepted with a message (analysis.md 2.2 steps 6, 7).
+  `
+  CREATE TABLE report (
+    id INTEGER PRIMARY KEY,
+    msg_id INTEGER NOT NULL REFERENCES msg (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('dmarc', 'tls')),
+    org TEXT NOT NULL,
+    report_id TEXT NOT NULL,
+    -- The policy domain (DMARC) or domains (TLS, space-separated) the report is about.
+    about TEXT NOT NULL,
+    begin INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    summary TEXT NOT NULL
+  );
+  CREATE INDEX report_end ON report (end);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

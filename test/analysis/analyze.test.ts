@@ -53,6 +53,7 @@ function input(over: Partial<Omit<AnalysisInput, 'settings'>> & { settings?: Rec
     settings: analysisSettingsSchema.parse({ jitter: 0, ...settings }),
     classify: () => ({ probability, significant, hams: [['hello', 0.1]], spams: [['cheap', 0.9]] }),
     reputation: () => none,
+    readReport: () => Promise.resolve({ problem: 'no report attached' }),
     dnsbl: () => Promise.resolve({ zone: '', result: 'pass', explanation: '' }),
     subjectpassKey: () => 'key',
     random: () => 0.5,
@@ -197,6 +198,46 @@ describe('analyze: the decision flow of analysis.md section 2.2', () => {
     expect(await decide(input({ settings, dnsbl }))).toMatchObject({ accept: false, reason: 'dns-blocklisted' });
     await decide(input({ settings, dnsbl, probability: 0.99 }));
     expect(asked).toBe(1);
+  });
+
+  it('steps 6, 7, 12: a verified report about one of your domains is accepted and kept', async () => {
+    const dmarc = { kind: 'dmarc' as const, org: 'reporter.test', reportId: 'r', domain: 'example.test', policy: 'reject', begin: new Date(NOW - 86_400_000), end: new Date(NOW - 1000), messages: 3, failing: 0 };
+    const settings = { reports: { domains: ['example.test'], dmarcAddresses: ['dmarc@example.test'], tlsAddresses: ['tls@example.test'] } };
+    const toDmarc = facts({ to: [{ local: 'dmarc', domain: 'example.test' }] });
+    let asked = '';
+    const readReport = (kind: 'dmarc' | 'tls') => ((asked = kind), Promise.resolve({ report: dmarc }));
+    const d = await decide(input({ facts: toDmarc, settings, readReport, probability: 0.99 }));
+    expect(asked).toBe('dmarc');
+    expect(d).toMatchObject({ accept: true, reason: 'reporting', report: dmarc });
+    // Not to a reporting address: the report is not looked for.
+    asked = '';
+    expect(await decide(input({ settings, readReport, probability: 0.99 }))).toMatchObject({ accept: false, reason: 'junk-content' });
+    expect(asked).toBe('');
+    // Not DMARC-verified, about someone else's domain, or a period not over: treated as a normal message.
+    const problems = [
+      [input({ facts: toDmarc, settings, readReport, auth: auth({ dmarc: { result: 'none', policy: '', use: false, reject: false, domain: '' } }) }), /did not pass DMARC/],
+      [input({ facts: toDmarc, settings: { reports: { ...settings.reports, domains: ['other.test'] } }, readReport }), /not one of your domains/],
+      [input({ facts: toDmarc, settings, readReport: () => Promise.resolve({ report: { ...dmarc, end: new Date(NOW + 120_000) } }) }), /ends in the future/],
+    ] as const;
+    for (const [i, problem] of problems) {
+      const p = await decide(i);
+      expect(p.reason).toBe('no-bad-signals');
+      expect(p.report).toBeUndefined();
+      expect(p.evidence.report?.problem).toMatch(problem);
+    }
+    // Conclusive junk reputation still rejects.
+    const bad: Reputation = { junk: true, conclusive: true, method: 'msgfromfull', text: 'bad', counted: [] };
+    expect(await decide(input({ facts: toDmarc, settings, readReport, reputation: () => bad }))).toMatchObject({ accept: false, reason: 'msgfromfull' });
+
+    // TLS reports need a DKIM signature of the From domain, over the whole body, allowing tlsrpt.
+    const tls = { kind: 'tls' as const, org: 'reporter.test', reportId: 't', domains: ['example.test'], begin: dmarc.begin, end: dmarc.end, successful: 1, failed: 0 };
+    const toTls = facts({ from: { local: 'tlsrpt', domain: 'mail.reporter.test' }, to: [{ local: 'tls', domain: 'example.test' }] });
+    const signature = { domain: 'reporter.test', selector: 's', result: 'pass', bodyLimited: false, services: ['tlsrpt'] };
+    const tlsInput = (sig: typeof signature) => input({ facts: toTls, settings, auth: auth({ dkim: [sig] }), readReport: () => Promise.resolve({ report: tls }) });
+    expect(await decide(tlsInput(signature))).toMatchObject({ accept: true, reason: 'reporting' });
+    expect((await decide(tlsInput({ ...signature, bodyLimited: true }))).evidence.report?.problem).toMatch(/DKIM/);
+    expect((await decide(tlsInput({ ...signature, services: ['email'] }))).evidence.report?.problem).toMatch(/DKIM/);
+    expect((await decide(tlsInput({ ...signature, domain: 'elsewhere.test' }))).evidence.report?.problem).toMatch(/DKIM/);
   });
 
   it('fails open when reputation or the content filter throws', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { dkimKeyRecord, providerMessage, type ProviderMessage } from '../helpers/provider-mail.ts';
 import { HAM_WORDS, NOVEL_WORDS, SPAM_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
+import { attachment, dmarcReportXml, gzipped, tlsReportJson, zipped } from '../helpers/report-mail.ts';
 import { FilterClient, runWarden } from '../helpers/warden.ts';
 
 /**
@@ -19,6 +20,8 @@ const GOOD = { ip: '198.51.100.7', ehlo: 'mx.sender.test' };
 const LISTED = { ip: '198.51.100.8', ehlo: 'mx2.sender.test' };
 /** A host without a reverse name (iprev permerror). */
 const NO_PTR = { ip: '203.0.113.9', ehlo: 'shady.test' };
+/** A DMARC and TLS reporter's outbound host. */
+const REPORTER = { ip: '198.51.100.20', ehlo: 'mx.reporter.test' };
 /** The user's other mailbox, forwarding to this one. */
 const FORWARDER = { ip: '192.0.2.50', ehlo: 'out.forwarder.test' };
 
@@ -38,6 +41,7 @@ beforeAll(async () => {
       { name: GOOD.ehlo, ips: [GOOD.ip] },
       { name: LISTED.ehlo, ips: [LISTED.ip] },
       { name: FORWARDER.ehlo, ips: [FORWARDER.ip] },
+      { name: REPORTER.ehlo, ips: [REPORTER.ip] },
     ],
     addresses: [
       // dnsbl.test lists 198.51.100.8 and, as a healthy list must, 127.0.0.2 (analysis.md 6.1).
@@ -54,6 +58,9 @@ beforeAll(async () => {
       { name: 'forwarder.test', value: 'v=spf1 ip4:192.0.2.50 -all' },
       dkimKeyRecord('forwarder.test'),
       { name: '8.100.51.198.dnsbl.test', value: 'Listed for testing' },
+      { name: 'reporter.test', value: 'v=spf1 ip4:198.51.100.20 -all' },
+      { name: '_dmarc.reporter.test', value: 'v=DMARC1; p=none' },
+      dkimKeyRecord('reporter.test'),
     ],
   });
   dir = mkdtempSync(join(tmpdir(), 'warden-decisions-'));
@@ -62,6 +69,7 @@ beforeAll(async () => {
     jitter: 0,
     strictPlaintext: true,
     dnsblZones: ['dnsbl.test'],
+    reports: { domains: ['example.test'], dmarcAddresses: ['dmarc-reports@example.test'], tlsAddresses: ['tls-reports@example.test'] },
     rulesets: [
       { headersRegexp: { '^list-id$': 'announce\\.list\\.test' }, listAllowDomain: 'list.test' },
       { verifiedDomain: 'forwarder.test', isForward: true },
@@ -185,6 +193,27 @@ describe('the decision flow against real DNS', () => {
     const d = await deliver({ ...FORWARDER, from: 'nina@sender.test', mailFrom: 'srs@forwarder.test', sign: 'forwarder.test' });
     expect(d).toMatchObject({ accept: true, reason: 'no-bad-signals' });
     expect(d.evidence.auth.dmarc.result).toBe('fail');
+  });
+
+  it('reporting: DMARC and TLS reports about your domains are accepted and kept', async () => {
+    const period = { begin: new Date('2026-11-22T00:00:00Z'), end: new Date('2026-11-23T00:00:00Z') };
+    const dmarc = attachment({ type: 'application/zip', name: 'report.zip', bytes: zipped('report.xml', dmarcReportXml({ domain: 'example.test', ...period })) });
+    const d = await deliver({ ...REPORTER, from: 'noreply@reporter.test', mailFrom: 'bounces@reporter.test', sign: 'reporter.test', to: 'dmarc-reports@example.test', ...dmarc });
+    expect(d).toMatchObject({ accept: true, reason: 'reporting' });
+    const tls = attachment({ type: 'application/tlsrpt+gzip', name: 'report.json.gz', bytes: gzipped(tlsReportJson({ domains: ['example.test'], ...period })) });
+    const t = await deliver({ ...REPORTER, from: 'tlsrpt@reporter.test', mailFrom: 'bounces@reporter.test', sign: 'reporter.test', to: 'tls-reports@example.test', ...tls });
+    expect(t).toMatchObject({ accept: true, reason: 'reporting' });
+    // Unsigned, from elsewhere: DMARC does not pass, so it is a message like any other.
+    const forged = await deliver({ ...NO_PTR, from: 'noreply@reporter.test', to: 'dmarc-reports@example.test', ...dmarc });
+    expect(forged.reason).not.toBe('reporting');
+
+    const listed = runWarden(['--data-dir', join(dir, 'data'), 'reports', '--json']);
+    expect(listed.status).toBe(0);
+    const kept = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; org: string; about: string });
+    expect(kept.map((r) => [r.kind, r.org, r.about]).sort()).toEqual([
+      ['dmarc', 'reporter.test', 'example.test'],
+      ['tls', 'reporter.test', 'example.test'],
+    ]);
   });
 
   it('msgtofull: someone the user wrote to is accepted, whatever the content', async () => {

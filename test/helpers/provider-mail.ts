@@ -36,6 +36,8 @@ export interface ProviderMessage {
   /** More header fields the sender wrote, e.g. `List-Id: <x.list.test>`. */
   headers?: string[];
   messageId?: string;
+  /** The Content-Type of the body: text/plain unless given (a multipart type with its boundary). */
+  contentType?: string;
 }
 
 let serial = 0;
@@ -50,7 +52,7 @@ export async function providerMessage(m: ProviderMessage): Promise<Buffer> {
     `Message-ID: <${m.messageId ?? `${process.pid}.${++serial}.${Math.random().toString(36).slice(2)}`}@${domain}>`,
     ...(m.headers ?? []),
     'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
+    `Content-Type: ${m.contentType ?? 'text/plain; charset=utf-8'}`,
     '',
     m.body ?? 'Hello Bob,\r\n\r\nthe numbers are attached.\r\n',
   ].join('\r\n');
