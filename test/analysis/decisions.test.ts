@@ -61,6 +61,8 @@ beforeAll(async () => {
       { name: 'reporter.test', value: 'v=spf1 ip4:198.51.100.20 -all' },
       { name: '_dmarc.reporter.test', value: 'v=DMARC1; p=none' },
       dkimKeyRecord('reporter.test'),
+      dkimKeyRecord('esp.test'),
+      dkimKeyRecord('friends.test'),
     ],
   });
   dir = mkdtempSync(join(tmpdir(), 'warden-decisions-'));
@@ -68,11 +70,13 @@ beforeAll(async () => {
   const settings = {
     jitter: 0,
     strictPlaintext: true,
+    strictRecipient: true,
     dnsblZones: ['dnsbl.test'],
     reports: { domains: ['example.test'], dmarcAddresses: ['dmarc-reports@example.test'], tlsAddresses: ['tls-reports@example.test'] },
     rulesets: [
       { headersRegexp: { '^list-id$': 'announce\\.list\\.test' }, listAllowDomain: 'list.test' },
       { verifiedDomain: 'forwarder.test', isForward: true },
+      { msgFromRegexp: '@lists\\.sender\\.test$', mailbox: 'Lists', acceptRejectsToMailbox: 'Lists/Rejects' },
     ],
   };
   const set = runWarden(['--data-dir', data, 'settings', '--set', JSON.stringify(settings)]);
@@ -229,6 +233,36 @@ describe('the decision flow against real DNS', () => {
     await feedback(d.msg, 'spam');
     const next = await deliver({ from: 'erin@sender.test', mailFrom: 'erin@sender.test', sign: 'sender.test' });
     expect(next).toMatchObject({ accept: false, reason: 'msgfromfull', score: 1 });
+  });
+
+  it('junk-content-strict: your address (Delivered-To) in neither To nor Cc', async () => {
+    const hidden = await deliver({ from: 'oscar@sender.test', mailFrom: 'oscar@sender.test', sign: 'sender.test', body: NOVEL, subject: NOVEL_SUBJECT, to: 'someone@else.test', headers: ['Delivered-To: bob@example.test'] });
+    expect(hidden).toMatchObject({ accept: false, reason: 'junk-content-strict' });
+    expect(hidden.text).toContain('neither To nor Cc');
+  });
+
+  it('a ruleset keeps its rejects in a mailbox of its own', async () => {
+    const d = await deliver({ from: 'digest@lists.sender.test', mailFrom: 'digest@lists.sender.test', body: SPAMMY });
+    expect(d).toMatchObject({ accept: false, mailbox: 'Lists/Rejects' });
+  });
+
+  it('msgtodomain: the domain of someone the user wrote to is accepted', async () => {
+    const d = await deliver({ from: 'george@elsewhere.test', mailFrom: 'george@elsewhere.test', body: SPAMMY });
+    expect(d).toMatchObject({ accept: true, reason: 'msgtodomain' });
+  });
+
+  it('msgfromdomain: a validated domain whose mail the user wanted', async () => {
+    const first = await deliver({ from: 'anna@friends.test', sign: 'friends.test' });
+    await feedback(first.msg, 'ham');
+    const d = await deliver({ from: 'bert@friends.test', sign: 'friends.test', body: SPAMMY });
+    expect(d).toMatchObject({ accept: true, reason: 'msgfromdomain', score: 0 });
+  });
+
+  it('dkimspf: the reputation of a signing domain that is not the From domain', async () => {
+    const first = await deliver({ from: 'news@brand-one.test', sign: 'esp.test' });
+    await feedback(first.msg, 'ham');
+    const d = await deliver({ from: 'offers@brand-two.test', sign: 'esp.test', body: SPAMMY });
+    expect(d).toMatchObject({ accept: true, reason: 'dkimspf' });
   });
 
   it('iprev: no reverse name and an IP that leans junk', async () => {
