@@ -190,6 +190,38 @@ describe('reputation, mox steps in order', () => {
     expect(reputation(history, undefined, sender(), NOW).method).toBe('msgtofull');
   });
 
+  // Each step's window (analysis.md 3.2): history received exactly at the edge counts, a
+  // millisecond earlier does not.
+  const YEAR_DAYS = 365;
+  const windows: [string, number, () => Partial<MessageRecord>, Partial<Sender>, string][] = [
+    ['msgfromfull, 3 years', 3 * YEAR_DAYS, () => from('alice'), {}, 'msgfromfull'],
+    ['msgfromdomain, 2 years', 2 * YEAR_DAYS, () => from('other'), {}, 'msgfromdomain'],
+    ['dkimspf by DKIM domain, half a year', YEAR_DAYS / 2, () => ({ dkimDomains: ['esp.test'] }), { fromDomain: '', dkimDomains: ['esp.test'] }, 'dkimspf'],
+    [
+      'dkimspf by MAIL FROM, half a year',
+      YEAR_DAYS / 2,
+      () => ({ mailFromLocal: 'b', mailFromDomain: 'esp.test' }),
+      { fromDomain: '', mailFromLocal: 'b', mailFromDomain: 'esp.test', mailFromValidated: true },
+      'dkimspf',
+    ],
+    ['ip1, a quarter year', YEAR_DAYS / 4, () => ({ remoteIp: '198.51.100.7', ipMasked: ['198.51.100.7', '198.51.100.0', '198.51.96.0'] }), { fromDomain: '' }, 'ip1'],
+  ];
+  it.each(windows)('window of %s', (_name, days, record, over, method) => {
+    const id = judged(false, { ...record(), daysAgo: days });
+    expect(reputation(history, inbox, sender(over), NOW).method).toBe(method);
+    db.prepare('UPDATE msg SET received = received - 1 WHERE id = ?').run(id);
+    expect(reputation(history, inbox, sender(over), NOW).method).toBe('none');
+  });
+
+  it('IPv6 networks: the /64, then the /48 and the /32', () => {
+    const v6 = (ip: string, m1: string, m2: string, m3: string) => ({ remoteIp: ip, ipMasked: [m1, m2, m3] as [string, string, string] });
+    const s = sender({ fromDomain: '', ...v6('2001:db8:abcd:12::7', '2001:db8:abcd:12::', '2001:db8:abcd::', '2001:db8::') });
+    judged(true, v6('2001:db8:abcd:99::1', '2001:db8:abcd:99::', '2001:db8:abcd::', '2001:db8::'));
+    const r = reputation(history, inbox, s, NOW);
+    expect(r).toMatchObject({ method: 'ip2', junk: true, conclusive: false });
+    expect(r.text).toContain('2001:db8:abcd::/48');
+  });
+
   it('each query reads an index, not the table', () => {
     const plan = db
       .prepare(
