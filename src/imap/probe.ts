@@ -1,0 +1,146 @@
+/**
+ * `probe`: one short session against an IMAP server to check an account's settings — connect,
+ * log in, read the capabilities, list the folders with their special-use attributes, log out.
+ * What `warden account test` shows, and what the engine checks before it starts watching.
+ */
+
+import { rootCertificates } from 'node:tls';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { describe, ImapError, scrub, timeoutError, type Attempt } from './errors.ts';
+import { folderRoles, type Folder, type FolderRole } from './roles.ts';
+
+export { ImapError, type ImapErrorKind } from './errors.ts';
+export { folderRoles, FOLDER_ROLES, type Folder, type FolderRole } from './roles.ts';
+
+/** implicit: TLS from the first byte (port 993); starttls: plain, then STARTTLS, required (port 143); plain: no TLS at all. */
+export type TlsMode = 'implicit' | 'starttls' | 'plain';
+
+export interface ImapEndpoint {
+  host: string;
+  port: number;
+  tls: TlsMode;
+  user: string;
+  password?: string;
+  /** OAuth2 access token (XOAUTH2 / OAUTHBEARER), used instead of the password. */
+  accessToken?: string;
+  /** PEM of an extra CA to trust (self-hosted servers) */
+  ca?: string;
+}
+
+export interface Probe {
+  /** The capabilities after login, upper case (e.g. `IDLE`, `MOVE`, `AUTH=PLAIN`). */
+  capabilities: string[];
+  folders: Folder[];
+  roles: Partial<Record<FolderRole, string>>;
+  /** server greeting/ID if available */
+  server?: string;
+}
+
+export interface ProbeOptions {
+  /** For the whole session; default 10 s. */
+  timeoutMs?: number;
+  /** Role overrides passed on to folderRoles. */
+  roleOverrides?: Partial<Record<FolderRole, string>>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** imapflow's options for an endpoint: TLS checks on, its logger off, no auto-IDLE. */
+export function imapflowOptions(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS): ImapFlowOptions {
+  const auth = endpoint.accessToken
+    ? { user: endpoint.user, accessToken: endpoint.accessToken }
+    : { user: endpoint.user, ...(endpoint.password !== undefined ? { pass: endpoint.password } : {}) };
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    secure: endpoint.tls === 'implicit',
+    // starttls: required, so a server without STARTTLS is an error, never a silent plain login.
+    ...(endpoint.tls === 'implicit' ? {} : { doSTARTTLS: endpoint.tls === 'starttls' }),
+    auth,
+    tls: {
+      rejectUnauthorized: true,
+      // Node's `ca` replaces the built-in roots, so the extra CA goes beside them.
+      ...(endpoint.ca ? { ca: [...rootCertificates, endpoint.ca] } : {}),
+    },
+    logger: false,
+    disableAutoIdle: true,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: Math.max(timeoutMs, 5_000),
+    clientInfo: { name: 'Warden' },
+  };
+}
+
+/** Connects, logs in, reads capabilities and folders, logs out. Throws ImapError. */
+export async function probe(endpoint: ImapEndpoint, options: ProbeOptions = {}): Promise<Probe> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const attempt: Attempt = {
+    host: endpoint.host,
+    port: endpoint.port,
+    tls: endpoint.tls,
+    user: endpoint.user,
+    secrets: [endpoint.password, endpoint.accessToken],
+    timeoutMs,
+    oauth: Boolean(endpoint.accessToken),
+  };
+  if (!endpoint.password && !endpoint.accessToken) {
+    throw new ImapError('auth', `no password or access token given for ${endpoint.user} at ${endpoint.host}:${endpoint.port}: give one`);
+  }
+
+  let client: ImapFlow;
+  try {
+    client = new ImapFlow(imapflowOptions(endpoint, timeoutMs));
+  } catch (err) {
+    throw describe(err, attempt);
+  }
+  // Errors also arrive as events; without a listener they would crash the process.
+  client.on('error', () => {});
+
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      client.close();
+      reject(timeoutError(attempt));
+    }, timeoutMs);
+  });
+
+  const session = async (): Promise<Probe> => {
+    await client.connect();
+    const capabilities = [...client.capabilities.keys()].map((c) => c.toUpperCase());
+    const list = await client.list();
+    const folders: Folder[] = list.map((entry) => ({
+      path: entry.path,
+      name: entry.name,
+      delimiter: entry.delimiter,
+      // Only what the server (or the user's client) marked: name guesses are folderRoles' job.
+      ...(entry.specialUse && entry.specialUseSource !== 'name' && entry.specialUse !== '\\Inbox' ? { specialUse: entry.specialUse } : {}),
+    }));
+    const server = serverDescription(client);
+    await client.logout();
+    return {
+      capabilities,
+      folders,
+      roles: folderRoles(folders, options.roleOverrides),
+      ...(server ? { server: scrub(server, attempt.secrets) } : {}),
+    };
+  };
+
+  const running = session();
+  running.catch(() => {}); // after a timeout nothing awaits it any more
+  try {
+    return await Promise.race([running, deadline]);
+  } catch (err) {
+    client.close();
+    throw describe(err, attempt);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function serverDescription(client: ImapFlow): string | undefined {
+  const info = client.serverInfo;
+  const id = info ? [info.name, info.version].filter((v): v is string => typeof v === 'string' && v !== '').join(' ') : '';
+  const greeting = client.greeting?.trim() ?? '';
+  if (id && greeting) return greeting.toLowerCase().includes(id.toLowerCase()) ? greeting : `${id} — ${greeting}`;
+  return id || greeting || undefined;
+}
