@@ -166,6 +166,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX report_end ON report (end);
   `,
+
+  // 4: IMAP accounts. The configuration is JSON validated by the engine; it never holds a
+  // secret, only where to read one. A removed account keeps its row (and its history) with no
+  // configuration, so adding it again finds its history.
+  `
+  ALTER TABLE account ADD COLUMN config TEXT;
+  ALTER TABLE account ADD COLUMN mode TEXT NOT NULL DEFAULT 'observe' CHECK (mode IN ('observe', 'enforce'));
+  ALTER TABLE account ADD COLUMN added_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,165 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import { probe, type FolderRole, type ImapEndpoint, type Probe } from '../imap/probe.ts';
+import { Accounts, type AccountMode, type AccountRow } from '../store/accounts.ts';
+import { LOCAL_ACCOUNT } from '../store/history.ts';
+import { openDatabase, type Db } from '../store/database.ts';
+import { databaseFile } from './data-dir.ts';
+import { parseWith } from './validate.ts';
+
+export type { AccountMode, FolderRole, Probe };
+
+const ROLES = ['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts'] as const satisfies readonly FolderRole[];
+
+const absolutePath = z.string().refine(isAbsolute, 'must be an absolute path');
+
+/**
+ * An account's configuration. It never holds a secret: only where to read it at run time, an
+ * environment variable or a file only its owner can read (DESIGN.md invariant 8).
+ */
+export const accountConfigSchema = z
+  .object({
+    host: z.string().trim().min(1),
+    port: z.number().int().min(1).max(65_535),
+    tls: z.enum(['implicit', 'starttls', 'plain']),
+    /** Plain IMAP sends the password unencrypted: only when the user says so. */
+    allowPlain: z.boolean().default(false),
+    user: z.string().min(1),
+    auth: z.enum(['password', 'oauth2']).default('password'),
+    secret: z.discriminatedUnion('from', [
+      z.object({ from: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name') }),
+      z.object({ from: z.literal('file'), path: absolutePath }),
+    ]),
+    /** A CA certificate (PEM) to trust for this server, for self-hosted servers. */
+    caFile: absolutePath.optional(),
+    /** Host-name suffixes of the servers that receive mail for this account (analysis.md 1.3). */
+    providerHosts: z.array(z.string().trim().toLowerCase().min(1)).default([]),
+    /** Folders chosen by the user instead of the ones found (SPECIAL-USE, common names). */
+    folders: z.partialRecord(z.enum(ROLES), z.string().min(1)).default({}),
+  })
+  .strict()
+  .refine((c) => c.tls !== 'plain' || c.allowPlain, { message: 'plain IMAP sends your password unencrypted: use implicit TLS or STARTTLS, or allow it explicitly', path: ['tls'] });
+
+export type AccountConfig = z.infer<typeof accountConfigSchema>;
+
+export interface Account {
+  name: string;
+  mode: AccountMode;
+  config: AccountConfig;
+}
+
+/** An account that does not exist, or a name that cannot be used. */
+export class AccountError extends Error {
+  override name = 'AccountError';
+}
+
+/** The name the file simulation's history is kept under (store/history.ts). */
+const RESERVED = 'local';
+
+/** The accounts of a data directory. */
+export class AccountService {
+  readonly #db: Db;
+  readonly #accounts: Accounts;
+
+  private constructor(db: Db) {
+    this.#db = db;
+    this.#accounts = new Accounts(db);
+  }
+
+  static open(dataDir: string): AccountService {
+    return new AccountService(openDatabase(databaseFile(dataDir)));
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  list(): Account[] {
+    return this.#accounts.list().map(account);
+  }
+
+  get(name: string): Account {
+    const row = this.#accounts.find(name);
+    if (!row) throw new AccountError(`no account named ${name} (warden account list shows them)`);
+    return account(row);
+  }
+
+  /** Adds an account in observe mode: it decides and records, and moves nothing. */
+  add(name: string, config: unknown): Account {
+    if (!/^[\w.@-]{1,64}$/.test(name)) throw new AccountError(`an account name is 1 to 64 letters, digits, or . _ - @: ${JSON.stringify(name)}`);
+    if (name === RESERVED) throw new AccountError(`the name ${RESERVED} is kept for the message-file simulation; choose another`);
+    const valid = parseWith(accountConfigSchema, config, `settings for account ${name}`);
+    const row = this.#accounts.add(name, valid, Date.now());
+    if (!row) throw new AccountError(`an account named ${name} exists already (warden account remove ${name} first)`);
+    return account(row);
+  }
+
+  remove(name: string): void {
+    if (!this.#accounts.remove(name)) throw new AccountError(`no account named ${name}`);
+  }
+
+  setMode(name: string, mode: AccountMode): void {
+    if (!this.#accounts.setMode(name, mode)) throw new AccountError(`no account named ${name}`);
+  }
+
+  /** Logs in to the account's server: its capabilities and folders, with the roles found. */
+  async test(name: string): Promise<{ account: Account; probe: Probe }> {
+    const a = this.get(name);
+    return { account: a, probe: await probe(endpointOf(a)) };
+  }
+}
+
+function account(row: AccountRow): Account {
+  if (row.id === LOCAL_ACCOUNT) throw new AccountError(`the account ${row.name} is the simulation's`);
+  return { name: row.name, mode: row.mode, config: parseWith(accountConfigSchema, row.config, `stored settings of account ${row.name}`) };
+}
+
+/**
+ * Where to connect and how to log in, with the secret read now. Errors name the account, where
+ * the secret should be and what to do; they never contain the secret.
+ */
+export function endpointOf(a: Account, env: NodeJS.ProcessEnv = process.env): ImapEndpoint {
+  const c = a.config;
+  const secret = readSecret(`the ${c.auth === 'oauth2' ? 'access token' : 'password'} of account ${a.name}`, c.secret, env);
+  let ca: string | undefined;
+  if (c.caFile) {
+    try {
+      ca = readFileSync(c.caFile, 'utf8');
+    } catch (err) {
+      throw new AccountError(`cannot read the CA certificate of account ${a.name} at ${c.caFile}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return {
+    host: c.host,
+    port: c.port,
+    tls: c.tls,
+    user: c.user,
+    ...(c.auth === 'oauth2' ? { accessToken: secret } : { password: secret }),
+    ...(ca === undefined ? {} : { ca }),
+  };
+}
+
+function readSecret(what: string, from: AccountConfig['secret'], env: NodeJS.ProcessEnv): string {
+  if (from.from === 'env') {
+    const value = env[from.name];
+    if (!value) throw new AccountError(`${what} is read from the environment variable ${from.name}, which is not set`);
+    return value;
+  }
+  let mode: number;
+  try {
+    const stat = statSync(from.path);
+    if (!stat.isFile()) throw new AccountError(`${what} is read from ${from.path}, which is not a file`);
+    mode = stat.mode;
+  } catch (err) {
+    if (err instanceof AccountError) throw err;
+    throw new AccountError(`${what} is read from ${from.path}, which cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  // Other users must not be able to read it (nor write it): the file holds a secret.
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new AccountError(`${what} is read from ${from.path}, which others can read: chmod 600 ${from.path}`);
+  }
+  const value = readFileSync(from.path, 'utf8').trim();
+  if (value === '') throw new AccountError(`${what} is read from ${from.path}, which is empty`);
+  return value;
+}
