@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Account, AccountService, FolderRole } from '../engine/accounts.ts';
+import type { Arrival } from '../engine/catch-up.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import type { Output } from './junk.ts';
 
@@ -118,6 +119,59 @@ export function accountCommands(o: Output): Command {
     });
 
   return account;
+}
+
+/** `warden run --once`: catch up with every account's INBOX, then exit. */
+export function runCommand(o: Output): Command {
+  return new Command('run')
+    .description("analyse what arrived in every account's INBOX since the last run; in enforce mode, move rejects")
+    .option('--once', 'catch up once and exit (for cron, scripts and tests)')
+    .option('--json', 'one JSON object per message and line')
+    .action(async (options: { once?: boolean; json?: boolean }, command: Command) => {
+      if (!options.once) command.error('watching continuously is not built yet: run warden run --once, e.g. from cron');
+      const { catchUp } = await import('../engine/catch-up.ts');
+      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
+      let failed = false;
+      await withAccountList(dataDir, async (accounts) => {
+        if (accounts.length === 0) o.out('No accounts yet: warden account add NAME --host HOST --user USER --password-env VAR');
+        for (const a of accounts) {
+          try {
+            const done = await catchUp(dataDir, a);
+            if (done.started) o.err(`${a.name}: first run, or INBOX was renumbered: Warden starts from here and leaves the mail already there alone.`);
+            if (done.repaired > 0) o.err(`${a.name}: finished ${done.repaired} moves an earlier run had left undone.`);
+            for (const m of done.arrivals) {
+              if (options.json) o.out(JSON.stringify({ account: a.name, uid: m.uid, from: m.from, subject: m.subject, known: m.known, moved: m.moved, error: m.error, accept: m.decision?.accept, reason: m.decision?.reason, mailbox: m.decision?.mailbox, score: m.decision?.score }));
+              else o.out(arrivalLine(a.name, m));
+            }
+          } catch (err) {
+            failed = true;
+            o.err(`${a.name}: ${(err as Error).message}`);
+          }
+        }
+      });
+      if (failed) process.exitCode = 1;
+    });
+}
+
+async function withAccountList(dataDir: string, work: (accounts: Account[]) => Promise<void>): Promise<void> {
+  const { AccountService } = await import('../engine/accounts.ts');
+  const service = AccountService.open(dataDir);
+  let accounts: Account[];
+  try {
+    accounts = service.list();
+  } finally {
+    service.close();
+  }
+  await work(accounts);
+}
+
+function arrivalLine(account: string, m: Arrival): string {
+  const what = `${account} #${m.uid} from ${m.from || '(no From)'} "${m.subject}"`;
+  if (!m.decision) return `${what}: not analysed, left in INBOX: ${m.error}`;
+  if (m.known) return `${what}: seen before, left alone`;
+  const verdict = `${m.decision.accept ? 'accept' : 'reject'} (${m.decision.reason}): ${m.decision.text}`;
+  const action = m.moved ? ` → moved to ${m.decision.mailbox}` : !m.decision.accept ? (m.error ? `; ${m.error}` : ' (observe mode: not moved)') : '';
+  return `${what}: ${verdict}${action}`;
 }
 
 const ROLE_ORDER: FolderRole[] = ['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts'];

@@ -44,6 +44,8 @@ export const accountConfigSchema = z
 export type AccountConfig = z.infer<typeof accountConfigSchema>;
 
 export interface Account {
+  /** The id the account's history is kept under. */
+  id: number;
   name: string;
   mode: AccountMode;
   config: AccountConfig;
@@ -112,7 +114,7 @@ export class AccountService {
 
 function account(row: AccountRow): Account {
   if (row.id === LOCAL_ACCOUNT) throw new AccountError(`the account ${row.name} is the simulation's`);
-  return { name: row.name, mode: row.mode, config: parseWith(accountConfigSchema, row.config, `stored settings of account ${row.name}`) };
+  return { id: row.id, name: row.name, mode: row.mode, config: parseWith(accountConfigSchema, row.config, `stored settings of account ${row.name}`) };
 }
 
 /**

@@ -33,6 +33,10 @@ export interface DeliveryOptions {
   dnsTimeoutMs?: number;
   /** The threshold jitter's randomness; seed it for reproducible runs. */
   random?: () => number;
+  /** The account whose history this is; the file simulation's when not given. */
+  account?: number;
+  /** The account's provider hosts, instead of the settings' (analysis.md 1.3). */
+  providerHosts?: string[];
 }
 
 /** What the analysis made of a message, before anything is recorded. */
@@ -65,12 +69,14 @@ export class DeliveryService {
   readonly #resolver: DnsResolver;
   readonly #dnsbl: DnsblChecker;
   readonly #random: () => number;
+  readonly #providerHosts: string[] | undefined;
   #settings: AnalysisSettings;
 
   private constructor(db: Db, file: string, options: DeliveryOptions) {
     this.#db = db;
     this.junk = JunkService.onDatabase(db, file);
-    this.#history = new History(db);
+    this.#history = new History(db, options.account);
+    this.#providerHosts = options.providerHosts;
     this.#resolver = new DnsResolver({ offline: options.offline ?? false, servers: options.dnsServers, timeoutMs: options.dnsTimeoutMs });
     this.#dnsbl = new DnsblChecker(this.#resolver);
     this.#random = options.random ?? Math.random;
@@ -111,7 +117,7 @@ export class DeliveryService {
    */
   async deliver(raw: Uint8Array, received = Date.now()): Promise<Delivered> {
     const content = await parseMessage(raw);
-    const facts = messageFacts(raw, content.headers, { providerHosts: this.#settings.providerHosts });
+    const facts = this.#facts(raw, content);
     const known = this.#history.findByFingerprint(facts.fingerprint);
     if (known) {
       const decision = this.#history.lastDecision(known.id)?.evidence as Decision | undefined;
@@ -217,7 +223,7 @@ export class DeliveryService {
     }
   }
 
-  async #examine(raw: Uint8Array, content: MessageContent, received: number, facts = messageFacts(raw, content.headers, { providerHosts: this.#settings.providerHosts })): Promise<Examination> {
+  async #examine(raw: Uint8Array, content: MessageContent, received: number, facts = this.#facts(raw, content)): Promise<Examination> {
     const auth = await authenticate(raw, facts, this.#resolver, { random: this.#random });
     const words = messageWords(content, this.junk.params);
     const decision = await analyze(
@@ -237,6 +243,11 @@ export class DeliveryService {
       this.junk.params.threshold,
     );
     return { facts, decision };
+  }
+
+  #facts(raw: Uint8Array, content: MessageContent): MessageFacts {
+    const hosts = this.#providerHosts && this.#providerHosts.length > 0 ? this.#providerHosts : this.#settings.providerHosts;
+    return messageFacts(raw, content.headers, { providerHosts: hosts });
   }
 
   /**

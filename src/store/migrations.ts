@@ -175,6 +175,31 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE account ADD COLUMN mode TEXT NOT NULL DEFAULT 'observe' CHECK (mode IN ('observe', 'enforce'));
   ALTER TABLE account ADD COLUMN added_at INTEGER;
   `,
+
+  // 5: where Warden is in each watched mailbox, and the journal of its actions on the server:
+  // written before an action is sent and marked done after, so a crash in between is repaired
+  // at the next start (DESIGN.md invariant 3).
+  `
+  CREATE TABLE mailbox_sync (
+    mailbox_id INTEGER PRIMARY KEY REFERENCES mailbox (id),
+    uidvalidity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL
+  );
+
+  CREATE TABLE journal (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account (id),
+    action TEXT NOT NULL CHECK (action IN ('move')),
+    mailbox TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    target TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    done_at INTEGER
+  );
+  CREATE INDEX journal_pending ON journal (account_id) WHERE done_at IS NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,128 @@
+import { ImapSession } from '../imap/session.ts';
+import { openDatabase } from '../store/database.ts';
+import { History } from '../store/history.ts';
+import { SyncState } from '../store/sync.ts';
+import type { Account } from './accounts.ts';
+import { endpointOf } from './accounts.ts';
+import { databaseFile } from './data-dir.ts';
+import { DeliveryService, type Decision } from './delivery.ts';
+
+/** What happened to one new INBOX message. */
+export interface Arrival {
+  uid: number;
+  subject: string;
+  from: string;
+  /** The decision; undefined when the message could not be analysed (`error` says why). */
+  decision: Decision | undefined;
+  /** Seen before (a copy, or a message the user put back): not analysed again, never moved. */
+  known: boolean;
+  /** Moved to the Rejects folder (enforce mode only). */
+  moved: boolean;
+  error?: string;
+}
+
+export interface CatchUp {
+  account: string;
+  mode: Account['mode'];
+  /** First run, or INBOX's UIDVALIDITY changed: existing mail is left alone (analysis.md E8). */
+  started: boolean;
+  arrivals: Arrival[];
+  /** Moves a crash had interrupted, finished now. */
+  repaired: number;
+}
+
+const INBOX = 'INBOX';
+
+/**
+ * Catches up with one account's INBOX once: every message that arrived since the last run is
+ * analysed, recorded, and in enforce mode moved to Rejects. The first run only notes where
+ * INBOX is: mail already there is not analysed (analysis.md E8). A move is journalled before it
+ * is sent and marked done after; a move a crash interrupted is finished on the next run.
+ * A message that cannot be analysed stays where it is (fail open, analysis.md section 8).
+ */
+export async function catchUp(dataDir: string, account: Account): Promise<CatchUp> {
+  const endpoint = endpointOf(account);
+  const db = openDatabase(databaseFile(dataDir));
+  const history = new History(db, account.id);
+  const sync = new SyncState(db, account.id);
+  const delivery = DeliveryService.open(dataDir, { account: account.id, providerHosts: account.config.providerHosts });
+  const session = await ImapSession.open(endpoint).catch((err: unknown) => {
+    delivery.close();
+    db.close();
+    throw err;
+  });
+  try {
+    const rejects = account.config.folders.rejects ?? delivery.settings.rejectsMailbox;
+    const inbox = await session.openInbox();
+    const inboxId = history.mailboxId(INBOX);
+    const known = sync.get(inboxId);
+    const result: CatchUp = { account: account.name, mode: account.mode, started: false, arrivals: [], repaired: 0 };
+
+    if (!known || known.uidValidity !== inbox.uidValidity) {
+      // UIDs of another UIDVALIDITY mean nothing now (RFC 3501 section 2.3.1.1): start from here.
+      sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: inbox.uidNext - 1 });
+      result.started = true;
+      return result;
+    }
+
+    for (const entry of sync.pending()) {
+      // Still in INBOX under the same UIDVALIDITY: the move was not done. Gone: it was.
+      if (entry.uidValidity === inbox.uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
+      sync.done(entry.id, Date.now());
+      result.repaired++;
+    }
+
+    const uids = await session.uidsAfter(known.lastUid);
+    for await (const batch of session.fetch(uids)) {
+      for (const message of batch) {
+        result.arrivals.push(await arrive(message, { delivery, session, sync, account, rejects, uidValidity: inbox.uidValidity }));
+        sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: message.uid });
+      }
+    }
+    return result;
+  } finally {
+    await session.close();
+    delivery.close();
+    db.close();
+  }
+}
+
+interface Context {
+  delivery: DeliveryService;
+  session: ImapSession;
+  sync: SyncState;
+  account: Account;
+  rejects: string;
+  uidValidity: number;
+}
+
+async function arrive(message: { uid: number; raw: Buffer; internalDate: Date }, c: Context): Promise<Arrival> {
+  let delivered: Awaited<ReturnType<DeliveryService['deliver']>>;
+  try {
+    delivered = await c.delivery.deliver(message.raw, message.internalDate.getTime());
+  } catch (err) {
+    return { uid: message.uid, subject: '', from: '', decision: undefined, known: false, moved: false, error: (err as Error).message };
+  }
+  const { facts, decision, known } = delivered;
+  const arrival: Arrival = {
+    uid: message.uid,
+    subject: facts.subject,
+    from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '',
+    decision,
+    known,
+    moved: false,
+  };
+  if (known || decision.accept || c.account.mode !== 'enforce') return arrival;
+  // The account may name its own Rejects folder; a ruleset's rejects mailbox is used as it is.
+  const target = decision.mailbox === c.delivery.settings.rejectsMailbox ? c.rejects : decision.mailbox;
+  const entry = c.sync.journalMove({ mailbox: INBOX, uidValidity: c.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target }, Date.now());
+  try {
+    await c.session.move(message.uid, target);
+    c.sync.done(entry, Date.now());
+    arrival.moved = true;
+  } catch (err) {
+    // Left in INBOX and in the journal: the next run tries again.
+    arrival.error = `could not move it to ${target}: ${(err as Error).message}`;
+  }
+  return arrival;
+}

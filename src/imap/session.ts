@@ -1,0 +1,117 @@
+import { ImapFlow } from 'imapflow';
+import { describe, ImapError, type Attempt } from './errors.ts';
+import { DEFAULT_TIMEOUT_MS, imapflowOptions, type ImapEndpoint } from './probe.ts';
+
+/** A message as fetched, without setting \Seen (BODY.PEEK[], DESIGN.md invariant 2). */
+export interface Fetched {
+  uid: number;
+  raw: Buffer;
+  internalDate: Date;
+}
+
+/** How many messages are fetched before they are analysed and moved (no command runs inside a fetch). */
+const FETCH_BATCH = 20;
+
+/**
+ * One logged-in IMAP session on one account, for catching up with INBOX: its UIDVALIDITY and
+ * UIDNEXT, the messages after a UID, and moving one by UID. Errors are ImapError.
+ */
+export class ImapSession {
+  readonly #client: ImapFlow;
+  readonly #attempt: Attempt;
+
+  private constructor(client: ImapFlow, attempt: Attempt) {
+    this.#client = client;
+    this.#attempt = attempt;
+  }
+
+  static async open(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ImapSession> {
+    const attempt: Attempt = {
+      host: endpoint.host,
+      port: endpoint.port,
+      tls: endpoint.tls,
+      user: endpoint.user,
+      secrets: [endpoint.password, endpoint.accessToken],
+      timeoutMs,
+      oauth: Boolean(endpoint.accessToken),
+    };
+    const client = new ImapFlow(imapflowOptions(endpoint, timeoutMs));
+    // Errors also arrive as events; without a listener they would crash the process.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (err) {
+      client.close();
+      throw describe(err, attempt);
+    }
+    return new ImapSession(client, attempt);
+  }
+
+  get capabilities(): string[] {
+    return [...this.#client.capabilities.keys()].map((c) => c.toUpperCase());
+  }
+
+  /** Selects INBOX: its UIDVALIDITY and next UID. */
+  async openInbox(): Promise<{ uidValidity: number; uidNext: number }> {
+    const box = await this.#run(() => this.#client.mailboxOpen('INBOX'));
+    return { uidValidity: Number(box.uidValidity), uidNext: box.uidNext };
+  }
+
+  /** The UIDs in the selected mailbox above `uid`, ascending. */
+  async uidsAfter(uid: number): Promise<number[]> {
+    const found = await this.#run(() => this.#client.search({ uid: `${uid + 1}:*` }, { uid: true }));
+    // `N:*` also matches the highest UID when it is below N (RFC 3501 section 6.4.8).
+    return (found || []).filter((u) => u > uid).sort((a, b) => a - b);
+  }
+
+  /** Fetches the messages with these UIDs, in batches, with BODY.PEEK[] (nothing marked seen). */
+  async *fetch(uids: number[]): AsyncGenerator<Fetched[]> {
+    for (let i = 0; i < uids.length; i += FETCH_BATCH) {
+      const batch = uids.slice(i, i + FETCH_BATCH);
+      const fetched: Fetched[] = [];
+      await this.#run(async () => {
+        for await (const m of this.#client.fetch(batch.join(','), { uid: true, source: true, internalDate: true }, { uid: true })) {
+          if (m.source) fetched.push({ uid: m.uid, raw: m.source, internalDate: new Date(m.internalDate ?? Date.now()) });
+        }
+      });
+      yield fetched.sort((a, b) => a.uid - b.uid);
+    }
+  }
+
+  /** Whether the selected mailbox still holds the UID. */
+  async has(uid: number): Promise<boolean> {
+    const found = await this.#run(() => this.#client.search({ uid: `${uid}` }, { uid: true }));
+    return (found || []).includes(uid);
+  }
+
+  /**
+   * Moves one message by UID to `target`, creating it when missing: UID MOVE, or where the
+   * server lacks MOVE, imapflow's UID COPY and UID EXPUNGE of exactly that UID (UIDPLUS).
+   * Returns its UID in the target when the server says (COPYUID).
+   */
+  async move(uid: number, target: string): Promise<number | undefined> {
+    await this.#run(async () => {
+      const exists = (await this.#client.list()).some((m) => m.path === target);
+      if (!exists) await this.#client.mailboxCreate(target);
+    });
+    const moved = await this.#run(() => this.#client.messageMove(`${uid}`, target, { uid: true }));
+    if (moved === false) throw new ImapError('protocol', `the server did not move message ${uid} to ${target}`);
+    return moved.uidMap?.get(uid);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#client.logout();
+    } catch {
+      this.#client.close();
+    }
+  }
+
+  async #run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw describe(err, this.#attempt);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import type { Db } from './database.ts';
+
+export interface SyncPoint {
+  uidValidity: number;
+  /** The highest UID Warden has dealt with. */
+  lastUid: number;
+}
+
+export interface JournalEntry {
+  id: number;
+  mailbox: string;
+  uidValidity: number;
+  uid: number;
+  fingerprint: string;
+  target: string;
+}
+
+/** Where Warden is in each mailbox of an account, and the journal of its moves. */
+export class SyncState {
+  readonly #db: Db;
+  readonly #account: number;
+
+  constructor(db: Db, account: number) {
+    this.#db = db;
+    this.#account = account;
+  }
+
+  get(mailboxId: number): SyncPoint | undefined {
+    const row = this.#db.prepare('SELECT uidvalidity, last_uid FROM mailbox_sync WHERE mailbox_id = ?').get(mailboxId) as
+      | { uidvalidity: number; last_uid: number }
+      | undefined;
+    return row && { uidValidity: row.uidvalidity, lastUid: row.last_uid };
+  }
+
+  set(mailboxId: number, point: SyncPoint): void {
+    this.#db
+      .prepare('INSERT INTO mailbox_sync (mailbox_id, uidvalidity, last_uid) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid')
+      .run(mailboxId, point.uidValidity, point.lastUid);
+  }
+
+  /** Writes a move before it is sent; returns the entry's id. */
+  journalMove(entry: Omit<JournalEntry, 'id'>, now: number): number {
+    const { lastInsertRowid } = this.#db
+      .prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at) VALUES (?, 'move', ?, ?, ?, ?, ?, ?)")
+      .run(this.#account, entry.mailbox, entry.uidValidity, entry.uid, entry.fingerprint, entry.target, now);
+    return Number(lastInsertRowid);
+  }
+
+  done(id: number, now: number): void {
+    this.#db.prepare('UPDATE journal SET done_at = ? WHERE id = ?').run(now, id);
+  }
+
+  /** Moves written but not marked done: sent or not, a crash came in between. */
+  pending(): JournalEntry[] {
+    return (
+      this.#db
+        .prepare('SELECT id, mailbox, uidvalidity, uid, fingerprint, target FROM journal WHERE account_id = ? AND done_at IS NULL ORDER BY id')
+        .all(this.#account) as { id: number; mailbox: string; uidvalidity: number; uid: number; fingerprint: string; target: string }[]
+    ).map((r) => ({ id: r.id, mailbox: r.mailbox, uidValidity: r.uidvalidity, uid: r.uid, fingerprint: r.fingerprint, target: r.target }));
+  }
+}

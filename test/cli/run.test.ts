@@ -1,0 +1,164 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { syntheticMessage } from '../helpers/synthetic-mail.ts';
+import { runWarden } from '../helpers/warden.ts';
+
+/**
+ * `warden run --once` against a real Dovecot: mail appended to INBOX by another client is
+ * analysed; in observe mode nothing moves, in enforce mode rejects go to Rejects; nothing is
+ * analysed twice; an interrupted move is finished by the next run.
+ */
+
+let dir: string;
+let data: string;
+let dovecot: Dovecot;
+let client: ImapFlow;
+let serial = 1000;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'warden-run-'));
+  data = join(dir, 'data');
+  dovecot = await startDovecot({ users: ['alice'] });
+  const alice = dovecot.users[0]!;
+  // A significant content filter: 50 ham and 20 spam trained.
+  for (const kind of ['ham', 'spam'] as const) {
+    mkdirSync(join(dir, kind));
+    for (let i = 0; i < (kind === 'ham' ? 50 : 20); i++) writeFileSync(join(dir, kind, `${i}.eml`), syntheticMessage(kind, i));
+  }
+  expect(runWarden(['--data-dir', data, 'junk', 'train', '--ham', join(dir, 'ham'), '--spam', join(dir, 'spam')]).status).toBe(0);
+  const added = runWarden(['--data-dir', data, 'account', 'add', 'home', '--host', dovecot.host, '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', alice.name, '--password-env', 'HOME_PASSWORD']);
+  expect(added.stderr).toBe('');
+  client = new ImapFlow({ host: dovecot.host, port: dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user: alice.name, pass: alice.password }, logger: false });
+  client.on('error', () => {});
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.logout().catch(() => {});
+  await dovecot?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface RunLine {
+  uid: number;
+  subject: string;
+  known: boolean;
+  moved: boolean;
+  accept: boolean;
+  reason: string;
+}
+
+function run(): { lines: RunLine[]; stderr: string } {
+  const r = runWarden(['--data-dir', data, 'run', '--once', '--json'], { env: { HOME_PASSWORD: dovecot.users[0]!.password } });
+  expect(r.status, r.stderr).toBe(0);
+  return { lines: r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as RunLine), stderr: r.stderr };
+}
+
+async function append(kind: 'ham' | 'spam'): Promise<string> {
+  const raw = syntheticMessage(kind, ++serial);
+  await client.append('INBOX', raw.replace(/\n/g, '\r\n'));
+  return raw.match(/^Subject: (.*)$/m)![1]!;
+}
+
+async function subjects(mailbox: string): Promise<string[]> {
+  const lock = await client.getMailboxLock(mailbox);
+  try {
+    const found: string[] = [];
+    for await (const m of client.fetch('1:*', { envelope: true, flags: true })) {
+      found.push(`${m.envelope?.subject ?? ''}${m.flags?.has('\\Seen') ? ' [seen]' : ''}`);
+    }
+    return found;
+  } catch {
+    return [];
+  } finally {
+    lock.release();
+  }
+}
+
+describe('warden run --once', () => {
+  it('leaves the mail already in INBOX alone on its first run', async () => {
+    const old = await append('spam');
+    const first = run();
+    expect(first.lines).toEqual([]);
+    expect(first.stderr).toContain('first run');
+    expect(await subjects('INBOX')).toEqual([old]);
+    expect(run().lines).toEqual([]);
+  });
+
+  it('in observe mode decides on new mail and moves nothing, without marking it seen', async () => {
+    const ham = await append('ham');
+    const spam = await append('spam');
+    const { lines } = run();
+    expect(lines.map((l) => [l.subject, l.accept, l.moved])).toEqual([
+      [ham, true, false],
+      [spam, false, false],
+    ]);
+    expect(lines[1]!.reason).toBe('junk-content');
+    expect(await subjects('INBOX')).toHaveLength(3);
+    expect((await subjects('INBOX')).some((s) => s.endsWith('[seen]'))).toBe(false);
+    // Not analysed again.
+    expect(run().lines).toEqual([]);
+  });
+
+  it('in enforce mode moves rejects to Rejects, creating it, and keeps ham in INBOX', async () => {
+    expect(runWarden(['--data-dir', data, 'account', 'mode', 'home', 'enforce']).status).toBe(0);
+    const ham = await append('ham');
+    const spam = await append('spam');
+    const { lines } = run();
+    expect(lines.map((l) => [l.subject, l.accept, l.moved])).toEqual([
+      [ham, true, false],
+      [spam, false, true],
+    ]);
+    expect(await subjects('Rejects')).toEqual([spam]);
+    expect(await subjects('INBOX')).toContain(ham);
+    expect(await subjects('INBOX')).not.toContain(spam);
+  });
+
+  it('does not reject again a message put back in INBOX', async () => {
+    const lock = await client.getMailboxLock('Rejects');
+    try {
+      await client.messageMove('1:*', 'INBOX');
+    } finally {
+      lock.release();
+    }
+    const { lines } = run();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ known: true, moved: false });
+    expect(await subjects('Rejects')).toEqual([]);
+  });
+
+  it('finishes a move that a crash interrupted', async () => {
+    // A move written to the journal but never sent: what a kill between the two leaves.
+    const spam = await append('spam');
+    const lock = await client.getMailboxLock('INBOX');
+    let uid: number;
+    let uidValidity: number;
+    try {
+      uid = Math.max(...((await client.search({ all: true }, { uid: true })) || []));
+      uidValidity = Number(client.mailbox && client.mailbox.uidValidity);
+    } finally {
+      lock.release();
+    }
+    const db = new Database(join(data, 'warden.db'));
+    const account = (db.prepare("SELECT id FROM account WHERE name = 'home'").get() as { id: number }).id;
+    db.prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at) VALUES (?, 'move', 'INBOX', ?, ?, 'x', 'Rejects', 0)").run(account, uidValidity, uid);
+    // And the sync point past it, as if it had been analysed.
+    db.prepare("UPDATE mailbox_sync SET last_uid = ? WHERE mailbox_id = (SELECT id FROM mailbox WHERE account_id = ? AND name = 'INBOX')").run(uid, account);
+    db.close();
+    const { lines, stderr } = run();
+    expect(lines).toEqual([]);
+    expect(stderr).toContain('finished 1 moves');
+    expect(await subjects('Rejects')).toEqual([spam]);
+  });
+
+  it('reports a wrong password for the account and goes on', () => {
+    const r = runWarden(['--data-dir', data, 'run', '--once'], { env: { HOME_PASSWORD: 'wrong' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^home: .*password/m);
+  });
+});
