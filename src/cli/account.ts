@@ -140,7 +140,7 @@ export function runCommand(o: Output): Command {
             if (done.started) o.err(`${a.name}: first run, or INBOX was renumbered: Warden starts from here and leaves the mail already there alone.`);
             if (done.repaired > 0) o.err(`${a.name}: finished ${done.repaired} moves an earlier run had left undone.`);
             for (const m of done.arrivals) {
-              if (options.json) o.out(JSON.stringify({ account: a.name, uid: m.uid, from: m.from, subject: m.subject, known: m.known, moved: m.moved, error: m.error, accept: m.decision?.accept, reason: m.decision?.reason, mailbox: m.decision?.mailbox, score: m.decision?.score }));
+              if (options.json) o.out(JSON.stringify({ account: a.name, uid: m.uid, from: m.from, subject: m.subject, known: m.known, restored: m.restored, moved: m.moved, error: m.error, accept: m.decision?.accept, reason: m.decision?.reason, mailbox: m.decision?.mailbox, score: m.decision?.score }));
               else o.out(arrivalLine(a.name, m));
             }
           } catch (err) {
@@ -168,6 +168,7 @@ async function withAccountList(dataDir: string, work: (accounts: Account[]) => P
 function arrivalLine(account: string, m: Arrival): string {
   const what = `${account} #${m.uid} from ${m.from || '(no From)'} "${m.subject}"`;
   if (!m.decision) return `${what}: not analysed, left in INBOX: ${m.error}`;
+  if (m.restored) return `${what}: you put it back from Rejects: learned as wanted mail`;
   if (m.known) return `${what}: seen before, left alone`;
   const verdict = `${m.decision.accept ? 'accept' : 'reject'} (${m.decision.reason}): ${m.decision.text}`;
   const action = m.moved ? ` → moved to ${m.decision.mailbox}` : !m.decision.accept ? (m.error ? `; ${m.error}` : ' (observe mode: not moved)') : '';

@@ -16,6 +16,11 @@ export interface Arrival {
   decision: Decision | undefined;
   /** Seen before (a copy, or a message the user put back): not analysed again, never moved. */
   known: boolean;
+  /**
+   * A reject the user put back in INBOX: from now on it counts as wanted mail where it was
+   * destined, and the content filter is trained with it as ham (analysis.md section 8).
+   */
+  restored: boolean;
   /** Moved to the Rejects folder (enforce mode only). */
   moved: boolean;
   error?: string;
@@ -101,7 +106,7 @@ async function arrive(message: { uid: number; raw: Buffer; internalDate: Date },
   try {
     delivered = await c.delivery.deliver(message.raw, message.internalDate.getTime());
   } catch (err) {
-    return { uid: message.uid, subject: '', from: '', decision: undefined, known: false, moved: false, error: (err as Error).message };
+    return { uid: message.uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false, error: (err as Error).message };
   }
   const { facts, decision, known } = delivered;
   const arrival: Arrival = {
@@ -110,8 +115,17 @@ async function arrive(message: { uid: number; raw: Buffer; internalDate: Date },
     from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '',
     decision,
     known,
+    restored: false,
     moved: false,
   };
+  if (delivered.restorable) {
+    try {
+      await c.delivery.feedback(delivered.msg, 'ham', message.raw);
+      arrival.restored = true;
+    } catch (err) {
+      arrival.error = `could not learn from the restore: ${(err as Error).message}`;
+    }
+  }
   if (known || decision.accept || c.account.mode !== 'enforce') return arrival;
   // The account may name its own Rejects folder; a ruleset's rejects mailbox is used as it is.
   const target = decision.mailbox === c.delivery.settings.rejectsMailbox ? c.rejects : decision.mailbox;

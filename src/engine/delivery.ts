@@ -50,6 +50,8 @@ export interface Delivered extends Examination {
   msg: number;
   /** The message was known already (by its bytes): this is the earlier decision, not a new one. */
   known: boolean;
+  /** Known, and still recorded as a reject: seen again in INBOX, the user has put it back. */
+  restorable: boolean;
 }
 
 /** A message the history does not know. */
@@ -121,7 +123,7 @@ export class DeliveryService {
     const known = this.#history.findByFingerprint(facts.fingerprint);
     if (known) {
       const decision = this.#history.lastDecision(known.id)?.evidence as Decision | undefined;
-      if (decision) return { msg: known.id, known: true, facts, decision };
+      if (decision) return { msg: known.id, known: true, restorable: known.isReject, facts, decision };
     }
     const { decision } = await this.#examine(raw, content, received, facts);
     const msg = this.#history.transaction(() => {
@@ -168,7 +170,7 @@ export class DeliveryService {
       });
       return id;
     });
-    return { msg, known: false, facts, decision };
+    return { msg, known: false, restorable: false, facts, decision };
   }
 
   /**

@@ -48,6 +48,7 @@ interface RunLine {
   uid: number;
   subject: string;
   known: boolean;
+  restored: boolean;
   moved: boolean;
   accept: boolean;
   reason: string;
@@ -119,7 +120,9 @@ describe('warden run --once', () => {
     expect(await subjects('INBOX')).not.toContain(spam);
   });
 
-  it('does not reject again a message put back in INBOX', async () => {
+  it('learns from a reject put back in INBOX, and does not reject it again', async () => {
+    const trainedHam = () => (JSON.parse(runWarden(['--data-dir', data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number }).hamMessages;
+    const before = trainedHam();
     const lock = await client.getMailboxLock('Rejects');
     try {
       await client.messageMove('1:*', 'INBOX');
@@ -128,8 +131,18 @@ describe('warden run --once', () => {
     }
     const { lines } = run();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ known: true, moved: false });
+    expect(lines[0]).toMatchObject({ known: true, restored: true, moved: false });
     expect(await subjects('Rejects')).toEqual([]);
+    expect(trainedHam()).toBe(before + 1);
+    // Seen again (the user copies it back once more): nothing more to learn.
+    const again = await client.getMailboxLock('INBOX');
+    try {
+      await client.messageCopy('*', 'INBOX');
+    } finally {
+      again.release();
+    }
+    expect(run().lines).toEqual([expect.objectContaining({ known: true, restored: false, moved: false })]);
+    expect(trainedHam()).toBe(before + 1);
   });
 
   it('finishes a move that a crash interrupted', async () => {
