@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Account, AccountService, FolderRole } from '../engine/accounts.ts';
 import type { Arrival } from '../engine/catch-up.ts';
+import type { WatchEvent } from '../engine/watch.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import type { Output } from './junk.ts';
 
@@ -121,36 +122,85 @@ export function accountCommands(o: Output): Command {
   return account;
 }
 
-/** `warden run --once`: catch up with every account's INBOX, then exit. */
+/** `warden run`: watch every account's INBOX; `--once`: catch up once, then exit. */
 export function runCommand(o: Output): Command {
   return new Command('run')
-    .description("analyse what arrived in every account's INBOX since the last run; in enforce mode, move rejects")
-    .option('--once', 'catch up once and exit (for cron, scripts and tests)')
-    .option('--json', 'one JSON object per message and line')
+    .description("analyse what arrives in every account's INBOX; in enforce mode, move rejects to Rejects")
+    .option('--once', 'catch up with what arrived since the last run, then exit (for cron, scripts and tests)')
+    .option('--json', 'one JSON object per event and line')
     .action(async (options: { once?: boolean; json?: boolean }, command: Command) => {
-      if (!options.once) command.error('watching continuously is not built yet: run warden run --once, e.g. from cron');
-      const { catchUp } = await import('../engine/catch-up.ts');
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
-      let failed = false;
+      const print = (event: WatchEvent) => (options.json ? o.out(JSON.stringify(eventJson(event))) : eventLine(event, o));
       await withAccountList(dataDir, async (accounts) => {
-        if (accounts.length === 0) o.out('No accounts yet: warden account add NAME --host HOST --user USER --password-env VAR');
-        for (const a of accounts) {
-          try {
-            const done = await catchUp(dataDir, a);
-            if (done.started) o.err(`${a.name}: first run, or INBOX was renumbered: Warden starts from here and leaves the mail already there alone.`);
-            if (done.repaired > 0) o.err(`${a.name}: finished ${done.repaired} moves an earlier run had left undone.`);
-            for (const m of done.arrivals) {
-              if (options.json) o.out(JSON.stringify({ account: a.name, uid: m.uid, from: m.from, subject: m.subject, known: m.known, restored: m.restored, moved: m.moved, error: m.error, accept: m.decision?.accept, reason: m.decision?.reason, mailbox: m.decision?.mailbox, score: m.decision?.score }));
-              else o.out(arrivalLine(a.name, m));
+        if (accounts.length === 0) {
+          o.out('No accounts yet: warden account add NAME --host HOST --user USER --password-env VAR');
+          return;
+        }
+        if (options.once) {
+          const { catchUp } = await import('../engine/catch-up.ts');
+          for (const a of accounts) {
+            try {
+              const done = await catchUp(dataDir, a);
+              if (done.started) print({ kind: 'started', account: a.name });
+              if (done.repaired > 0) print({ kind: 'repaired', account: a.name, moves: done.repaired });
+              for (const arrival of done.arrivals) print({ kind: 'arrival', account: a.name, arrival });
+            } catch (err) {
+              print({ kind: 'stopped', account: a.name, error: (err as Error).message });
             }
-          } catch (err) {
-            failed = true;
-            o.err(`${a.name}: ${(err as Error).message}`);
           }
+          return;
+        }
+        const { watch } = await import('../engine/watch.ts');
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        try {
+          await Promise.all(accounts.map((a) => watch(dataDir, a, { signal: stop.signal, onEvent: print })));
+        } finally {
+          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         }
       });
-      if (failed) process.exitCode = 1;
     });
+
+  function eventLine(e: WatchEvent, out: Output): void {
+    switch (e.kind) {
+      case 'connected':
+        return out.err(`${e.account}: connected, watching INBOX`);
+      case 'started':
+        return out.err(`${e.account}: first run, or INBOX was renumbered: Warden starts from here and leaves the mail already there alone.`);
+      case 'repaired':
+        return out.err(`${e.account}: finished ${e.moves} moves an earlier run had left undone.`);
+      case 'arrival':
+        return out.out(arrivalLine(e.account, e.arrival));
+      case 'disconnected':
+        return out.err(`${e.account}: ${e.error}; trying again in ${Math.round(e.retryInMs / 1000)} s`);
+      case 'stopped':
+        process.exitCode = 1;
+        return out.err(`${e.account}: stopped: ${e.error}`);
+    }
+  }
+}
+
+/** An event as one JSON object: an arrival flattened to what a script needs. */
+function eventJson(e: WatchEvent): Record<string, unknown> {
+  if (e.kind === 'stopped') process.exitCode = 1;
+  if (e.kind !== 'arrival') return { ...e };
+  const m = e.arrival;
+  return {
+    kind: e.kind,
+    account: e.account,
+    uid: m.uid,
+    from: m.from,
+    subject: m.subject,
+    known: m.known,
+    restored: m.restored,
+    moved: m.moved,
+    error: m.error,
+    accept: m.decision?.accept,
+    reason: m.decision?.reason,
+    mailbox: m.decision?.mailbox,
+    score: m.decision?.score,
+  };
 }
 
 async function withAccountList(dataDir: string, work: (accounts: Account[]) => Promise<void>): Promise<void> {

@@ -1,5 +1,5 @@
 import { ImapSession } from '../imap/session.ts';
-import { openDatabase } from '../store/database.ts';
+import { openDatabase, type Db } from '../store/database.ts';
 import { History } from '../store/history.ts';
 import { SyncState } from '../store/sync.ts';
 import type { Account } from './accounts.ts';
@@ -46,20 +46,51 @@ const INBOX = 'INBOX';
  * A message that cannot be analysed stays where it is (fail open, analysis.md section 8).
  */
 export async function catchUp(dataDir: string, account: Account): Promise<CatchUp> {
-  const endpoint = endpointOf(account);
-  const db = openDatabase(databaseFile(dataDir));
-  const history = new History(db, account.id);
-  const sync = new SyncState(db, account.id);
-  const delivery = DeliveryService.open(dataDir, { account: account.id, providerHosts: account.config.providerHosts });
-  const session = await ImapSession.open(endpoint).catch((err: unknown) => {
-    delivery.close();
-    db.close();
-    throw err;
-  });
+  const mailbox = AccountMailbox.open(dataDir, account);
   try {
-    const rejects = account.config.folders.rejects ?? delivery.settings.rejectsMailbox;
+    const session = await ImapSession.open(endpointOf(account));
+    try {
+      return await mailbox.catchUp(session);
+    } finally {
+      await session.close();
+    }
+  } finally {
+    mailbox.close();
+  }
+}
+
+/** An account's state in the data directory: its history, analysis and sync point. */
+export class AccountMailbox {
+  readonly account: Account;
+  readonly #db: Db;
+  readonly #history: History;
+  readonly #sync: SyncState;
+  readonly #delivery: DeliveryService;
+
+  private constructor(dataDir: string, account: Account) {
+    this.account = account;
+    this.#db = openDatabase(databaseFile(dataDir));
+    this.#history = new History(this.#db, account.id);
+    this.#sync = new SyncState(this.#db, account.id);
+    try {
+      this.#delivery = DeliveryService.open(dataDir, { account: account.id, providerHosts: account.config.providerHosts });
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
+  }
+
+  static open(dataDir: string, account: Account): AccountMailbox {
+    return new AccountMailbox(dataDir, account);
+  }
+
+  /** Catches up with INBOX over an open session (see catchUp). */
+  async catchUp(session: ImapSession): Promise<CatchUp> {
+    const account = this.account;
+    const sync = this.#sync;
+    const rejects = account.config.folders.rejects ?? this.#delivery.settings.rejectsMailbox;
     const inbox = await session.openInbox();
-    const inboxId = history.mailboxId(INBOX);
+    const inboxId = this.#history.mailboxId(INBOX);
     const known = sync.get(inboxId);
     const result: CatchUp = { account: account.name, mode: account.mode, started: false, arrivals: [], repaired: 0 };
 
@@ -78,17 +109,22 @@ export async function catchUp(dataDir: string, account: Account): Promise<CatchU
     }
 
     const uids = await session.uidsAfter(known.lastUid);
+    const context: Context = { delivery: this.#delivery, session, sync, account, rejects, uidValidity: inbox.uidValidity };
     for await (const batch of session.fetch(uids)) {
       for (const message of batch) {
-        result.arrivals.push(await arrive(message, { delivery, session, sync, account, rejects, uidValidity: inbox.uidValidity }));
+        result.arrivals.push(await arrive(message, context));
         sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: message.uid });
       }
     }
     return result;
-  } finally {
-    await session.close();
-    delivery.close();
-    db.close();
+  }
+
+  close(): void {
+    try {
+      this.#delivery.close();
+    } finally {
+      this.#db.close();
+    }
   }
 }
 

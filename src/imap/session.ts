@@ -99,6 +99,38 @@ export class ImapSession {
     return moved.uidMap?.get(uid);
   }
 
+  /**
+   * Waits in the selected mailbox until a message arrives, `maxMs` passes, or `signal` aborts:
+   * with IDLE (RFC 2177) where the server has it, else by asking NOOP every few seconds. The
+   * next command ends the IDLE. Rejects with ImapError when the connection is lost.
+   */
+  async waitForChange(signal: AbortSignal, maxMs: number): Promise<void> {
+    const client = this.#client;
+    const idle = client.capabilities.has('IDLE');
+    await new Promise<void>((resolve, reject) => {
+      let poll: NodeJS.Timeout | undefined;
+      const finish = (err?: Error) => {
+        client.off('exists', onExists);
+        client.off('close', onClose);
+        clearTimeout(timer);
+        clearInterval(poll);
+        signal.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onExists = () => finish();
+      const onAbort = () => finish();
+      const onClose = () => finish(describe(Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' }), this.#attempt));
+      const timer = setTimeout(() => finish(), maxMs);
+      client.on('exists', onExists);
+      client.on('close', onClose);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) return finish();
+      if (idle) client.idle().catch(() => {});
+      else poll = setInterval(() => void client.noop().catch(() => {}), 5_000);
+    });
+  }
+
   async close(): Promise<void> {
     try {
       await this.#client.logout();

@@ -6,7 +6,8 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { syntheticMessage } from '../helpers/synthetic-mail.ts';
-import { runWarden } from '../helpers/warden.ts';
+import { createInterface } from 'node:readline';
+import { runWarden, spawnWarden } from '../helpers/warden.ts';
 
 /**
  * `warden run --once` against a real Dovecot: mail appended to INBOX by another client is
@@ -33,10 +34,16 @@ beforeAll(async () => {
   expect(runWarden(['--data-dir', data, 'junk', 'train', '--ham', join(dir, 'ham'), '--spam', join(dir, 'spam')]).status).toBe(0);
   const added = runWarden(['--data-dir', data, 'account', 'add', 'home', '--host', dovecot.host, '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', alice.name, '--password-env', 'HOME_PASSWORD']);
   expect(added.stderr).toBe('');
+  await connectClient();
+});
+
+/** The test's own IMAP client, the "other mail client" that delivers and moves mail. */
+async function connectClient(): Promise<void> {
+  const alice = dovecot.users[0]!;
   client = new ImapFlow({ host: dovecot.host, port: dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user: alice.name, pass: alice.password }, logger: false });
   client.on('error', () => {});
   await client.connect();
-});
+}
 
 afterAll(async () => {
   await client?.logout().catch(() => {});
@@ -54,10 +61,13 @@ interface RunLine {
   reason: string;
 }
 
-function run(): { lines: RunLine[]; stderr: string } {
+/** Runs `warden run --once --json`: the arrivals, and the other events by kind. */
+function run(): { lines: RunLine[]; events: { kind: string; moves?: number }[] } {
   const r = runWarden(['--data-dir', data, 'run', '--once', '--json'], { env: { HOME_PASSWORD: dovecot.users[0]!.password } });
   expect(r.status, r.stderr).toBe(0);
-  return { lines: r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as RunLine), stderr: r.stderr };
+  expect(r.stderr).toBe('');
+  const events = r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as RunLine & { kind: string; moves?: number });
+  return { lines: events.filter((e) => e.kind === 'arrival'), events: events.filter((e) => e.kind !== 'arrival') };
 }
 
 async function append(kind: 'ham' | 'spam'): Promise<string> {
@@ -86,7 +96,7 @@ describe('warden run --once', () => {
     const old = await append('spam');
     const first = run();
     expect(first.lines).toEqual([]);
-    expect(first.stderr).toContain('first run');
+    expect(first.events).toEqual([{ kind: 'started', account: 'home' }]);
     expect(await subjects('INBOX')).toEqual([old]);
     expect(run().lines).toEqual([]);
   });
@@ -163,15 +173,56 @@ describe('warden run --once', () => {
     // And the sync point past it, as if it had been analysed.
     db.prepare("UPDATE mailbox_sync SET last_uid = ? WHERE mailbox_id = (SELECT id FROM mailbox WHERE account_id = ? AND name = 'INBOX')").run(uid, account);
     db.close();
-    const { lines, stderr } = run();
+    const { lines, events } = run();
     expect(lines).toEqual([]);
-    expect(stderr).toContain('finished 1 moves');
+    expect(events).toEqual([{ kind: 'repaired', account: 'home', moves: 1 }]);
     expect(await subjects('Rejects')).toEqual([spam]);
   });
 
   it('reports a wrong password for the account and goes on', () => {
     const r = runWarden(['--data-dir', data, 'run', '--once'], { env: { HOME_PASSWORD: 'wrong' } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^home: .*password/m);
+    expect(r.stderr).toMatch(/^home: stopped: .*password/m);
   });
 });
+
+describe('warden run (watching)', () => {
+  it('moves a reject within seconds of its arrival, reconnects after a server restart, and stops on SIGTERM', async () => {
+    const child = spawnWarden(['--data-dir', data, 'run', '--json'], { HOME_PASSWORD: dovecot.users[0]!.password });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const waiting: { test: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const event = JSON.parse(line) as Record<string, unknown>;
+      const i = waiting.findIndex((w) => w.test(event));
+      if (i >= 0) waiting.splice(i, 1)[0]!.resolve(event);
+    });
+    const next = (test: (e: Record<string, unknown>) => boolean, seconds: number) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no such event within ${seconds} s; stderr: ${stderr}`)), seconds * 1000);
+        waiting.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+      });
+    try {
+      await next((e) => e.kind === 'connected', 10);
+      const spam = await append('spam');
+      const started = performance.now();
+      const moved = await next((e) => e.kind === 'arrival' && e.subject === spam, 10);
+      expect(moved).toMatchObject({ accept: false, moved: true });
+      expect(performance.now() - started).toBeLessThan(5_000);
+
+      const reconnected = next((e) => e.kind === 'connected', 30);
+      const lost = next((e) => e.kind === 'disconnected', 30);
+      await dovecot.restart();
+      expect(await lost).toMatchObject({ account: 'home' });
+      await reconnected;
+      await connectClient();
+      const after = await append('spam');
+      expect(await next((e) => e.kind === 'arrival' && e.subject === after, 15)).toMatchObject({ moved: true });
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  }, 90_000);
+});
+

@@ -1,0 +1,89 @@
+import { ImapError } from '../imap/errors.ts';
+import { ImapSession } from '../imap/session.ts';
+import { endpointOf, type Account } from './accounts.ts';
+import { AccountMailbox, type Arrival } from './catch-up.ts';
+
+/** What watching an account reports, as it happens. */
+export type WatchEvent =
+  | { kind: 'connected'; account: string }
+  | { kind: 'started'; account: string }
+  | { kind: 'repaired'; account: string; moves: number }
+  | { kind: 'arrival'; account: string; arrival: Arrival }
+  | { kind: 'disconnected'; account: string; error: string; retryInMs: number }
+  | { kind: 'stopped'; account: string; error: string };
+
+export interface WatchOptions {
+  signal: AbortSignal;
+  onEvent: (event: WatchEvent) => void;
+  /** Reconnect delays: doubled after each failure from `firstMs` up to `maxMs`, with jitter. */
+  backoff?: { firstMs: number; maxMs: number };
+  /** IDLE is renewed this often; servers drop it after 30 minutes (RFC 2177). */
+  idleMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Watches one account's INBOX until `signal` aborts: catches up, then waits with IDLE for new
+ * mail and catches up again. A lost connection is retried with exponential backoff and
+ * jitter; a refused login or an untrusted certificate stops the account (retrying would not
+ * help, and servers lock out clients that retry wrong passwords).
+ */
+export async function watch(dataDir: string, account: Account, options: WatchOptions): Promise<void> {
+  const { signal, onEvent } = options;
+  const backoff = options.backoff ?? { firstMs: 1_000, maxMs: 5 * 60_000 };
+  const random = options.random ?? Math.random;
+  const name = account.name;
+  let endpoint: ReturnType<typeof endpointOf>;
+  try {
+    endpoint = endpointOf(account);
+  } catch (err) {
+    onEvent({ kind: 'stopped', account: name, error: (err as Error).message });
+    return;
+  }
+  const mailbox = AccountMailbox.open(dataDir, account);
+  let delay = backoff.firstMs;
+  try {
+    while (!signal.aborted) {
+      let session: ImapSession | undefined;
+      try {
+        session = await ImapSession.open(endpoint);
+        onEvent({ kind: 'connected', account: name });
+        delay = backoff.firstMs;
+        while (!signal.aborted) {
+          const result = await mailbox.catchUp(session);
+          if (result.started) onEvent({ kind: 'started', account: name });
+          if (result.repaired > 0) onEvent({ kind: 'repaired', account: name, moves: result.repaired });
+          for (const arrival of result.arrivals) onEvent({ kind: 'arrival', account: name, arrival });
+          await session.waitForChange(signal, options.idleMs ?? 25 * 60_000);
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        const message = (err as Error).message;
+        if (err instanceof ImapError && (err.kind === 'auth' || err.kind === 'tls')) {
+          onEvent({ kind: 'stopped', account: name, error: message });
+          return;
+        }
+        const wait = Math.round(delay * (0.5 + random()));
+        onEvent({ kind: 'disconnected', account: name, error: message, retryInMs: wait });
+        await sleep(wait, signal);
+        delay = Math.min(delay * 2, backoff.maxMs);
+      } finally {
+        await session?.close();
+      }
+    }
+  } finally {
+    mailbox.close();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
