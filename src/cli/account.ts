@@ -138,12 +138,10 @@ export function runCommand(o: Output): Command {
         }
         if (options.once) {
           const { catchUp } = await import('../engine/catch-up.ts');
+          const { catchUpEvents } = await import('../engine/watch.ts');
           for (const a of accounts) {
             try {
-              const done = await catchUp(dataDir, a);
-              if (done.started) print({ kind: 'started', account: a.name });
-              if (done.repaired > 0) print({ kind: 'repaired', account: a.name, moves: done.repaired });
-              for (const arrival of done.arrivals) print({ kind: 'arrival', account: a.name, arrival });
+              for (const event of catchUpEvents(await catchUp(dataDir, a))) print(event);
             } catch (err) {
               print({ kind: 'stopped', account: a.name, error: (err as Error).message });
             }
@@ -172,6 +170,10 @@ export function runCommand(o: Output): Command {
         return out.err(`${e.account}: finished ${e.moves} moves an earlier run had left undone.`);
       case 'arrival':
         return out.out(arrivalLine(e.account, e.arrival));
+      case 'learned': {
+        const l = e.learned;
+        return out.out(`${e.account} ${l.folder} #${l.uid}: ${l.error ? `could not learn from it: ${l.error}` : l.role === 'junk' ? `you filed it as junk: ${l.outcome}` : `you sent it: ${l.outcome}`}`);
+      }
       case 'disconnected':
         return out.err(`${e.account}: ${e.error}; trying again in ${Math.round(e.retryInMs / 1000)} s`);
       case 'stopped':
@@ -184,6 +186,7 @@ export function runCommand(o: Output): Command {
 /** An event as one JSON object: an arrival flattened to what a script needs. */
 function eventJson(e: WatchEvent): Record<string, unknown> {
   if (e.kind === 'stopped') process.exitCode = 1;
+  if (e.kind === 'learned') return { kind: e.kind, account: e.account, ...e.learned };
   if (e.kind !== 'arrival') return { ...e };
   const m = e.arrival;
   return {

@@ -26,9 +26,20 @@ export interface Arrival {
   error?: string;
 }
 
+/** What Warden learned from a message that appeared in Junk or Sent. */
+export interface Learned {
+  folder: string;
+  role: 'junk' | 'sent';
+  uid: number;
+  /** junk: `feedback` for a message in the history, `trained` for one Warden never saw; sent: recipients added. */
+  outcome: string;
+  error?: string;
+}
+
 export interface CatchUp {
   account: string;
   mode: Account['mode'];
+  learned: Learned[];
   /** First run, or INBOX's UIDVALIDITY changed: existing mail is left alone (analysis.md E8). */
   started: boolean;
   arrivals: Arrival[];
@@ -89,10 +100,16 @@ export class AccountMailbox {
     const account = this.account;
     const sync = this.#sync;
     const rejects = account.config.folders.rejects ?? this.#delivery.settings.rejectsMailbox;
-    const inbox = await session.openInbox();
+    const result: CatchUp = { account: account.name, mode: account.mode, learned: [], started: false, arrivals: [], repaired: 0 };
+    // Junk and Sent first: INBOX is selected last, for IDLE to watch.
+    const roles = await session.roles(account.config.folders);
+    for (const role of ['junk', 'sent'] as const) {
+      const path = roles[role];
+      if (path && path !== INBOX) result.learned.push(...(await this.#follow(session, path, role)));
+    }
+    const inbox = await session.open(INBOX);
     const inboxId = this.#history.mailboxId(INBOX);
     const known = sync.get(inboxId);
-    const result: CatchUp = { account: account.name, mode: account.mode, started: false, arrivals: [], repaired: 0 };
 
     if (!known || known.uidValidity !== inbox.uidValidity) {
       // UIDs of another UIDVALIDITY mean nothing now (RFC 3501 section 2.3.1.1): start from here.
@@ -117,6 +134,35 @@ export class AccountMailbox {
       }
     }
     return result;
+  }
+
+  /**
+   * What appeared in Junk (the user judged it junk: retrain, analysis.md 7.2) or in Sent (its
+   * recipients become known correspondents, 3.5) since the last look. The first look starts
+   * from there: the folder's earlier mail is bootstrap's business.
+   */
+  async #follow(session: ImapSession, path: string, role: 'junk' | 'sent'): Promise<Learned[]> {
+    const box = await session.open(path);
+    const id = this.#history.mailboxId(path);
+    const point = this.#sync.get(id);
+    if (!point || point.uidValidity !== box.uidValidity) {
+      this.#sync.set(id, { uidValidity: box.uidValidity, lastUid: box.uidNext - 1 });
+      return [];
+    }
+    const learned: Learned[] = [];
+    for await (const batch of session.fetch(await session.uidsAfter(point.lastUid))) {
+      for (const m of batch) {
+        const entry: Learned = { folder: path, role, uid: m.uid, outcome: '' };
+        try {
+          entry.outcome = role === 'junk' ? await this.#delivery.judge(m.raw, 'spam') : `${await this.#delivery.sent(m.raw, m.internalDate.getTime())} recipients added`;
+        } catch (err) {
+          entry.error = (err as Error).message;
+        }
+        learned.push(entry);
+        this.#sync.set(id, { uidValidity: box.uidValidity, lastUid: m.uid });
+      }
+    }
+    return learned;
   }
 
   close(): void {

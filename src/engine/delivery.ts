@@ -191,6 +191,22 @@ export class DeliveryService {
     this.junk.commit();
   }
 
+  /**
+   * The user's judgement of a message found in a folder (Junk): a message in the history gets
+   * its feedback; one Warden never saw is only trained. Returns what was done.
+   */
+  async judge(raw: Uint8Array, label: Label): Promise<'feedback' | 'trained' | 'unchanged'> {
+    const words = await this.junk.words(raw);
+    const stored = this.#history.findByFingerprint(words.fingerprint);
+    if (stored) {
+      await this.feedback(stored.id, label, raw);
+      return 'feedback';
+    }
+    const outcome = this.junk.trainWords(words, label);
+    this.junk.commit();
+    return outcome === 'unchanged' ? 'unchanged' : 'trained';
+  }
+
   /** A message the user sent: its To, Cc and Bcc become known correspondents (3.5). */
   async sent(raw: Uint8Array, now = Date.now()): Promise<number> {
     const { headers } = await parseMessage(raw, { maxTextBytes: 0 });

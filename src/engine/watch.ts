@@ -1,7 +1,7 @@
 import { ImapError } from '../imap/errors.ts';
 import { ImapSession } from '../imap/session.ts';
 import { endpointOf, type Account } from './accounts.ts';
-import { AccountMailbox, type Arrival } from './catch-up.ts';
+import { AccountMailbox, type Arrival, type CatchUp, type Learned } from './catch-up.ts';
 
 /** What watching an account reports, as it happens. */
 export type WatchEvent =
@@ -9,6 +9,7 @@ export type WatchEvent =
   | { kind: 'started'; account: string }
   | { kind: 'repaired'; account: string; moves: number }
   | { kind: 'arrival'; account: string; arrival: Arrival }
+  | { kind: 'learned'; account: string; learned: Learned }
   | { kind: 'disconnected'; account: string; error: string; retryInMs: number }
   | { kind: 'stopped'; account: string; error: string };
 
@@ -50,10 +51,7 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
         onEvent({ kind: 'connected', account: name });
         delay = backoff.firstMs;
         while (!signal.aborted) {
-          const result = await mailbox.catchUp(session);
-          if (result.started) onEvent({ kind: 'started', account: name });
-          if (result.repaired > 0) onEvent({ kind: 'repaired', account: name, moves: result.repaired });
-          for (const arrival of result.arrivals) onEvent({ kind: 'arrival', account: name, arrival });
+          for (const event of catchUpEvents(await mailbox.catchUp(session))) onEvent(event);
           await session.waitForChange(signal, options.idleMs ?? 25 * 60_000);
         }
       } catch (err) {
@@ -74,6 +72,17 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
   } finally {
     mailbox.close();
   }
+}
+
+/** A catch-up as the events a watcher reports. */
+export function catchUpEvents(result: CatchUp): WatchEvent[] {
+  const account = result.account;
+  return [
+    ...(result.started ? [{ kind: 'started', account } as const] : []),
+    ...(result.repaired > 0 ? [{ kind: 'repaired', account, moves: result.repaired } as const] : []),
+    ...result.learned.map((learned) => ({ kind: 'learned', account, learned }) as const),
+    ...result.arrivals.map((arrival) => ({ kind: 'arrival', account, arrival }) as const),
+  ];
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -107,14 +107,7 @@ export async function probe(endpoint: ImapEndpoint, options: ProbeOptions = {}):
   const session = async (): Promise<Probe> => {
     await client.connect();
     const capabilities = [...client.capabilities.keys()].map((c) => c.toUpperCase());
-    const list = await client.list();
-    const folders: Folder[] = list.map((entry) => ({
-      path: entry.path,
-      name: entry.name,
-      delimiter: entry.delimiter,
-      // Only what the server (or the user's client) marked: name guesses are folderRoles' job.
-      ...(entry.specialUse && entry.specialUseSource !== 'name' && entry.specialUse !== '\\Inbox' ? { specialUse: entry.specialUse } : {}),
-    }));
+    const folders = await listFolders(client);
     const server = serverDescription(client);
     await client.logout();
     return {
@@ -135,6 +128,17 @@ export async function probe(endpoint: ImapEndpoint, options: ProbeOptions = {}):
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The account's folders, with the special use the server (or the user's client) marked. */
+export async function listFolders(client: ImapFlow): Promise<Folder[]> {
+  return (await client.list()).map((entry) => ({
+    path: entry.path,
+    name: entry.name,
+    delimiter: entry.delimiter,
+    // Only what was marked: guesses from names are folderRoles' job.
+    ...(entry.specialUse && entry.specialUseSource !== 'name' && entry.specialUse !== '\\Inbox' ? { specialUse: entry.specialUse } : {}),
+  }));
 }
 
 function serverDescription(client: ImapFlow): string | undefined {

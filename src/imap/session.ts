@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import { describe, ImapError, type Attempt } from './errors.ts';
-import { DEFAULT_TIMEOUT_MS, imapflowOptions, type ImapEndpoint } from './probe.ts';
+import { DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, type ImapEndpoint } from './probe.ts';
+import { folderRoles, type FolderRole } from './roles.ts';
 
 /** A message as fetched, without setting \Seen (BODY.PEEK[], DESIGN.md invariant 2). */
 export interface Fetched {
@@ -51,10 +52,15 @@ export class ImapSession {
     return [...this.#client.capabilities.keys()].map((c) => c.toUpperCase());
   }
 
-  /** Selects INBOX: its UIDVALIDITY and next UID. */
-  async openInbox(): Promise<{ uidValidity: number; uidNext: number }> {
-    const box = await this.#run(() => this.#client.mailboxOpen('INBOX'));
+  /** Selects a mailbox: its UIDVALIDITY and next UID. */
+  async open(path: string): Promise<{ uidValidity: number; uidNext: number }> {
+    const box = await this.#run(() => this.#client.mailboxOpen(path));
     return { uidValidity: Number(box.uidValidity), uidNext: box.uidNext };
+  }
+
+  /** The account's folders and the roles found for them, with the user's choices first. */
+  async roles(overrides: Partial<Record<FolderRole, string>> = {}): Promise<Partial<Record<FolderRole, string>>> {
+    return folderRoles(await this.#run(() => listFolders(this.#client)), overrides);
   }
 
   /** The UIDs in the selected mailbox above `uid`, ascending. */
@@ -111,6 +117,7 @@ export class ImapSession {
       let poll: NodeJS.Timeout | undefined;
       const finish = (err?: Error) => {
         client.off('exists', onExists);
+        client.off('expunge', onExists);
         client.off('close', onClose);
         clearTimeout(timer);
         clearInterval(poll);
@@ -118,11 +125,13 @@ export class ImapSession {
         if (err) reject(err);
         else resolve();
       };
+      // A new message, or one gone from INBOX (the user may have moved it to Junk).
       const onExists = () => finish();
       const onAbort = () => finish();
       const onClose = () => finish(describe(Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' }), this.#attempt));
       const timer = setTimeout(() => finish(), maxMs);
       client.on('exists', onExists);
+      client.on('expunge', onExists);
       client.on('close', onClose);
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) return finish();

@@ -179,6 +179,27 @@ describe('warden run --once', () => {
     expect(await subjects('Rejects')).toEqual([spam]);
   });
 
+  it('learns from mail the user files in Junk, and from what the user sends', async () => {
+    const stats = () => JSON.parse(runWarden(['--data-dir', data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
+    const ham = await append('ham');
+    expect(run().lines).toEqual([expect.objectContaining({ subject: ham, accept: true })]);
+    const before = stats();
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      await client.messageMove('*', 'Junk');
+    } finally {
+      lock.release();
+    }
+    expect(run().events).toEqual([expect.objectContaining({ kind: 'learned', role: 'junk', folder: 'Junk', outcome: 'feedback' })]);
+    expect(stats()).toEqual(expect.objectContaining({ hamMessages: before.hamMessages, spamMessages: before.spamMessages + 1 }));
+
+    await client.append('Sent', 'From: alice@example.test\r\nTo: Friend <newfriend@friends.test>\r\nSubject: hello\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n');
+    expect(run().events).toEqual([expect.objectContaining({ kind: 'learned', role: 'sent', outcome: '1 recipients added' })]);
+    // Spam content from someone the user wrote to: accepted.
+    await client.append('INBOX', syntheticMessage('spam', ++serial, { from: 'Friend <newfriend@friends.test>' }).replace(/\n/g, '\r\n'));
+    expect(run().lines).toEqual([expect.objectContaining({ accept: true, reason: 'msgtofull' })]);
+  });
+
   it('reports a wrong password for the account and goes on', () => {
     const r = runWarden(['--data-dir', data, 'run', '--once'], { env: { HOME_PASSWORD: 'wrong' } });
     expect(r.status).toBe(1);
