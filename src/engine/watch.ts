@@ -51,8 +51,9 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
         onEvent({ kind: 'connected', account: name });
         delay = backoff.firstMs;
         while (!signal.aborted) {
+          const mark = session.changes;
           for (const event of catchUpEvents(await mailbox.catchUp(session))) onEvent(event);
-          await session.waitForChange(signal, options.idleMs ?? 25 * 60_000);
+          await session.waitForChange(signal, options.idleMs ?? 25 * 60_000, mark);
         }
       } catch (err) {
         if (signal.aborted) break;

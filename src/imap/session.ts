@@ -21,9 +21,24 @@ export class ImapSession {
   readonly #client: ImapFlow;
   readonly #attempt: Attempt;
 
+  /** How many times INBOX changed (a message came or went) while this session was open. */
+  #changes = 0;
+
   private constructor(client: ImapFlow, attempt: Attempt) {
     this.#client = client;
     this.#attempt = attempt;
+    // Counted all the time, not only while waiting: a message that arrives during a catch-up
+    // is announced then, in the reply to some other command, and must not be missed.
+    const count = (event: { path?: string }) => {
+      if (event.path === 'INBOX') this.#changes++;
+    };
+    client.on('exists', count);
+    client.on('expunge', count);
+  }
+
+  /** A mark to pass to waitForChange: changes after it end the wait at once. */
+  get changes(): number {
+    return this.#changes;
   }
 
   static async open(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ImapSession> {
@@ -106,13 +121,15 @@ export class ImapSession {
   }
 
   /**
-   * Waits in the selected mailbox until a message arrives, `maxMs` passes, or `signal` aborts:
-   * with IDLE (RFC 2177) where the server has it, else by asking NOOP every few seconds. The
-   * next command ends the IDLE. Rejects with ImapError when the connection is lost.
+   * Waits in INBOX (selected) until a message comes or goes after `mark` (see `changes`),
+   * `maxMs` passes, or `signal` aborts: with IDLE (RFC 2177) where the server has it, else by
+   * asking NOOP every few seconds. The next command ends the IDLE. Rejects with ImapError when
+   * the connection is lost.
    */
-  async waitForChange(signal: AbortSignal, maxMs: number): Promise<void> {
+  async waitForChange(signal: AbortSignal, maxMs: number, mark: number): Promise<void> {
     const client = this.#client;
     const idle = client.capabilities.has('IDLE');
+    if (this.#changes !== mark) return;
     await new Promise<void>((resolve, reject) => {
       let poll: NodeJS.Timeout | undefined;
       const finish = (err?: Error) => {
@@ -126,7 +143,9 @@ export class ImapSession {
         else resolve();
       };
       // A new message, or one gone from INBOX (the user may have moved it to Junk).
-      const onExists = () => finish();
+      const onExists = (event: { path?: string }) => {
+        if (event.path === 'INBOX') finish();
+      };
       const onAbort = () => finish();
       const onClose = () => finish(describe(Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' }), this.#attempt));
       const timer = setTimeout(() => finish(), maxMs);
