@@ -147,7 +147,7 @@ export class ImapSession {
         if (event.path === 'INBOX') finish();
       };
       const onAbort = () => finish();
-      const onClose = () => finish(describe(Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' }), this.#attempt));
+      const onClose = () => finish(new ImapError('network', `the connection to ${this.#attempt.host}:${this.#attempt.port} was lost`, 'ECONNRESET'));
       const timer = setTimeout(() => finish(), maxMs);
       client.on('exists', onExists);
       client.on('expunge', onExists);
