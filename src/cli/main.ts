@@ -7,7 +7,8 @@ import { describeParams, JunkService, PRESETS, type JunkParams } from '../engine
 import { resolveDataDir } from '../engine/data-dir.ts';
 import type { DeliveryService } from '../engine/delivery.ts';
 import { seededRandom } from '../engine/random.ts';
-import { accountCommands, runCommand } from './account.ts';
+import { accountCommands } from './account.ts';
+import { runCommand } from './run.ts';
 import { analyzePaths } from './analyze.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';

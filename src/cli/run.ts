@@ -1,0 +1,112 @@
+import { Command } from 'commander';
+import type { Account } from '../engine/accounts.ts';
+import type { Arrival } from '../engine/catch-up.ts';
+import { resolveDataDir } from '../engine/data-dir.ts';
+import type { WatchEvent } from '../engine/watch.ts';
+import type { Output } from './junk.ts';
+
+/** `warden run`: watch every account's INBOX; `--once`: catch up once, then exit. */
+export function runCommand(o: Output): Command {
+  return new Command('run')
+    .description("analyse what arrives in every account's INBOX; in enforce mode, move rejects to Rejects")
+    .option('--once', 'catch up with what arrived since the last run, then exit (for cron, scripts and tests)')
+    .option('--json', 'one JSON object per event and line')
+    .action(async (options: { once?: boolean; json?: boolean }, command: Command) => {
+      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
+      const print = (event: WatchEvent) => (options.json ? o.out(JSON.stringify(eventJson(event))) : eventLine(event, o));
+      await withAccountList(dataDir, async (accounts) => {
+        if (accounts.length === 0) {
+          o.out('No accounts yet: warden account add NAME --host HOST --user USER --password-env VAR');
+          return;
+        }
+        if (options.once) {
+          const { catchUp } = await import('../engine/catch-up.ts');
+          const { catchUpEvents } = await import('../engine/watch.ts');
+          for (const a of accounts) {
+            try {
+              for (const event of catchUpEvents(await catchUp(dataDir, a))) print(event);
+            } catch (err) {
+              print({ kind: 'stopped', account: a.name, error: (err as Error).message });
+            }
+          }
+          return;
+        }
+        const { watch } = await import('../engine/watch.ts');
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        try {
+          await Promise.all(accounts.map((a) => watch(dataDir, a, { signal: stop.signal, onEvent: print })));
+        } finally {
+          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        }
+      });
+    });
+
+  function eventLine(e: WatchEvent, out: Output): void {
+    switch (e.kind) {
+      case 'connected':
+        return out.err(`${e.account}: connected, watching INBOX`);
+      case 'started':
+        return out.err(`${e.account}: first run, or INBOX was renumbered: Warden starts from here and leaves the mail already there alone.`);
+      case 'repaired':
+        return out.err(`${e.account}: finished ${e.moves} moves an earlier run had left undone.`);
+      case 'arrival':
+        return out.out(arrivalLine(e.account, e.arrival));
+      case 'learned': {
+        const l = e.learned;
+        return out.out(`${e.account} ${l.folder} #${l.uid}: ${l.error ? `could not learn from it: ${l.error}` : l.role === 'junk' ? `you filed it as junk: ${l.outcome}` : `you sent it: ${l.outcome}`}`);
+      }
+      case 'disconnected':
+        return out.err(`${e.account}: ${e.error}; trying again in ${Math.round(e.retryInMs / 1000)} s`);
+      case 'stopped':
+        process.exitCode = 1;
+        return out.err(`${e.account}: stopped: ${e.error}`);
+    }
+  }
+}
+
+/** An event as one JSON object: an arrival flattened to what a script needs. */
+function eventJson(e: WatchEvent): Record<string, unknown> {
+  if (e.kind === 'stopped') process.exitCode = 1;
+  if (e.kind === 'learned') return { kind: e.kind, account: e.account, ...e.learned };
+  if (e.kind !== 'arrival') return { ...e };
+  const m = e.arrival;
+  return {
+    kind: e.kind,
+    account: e.account,
+    uid: m.uid,
+    from: m.from,
+    subject: m.subject,
+    known: m.known,
+    restored: m.restored,
+    moved: m.moved,
+    error: m.error,
+    accept: m.decision?.accept,
+    reason: m.decision?.reason,
+    mailbox: m.decision?.mailbox,
+    score: m.decision?.score,
+  };
+}
+
+async function withAccountList(dataDir: string, work: (accounts: Account[]) => Promise<void>): Promise<void> {
+  const { AccountService } = await import('../engine/accounts.ts');
+  const service = AccountService.open(dataDir);
+  let accounts: Account[];
+  try {
+    accounts = service.list();
+  } finally {
+    service.close();
+  }
+  await work(accounts);
+}
+
+function arrivalLine(account: string, m: Arrival): string {
+  const what = `${account} #${m.uid} from ${m.from || '(no From)'} "${m.subject}"`;
+  if (!m.decision) return `${what}: not analysed, left in INBOX: ${m.error}`;
+  if (m.restored) return `${what}: you put it back from Rejects: learned as wanted mail`;
+  if (m.known) return `${what}: seen before, left alone`;
+  const verdict = `${m.decision.accept ? 'accept' : 'reject'} (${m.decision.reason}): ${m.decision.text}`;
+  const action = m.moved ? ` → moved to ${m.decision.mailbox}` : !m.decision.accept ? (m.error ? `; ${m.error}` : ' (observe mode: not moved)') : '';
+  return `${what}: ${verdict}${action}`;
+}
