@@ -55,7 +55,7 @@ export function runCommand(o: Output): Command {
         return out.out(arrivalLine(e.account, e.arrival));
       case 'learned': {
         const l = e.learned;
-        return out.out(`${e.account} ${l.folder} #${l.uid}: ${l.error ? `could not learn from it: ${l.error}` : l.role === 'junk' ? `you filed it as junk: ${l.outcome}` : `you sent it: ${l.outcome}`}`);
+        return out.out(`${e.account} ${l.folder} #${l.uid}: ${l.error ? `could not learn from it: ${l.error}` : l.role === 'junk' ? `you filed it as junk: ${l.outcome}` : l.role === 'flag' ? `you flagged it: ${l.outcome}` : `you sent it: ${l.outcome}`}`);
       }
       case 'disconnected':
         return out.err(`${e.account}: ${e.error}; trying again in ${Math.round(e.retryInMs / 1000)} s`);

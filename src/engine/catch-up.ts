@@ -6,6 +6,7 @@ import type { Account } from './accounts.ts';
 import { endpointOf } from './accounts.ts';
 import { databaseFile } from './data-dir.ts';
 import { DeliveryService, type Decision } from './delivery.ts';
+import type { Label } from './junk.ts';
 
 /** What happened to one new INBOX message. */
 export interface Arrival {
@@ -26,12 +27,15 @@ export interface Arrival {
   error?: string;
 }
 
-/** What Warden learned from a message that appeared in Junk or Sent. */
+/** What Warden learned from a message that appeared in Junk or Sent, or that the user flagged. */
 export interface Learned {
   folder: string;
-  role: 'junk' | 'sent';
+  role: 'junk' | 'sent' | 'flag';
   uid: number;
-  /** junk: `feedback` for a message in the history, `trained` for one Warden never saw; sent: recipients added. */
+  /**
+   * junk and flag: `feedback` for a message in the history, `trained` for one Warden never saw
+   * (with the label, for a flag); sent: recipients added.
+   */
   outcome: string;
   error?: string;
 }
@@ -113,7 +117,7 @@ export class AccountMailbox {
 
     if (!known || known.uidValidity !== inbox.uidValidity) {
       // UIDs of another UIDVALIDITY mean nothing now (RFC 3501 section 2.3.1.1): start from here.
-      sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: inbox.uidNext - 1 });
+      sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: inbox.uidNext - 1, ...modseqOf(inbox) });
       result.started = true;
       return result;
     }
@@ -125,14 +129,20 @@ export class AccountMailbox {
       result.repaired++;
     }
 
+    // Flags the user set on messages Warden has seen, since the last look.
+    if (known.highestModseq && inbox.highestModseq) result.learned.push(...(await this.#flagged(session, known.highestModseq, known.lastUid)));
+
     const uids = await session.uidsAfter(known.lastUid);
     const context: Context = { delivery: this.#delivery, session, sync, account, rejects, uidValidity: inbox.uidValidity };
+    let lastUid = known.lastUid;
     for await (const batch of session.fetch(uids)) {
       for (const message of batch) {
         result.arrivals.push(await arrive(message, context));
-        sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: message.uid });
+        lastUid = message.uid;
+        sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid, ...modseqOf(known) });
       }
     }
+    sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid, ...modseqOf(inbox) });
     return result;
   }
 
@@ -165,6 +175,34 @@ export class AccountMailbox {
     return learned;
   }
 
+  /**
+   * $Junk or $NotJunk set by the user (in any mail client) on messages in INBOX since `modseq`
+   * trains them so (analysis.md 4.4, mox at H: only when exactly one of the two is set).
+   */
+  async #flagged(session: ImapSession, modseq: string, lastUid: number): Promise<Learned[]> {
+    const labelled = new Map<number, Label>();
+    for (const { uid, flags } of await session.flagsChangedSince(modseq, lastUid)) {
+      const label = junkLabel(flags);
+      if (label) labelled.set(uid, label);
+    }
+    const learned: Learned[] = [];
+    for await (const batch of session.fetch([...labelled.keys()].sort((a, b) => a - b))) {
+      for (const m of batch) {
+        const label = labelled.get(m.uid)!;
+        const entry: Learned = { folder: INBOX, role: 'flag', uid: m.uid, outcome: '' };
+        try {
+          const outcome = await this.#delivery.judge(m.raw, label);
+          if (outcome === 'unchanged') continue;
+          entry.outcome = `${outcome} as ${label}`;
+        } catch (err) {
+          entry.error = (err as Error).message;
+        }
+        learned.push(entry);
+      }
+    }
+    return learned;
+  }
+
   close(): void {
     try {
       this.#delivery.close();
@@ -172,6 +210,27 @@ export class AccountMailbox {
       this.#db.close();
     }
   }
+}
+
+/** The HIGHESTMODSEQ to keep, when there is one. */
+function modseqOf(box: { highestModseq?: string }): { highestModseq?: string } {
+  return box.highestModseq === undefined ? {} : { highestModseq: box.highestModseq };
+}
+
+/**
+ * The label of a message's junk flags: $Junk or $NotJunk, matched without case, also the
+ * variants other clients set (junk, notjunk, nonjunk, $nonjunk; mox's import knows them).
+ * Both set, or neither: no label.
+ */
+export function junkLabel(flags: Set<string>): Label | undefined {
+  let junk = false;
+  let notJunk = false;
+  for (const flag of flags) {
+    const f = flag.toLowerCase().replace(/^\$/, '');
+    if (f === 'junk') junk = true;
+    else if (f === 'notjunk' || f === 'nonjunk') notJunk = true;
+  }
+  return junk === notJunk ? undefined : junk ? 'spam' : 'ham';
 }
 
 interface Context {

@@ -199,6 +199,7 @@ export class DeliveryService {
     const words = await this.junk.words(raw);
     const stored = this.#history.findByFingerprint(words.fingerprint);
     if (stored) {
+      if (stored.junk === (label === 'spam') && stored.notjunk === (label === 'ham')) return 'unchanged';
       await this.feedback(stored.id, label, raw);
       return 'feedback';
     }

@@ -67,10 +67,23 @@ export class ImapSession {
     return [...this.#client.capabilities.keys()].map((c) => c.toUpperCase());
   }
 
-  /** Selects a mailbox: its UIDVALIDITY and next UID. */
-  async open(path: string): Promise<{ uidValidity: number; uidNext: number }> {
+  /** Selects a mailbox: its UIDVALIDITY, next UID, and HIGHESTMODSEQ when the server keeps one (CONDSTORE). */
+  async open(path: string): Promise<{ uidValidity: number; uidNext: number; highestModseq?: string }> {
     const box = await this.#run(() => this.#client.mailboxOpen(path));
-    return { uidValidity: Number(box.uidValidity), uidNext: box.uidNext };
+    const modseq = box.highestModseq !== undefined && !box.noModseq ? { highestModseq: box.highestModseq.toString() } : {};
+    return { uidValidity: Number(box.uidValidity), uidNext: box.uidNext, ...modseq };
+  }
+
+  /** The flags of the messages up to `lastUid` whose flags changed after `modseq` (CONDSTORE, RFC 7162 section 3.1.4). */
+  async flagsChangedSince(modseq: string, lastUid: number): Promise<{ uid: number; flags: Set<string> }[]> {
+    if (lastUid < 1) return [];
+    const changed: { uid: number; flags: Set<string> }[] = [];
+    await this.#run(async () => {
+      for await (const m of this.#client.fetch(`1:${lastUid}`, { uid: true, flags: true }, { uid: true, changedSince: BigInt(modseq) })) {
+        changed.push({ uid: m.uid, flags: m.flags ?? new Set() });
+      }
+    });
+    return changed;
   }
 
   /** The account's folders and the roles found for them, with the user's choices first. */

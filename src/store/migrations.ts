@@ -200,6 +200,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX journal_pending ON journal (account_id) WHERE done_at IS NULL;
   `,
+
+  // 6: a mailbox's HIGHESTMODSEQ at the last look (RFC 7162), to find the flags changed since.
+  `
+  ALTER TABLE mailbox_sync ADD COLUMN highest_modseq TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

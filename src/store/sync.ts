@@ -4,6 +4,8 @@ export interface SyncPoint {
   uidValidity: number;
   /** The highest UID Warden has dealt with. */
   lastUid: number;
+  /** HIGHESTMODSEQ at the last look, when the server has CONDSTORE (a decimal string: it is 63-bit). */
+  highestModseq?: string;
 }
 
 export interface JournalEntry {
@@ -26,16 +28,19 @@ export class SyncState {
   }
 
   get(mailboxId: number): SyncPoint | undefined {
-    const row = this.#db.prepare('SELECT uidvalidity, last_uid FROM mailbox_sync WHERE mailbox_id = ?').get(mailboxId) as
-      | { uidvalidity: number; last_uid: number }
+    const row = this.#db.prepare('SELECT uidvalidity, last_uid, highest_modseq FROM mailbox_sync WHERE mailbox_id = ?').get(mailboxId) as
+      | { uidvalidity: number; last_uid: number; highest_modseq: string | null }
       | undefined;
-    return row && { uidValidity: row.uidvalidity, lastUid: row.last_uid };
+    return row && { uidValidity: row.uidvalidity, lastUid: row.last_uid, ...(row.highest_modseq === null ? {} : { highestModseq: row.highest_modseq }) };
   }
 
   set(mailboxId: number, point: SyncPoint): void {
     this.#db
-      .prepare('INSERT INTO mailbox_sync (mailbox_id, uidvalidity, last_uid) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid')
-      .run(mailboxId, point.uidValidity, point.lastUid);
+      .prepare(
+        'INSERT INTO mailbox_sync (mailbox_id, uidvalidity, last_uid, highest_modseq) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, highest_modseq = excluded.highest_modseq',
+      )
+      .run(mailboxId, point.uidValidity, point.lastUid, point.highestModseq ?? null);
   }
 
   /** Writes a move before it is sent; returns the entry's id. */

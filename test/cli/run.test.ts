@@ -200,6 +200,36 @@ describe('warden run --once', () => {
     expect(run().lines).toEqual([expect.objectContaining({ accept: true, reason: 'msgtofull' })]);
   });
 
+  it('learns from $Junk and $NotJunk flags set in any mail client', async () => {
+    const stats = () => JSON.parse(runWarden(['--data-dir', data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
+    const ham = await append('ham');
+    const arrived = run().lines;
+    expect(arrived).toEqual([expect.objectContaining({ subject: ham, accept: true })]);
+    const uid = arrived[0]!.uid;
+    const before = stats();
+    const flag = async (add: string[], remove: string[]) => {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        if (remove.length > 0) await client.messageFlagsRemove(`${uid}`, remove, { uid: true });
+        if (add.length > 0) await client.messageFlagsAdd(`${uid}`, add, { uid: true });
+      } finally {
+        lock.release();
+      }
+    };
+    await flag(['$Junk'], []);
+    expect(run().events).toEqual([expect.objectContaining({ kind: 'learned', role: 'flag', uid, outcome: 'feedback as spam' })]);
+    expect(stats()).toEqual(expect.objectContaining({ hamMessages: before.hamMessages, spamMessages: before.spamMessages + 1 }));
+    // Read, still $Junk: nothing more to learn.
+    await flag(['\\Seen'], []);
+    expect(run().events).toEqual([]);
+    // Both flags: mox at H trains neither way; then $NotJunk alone moves it to ham.
+    await flag(['NotJunk'], []);
+    expect(run().events).toEqual([]);
+    await flag([], ['$Junk']);
+    expect(run().events).toEqual([expect.objectContaining({ role: 'flag', uid, outcome: 'feedback as ham' })]);
+    expect(stats()).toEqual(expect.objectContaining({ hamMessages: before.hamMessages + 1, spamMessages: before.spamMessages }));
+  });
+
   it('reports a wrong password for the account and goes on', () => {
     const r = runWarden(['--data-dir', data, 'run', '--once'], { env: { HOME_PASSWORD: 'wrong' } });
     expect(r.status).toBe(1);
