@@ -10,6 +10,15 @@ export interface Fetched {
   internalDate: Date;
 }
 
+/**
+ * Whether one message can be moved without touching others: with MOVE (RFC 6851), or with UID
+ * COPY and UID EXPUNGE of exactly its UID (UIDPLUS, RFC 4315). Without both, imapflow would copy
+ * and send a plain EXPUNGE, which removes every message marked \Deleted (DESIGN.md invariant 1).
+ */
+export function canMoveOnly(capabilities: string[]): boolean {
+  return capabilities.includes('MOVE') || capabilities.includes('UIDPLUS');
+}
+
 /** How many messages are fetched before they are analysed and moved (no command runs inside a fetch). */
 const FETCH_BATCH = 20;
 
@@ -124,6 +133,12 @@ export class ImapSession {
    * Returns its UID in the target when the server says (COPYUID).
    */
   async move(uid: number, target: string): Promise<number | undefined> {
+    if (!canMoveOnly(this.capabilities)) {
+      throw new ImapError(
+        'protocol',
+        `the server at ${this.#attempt.host} has neither MOVE nor UIDPLUS: moving a message there would expunge every message marked deleted in INBOX, so Warden leaves it where it is`,
+      );
+    }
     await this.#run(async () => {
       const exists = (await this.#client.list()).some((m) => m.path === target);
       if (!exists) await this.#client.mailboxCreate(target);
