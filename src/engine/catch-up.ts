@@ -84,11 +84,16 @@ export class AccountMailbox {
 
   private constructor(dataDir: string, account: Account) {
     this.account = account;
-    this.#db = openDatabase(databaseFile(dataDir));
+    const file = databaseFile(dataDir);
+    this.#db = openDatabase(file);
     this.#history = new History(this.#db, account.id);
     this.#sync = new SyncState(this.#db, account.id);
+    const { providerHosts, folders } = account.config;
     try {
-      this.#delivery = DeliveryService.open(dataDir, { account: account.id, providerHosts: account.config.providerHosts });
+      this.#delivery = DeliveryService.onDatabase(this.#db, file, {
+        account: account.id,
+        overrides: { ...(providerHosts.length > 0 && { providerHosts }), ...(folders.rejects && { rejectsMailbox: folders.rejects }) },
+      });
     } catch (err) {
       this.#db.close();
       throw err;
@@ -103,7 +108,6 @@ export class AccountMailbox {
   async catchUp(session: ImapSession): Promise<CatchUp> {
     const account = this.account;
     const sync = this.#sync;
-    const rejects = account.config.folders.rejects ?? this.#delivery.settings.rejectsMailbox;
     const result: CatchUp = { account: account.name, mode: account.mode, learned: [], started: false, arrivals: [], repaired: 0 };
     // Junk and Sent first: INBOX is selected last, for IDLE to watch.
     const roles = await session.roles(account.config.folders);
@@ -133,7 +137,7 @@ export class AccountMailbox {
     if (known.highestModseq && inbox.highestModseq) result.learned.push(...(await this.#flagged(session, known.highestModseq, known.lastUid)));
 
     const uids = await session.uidsAfter(known.lastUid);
-    const context: Context = { delivery: this.#delivery, session, sync, account, rejects, uidValidity: inbox.uidValidity };
+    const context: Context = { delivery: this.#delivery, session, sync, account, uidValidity: inbox.uidValidity };
     let lastUid = known.lastUid;
     for await (const batch of session.fetch(uids)) {
       for (const message of batch) {
@@ -152,13 +156,16 @@ export class AccountMailbox {
    * from there: the folder's earlier mail is bootstrap's business.
    */
   async #follow(session: ImapSession, path: string, role: 'junk' | 'sent'): Promise<Learned[]> {
-    const box = await session.open(path);
+    // STATUS first: most wakes find nothing new there, and need not select the folder.
+    const box = await session.status(path);
     const id = this.#history.mailboxId(path);
     const point = this.#sync.get(id);
     if (!point || point.uidValidity !== box.uidValidity) {
       this.#sync.set(id, { uidValidity: box.uidValidity, lastUid: box.uidNext - 1 });
       return [];
     }
+    if (box.uidNext - 1 <= point.lastUid) return [];
+    await session.open(path);
     const learned: Learned[] = [];
     for await (const batch of session.fetch(await session.uidsAfter(point.lastUid))) {
       for (const m of batch) {
@@ -238,7 +245,6 @@ interface Context {
   session: ImapSession;
   sync: SyncState;
   account: Account;
-  rejects: string;
   uidValidity: number;
 }
 
@@ -268,8 +274,7 @@ async function arrive(message: { uid: number; raw: Buffer; internalDate: Date },
     }
   }
   if (known || decision.accept || c.account.mode !== 'enforce') return arrival;
-  // The account may name its own Rejects folder; a ruleset's rejects mailbox is used as it is.
-  const target = decision.mailbox === c.delivery.settings.rejectsMailbox ? c.rejects : decision.mailbox;
+  const target = decision.mailbox;
   const entry = c.sync.journalMove({ mailbox: INBOX, uidValidity: c.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target }, Date.now());
   try {
     await c.session.move(message.uid, target);

@@ -35,8 +35,11 @@ export interface DeliveryOptions {
   random?: () => number;
   /** The account whose history this is; the file simulation's when not given. */
   account?: number;
-  /** The account's provider hosts, instead of the settings' (analysis.md 1.3). */
-  providerHosts?: string[];
+  /**
+   * The account's own settings, over the stored ones: its provider hosts (analysis.md 1.3) and
+   * its Rejects folder. Not stored by `configure`.
+   */
+  overrides?: Partial<Pick<AnalysisSettings, 'providerHosts' | 'rejectsMailbox'>>;
 }
 
 /** What the analysis made of a message, before anything is recorded. */
@@ -71,40 +74,49 @@ export class DeliveryService {
   readonly #resolver: DnsResolver;
   readonly #dnsbl: DnsblChecker;
   readonly #random: () => number;
-  readonly #providerHosts: string[] | undefined;
-  #settings: AnalysisSettings;
+  readonly #overrides: DeliveryOptions['overrides'];
+  /** Whether `close` closes the database: only when this service opened it. */
+  readonly #ownsDb: boolean;
+  #stored: AnalysisSettings;
 
-  private constructor(db: Db, file: string, options: DeliveryOptions) {
+  private constructor(db: Db, file: string, options: DeliveryOptions, ownsDb: boolean) {
     this.#db = db;
+    this.#ownsDb = ownsDb;
     this.junk = JunkService.onDatabase(db, file);
     this.#history = new History(db, options.account);
-    this.#providerHosts = options.providerHosts;
+    this.#overrides = options.overrides;
     this.#resolver = new DnsResolver({ offline: options.offline ?? false, servers: options.dnsServers, timeoutMs: options.dnsTimeoutMs });
     this.#dnsbl = new DnsblChecker(this.#resolver);
     this.#random = options.random ?? Math.random;
-    this.#settings = storedSettings(db, file);
+    this.#stored = storedSettings(db, file);
   }
 
   static open(dataDir: string, options: DeliveryOptions = {}): DeliveryService {
     const file = databaseFile(dataDir);
     const db = openDatabase(file);
     try {
-      return new DeliveryService(db, file, options);
+      return new DeliveryService(db, file, options, true);
     } catch (err) {
       db.close();
       throw err;
     }
   }
 
-  get settings(): AnalysisSettings {
-    return this.#settings;
+  /** The analysis of a database another service opened and will close (an account's). */
+  static onDatabase(db: Db, file: string, options: DeliveryOptions = {}): DeliveryService {
+    return new DeliveryService(db, file, options, false);
   }
 
-  /** Merges `changes` into the analysis settings; refuses invalid ones, naming the field. */
+  /** The settings in force: the stored ones, with the account's overrides. */
+  get settings(): AnalysisSettings {
+    return { ...this.#stored, ...this.#overrides };
+  }
+
+  /** Merges `changes` into the stored analysis settings; refuses invalid ones, naming the field. */
   configure(changes: Record<string, unknown>): AnalysisSettings {
-    this.#settings = parseSettings({ ...this.#settings, ...changes });
-    writeSetting(this.#db, SETTINGS_KEY, this.#settings);
-    return this.#settings;
+    this.#stored = parseSettings({ ...this.#stored, ...changes });
+    writeSetting(this.#db, SETTINGS_KEY, this.#stored);
+    return this.settings;
   }
 
   /** Analyses a message as a new INBOX arrival received at `received`, recording nothing. */
@@ -238,9 +250,10 @@ export class DeliveryService {
     try {
       this.junk.close();
     } finally {
-      this.#db.close();
+      if (this.#ownsDb) this.#db.close();
     }
   }
+
 
   async #examine(raw: Uint8Array, content: MessageContent, received: number, facts = this.#facts(raw, content)): Promise<Examination> {
     const auth = await authenticate(raw, facts, this.#resolver, { random: this.#random });
@@ -250,11 +263,11 @@ export class DeliveryService {
         facts,
         headers: content.headers,
         auth,
-        settings: this.#settings,
+        settings: this.settings,
         classify: () => this.junk.verdict(words),
         reputation: (mailbox, sender) => reputation(this.#history, this.#history.findMailboxId(mailbox), sender, received),
         readReport: (kind) => readReport(raw, kind),
-        dnsbl: (ip) => this.#dnsbl.check(ip, this.#settings.dnsblZones),
+        dnsbl: (ip) => this.#dnsbl.check(ip, this.settings.dnsblZones),
         subjectpassKey: () => this.#subjectpassKey(),
         random: this.#random,
         now: received,
@@ -265,8 +278,7 @@ export class DeliveryService {
   }
 
   #facts(raw: Uint8Array, content: MessageContent): MessageFacts {
-    const hosts = this.#providerHosts && this.#providerHosts.length > 0 ? this.#providerHosts : this.#settings.providerHosts;
-    return messageFacts(raw, content.headers, { providerHosts: hosts });
+    return messageFacts(raw, content.headers, { providerHosts: this.settings.providerHosts });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import { describe, ImapError, type Attempt } from './errors.ts';
 import { DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, type ImapEndpoint } from './probe.ts';
-import { folderRoles, type FolderRole } from './roles.ts';
+import { folderRoles, type Folder, type FolderRole } from './roles.ts';
 
 /** A message as fetched, without setting \Seen (BODY.PEEK[], DESIGN.md invariant 2). */
 export interface Fetched {
@@ -29,6 +29,8 @@ const FETCH_BATCH = 20;
 export class ImapSession {
   readonly #client: ImapFlow;
   readonly #attempt: Attempt;
+
+  #folders: Folder[] | undefined;
 
   /** How many times INBOX changed (a message came or went) while this session was open. */
   #changes = 0;
@@ -95,9 +97,22 @@ export class ImapSession {
     return changed;
   }
 
-  /** The account's folders and the roles found for them, with the user's choices first. */
+  /** The UIDVALIDITY and next UID of a mailbox, without selecting it (STATUS). */
+  async status(path: string): Promise<{ uidValidity: number; uidNext: number }> {
+    const status = await this.#run(() => this.#client.status(path, { uidNext: true, uidValidity: true }));
+    if (status === false || status.uidValidity === undefined || status.uidNext === undefined) {
+      throw new ImapError('protocol', `the server gave no UIDVALIDITY and UIDNEXT for ${path}`);
+    }
+    return { uidValidity: Number(status.uidValidity), uidNext: status.uidNext };
+  }
+
+  /**
+   * The account's folders and the roles found for them, with the user's choices first. Listed
+   * once per session: folders are rarely renamed, and a new session lists them again.
+   */
   async roles(overrides: Partial<Record<FolderRole, string>> = {}): Promise<Partial<Record<FolderRole, string>>> {
-    return folderRoles(await this.#run(() => listFolders(this.#client)), overrides);
+    this.#folders ??= await this.#run(() => listFolders(this.#client));
+    return folderRoles(this.#folders, overrides);
   }
 
   /** The UIDs in the selected mailbox above `uid`, ascending. */
