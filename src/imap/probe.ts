@@ -71,10 +71,9 @@ export function imapflowOptions(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIME
   };
 }
 
-/** Connects, logs in, reads capabilities and folders, logs out. Throws ImapError. */
-export async function probe(endpoint: ImapEndpoint, options: ProbeOptions = {}): Promise<Probe> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const attempt: Attempt = {
+/** What error messages need to know of a connection attempt; its secrets, to keep them out. */
+export function attemptOf(endpoint: ImapEndpoint, timeoutMs: number): Attempt {
+  return {
     host: endpoint.host,
     port: endpoint.port,
     tls: endpoint.tls,
@@ -83,6 +82,12 @@ export async function probe(endpoint: ImapEndpoint, options: ProbeOptions = {}):
     timeoutMs,
     oauth: Boolean(endpoint.accessToken),
   };
+}
+
+/** Connects, logs in, reads capabilities and folders, logs out. Throws ImapError. */
+export async function probe(endpoint: ImapEndpoint, options: ProbeOptions = {}): Promise<Probe> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const attempt = attemptOf(endpoint, timeoutMs);
   if (!endpoint.password && !endpoint.accessToken) {
     throw new ImapError('auth', `no password or access token given for ${endpoint.user} at ${endpoint.host}:${endpoint.port}: give one`);
   }

@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import { describe, ImapError, type Attempt } from './errors.ts';
-import { DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, type ImapEndpoint } from './probe.ts';
+import { attemptOf, DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, type ImapEndpoint } from './probe.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
 
 /** A message as fetched, without setting \Seen (BODY.PEEK[], DESIGN.md invariant 2). */
@@ -53,15 +53,7 @@ export class ImapSession {
   }
 
   static async open(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ImapSession> {
-    const attempt: Attempt = {
-      host: endpoint.host,
-      port: endpoint.port,
-      tls: endpoint.tls,
-      user: endpoint.user,
-      secrets: [endpoint.password, endpoint.accessToken],
-      timeoutMs,
-      oauth: Boolean(endpoint.accessToken),
-    };
+    const attempt = attemptOf(endpoint, timeoutMs);
     const client = new ImapFlow(imapflowOptions(endpoint, timeoutMs));
     // Errors also arrive as events; without a listener they would crash the process.
     client.on('error', () => {});

@@ -72,6 +72,21 @@ type Query = (filter: HistoryFilter, maxAge: number, limit: number) => HistoryMe
 /** mox's rule for one or two messages: junk when the newest is, and the one before too if any. */
 const junkByLastTwo = (msgs: HistoryMessage[]): boolean => msgs[0]!.junk && (msgs.length === 1 || msgs[1]!.junk);
 
+/**
+ * An unvalidated message from an address or domain whose earlier messages were validated:
+ * junk, conclusively when that history is junk by the last-two rule (steps 1b and 1d).
+ */
+function forgedClaim(validated: HistoryMessage[], method: ReputationMethod, what: string): Reputation | undefined {
+  if (validated.length === 0) return undefined;
+  return {
+    junk: true,
+    conclusive: junkByLastTwo(validated),
+    method,
+    text: `unvalidated message from ${what}, whose earlier messages were validated`,
+    counted: validated,
+  };
+}
+
 /** Step 1: the From address, then its domain and organisational domain. */
 function fromAddress(history: History, query: Query, m: Sender, now: number): Reputation | undefined {
   const address = { fromLocal: m.fromLocal, fromDomain: m.fromDomain };
@@ -88,16 +103,8 @@ function fromAddress(history: History, query: Query, m: Sender, now: number): Re
   }
   if (!m.fromValidated) {
     // 1b: an unvalidated claim of an address that used to authenticate: likely forged.
-    msgs = query({ ...address, fromValidated: true }, 3 * YEAR, 2);
-    if (msgs.length > 0) {
-      return {
-        junk: true,
-        conclusive: junkByLastTwo(msgs),
-        method: 'msgfromfull',
-        text: 'unvalidated message from an address whose earlier messages were validated',
-        counted: msgs,
-      };
-    }
+    const forged = forgedClaim(query({ ...address, fromValidated: true }, 3 * YEAR, 2), 'msgfromfull', 'the From address');
+    if (forged) return forged;
   }
   // 1c: the user wrote to this address.
   if (history.sentTo({ local: m.fromLocal, domain: m.fromDomain }, now - 3 * YEAR)) {
@@ -125,16 +132,8 @@ function fromAddress(history: History, query: Query, m: Sender, now: number): Re
       return { junk: undefined, conclusive: false, method, text: `mixed reputation of the From ${source} over ${msgs.length} messages`, counted: msgs };
     }
     if (!m.fromValidated) {
-      msgs = query({ ...filter, fromValidated: true }, 2 * YEAR, 2);
-      if (msgs.length > 0) {
-        return {
-          junk: true,
-          conclusive: junkByLastTwo(msgs),
-          method,
-          text: `unvalidated message from the From ${source}, whose earlier messages were validated`,
-          counted: msgs,
-        };
-      }
+      const forged = forgedClaim(query({ ...filter, fromValidated: true }, 2 * YEAR, 2), method, `the From ${source}`);
+      if (forged) return forged;
     }
     const sent = org ? history.sentTo({ orgDomain: m.fromOrgDomain }, now - 2 * YEAR) : history.sentTo({ domain: m.fromDomain }, now - 2 * YEAR);
     if (sent) {

@@ -76,20 +76,11 @@ export interface MessageRecord {
   origDkimDomains: string[];
 }
 
-export interface StoredMessage {
-  id: number;
-  fingerprint: string;
-  messageId: string;
-  received: number;
-  origMailbox: number | null;
-  destinedMailbox: number | null;
-  isReject: boolean;
-  junk: boolean;
-  notjunk: boolean;
-  fromLocal: string;
-  fromDomain: string;
-  subject: string;
-}
+/** A recorded message as the engine reads it back. */
+export type StoredMessage = { id: number } & Pick<
+  MessageRecord,
+  'fingerprint' | 'messageId' | 'received' | 'origMailbox' | 'destinedMailbox' | 'isReject' | 'junk' | 'notjunk' | 'fromLocal' | 'fromDomain' | 'subject'
+>;
 
 export interface DecisionRecord {
   msgId: number;

@@ -4,6 +4,8 @@
  * classifies the others with certainty. Deterministic: the same arguments give the same bytes.
  */
 
+import { seededRandom } from '../../src/engine/random.ts';
+
 export type Kind = 'ham' | 'spam';
 
 export const HAM_WORDS = [
@@ -21,17 +23,6 @@ export const NOVEL_WORDS = ['zorblax', 'quintessa', 'flumwidget', 'glorptastic',
 
 const SENDER: Record<Kind, string> = { ham: 'Alice Office <alice@office.example>', spam: 'Prize Desk <winner@deals.example>' };
 
-/** mulberry32: a tiny seeded generator, so every run writes the same messages. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface MessageOptions {
   /** The vocabulary; by default that of `kind`. */
@@ -44,7 +35,7 @@ export interface MessageOptions {
 /** The n-th message of a kind: headers, a blank line, a body of words from the kind's vocabulary. LF line ends. */
 export function syntheticMessage(kind: Kind, n: number, options: MessageOptions = {}): string {
   const words = options.words ?? (kind === 'ham' ? HAM_WORDS : SPAM_WORDS);
-  const next = random(n * 7919 + (kind === 'ham' ? 1 : 2) + words.length * 104729);
+  const next = seededRandom(n * 7919 + (kind === 'ham' ? 1 : 2) + words.length * 104729);
   const pick = (count: number) => Array.from({ length: count }, () => words[Math.floor(next() * words.length)]!).join(' ');
   const day = (n % 28) + 1;
   const lines = [

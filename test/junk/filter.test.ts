@@ -8,33 +8,16 @@ import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
 import { NotTrainedError } from '../../src/junk/filter.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SqliteWordCounts } from '../../src/store/junk-words.ts';
+import { seededRandom } from '../../src/engine/random.ts';
+import { HAM_WORDS, SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
-/** mulberry32: a tiny seeded generator, so every run makes the same messages and operations. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const HAM_WORDS = [
-  'meeting', 'agenda', 'quarterly', 'budget', 'project', 'review', 'schedule', 'lunch', 'report', 'draft',
-  'minutes', 'colleagues', 'deadline', 'proposal', 'spreadsheet', 'conference', 'presentation', 'feedback',
-];
-const SPAM_WORDS = [
-  'viagra', 'casino', 'lottery', 'winner', 'prize', 'bitcoin', 'pills', 'discount', 'cheap', 'rolex',
-  'jackpot', 'bonus', 'millions', 'guaranteed', 'refinance', 'pharmacy', 'unclaimed', 'congratulations',
-];
 /** In ham and spam alike: every message has `hello`. */
 const COMMON_WORDS = ['please', 'today', 'your', 'about', 'this', 'with'];
 
 /** The n-th synthetic message of a kind, as raw RFC 5322 bytes (CRLF line ends). */
 function message(kind: Label, n: number): Uint8Array {
-  const next = random(n * 7919 + (kind === 'ham' ? 1 : 2));
+  const next = seededRandom(n * 7919 + (kind === 'ham' ? 1 : 2));
   const vocabulary = kind === 'ham' ? HAM_WORDS : SPAM_WORDS;
   const pick = (words: readonly string[], count: number) => Array.from({ length: count }, () => words[Math.floor(next() * words.length)]!).join(' ');
   const from = kind === 'ham' ? `Alice Office <alice${n % 5}@office.example>` : `Prize Desk <winner${n}@deals${n % 7}.example>`;
@@ -82,37 +65,38 @@ function storedTraining(dataDir: string): Map<string, Label> {
   }
 }
 
+/** Data folders and services of the running test, removed and closed after it. */
+const dirs: string[] = [];
+const services: JunkService[] = [];
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-filter-'));
+  dirs.push(dir);
+  return join(dir, 'data');
+}
+
+function open(dir: string): JunkService {
+  const service = JunkService.open(dir);
+  services.push(service);
+  return service;
+}
+
+afterEach(() => {
+  for (const service of services.splice(0)) {
+    try {
+      service.close();
+    } catch {
+      // Already closed by the test.
+    }
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('JunkService training and classification', () => {
-  const dirs: string[] = [];
-  const services: JunkService[] = [];
-
-  function dataDir(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'warden-filter-'));
-    dirs.push(dir);
-    return join(dir, 'data');
-  }
-
-  function open(dir: string): JunkService {
-    const service = JunkService.open(dir);
-    services.push(service);
-    return service;
-  }
-
   function close(service: JunkService): void {
     services.splice(services.indexOf(service), 1);
     service.close();
   }
-
-  afterEach(() => {
-    for (const service of services.splice(0)) {
-      try {
-        service.close();
-      } catch {
-        // Already closed by the test.
-      }
-    }
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
 
   /** Trains ham 0..ham-1 and spam 0..spam-1 in memory, then commits once. */
   async function trainCorpus(service: JunkService, ham: number, spam: number): Promise<void> {
@@ -372,7 +356,7 @@ describe('JunkService training and classification', () => {
      * own tests below.
      */
     async function run(seed: number): Promise<void> {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const dir = dataDir();
       const pair = [open(dir), open(dir)] as const;
       const analyzed: MessageWords[] = [];
@@ -512,32 +496,6 @@ describe('JunkService training and classification', () => {
 });
 
 describe('JunkService.configure', () => {
-  const dirs: string[] = [];
-  const services: JunkService[] = [];
-
-  function open(dir: string): JunkService {
-    const service = JunkService.open(dir);
-    services.push(service);
-    return service;
-  }
-
-  function dataDir(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'warden-configure-'));
-    dirs.push(dir);
-    return join(dir, 'data');
-  }
-
-  afterEach(() => {
-    for (const service of services.splice(0)) {
-      try {
-        service.close();
-      } catch {
-        // Already closed by the test.
-      }
-    }
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
   async function trained(dir: string): Promise<JunkService> {
     const service = open(dir);
     for (let n = 0; n < 3; n++) await service.train(message('ham', n), 'ham');

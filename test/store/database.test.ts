@@ -9,6 +9,7 @@ import { openDatabase, StoreError, type Db } from '../../src/store/database.ts';
 import { SqliteWordCounts } from '../../src/store/junk-words.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { readSetting, writeSetting } from '../../src/store/settings.ts';
+import { seededRandom } from '../../src/engine/random.ts';
 
 /** The tables of the junk filter: the first migration's, which every later schema keeps. */
 const JUNK_TABLES = ['junk_total', 'junk_trained', 'junk_word', 'setting'];
@@ -16,20 +17,9 @@ const JUNK_TABLES = ['junk_total', 'junk_trained', 'junk_word', 'setting'];
 /** Every table the migrations create, read from their SQL. */
 const MIGRATED_TABLES = [...new Set(MIGRATIONS.flatMap((sql) => [...sql.matchAll(/CREATE TABLE\s+(\w+)/gi)].map((m) => m[1]!)))].sort();
 
-/** mulberry32: a tiny seeded generator, so "random" bytes are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(length: number, seed: number): Buffer {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Buffer.from(Array.from({ length }, () => Math.floor(next() * 256)));
 }
 
