@@ -88,6 +88,11 @@ export const analysisSettingsSchema = z
       })
       .strict()
       .default({ domains: [], dmarcAddresses: [], tlsAddresses: [] }),
+    /**
+     * Messages larger than this are not analysed and stay where they are, logged as
+     * unanalysed: a filter must not hold a huge attachment in memory, and junk is rarely big.
+     */
+    maxMessageBytes: z.number().int().min(1024).default(32 * 1024 * 1024),
     /** DNS block lists to ask, in order (analysis.md 6.1). None by default: a listing leaks sender IPs. */
     dnsblZones: z.array(domain).default([]),
   })

@@ -82,6 +82,7 @@ function eventJson(e: WatchEvent): Record<string, unknown> {
     restored: m.restored,
     moved: m.moved,
     error: m.error,
+    retryAt: m.retryAt,
     accept: m.decision?.accept,
     reason: m.decision?.reason,
     mailbox: m.decision?.mailbox,
@@ -103,7 +104,10 @@ async function withAccountList(dataDir: string, work: (accounts: Account[]) => P
 
 function arrivalLine(account: string, m: Arrival): string {
   const what = `${account} #${m.uid} from ${m.from || '(no From)'} "${m.subject}"`;
-  if (!m.decision) return `${what}: not analysed, left in INBOX: ${m.error}`;
+  if (!m.decision) {
+    const next = m.retryAt === undefined ? 'Warden gave up on it' : `trying again at ${new Date(m.retryAt).toLocaleTimeString()}`;
+    return `${what}: not analysed, left in INBOX: ${m.error}; ${next}`;
+  }
   if (m.restored) return `${what}: you put it back from Rejects: learned as wanted mail`;
   if (m.known) return `${what}: seen before, left alone`;
   const verdict = `${m.decision.accept ? 'accept' : 'reject'} (${m.decision.reason}): ${m.decision.text}`;

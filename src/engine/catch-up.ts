@@ -1,11 +1,12 @@
-import { ImapSession } from '../imap/session.ts';
+import { ImapSession, type Fetched } from '../imap/session.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { History } from '../store/history.ts';
 import { SyncState } from '../store/sync.ts';
+import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
 import type { Account } from './accounts.ts';
 import { endpointOf } from './accounts.ts';
 import { databaseFile } from './data-dir.ts';
-import { DeliveryService, type Decision } from './delivery.ts';
+import { DeliveryService, type Decided, type Decision, type DeliveryOptions } from './delivery.ts';
 import type { Label } from './junk.ts';
 
 /** What happened to one new INBOX message. */
@@ -24,7 +25,10 @@ export interface Arrival {
   restored: boolean;
   /** Moved to the Rejects folder (enforce mode only). */
   moved: boolean;
+  /** Why it was not analysed, or what went wrong after. */
   error?: string;
+  /** Not analysed: when Warden tries again; absent when it gave up (analysis.md E7). */
+  retryAt?: number;
 }
 
 /** What Warden learned from a message that appeared in Junk or Sent, or that the user flagged. */
@@ -51,6 +55,17 @@ export interface CatchUp {
   repaired: number;
 }
 
+/** How an account's mailbox is analysed: DNS, and the clock (for retries). */
+export interface MailboxOptions extends Pick<DeliveryOptions, 'offline' | 'dnsServers' | 'dnsTimeoutMs' | 'random'> {
+  now?: () => number;
+}
+
+/**
+ * Pauses before the retries of a message that could not be analysed (analysis.md E7, section
+ * 8: "retried with backoff a few times"); after the last, Warden gives up and leaves it.
+ */
+export const RETRY_DELAYS_MS = [60_000, 10 * 60_000, 60 * 60_000];
+
 const INBOX = 'INBOX';
 
 /**
@@ -60,8 +75,8 @@ const INBOX = 'INBOX';
  * is sent and marked done after; a move a crash interrupted is finished on the next run.
  * A message that cannot be analysed stays where it is (fail open, analysis.md section 8).
  */
-export async function catchUp(dataDir: string, account: Account): Promise<CatchUp> {
-  const mailbox = AccountMailbox.open(dataDir, account);
+export async function catchUp(dataDir: string, account: Account, options: MailboxOptions = {}): Promise<CatchUp> {
+  const mailbox = AccountMailbox.open(dataDir, account, options);
   try {
     const session = await ImapSession.open(endpointOf(account));
     try {
@@ -80,17 +95,26 @@ export class AccountMailbox {
   readonly #db: Db;
   readonly #history: History;
   readonly #sync: SyncState;
+  readonly #unanalysed: UnanalysedLog;
   readonly #delivery: DeliveryService;
+  readonly #now: () => number;
 
-  private constructor(dataDir: string, account: Account) {
+  private constructor(dataDir: string, account: Account, options: MailboxOptions) {
     this.account = account;
     const file = databaseFile(dataDir);
     this.#db = openDatabase(file);
     this.#history = new History(this.#db, account.id);
     this.#sync = new SyncState(this.#db, account.id);
+    this.#unanalysed = new UnanalysedLog(this.#db, account.id);
+    this.#now = options.now ?? Date.now;
     const { providerHosts, folders } = account.config;
+    const { offline, dnsServers, dnsTimeoutMs, random } = options;
     try {
       this.#delivery = DeliveryService.onDatabase(this.#db, file, {
+        offline,
+        dnsServers,
+        dnsTimeoutMs,
+        random,
         account: account.id,
         overrides: { ...(providerHosts.length > 0 && { providerHosts }), ...(folders.rejects && { rejectsMailbox: folders.rejects }) },
       });
@@ -100,8 +124,8 @@ export class AccountMailbox {
     }
   }
 
-  static open(dataDir: string, account: Account): AccountMailbox {
-    return new AccountMailbox(dataDir, account);
+  static open(dataDir: string, account: Account, options: MailboxOptions = {}): AccountMailbox {
+    return new AccountMailbox(dataDir, account, options);
   }
 
   /** Catches up with INBOX over an open session (see catchUp). */
@@ -120,8 +144,12 @@ export class AccountMailbox {
     const known = sync.get(inboxId);
 
     if (!known || known.uidValidity !== inbox.uidValidity) {
-      // UIDs of another UIDVALIDITY mean nothing now (RFC 3501 section 2.3.1.1): start from here.
+      // UIDs of another UIDVALIDITY mean nothing now (RFC 3501 section 2.3.1.1): start from
+      // here. Nothing is analysed or trained again (DESIGN.md invariant 6): the history knows
+      // messages by their bytes, not by UID. A move a crash left pending under the old
+      // UIDVALIDITY cannot be found by UID any more; the message stays in INBOX.
       sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: inbox.uidNext - 1, ...modseqOf(inbox) });
+      for (const entry of sync.pending()) sync.done(entry.id, this.#now());
       result.started = true;
       return result;
     }
@@ -129,25 +157,95 @@ export class AccountMailbox {
     for (const entry of sync.pending()) {
       // Still in INBOX under the same UIDVALIDITY: the move was not done. Gone: it was.
       if (entry.uidValidity === inbox.uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
-      sync.done(entry.id, Date.now());
+      sync.done(entry.id, this.#now());
       result.repaired++;
     }
 
     // Flags the user set on messages Warden has seen, since the last look.
     if (known.highestModseq && inbox.highestModseq) result.learned.push(...(await this.#flagged(session, known.highestModseq, known.lastUid)));
 
-    const uids = await session.uidsAfter(known.lastUid);
-    const context: Context = { delivery: this.#delivery, session, sync, account, uidValidity: inbox.uidValidity };
-    let lastUid = known.lastUid;
-    for await (const batch of session.fetch(uids)) {
+    const point: InboxPoint = { session, id: inboxId, uidValidity: inbox.uidValidity, lastUid: known.lastUid, highestModseq: known.highestModseq };
+    const maxBytes = this.#delivery.settings.maxMessageBytes;
+    for await (const batch of session.fetch(await session.uidsAfter(known.lastUid), maxBytes)) {
+      for (const message of batch) result.arrivals.push(await this.#arrive(message, point));
+    }
+    // Those that could not be analysed before, when their pause is over.
+    const due = new Map(this.#unanalysed.due(inboxId, inbox.uidValidity, this.#now()).map((e) => [e.uid, e]));
+    const present = new Set<number>();
+    for await (const batch of session.fetch([...due.keys()], maxBytes)) {
       for (const message of batch) {
-        result.arrivals.push(await arrive(message, context));
-        lastUid = message.uid;
-        sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid, ...modseqOf(known) });
+        present.add(message.uid);
+        result.arrivals.push(await this.#arrive(message, point, due.get(message.uid)));
       }
     }
-    sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid, ...modseqOf(inbox) });
+    for (const [uid, entry] of due) if (!present.has(uid)) this.#unanalysed.resolved(entry.id, this.#now());
+    sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: point.lastUid, ...modseqOf(inbox) });
     return result;
+  }
+
+  /**
+   * One new INBOX message (or one tried again). Its decision is recorded in one transaction
+   * with the move it calls for and INBOX's new sync point: were a crash to split them, the
+   * next run would find a recorded reject still in INBOX and take it for the user's restore.
+   * A message that cannot be analysed stays where it is, logged with the error (E7).
+   */
+  async #arrive(message: Fetched, point: InboxPoint, retry?: UnanalysedEntry): Promise<Arrival> {
+    const arrival: Arrival = { uid: message.uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false };
+    let decided: Decided;
+    try {
+      if (message.truncated) throw new Error(`it is larger than ${formatBytes(this.#delivery.settings.maxMessageBytes)}, the most Warden analyses (setting maxMessageBytes)`);
+      decided = await this.#delivery.decide(message.raw, message.internalDate.getTime());
+    } catch (err) {
+      return this.#unanalysable(arrival, point, (err as Error).message, retry);
+    }
+    const { facts, decision, known } = decided;
+    Object.assign(arrival, { subject: facts.subject, from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '', decision, known: known !== undefined });
+    // Known and still recorded as a reject that Warden moved out of INBOX: the user put it
+    // back. Learned before the sync point moves past it, so a crash cannot skip the lesson.
+    if (known?.isReject && this.#sync.moved(facts.fingerprint)) {
+      try {
+        await this.#delivery.feedback(known.msg, 'ham', message.raw);
+        arrival.restored = true;
+      } catch (err) {
+        arrival.error = `could not learn from the restore: ${(err as Error).message}`;
+      }
+    }
+    const move = !known && !decision.accept && this.account.mode === 'enforce';
+    const now = this.#now();
+    const entry = this.#history.transaction(() => {
+      if (!known) this.#delivery.record(decided, message.internalDate.getTime());
+      if (retry) this.#unanalysed.resolved(retry.id, now);
+      this.#advance(point, message.uid);
+      return move ? this.#sync.journalMove({ mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target: decision.mailbox }, now) : undefined;
+    });
+    if (entry === undefined) return arrival;
+    try {
+      await point.session.move(message.uid, decision.mailbox);
+      this.#sync.done(entry, this.#now());
+      arrival.moved = true;
+    } catch (err) {
+      // Left in INBOX and in the journal: the next run tries again.
+      arrival.error = `could not move it to ${decision.mailbox}: ${(err as Error).message}`;
+    }
+    return arrival;
+  }
+
+  #unanalysable(arrival: Arrival, point: InboxPoint, error: string, retry: UnanalysedEntry | undefined): Arrival {
+    const now = this.#now();
+    const delay = RETRY_DELAYS_MS[retry?.attempts ?? 0];
+    const retryAt = delay === undefined ? undefined : now + delay;
+    this.#history.transaction(() => {
+      this.#unanalysed.failed({ mailboxId: point.id, uidValidity: point.uidValidity, uid: arrival.uid }, error, now, retryAt);
+      this.#advance(point, arrival.uid);
+    });
+    return { ...arrival, error, ...(retryAt !== undefined && { retryAt }) };
+  }
+
+  /** INBOX's sync point moves past `uid` (never back: a retried message is below it). */
+  #advance(point: InboxPoint, uid: number): void {
+    if (uid <= point.lastUid) return;
+    point.lastUid = uid;
+    this.#sync.set(point.id, { uidValidity: point.uidValidity, lastUid: uid, ...modseqOf(point) });
   }
 
   /**
@@ -240,49 +338,16 @@ export function junkLabel(flags: Set<string>): Label | undefined {
   return junk === notJunk ? undefined : junk ? 'spam' : 'ham';
 }
 
-interface Context {
-  delivery: DeliveryService;
+/** Where a catch-up is in INBOX. */
+interface InboxPoint {
   session: ImapSession;
-  sync: SyncState;
-  account: Account;
+  id: number;
   uidValidity: number;
+  lastUid: number;
+  /** INBOX's HIGHESTMODSEQ at the last look: kept until the catch-up ends, for #flagged. */
+  highestModseq?: string;
 }
 
-async function arrive(message: { uid: number; raw: Buffer; internalDate: Date }, c: Context): Promise<Arrival> {
-  let delivered: Awaited<ReturnType<DeliveryService['deliver']>>;
-  try {
-    delivered = await c.delivery.deliver(message.raw, message.internalDate.getTime());
-  } catch (err) {
-    return { uid: message.uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false, error: (err as Error).message };
-  }
-  const { facts, decision, known } = delivered;
-  const arrival: Arrival = {
-    uid: message.uid,
-    subject: facts.subject,
-    from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '',
-    decision,
-    known,
-    restored: false,
-    moved: false,
-  };
-  if (delivered.restorable) {
-    try {
-      await c.delivery.feedback(delivered.msg, 'ham', message.raw);
-      arrival.restored = true;
-    } catch (err) {
-      arrival.error = `could not learn from the restore: ${(err as Error).message}`;
-    }
-  }
-  if (known || decision.accept || c.account.mode !== 'enforce') return arrival;
-  const target = decision.mailbox;
-  const entry = c.sync.journalMove({ mailbox: INBOX, uidValidity: c.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target }, Date.now());
-  try {
-    await c.session.move(message.uid, target);
-    c.sync.done(entry, Date.now());
-    arrival.moved = true;
-  } catch (err) {
-    // Left in INBOX and in the journal: the next run tries again.
-    arrival.error = `could not move it to ${target}: ${(err as Error).message}`;
-  }
-  return arrival;
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.round(n / 1024)} kB`;
 }

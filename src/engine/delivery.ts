@@ -57,6 +57,12 @@ export interface Delivered extends Examination {
   restorable: boolean;
 }
 
+/** A decision not yet recorded, or the recorded one of a message the history knows. */
+export interface Decided extends Examination {
+  /** Known already by its bytes: its id, and whether it is recorded as a reject. */
+  known?: { msg: number; isReject: boolean };
+}
+
 /** A message the history does not know. */
 export class UnknownMessageError extends Error {
   override name = 'UnknownMessageError';
@@ -130,15 +136,30 @@ export class DeliveryService {
    * message already in the history is never analysed again (E1); its decision is returned.
    */
   async deliver(raw: Uint8Array, received = Date.now()): Promise<Delivered> {
+    const decided = await this.decide(raw, received);
+    if (decided.known) return { ...decided, msg: decided.known.msg, known: true, restorable: decided.known.isReject };
+    return { ...decided, msg: this.record(decided, received), known: false, restorable: false };
+  }
+
+  /**
+   * deliver's first half: the decision on a new arrival, or the earlier one of a message the
+   * history knows (by its bytes), recording nothing. The IMAP engine records it with `record`
+   * in the same transaction as what it does next, so a crash cannot split the two.
+   */
+  async decide(raw: Uint8Array, received = Date.now()): Promise<Decided> {
     const content = await parseMessage(raw);
     const facts = this.#facts(raw, content);
-    const known = this.#history.findByFingerprint(facts.fingerprint);
-    if (known) {
-      const decision = this.#history.lastDecision(known.id)?.evidence as Decision | undefined;
-      if (decision) return { msg: known.id, known: true, restorable: known.isReject, facts, decision };
+    const stored = this.#history.findByFingerprint(facts.fingerprint);
+    if (stored) {
+      const decision = this.#history.lastDecision(stored.id)?.evidence as Decision | undefined;
+      if (decision) return { facts, decision, known: { msg: stored.id, isReject: stored.isReject } };
     }
-    const { decision } = await this.#examine(raw, content, received, facts);
-    const msg = this.#history.transaction(() => {
+    return this.#examine(raw, content, received, facts);
+  }
+
+  /** deliver's second half: records a new decision in the history; returns the message's id. */
+  record({ facts, decision }: Examination, received: number): number {
+    return this.#history.transaction(() => {
       const destined = this.#history.mailboxId(decision.destined);
       const orig = decision.isReject ? this.#history.mailboxId(decision.mailbox) : destined;
       const s = decision.sender;
@@ -182,7 +203,6 @@ export class DeliveryService {
       });
       return id;
     });
-    return { msg, known: false, restorable: false, facts, decision };
   }
 
   /**

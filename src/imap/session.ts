@@ -8,6 +8,8 @@ export interface Fetched {
   uid: number;
   raw: Buffer;
   internalDate: Date;
+  /** Only the first bytes were fetched: the message is larger than asked for. */
+  truncated: boolean;
 }
 
 /**
@@ -114,18 +116,37 @@ export class ImapSession {
     return (found || []).filter((u) => u > uid).sort((a, b) => a - b);
   }
 
-  /** Fetches the messages with these UIDs, in batches, with BODY.PEEK[] (nothing marked seen). */
-  async *fetch(uids: number[]): AsyncGenerator<Fetched[]> {
-    for (let i = 0; i < uids.length; i += FETCH_BATCH) {
-      const batch = uids.slice(i, i + FETCH_BATCH);
-      const fetched: Fetched[] = [];
-      await this.#run(async () => {
-        for await (const m of this.#client.fetch(batch.join(','), { uid: true, source: true, internalDate: true }, { uid: true })) {
-          if (m.source) fetched.push({ uid: m.uid, raw: m.source, internalDate: new Date(m.internalDate ?? Date.now()) });
-        }
-      });
-      yield fetched.sort((a, b) => a.uid - b.uid);
+  /**
+   * Fetches the messages with these UIDs, in batches, with BODY.PEEK[] (nothing marked seen).
+   * The next batch is fetched while the caller works on this one; commands the caller sends
+   * meanwhile (a move) queue behind that fetch. A message over `maxBytes` comes with only its
+   * first `maxBytes` bytes and `truncated` set.
+   */
+  async *fetch(uids: number[], maxBytes?: number): AsyncGenerator<Fetched[]> {
+    const batches: number[][] = [];
+    for (let i = 0; i < uids.length; i += FETCH_BATCH) batches.push(uids.slice(i, i + FETCH_BATCH));
+    let next = batches.length > 0 ? this.#fetchBatch(batches[0]!, maxBytes) : undefined;
+    for (let i = 0; i < batches.length; i++) {
+      const current = await next!;
+      next = i + 1 < batches.length ? this.#fetchBatch(batches[i + 1]!, maxBytes) : undefined;
+      // Handled here too: a caller that stops early never awaits it, and a lost connection
+      // would otherwise reject it unhandled.
+      next?.catch(() => {});
+      yield current;
     }
+  }
+
+  async #fetchBatch(uids: number[], maxBytes: number | undefined): Promise<Fetched[]> {
+    const fetched: Fetched[] = [];
+    // BODY.PEEK[]<0.N> (RFC 3501 section 6.4.5): a huge message is not downloaded whole.
+    const source = maxBytes === undefined ? true : { maxLength: maxBytes };
+    await this.#run(async () => {
+      for await (const m of this.#client.fetch(uids.join(','), { uid: true, source, size: true, internalDate: true }, { uid: true })) {
+        if (!m.source) continue;
+        fetched.push({ uid: m.uid, raw: m.source, internalDate: new Date(m.internalDate ?? Date.now()), truncated: (m.size ?? 0) > m.source.length });
+      }
+    });
+    return fetched.sort((a, b) => a.uid - b.uid);
   }
 
   /** Whether the selected mailbox still holds the UID. */

@@ -205,6 +205,30 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE mailbox_sync ADD COLUMN highest_modseq TEXT;
   `,
+
+  // 7: messages Warden could not analyse (analysis.md E7, DESIGN.md invariant 7): left where
+  // they are, logged with the error, and tried again a few times with growing pauses. And the
+  // journal by fingerprint: a reject is restorable only when Warden itself moved it.
+  `
+  CREATE TABLE unanalysed (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account (id),
+    mailbox_id INTEGER NOT NULL REFERENCES mailbox (id),
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    -- When to try again; NULL once Warden gave up, or once it was analysed (resolved_at).
+    retry_at INTEGER,
+    resolved_at INTEGER,
+    UNIQUE (mailbox_id, uidvalidity, uid)
+  );
+  CREATE INDEX unanalysed_due ON unanalysed (mailbox_id, retry_at) WHERE retry_at IS NOT NULL;
+
+  CREATE INDEX journal_fingerprint ON journal (fingerprint) WHERE done_at IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -55,6 +55,14 @@ export class SyncState {
     this.#db.prepare('UPDATE journal SET done_at = ? WHERE id = ?').run(now, id);
   }
 
+  /** Whether Warden moved this message (by its bytes) at some time: a move it journalled and finished. */
+  moved(fingerprint: string): boolean {
+    return (
+      this.#db.prepare('SELECT 1 FROM journal WHERE fingerprint = ? AND account_id = ? AND done_at IS NOT NULL LIMIT 1').get(fingerprint, this.#account) !==
+      undefined
+    );
+  }
+
   /** Moves written but not marked done: sent or not, a crash came in between. */
   pending(): JournalEntry[] {
     return (

@@ -1,12 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { ImapFlow } from 'imapflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
-import { syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { runWarden, spawnWarden } from '../helpers/warden.ts';
 
 /**
@@ -15,40 +11,14 @@ import { runWarden, spawnWarden } from '../helpers/warden.ts';
  * analysed twice; an interrupted move is finished by the next run.
  */
 
-let dir: string;
-let data: string;
-let dovecot: Dovecot;
-let client: ImapFlow;
-let serial = 1000;
+let f: MailboxFixture;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'warden-run-'));
-  data = join(dir, 'data');
-  dovecot = await startDovecot({ users: ['alice'] });
-  const alice = dovecot.users[0]!;
-  // A significant content filter: 50 ham and 20 spam trained.
-  for (const kind of ['ham', 'spam'] as const) {
-    mkdirSync(join(dir, kind));
-    for (let i = 0; i < (kind === 'ham' ? 50 : 20); i++) writeFileSync(join(dir, kind, `${i}.eml`), syntheticMessage(kind, i));
-  }
-  expect(runWarden(['--data-dir', data, 'junk', 'train', '--ham', join(dir, 'ham'), '--spam', join(dir, 'spam')]).status).toBe(0);
-  const added = runWarden(['--data-dir', data, 'account', 'add', 'home', '--host', dovecot.host, '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', alice.name, '--password-env', 'HOME_PASSWORD']);
-  expect(added.stderr).toBe('');
-  await connectClient();
+  f = await startMailboxFixture('run');
 });
 
-/** The test's own IMAP client, the "other mail client" that delivers and moves mail. */
-async function connectClient(): Promise<void> {
-  const alice = dovecot.users[0]!;
-  client = new ImapFlow({ host: dovecot.host, port: dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user: alice.name, pass: alice.password }, logger: false });
-  client.on('error', () => {});
-  await client.connect();
-}
-
 afterAll(async () => {
-  await client?.logout().catch(() => {});
-  await dovecot?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await f?.close();
 });
 
 interface RunLine {
@@ -63,91 +33,70 @@ interface RunLine {
 
 /** Runs `warden run --once --json`: the arrivals, and the other events by kind. */
 function run(): { lines: RunLine[]; events: { kind: string; moves?: number }[] } {
-  const r = runWarden(['--data-dir', data, 'run', '--once', '--json'], { env: { HOME_PASSWORD: dovecot.users[0]!.password } });
+  const r = runWarden(['--data-dir', f.data, 'run', '--once', '--json'], { env: f.env });
   expect(r.status, r.stderr).toBe(0);
   expect(r.stderr).toBe('');
   const events = r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as RunLine & { kind: string; moves?: number });
   return { lines: events.filter((e) => e.kind === 'arrival'), events: events.filter((e) => e.kind !== 'arrival') };
 }
 
-async function append(kind: 'ham' | 'spam'): Promise<string> {
-  const raw = syntheticMessage(kind, ++serial);
-  await client.append('INBOX', raw.replace(/\n/g, '\r\n'));
-  return raw.match(/^Subject: (.*)$/m)![1]!;
-}
-
-async function subjects(mailbox: string): Promise<string[]> {
-  const lock = await client.getMailboxLock(mailbox);
-  try {
-    const found: string[] = [];
-    for await (const m of client.fetch('1:*', { envelope: true, flags: true })) {
-      found.push(`${m.envelope?.subject ?? ''}${m.flags?.has('\\Seen') ? ' [seen]' : ''}`);
-    }
-    return found;
-  } catch {
-    return [];
-  } finally {
-    lock.release();
-  }
-}
-
 describe('warden run --once', () => {
   it('leaves the mail already in INBOX alone on its first run', async () => {
-    const old = await append('spam');
+    const old = await f.append('spam');
     const first = run();
     expect(first.lines).toEqual([]);
     expect(first.events).toEqual([{ kind: 'started', account: 'home' }]);
-    expect(await subjects('INBOX')).toEqual([old]);
+    expect(await f.subjects('INBOX')).toEqual([old]);
     expect(run().lines).toEqual([]);
   });
 
   it('in observe mode decides on new mail and moves nothing, without marking it seen', async () => {
-    const ham = await append('ham');
-    const spam = await append('spam');
+    const ham = await f.append('ham');
+    const spam = await f.append('spam');
     const { lines } = run();
     expect(lines.map((l) => [l.subject, l.accept, l.moved])).toEqual([
       [ham, true, false],
       [spam, false, false],
     ]);
     expect(lines[1]!.reason).toBe('junk-content');
-    expect(await subjects('INBOX')).toHaveLength(3);
-    expect((await subjects('INBOX')).some((s) => s.endsWith('[seen]'))).toBe(false);
+    expect(await f.subjects('INBOX')).toHaveLength(3);
+    expect((await f.subjects('INBOX')).some((s) => s.endsWith('[seen]'))).toBe(false);
     // Not analysed again.
     expect(run().lines).toEqual([]);
   });
 
   it('in enforce mode moves rejects to Rejects, creating it, and keeps ham in INBOX', async () => {
-    expect(runWarden(['--data-dir', data, 'account', 'mode', 'home', 'enforce']).status).toBe(0);
-    const ham = await append('ham');
-    const spam = await append('spam');
+    expect(runWarden(['--data-dir', f.data, 'account', 'mode', 'home', 'enforce']).status).toBe(0);
+    const ham = await f.append('ham');
+    const spam = await f.append('spam');
     const { lines } = run();
     expect(lines.map((l) => [l.subject, l.accept, l.moved])).toEqual([
       [ham, true, false],
       [spam, false, true],
     ]);
-    expect(await subjects('Rejects')).toEqual([spam]);
-    expect(await subjects('INBOX')).toContain(ham);
-    expect(await subjects('INBOX')).not.toContain(spam);
+    expect(await f.subjects('Rejects')).toEqual([spam]);
+    expect(await f.subjects('INBOX')).toContain(ham);
+    expect(await f.subjects('INBOX')).not.toContain(spam);
   });
 
   it('learns from a reject put back in INBOX, and does not reject it again', async () => {
-    const trainedHam = () => (JSON.parse(runWarden(['--data-dir', data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number }).hamMessages;
+    const trainedHam = () => (JSON.parse(runWarden(['--data-dir', f.data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number }).hamMessages;
     const before = trainedHam();
-    const lock = await client.getMailboxLock('Rejects');
+    const lock = await f.client.getMailboxLock('Rejects');
     try {
-      await client.messageMove('1:*', 'INBOX');
+      await f.client.messageMove('1:*', 'INBOX');
     } finally {
       lock.release();
     }
     const { lines } = run();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ known: true, restored: true, moved: false });
-    expect(await subjects('Rejects')).toEqual([]);
+    expect(await f.subjects('Rejects')).toEqual([]);
     expect(trainedHam()).toBe(before + 1);
     // Seen again (the user copies it back once more): nothing more to learn.
-    const again = await client.getMailboxLock('INBOX');
+    const again = await f.client.getMailboxLock('INBOX');
     try {
-      await client.messageCopy('*', 'INBOX');
+      await f.client.messageCopy('*', 'INBOX');
     } finally {
       again.release();
     }
@@ -157,17 +106,17 @@ describe('warden run --once', () => {
 
   it('finishes a move that a crash interrupted', async () => {
     // A move written to the journal but never sent: what a kill between the two leaves.
-    const spam = await append('spam');
-    const lock = await client.getMailboxLock('INBOX');
+    const spam = await f.append('spam');
+    const lock = await f.client.getMailboxLock('INBOX');
     let uid: number;
     let uidValidity: number;
     try {
-      uid = Math.max(...((await client.search({ all: true }, { uid: true })) || []));
-      uidValidity = Number(client.mailbox && client.mailbox.uidValidity);
+      uid = Math.max(...((await f.client.search({ all: true }, { uid: true })) || []));
+      uidValidity = Number(f.client.mailbox && f.client.mailbox.uidValidity);
     } finally {
       lock.release();
     }
-    const db = new Database(join(data, 'warden.db'));
+    const db = new Database(join(f.data, 'warden.db'));
     const account = (db.prepare("SELECT id FROM account WHERE name = 'home'").get() as { id: number }).id;
     db.prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at) VALUES (?, 'move', 'INBOX', ?, ?, 'x', 'Rejects', 0)").run(account, uidValidity, uid);
     // And the sync point past it, as if it had been analysed.
@@ -176,42 +125,42 @@ describe('warden run --once', () => {
     const { lines, events } = run();
     expect(lines).toEqual([]);
     expect(events).toEqual([{ kind: 'repaired', account: 'home', moves: 1 }]);
-    expect(await subjects('Rejects')).toEqual([spam]);
+    expect(await f.subjects('Rejects')).toEqual([spam]);
   });
 
   it('learns from mail the user files in Junk, and from what the user sends', async () => {
-    const stats = () => JSON.parse(runWarden(['--data-dir', data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
-    const ham = await append('ham');
+    const stats = () => JSON.parse(runWarden(['--data-dir', f.data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
+    const ham = await f.append('ham');
     expect(run().lines).toEqual([expect.objectContaining({ subject: ham, accept: true })]);
     const before = stats();
-    const lock = await client.getMailboxLock('INBOX');
+    const lock = await f.client.getMailboxLock('INBOX');
     try {
-      await client.messageMove('*', 'Junk');
+      await f.client.messageMove('*', 'Junk');
     } finally {
       lock.release();
     }
     expect(run().events).toEqual([expect.objectContaining({ kind: 'learned', role: 'junk', folder: 'Junk', outcome: 'feedback' })]);
     expect(stats()).toEqual(expect.objectContaining({ hamMessages: before.hamMessages, spamMessages: before.spamMessages + 1 }));
 
-    await client.append('Sent', 'From: alice@example.test\r\nTo: Friend <newfriend@friends.test>\r\nSubject: hello\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n');
+    await f.client.append('Sent', 'From: alice@example.test\r\nTo: Friend <newfriend@friends.test>\r\nSubject: hello\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n');
     expect(run().events).toEqual([expect.objectContaining({ kind: 'learned', role: 'sent', outcome: '1 recipients added' })]);
     // Spam content from someone the user wrote to: accepted.
-    await client.append('INBOX', syntheticMessage('spam', ++serial, { from: 'Friend <newfriend@friends.test>' }).replace(/\n/g, '\r\n'));
+    await f.append('spam', { from: 'Friend <newfriend@friends.test>' });
     expect(run().lines).toEqual([expect.objectContaining({ accept: true, reason: 'msgtofull' })]);
   });
 
   it('learns from $Junk and $NotJunk flags set in any mail client', async () => {
-    const stats = () => JSON.parse(runWarden(['--data-dir', data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
-    const ham = await append('ham');
+    const stats = () => JSON.parse(runWarden(['--data-dir', f.data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
+    const ham = await f.append('ham');
     const arrived = run().lines;
     expect(arrived).toEqual([expect.objectContaining({ subject: ham, accept: true })]);
     const uid = arrived[0]!.uid;
     const before = stats();
     const flag = async (add: string[], remove: string[]) => {
-      const lock = await client.getMailboxLock('INBOX');
+      const lock = await f.client.getMailboxLock('INBOX');
       try {
-        if (remove.length > 0) await client.messageFlagsRemove(`${uid}`, remove, { uid: true });
-        if (add.length > 0) await client.messageFlagsAdd(`${uid}`, add, { uid: true });
+        if (remove.length > 0) await f.client.messageFlagsRemove(`${uid}`, remove, { uid: true });
+        if (add.length > 0) await f.client.messageFlagsAdd(`${uid}`, add, { uid: true });
       } finally {
         lock.release();
       }
@@ -231,7 +180,7 @@ describe('warden run --once', () => {
   });
 
   it('reports a wrong password for the account and goes on', () => {
-    const r = runWarden(['--data-dir', data, 'run', '--once'], { env: { HOME_PASSWORD: 'wrong' } });
+    const r = runWarden(['--data-dir', f.data, 'run', '--once'], { env: { HOME_PASSWORD: 'wrong' } });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^home: stopped: .*password/m);
   });
@@ -239,7 +188,7 @@ describe('warden run --once', () => {
 
 describe('warden run (watching)', () => {
   it('moves a reject when it arrives, reconnects after a server restart, and stops on SIGTERM', async () => {
-    const child = spawnWarden(['--data-dir', data, 'run', '--json'], { HOME_PASSWORD: dovecot.users[0]!.password });
+    const child = spawnWarden(['--data-dir', f.data, 'run', '--json'], f.env);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const waiting: { test: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
@@ -256,17 +205,17 @@ describe('warden run (watching)', () => {
       });
     try {
       await next((e) => e.kind === 'connected');
-      const spam = await append('spam');
+      const spam = await f.append('spam');
       const moved = await next((e) => e.kind === 'arrival' && e.subject === spam);
       expect(moved).toMatchObject({ accept: false, moved: true });
 
       const reconnected = next((e) => e.kind === 'connected');
       const lost = next((e) => e.kind === 'disconnected');
-      await dovecot.restart();
+      await f.dovecot.restart();
       expect(await lost).toMatchObject({ account: 'home' });
       await reconnected;
-      await connectClient();
-      const after = await append('spam');
+      await f.reconnect();
+      const after = await f.append('spam');
       expect(await next((e) => e.kind === 'arrival' && e.subject === after)).toMatchObject({ moved: true });
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -38,8 +38,11 @@ export interface Dovecot {
   log(lines?: number): string;
   /** Stops Dovecot and removes the dir. */
   stop(): Promise<void>;
-  /** Stops and starts Dovecot again on the same ports and dir: mail is kept, connections are cut. */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts Dovecot again on the same ports and dir: mail is kept, connections are
+   * cut. `whileStopped` runs in between (to change the mail store behind Dovecot's back).
+   */
+  restart(whileStopped?: () => void): Promise<void>;
 }
 
 export interface DovecotOptions {
@@ -80,8 +83,9 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
           await instance.stop();
           rmSync(dir, { recursive: true, force: true });
         };
-        const restart = async () => {
+        const restart = async (whileStopped?: () => void) => {
           await instance.stop();
+          whileStopped?.();
           instance = await launch(dir, imapPort, imapsPort);
         };
         return { host: '127.0.0.1', imapPort, imapsPort, certPem, users, dir, log: (n) => logTail(dir, n), stop, restart };

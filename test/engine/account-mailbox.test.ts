@@ -1,0 +1,149 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountService, endpointOf, type Account } from '../../src/engine/accounts.ts';
+import { AccountMailbox, RETRY_DELAYS_MS, type CatchUp, type MailboxOptions } from '../../src/engine/catch-up.ts';
+import { ImapSession } from '../../src/imap/session.ts';
+import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { runWarden } from '../helpers/warden.ts';
+
+/**
+ * The engine's catch-up, in process, against a real Dovecot: what it does with mail it cannot
+ * analyse, with rejects that observe mode left in INBOX, and with a renumbered INBOX.
+ */
+
+let f: MailboxFixture;
+let account: Account;
+
+beforeAll(async () => {
+  f = await startMailboxFixture('mailbox');
+  const accounts = AccountService.open(f.data);
+  try {
+    account = accounts.get('home');
+  } finally {
+    accounts.close();
+  }
+  // The first catch-up only notes where INBOX is.
+  expect((await catchUp()).started).toBe(true);
+});
+
+afterAll(async () => {
+  await f?.close();
+});
+
+async function catchUp(options: MailboxOptions = {}): Promise<CatchUp> {
+  const mailbox = AccountMailbox.open(f.data, account, { offline: true, ...options });
+  try {
+    const session = await ImapSession.open(endpointOf(account, f.env));
+    try {
+      return await mailbox.catchUp(session);
+    } finally {
+      await session.close();
+    }
+  } finally {
+    mailbox.close();
+  }
+}
+
+function settings(changes: Record<string, unknown>): void {
+  expect(runWarden(['--data-dir', f.data, 'settings', '--set', JSON.stringify(changes)]).status).toBe(0);
+}
+
+function trained(): { hamMessages: number; spamMessages: number } {
+  return JSON.parse(runWarden(['--data-dir', f.data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
+}
+
+function query<T>(sql: string): T[] {
+  const db = new Database(join(f.data, 'warden.db'), { readonly: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Body lines that make a message larger than 2 kB. */
+const filler = Array.from({ length: 40 }, (_, i) => `filler line ${i} ${'y'.repeat(60)}`);
+
+describe('a message Warden cannot analyse', () => {
+  it('stays in INBOX, is logged with the error, and is tried again after a pause', async () => {
+    settings({ maxMessageBytes: 2048 });
+    const big = await f.append('spam', { extraBody: filler });
+    const t0 = Date.now();
+    const first = await catchUp({ now: () => t0 });
+    expect(first.arrivals).toEqual([expect.objectContaining({ decision: undefined, moved: false, retryAt: t0 + RETRY_DELAYS_MS[0]! })]);
+    expect(first.arrivals[0]!.error).toMatch(/larger than 2 kB.*maxMessageBytes/);
+    expect(await f.subjects('INBOX')).toContain(big);
+    expect(query<{ attempts: number; error: string }>('SELECT attempts, error FROM unanalysed')).toEqual([{ attempts: 1, error: first.arrivals[0]!.error }]);
+
+    // Not before its pause is over.
+    expect((await catchUp({ now: () => t0 + 1000 })).arrivals).toEqual([]);
+
+    settings({ maxMessageBytes: 32 * 1024 * 1024 });
+    const retried = await catchUp({ now: () => t0 + RETRY_DELAYS_MS[0]! });
+    expect(retried.arrivals).toEqual([expect.objectContaining({ subject: big, known: false })]);
+    expect(retried.arrivals[0]!.decision).toBeDefined();
+    expect(retried.arrivals[0]!.error).toBeUndefined();
+    expect(query<{ retry_at: number | null; resolved_at: number | null }>('SELECT retry_at, resolved_at FROM unanalysed')).toEqual([
+      { retry_at: null, resolved_at: t0 + RETRY_DELAYS_MS[0]! },
+    ]);
+    // Done with: not tried again.
+    expect((await catchUp({ now: () => t0 + 24 * 3600_000 })).arrivals).toEqual([]);
+  });
+
+  it('gives up after the last retry, leaving the message where it is', async () => {
+    settings({ maxMessageBytes: 2048 });
+    const big = await f.append('ham', { extraBody: filler });
+    let t = Date.now();
+    const attempts: (number | undefined)[] = [];
+    for (let i = 0; i <= RETRY_DELAYS_MS.length; i++) {
+      const { arrivals } = await catchUp({ now: () => t });
+      expect(arrivals).toHaveLength(1);
+      attempts.push(arrivals[0]!.retryAt);
+      t = (arrivals[0]!.retryAt ?? t) + 1;
+    }
+    expect(attempts.slice(0, -1).every((at) => at !== undefined)).toBe(true);
+    expect(attempts.at(-1)).toBeUndefined();
+    expect((await catchUp({ now: () => t + 7 * 24 * 3600_000 })).arrivals).toEqual([]);
+    expect(await f.subjects('INBOX')).toContain(big);
+    settings({ maxMessageBytes: 32 * 1024 * 1024 });
+  });
+});
+
+describe('observe mode', () => {
+  it('does not take a reject it left in INBOX for a restore when it comes back', async () => {
+    const spam = await f.append('spam');
+    const [arrival] = (await catchUp()).arrivals;
+    expect(arrival).toMatchObject({ subject: spam, moved: false });
+    expect(arrival!.decision?.accept).toBe(false);
+    const before = trained();
+    // The user files it away and takes it back: a new UID in INBOX, the same bytes.
+    await f.move('INBOX', String(arrival!.uid), 'Trash');
+    await f.move('Trash', '1:*', 'INBOX');
+    expect((await catchUp()).arrivals).toEqual([expect.objectContaining({ subject: spam, known: true, restored: false, moved: false })]);
+    expect(trained()).toEqual(before);
+  });
+});
+
+describe('a renumbered INBOX (UIDVALIDITY changed)', () => {
+  it('analyses and trains nothing again, and goes on with what arrives next', async () => {
+    await f.append('ham');
+    expect((await catchUp()).arrivals).toHaveLength(1);
+    const decisions = query<{ n: number }>('SELECT count(*) AS n FROM decision')[0]!.n;
+    const before = trained();
+    // Dovecot gives INBOX a new UIDVALIDITY when its UID list and index are gone (maildir).
+    const maildir = join(f.dovecot.dir, 'mail', 'alice', 'Maildir');
+    await f.dovecot.restart(() => {
+      for (const name of readdirSync(maildir)) if (name === 'dovecot-uidlist' || name.startsWith('dovecot.index')) rmSync(join(maildir, name));
+    });
+    await f.reconnect();
+    const renumbered = await catchUp();
+    expect(renumbered).toMatchObject({ started: true, arrivals: [] });
+    expect(query<{ n: number }>('SELECT count(*) AS n FROM decision')[0]!.n).toBe(decisions);
+    expect(trained()).toEqual(before);
+
+    const next = await f.append('spam');
+    expect((await catchUp()).arrivals).toEqual([expect.objectContaining({ subject: next, known: false })]);
+  });
+});
