@@ -11,9 +11,11 @@ export function runCommand(o: Output): Command {
     .description("analyse what arrives in every account's INBOX; in enforce mode, move rejects to Rejects")
     .option('--once', 'catch up with what arrived since the last run, then exit (for cron, scripts and tests)')
     .option('--json', 'one JSON object per event and line')
-    .action(async (options: { once?: boolean; json?: boolean }, command: Command) => {
+    .option('--offline', 'send no DNS query: SPF, DKIM, DMARC, reverse DNS and block lists report "not checked"')
+    .action(async (options: { once?: boolean; json?: boolean; offline?: boolean }, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const print = (event: WatchEvent) => (options.json ? o.out(JSON.stringify(eventJson(event))) : eventLine(event, o));
+      const mailbox = { offline: options.offline ?? false };
       await withAccountList(dataDir, async (accounts) => {
         if (accounts.length === 0) {
           o.out('No accounts yet: warden account add NAME --host HOST --user USER --password-env VAR');
@@ -24,19 +26,21 @@ export function runCommand(o: Output): Command {
           const { catchUpEvents } = await import('../engine/watch.ts');
           for (const a of accounts) {
             try {
-              for (const event of catchUpEvents(await catchUp(dataDir, a))) print(event);
+              for (const event of catchUpEvents(await catchUp(dataDir, a, mailbox))) print(event);
             } catch (err) {
               print({ kind: 'stopped', account: a.name, error: (err as Error).message });
             }
           }
           return;
         }
-        const { watch } = await import('../engine/watch.ts');
-        const stop = new AbortController();
-        const onSignal = () => stop.abort();
+        const { Engine, ENGINE_EVENT_KINDS } = await import('../engine/engine.ts');
+        const engine = new Engine(dataDir, mailbox);
+        for (const kind of ENGINE_EVENT_KINDS) engine.on(kind, print);
+        const onSignal = () => void engine.stop();
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
         try {
-          await Promise.all(accounts.map((a) => watch(dataDir, a, { signal: stop.signal, onEvent: print })));
+          for (const a of accounts) engine.watch(a);
+          await engine.idle();
         } finally {
           process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         }

@@ -1,7 +1,7 @@
 import { ImapError } from '../imap/errors.ts';
 import { ImapSession } from '../imap/session.ts';
 import { endpointOf, type Account } from './accounts.ts';
-import { AccountMailbox, type Arrival, type CatchUp, type Learned } from './catch-up.ts';
+import { AccountMailbox, type Arrival, type CatchUp, type Learned, type MailboxOptions } from './catch-up.ts';
 
 /** What watching an account reports, as it happens. */
 export type WatchEvent =
@@ -20,7 +20,10 @@ export interface WatchOptions {
   backoff?: { firstMs: number; maxMs: number };
   /** IDLE is renewed this often; servers drop it after 30 minutes (RFC 2177). */
   idleMs?: number;
+  /** The reconnect jitter's randomness. */
   random?: () => number;
+  /** How the account's mail is analysed (DNS, clock). */
+  mailbox?: MailboxOptions;
 }
 
 /**
@@ -35,13 +38,14 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
   const random = options.random ?? Math.random;
   const name = account.name;
   let endpoint: ReturnType<typeof endpointOf>;
+  let mailbox: AccountMailbox;
   try {
     endpoint = endpointOf(account);
+    mailbox = AccountMailbox.open(dataDir, account, options.mailbox);
   } catch (err) {
     onEvent({ kind: 'stopped', account: name, error: (err as Error).message });
     return;
   }
-  const mailbox = AccountMailbox.open(dataDir, account);
   let delay = backoff.firstMs;
   try {
     while (!signal.aborted) {

@@ -1,9 +1,11 @@
+import { once } from 'node:events';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountService, endpointOf, type Account } from '../../src/engine/accounts.ts';
 import { AccountMailbox, RETRY_DELAYS_MS, type CatchUp, type MailboxOptions } from '../../src/engine/catch-up.ts';
+import { Engine } from '../../src/engine/engine.ts';
 import { ImapSession } from '../../src/imap/session.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { runWarden } from '../helpers/warden.ts';
@@ -145,5 +147,42 @@ describe('a renumbered INBOX (UIDVALIDITY changed)', () => {
 
     const next = await f.append('spam');
     expect((await catchUp()).arrivals).toEqual([expect.objectContaining({ subject: next, known: false })]);
+  });
+});
+
+describe('the engine', () => {
+  it('tells what happens on its typed events, and lets go when stopped', async () => {
+    process.env.HOME_PASSWORD = f.env.HOME_PASSWORD;
+    const engine = new Engine(f.data, { offline: true });
+    try {
+      const connected = once(engine, 'connected');
+      engine.watch(account);
+      engine.watch(account);
+      expect(engine.watching).toEqual(['home']);
+      expect(await connected).toEqual([{ kind: 'connected', account: 'home' }]);
+      const arrived = once(engine, 'arrival');
+      const spam = await f.append('spam');
+      const [event] = await arrived;
+      expect(event.arrival).toMatchObject({ subject: spam, known: false, moved: false });
+      await engine.stop();
+      expect(engine.watching).toEqual([]);
+    } finally {
+      delete process.env.HOME_PASSWORD;
+    }
+  });
+
+  it('stops an account whose password is refused, and is idle then', async () => {
+    process.env.HOME_PASSWORD = 'wrong';
+    try {
+      const engine = new Engine(f.data);
+      const stopped = once(engine, 'stopped');
+      engine.watch(account);
+      await engine.idle();
+      const [event] = await stopped;
+      expect(event.error).toMatch(/password/);
+      expect(engine.watching).toEqual([]);
+    } finally {
+      delete process.env.HOME_PASSWORD;
+    }
   });
 });
