@@ -8,6 +8,7 @@ import { resolveDataDir } from '../engine/data-dir.ts';
 import type { DeliveryService } from '../engine/delivery.ts';
 import { seededRandom } from '../engine/random.ts';
 import { accountCommands } from './account.ts';
+import { analyzeInboxCommand } from './analyze-inbox.ts';
 import { runCommand } from './run.ts';
 import { analyzePaths } from './analyze.ts';
 import { serveStdio } from './filter-stdio.ts';
@@ -160,6 +161,7 @@ junk
 
 program.addCommand(accountCommands(console_));
 program.addCommand(runCommand(console_));
+program.addCommand(analyzeInboxCommand(console_));
 
 program
   .command('analyze')

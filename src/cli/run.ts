@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import type { Account } from '../engine/accounts.ts';
-import type { Arrival } from '../engine/catch-up.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import type { WatchEvent } from '../engine/watch.ts';
+import { arrivalJson, arrivalLine } from './arrival.ts';
 import type { Output } from './junk.ts';
 
 /** `warden run`: watch every account's INBOX; `--once`: catch up once, then exit. */
@@ -56,7 +56,7 @@ export function runCommand(o: Output): Command {
       case 'repaired':
         return out.err(`${e.account}: finished ${e.moves} moves an earlier run had left undone.`);
       case 'arrival':
-        return out.out(arrivalLine(e.account, e.arrival));
+        return out.out(arrivalLine(e.account, e.arrival, 'run'));
       case 'learned': {
         const l = e.learned;
         return out.out(`${e.account} ${l.folder} #${l.uid}: ${l.error ? `could not learn from it: ${l.error}` : l.role === 'junk' ? `you filed it as junk: ${l.outcome}` : l.role === 'flag' ? `you flagged it: ${l.outcome}` : `you sent it: ${l.outcome}`}`);
@@ -75,23 +75,7 @@ function eventJson(e: WatchEvent): Record<string, unknown> {
   if (e.kind === 'stopped') process.exitCode = 1;
   if (e.kind === 'learned') return { kind: e.kind, account: e.account, ...e.learned };
   if (e.kind !== 'arrival') return { ...e };
-  const m = e.arrival;
-  return {
-    kind: e.kind,
-    account: e.account,
-    uid: m.uid,
-    from: m.from,
-    subject: m.subject,
-    known: m.known,
-    restored: m.restored,
-    moved: m.moved,
-    error: m.error,
-    retryAt: m.retryAt,
-    accept: m.decision?.accept,
-    reason: m.decision?.reason,
-    mailbox: m.decision?.mailbox,
-    score: m.decision?.score,
-  };
+  return { kind: e.kind, ...arrivalJson(e.account, e.arrival) };
 }
 
 async function withAccountList(dataDir: string, work: (accounts: Account[]) => Promise<void>): Promise<void> {
@@ -104,17 +88,4 @@ async function withAccountList(dataDir: string, work: (accounts: Account[]) => P
     service.close();
   }
   await work(accounts);
-}
-
-function arrivalLine(account: string, m: Arrival): string {
-  const what = `${account} #${m.uid} from ${m.from || '(no From)'} "${m.subject}"`;
-  if (!m.decision) {
-    const next = m.retryAt === undefined ? 'Warden gave up on it' : `trying again at ${new Date(m.retryAt).toLocaleTimeString()}`;
-    return `${what}: not analysed, left in INBOX: ${m.error}; ${next}`;
-  }
-  if (m.restored) return `${what}: you put it back from Rejects: learned as wanted mail`;
-  if (m.known) return `${what}: seen before, left alone`;
-  const verdict = `${m.decision.accept ? 'accept' : 'reject'} (${m.decision.reason}): ${m.decision.text}`;
-  const action = m.moved ? ` → moved to ${m.decision.mailbox}` : !m.decision.accept ? (m.error ? `; ${m.error}` : ' (observe mode: not moved)') : '';
-  return `${what}: ${verdict}${action}`;
 }

@@ -75,12 +75,22 @@ const INBOX = 'INBOX';
  * is sent and marked done after; a move a crash interrupted is finished on the next run.
  * A message that cannot be analysed stays where it is (fail open, analysis.md section 8).
  */
-export async function catchUp(dataDir: string, account: Account, options: MailboxOptions = {}): Promise<CatchUp> {
+export function catchUp(dataDir: string, account: Account, options: MailboxOptions = {}): Promise<CatchUp> {
+  return withMailbox(dataDir, account, options, (mailbox, session) => mailbox.catchUp(session));
+}
+
+/** Analyses mail already in INBOX, as the user asked (see AccountMailbox.analyzeInbox). */
+export function analyzeInbox(dataDir: string, account: Account, options: MailboxOptions & Parameters<AccountMailbox['analyzeInbox']>[1]): Promise<Arrival[]> {
+  return withMailbox(dataDir, account, options, (mailbox, session) => mailbox.analyzeInbox(session, options));
+}
+
+/** Runs `work` on an account's mailbox over a new session, closing both after. */
+async function withMailbox<T>(dataDir: string, account: Account, options: MailboxOptions, work: (mailbox: AccountMailbox, session: ImapSession) => Promise<T>): Promise<T> {
   const mailbox = AccountMailbox.open(dataDir, account, options);
   try {
     const session = await ImapSession.open(endpointOf(account));
     try {
-      return await mailbox.catchUp(session);
+      return await work(mailbox, session);
     } finally {
       await session.close();
     }
@@ -184,22 +194,63 @@ export class AccountMailbox {
   }
 
   /**
+   * Mail already in INBOX, below where Warden started watching (analysis.md E8): analysed only
+   * when the user asks, and then only what is unread, unflagged and received since `since`
+   * (never moving what the user has already read or flagged). With `dryRun` nothing is recorded
+   * or moved: the arrivals say what would be. Otherwise each is handled as a new arrival.
+   */
+  async analyzeInbox(session: ImapSession, options: { since?: Date; dryRun: boolean; onArrival?: (a: Arrival, done: number, total: number) => void }): Promise<Arrival[]> {
+    const inbox = await session.open(INBOX);
+    const inboxId = this.#history.mailboxId(INBOX);
+    let known = this.#sync.get(inboxId);
+    if (!known || known.uidValidity !== inbox.uidValidity) {
+      // Watching starts here, as on a first run: what is above is catch-up's.
+      known = { uidValidity: inbox.uidValidity, lastUid: inbox.uidNext - 1, ...modseqOf(inbox) };
+      if (!options.dryRun) this.#sync.set(inboxId, known);
+    }
+    const watermark = known.lastUid;
+    const uids = (await session.search({ seen: false, flagged: false, ...(options.since && { since: options.since }) })).filter((uid) => uid <= watermark);
+    const point: InboxPoint = { session, id: inboxId, uidValidity: inbox.uidValidity, lastUid: watermark, ...modseqOf(known) };
+    const arrivals: Arrival[] = [];
+    for await (const batch of session.fetch(uids, this.#delivery.settings.maxMessageBytes)) {
+      for (const message of batch) {
+        const arrival = options.dryRun ? await this.#preview(message) : await this.#arrive(message, point);
+        arrivals.push(arrival);
+        options.onArrival?.(arrival, arrivals.length, uids.length);
+      }
+    }
+    return arrivals;
+  }
+
+  /** What #arrive would do with a message, doing nothing. */
+  async #preview(message: Fetched): Promise<Arrival> {
+    try {
+      return arrivalOf(message.uid, await this.#decide(message));
+    } catch (err) {
+      return { ...arrivalOf(message.uid), error: (err as Error).message };
+    }
+  }
+
+  async #decide(message: Fetched): Promise<Decided> {
+    if (message.truncated) throw new Error(`it is larger than ${formatBytes(this.#delivery.settings.maxMessageBytes)}, the most Warden analyses (setting maxMessageBytes)`);
+    return this.#delivery.decide(message.raw, message.internalDate.getTime());
+  }
+
+  /**
    * One new INBOX message (or one tried again). Its decision is recorded in one transaction
    * with the move it calls for and INBOX's new sync point: were a crash to split them, the
    * next run would find a recorded reject still in INBOX and take it for the user's restore.
    * A message that cannot be analysed stays where it is, logged with the error (E7).
    */
   async #arrive(message: Fetched, point: InboxPoint, retry?: UnanalysedEntry): Promise<Arrival> {
-    const arrival: Arrival = { uid: message.uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false };
     let decided: Decided;
     try {
-      if (message.truncated) throw new Error(`it is larger than ${formatBytes(this.#delivery.settings.maxMessageBytes)}, the most Warden analyses (setting maxMessageBytes)`);
-      decided = await this.#delivery.decide(message.raw, message.internalDate.getTime());
+      decided = await this.#decide(message);
     } catch (err) {
-      return this.#unanalysable(arrival, point, (err as Error).message, retry);
+      return this.#unanalysable(arrivalOf(message.uid), point, (err as Error).message, retry);
     }
     const { facts, decision, known } = decided;
-    Object.assign(arrival, { subject: facts.subject, from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '', decision, known: known !== undefined });
+    const arrival = arrivalOf(message.uid, decided);
     // Known and still recorded as a reject that Warden moved out of INBOX: the user put it
     // back. Learned before the sync point moves past it, so a crash cannot skip the lesson.
     if (known?.isReject && this.#sync.moved(facts.fingerprint)) {
@@ -336,6 +387,14 @@ export function junkLabel(flags: Set<string>): Label | undefined {
     else if (f === 'notjunk' || f === 'nonjunk') notJunk = true;
   }
   return junk === notJunk ? undefined : junk ? 'spam' : 'ham';
+}
+
+/** An arrival as decided, before anything is done with it; without a decision, not analysed. */
+function arrivalOf(uid: number, decided?: Decided): Arrival {
+  const arrival: Arrival = { uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false };
+  if (!decided) return arrival;
+  const { facts, decision, known } = decided;
+  return { ...arrival, subject: facts.subject, from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '', decision, known: known !== undefined };
 }
 
 /** Where a catch-up is in INBOX. */

@@ -116,6 +116,12 @@ export class ImapSession {
     return (found || []).filter((u) => u > uid).sort((a, b) => a - b);
   }
 
+  /** The UIDs in the selected mailbox that are (un)seen, (un)flagged, or received since a date, ascending. */
+  async search(query: { seen?: boolean; flagged?: boolean; since?: Date }): Promise<number[]> {
+    const found = await this.#run(() => this.#client.search(query, { uid: true }));
+    return (found || []).sort((a, b) => a - b);
+  }
+
   /**
    * Fetches the messages with these UIDs, in batches, with BODY.PEEK[] (nothing marked seen).
    * The next batch is fetched while the caller works on this one; commands the caller sends

@@ -1,0 +1,39 @@
+import type { Arrival } from '../engine/catch-up.ts';
+
+/** An arrival flattened to what a script needs: one JSON object. */
+export function arrivalJson(account: string, m: Arrival): Record<string, unknown> {
+  return {
+    account,
+    uid: m.uid,
+    from: m.from,
+    subject: m.subject,
+    known: m.known,
+    restored: m.restored,
+    moved: m.moved,
+    error: m.error,
+    retryAt: m.retryAt,
+    accept: m.decision?.accept,
+    reason: m.decision?.reason,
+    mailbox: m.decision?.mailbox,
+    score: m.decision?.score,
+  };
+}
+
+/**
+ * An arrival in words. `run`: what was done (in observe mode, rejects stay); `preview`: what
+ * analysing it would do, nothing done.
+ */
+export function arrivalLine(account: string, m: Arrival, as: 'run' | 'preview'): string {
+  const what = `${account} #${m.uid} from ${m.from || '(no From)'} "${m.subject}"`;
+  if (!m.decision) {
+    if (as === 'preview') return `${what}: could not be analysed: ${m.error}`;
+    const next = m.retryAt === undefined ? 'Warden gave up on it' : `trying again at ${new Date(m.retryAt).toLocaleTimeString()}`;
+    return `${what}: not analysed, left in INBOX: ${m.error}; ${next}`;
+  }
+  if (m.restored) return `${what}: you put it back from Rejects: learned as wanted mail`;
+  if (m.known) return `${what}: seen before, left alone`;
+  const verdict = `${m.decision.accept ? 'accept' : 'reject'} (${m.decision.reason}): ${m.decision.text}`;
+  if (m.decision.accept) return `${what}: ${verdict}`;
+  const action = as === 'preview' ? ` → would move to ${m.decision.mailbox}` : m.moved ? ` → moved to ${m.decision.mailbox}` : m.error ? `; ${m.error}` : ' (observe mode: not moved)';
+  return `${what}: ${verdict}${action}`;
+}

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { runWarden } from '../helpers/warden.ts';
+
+/**
+ * `warden analyze-inbox`: mail that was in INBOX before Warden watched it is analysed only on
+ * request, only when unread and unflagged, and previewed first with --dry-run.
+ */
+
+let f: MailboxFixture;
+const subjects: Record<string, string> = {};
+
+beforeAll(async () => {
+  f = await startMailboxFixture('backlog');
+  subjects.ham = await f.append('ham');
+  subjects.spam = await f.append('spam');
+  subjects.readSpam = await f.append('spam');
+  subjects.flaggedSpam = await f.append('spam');
+  const lock = await f.client.getMailboxLock('INBOX');
+  try {
+    await f.client.messageFlagsAdd('3', ['\\Seen'], { uid: true });
+    await f.client.messageFlagsAdd('4', ['\\Flagged'], { uid: true });
+  } finally {
+    lock.release();
+  }
+  expect(runWarden(['--data-dir', f.data, 'account', 'mode', 'home', 'enforce']).status).toBe(0);
+});
+
+afterAll(async () => {
+  await f?.close();
+});
+
+function analyzeInbox(...args: string[]): { lines: Record<string, unknown>[]; summary: Record<string, unknown> } {
+  const r = runWarden(['--data-dir', f.data, 'analyze-inbox', 'home', '--offline', '--json', ...args], { env: f.env });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { lines: lines.slice(0, -1), summary: lines.at(-1)! };
+}
+
+function decisions(): number {
+  const db = new Database(join(f.data, 'warden.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM decision').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('warden analyze-inbox', () => {
+  it('previews with --dry-run: unread, unflagged mail only, nothing recorded, moved or marked read', async () => {
+    const { lines, summary } = analyzeInbox('--dry-run');
+    expect(lines.map((l) => [l.subject, l.accept, l.moved])).toEqual([
+      [subjects.ham, true, false],
+      [subjects.spam, false, false],
+    ]);
+    expect(summary).toMatchObject({ dryRun: true, messages: 2, accepted: 1, rejected: 1, moved: 0 });
+    expect(decisions()).toBe(0);
+    expect(await f.subjects('INBOX')).toEqual([subjects.ham, subjects.spam, `${subjects.readSpam} [seen]`, subjects.flaggedSpam]);
+  });
+
+  it('says in words what would move', () => {
+    const r = runWarden(['--data-dir', f.data, 'analyze-inbox', 'home', '--offline', '--dry-run'], { env: f.env });
+    expect(r.stdout).toMatch(/\[2\/2\] home #2 .*: reject \(junk-content\).* → would move to Rejects/);
+    expect(r.stdout).toMatch(/2 messages: 1 accepted, 1 would be moved to Rejects, 0 seen before, 0 not analysed\. Nothing was recorded or moved\./);
+  });
+
+  it('finds nothing received after --since', () => {
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    expect(analyzeInbox('--dry-run', '--since', tomorrow).summary).toMatchObject({ messages: 0 });
+    const bad = runWarden(['--data-dir', f.data, 'analyze-inbox', 'home', '--since', 'last week']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/YYYY-MM-DD/);
+  });
+
+  it('in enforce mode decides, records and moves the rejects; watching then starts after them', async () => {
+    const { summary } = analyzeInbox();
+    expect(summary).toMatchObject({ dryRun: false, messages: 2, accepted: 1, rejected: 1, moved: 1 });
+    expect(decisions()).toBe(2);
+    expect(await f.subjects('Rejects')).toEqual([subjects.spam]);
+    expect(await f.subjects('INBOX')).toEqual([subjects.ham, `${subjects.readSpam} [seen]`, subjects.flaggedSpam]);
+    // Again: what is left was decided before.
+    expect(analyzeInbox().summary).toMatchObject({ messages: 1, known: 1, moved: 0 });
+    // Watching goes on from where analyze-inbox started, with nothing to do.
+    const run = runWarden(['--data-dir', f.data, 'run', '--once', '--json', '--offline'], { env: f.env });
+    expect(run.stdout).toBe('');
+  });
+
+  it('names an unknown account', () => {
+    const r = runWarden(['--data-dir', f.data, 'analyze-inbox', 'nosuch']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/nosuch/);
+  });
+});
