@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import type { AnalysisSettings, Decision } from '../engine/delivery.ts';
+import type { WatchEvent } from '../engine/watch.ts';
+
+/**
+ * The contract between the engine and any UI: commands (a name, parameters validated here at
+ * the boundary, a result) and events. The renderer imports this file's types only; the
+ * schemas run in the engine, over IPC (Electron) or HTTP (warden serve).
+ */
+
+const accountName = z.string().trim().min(1).max(64);
+const cursor = z.number().int().positive().optional();
+const pageSize = z.number().int().min(1).max(500).default(100);
+
+export const commandParams = {
+  /** The accounts, with what the engine is doing with each. */
+  'accounts.list': z.object({}).strict(),
+  /**
+   * Adds an account (observe mode). A password typed in the UI is kept in a file only the
+   * user can read, in the data folder, never in the database.
+   */
+  'accounts.add': z
+    .object({
+      name: accountName,
+      host: z.string().trim().min(1),
+      port: z.number().int().min(1).max(65_535).optional(),
+      tls: z.enum(['implicit', 'starttls', 'plain']).default('implicit'),
+      allowPlain: z.boolean().default(false),
+      user: z.string().min(1),
+      password: z.string().min(1),
+    })
+    .strict(),
+  /** Logs in: capabilities and folders, or what is wrong in words. */
+  'accounts.test': z.object({ name: accountName }).strict(),
+  'accounts.remove': z.object({ name: accountName }).strict(),
+  'accounts.mode': z.object({ name: accountName, mode: z.enum(['observe', 'enforce']) }).strict(),
+  /** Stops or starts watching an account (the tray's pause). */
+  'accounts.pause': z.object({ name: accountName, paused: z.boolean() }).strict(),
+  /** Decisions, newest first, a page at a time: `before` is the last id of the previous page. */
+  'decisions.list': z
+    .object({
+      account: accountName.optional(),
+      accept: z.boolean().optional(),
+      reason: z.string().optional(),
+      /** Words of the subject or the sender. */
+      search: z.string().max(200).optional(),
+      before: cursor,
+      limit: pageSize,
+    })
+    .strict(),
+  /** One decision with all its evidence. */
+  'decisions.get': z.object({ id: z.number().int().positive() }).strict(),
+  /** The messages Warden moved to Rejects and that are still there, newest first. */
+  'rejects.list': z.object({ account: accountName.optional(), search: z.string().max(200).optional(), before: cursor, limit: pageSize }).strict(),
+  /** Moves rejects back to INBOX; Warden learns from it as from a restore in any mail client. */
+  'rejects.restore': z.object({ account: accountName, messages: z.array(z.number().int().positive()).min(1).max(1000) }).strict(),
+  /** A message as plain text: never its HTML, remote content or scripts. */
+  'messages.preview': z.object({ account: accountName, message: z.number().int().positive() }).strict(),
+  /** Moves a message to Junk; Warden learns from it as from a move in any mail client. */
+  'messages.junk': z.object({ account: accountName, message: z.number().int().positive() }).strict(),
+  'settings.get': z.object({}).strict(),
+  /** Changes analysis settings (rulesets, block lists, …): refused with the field named when invalid. */
+  'settings.set': z.object({ changes: z.record(z.string(), z.unknown()) }).strict(),
+  /** Counts per day for the charts. */
+  'stats.get': z.object({ days: z.number().int().min(1).max(3650).default(30) }).strict(),
+} as const;
+
+export type CommandName = keyof typeof commandParams;
+export type CommandParams<C extends CommandName> = z.input<(typeof commandParams)[C]>;
+
+export type AccountState = 'connecting' | 'watching' | 'retrying' | 'stopped' | 'paused';
+
+export interface AccountView {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  mode: 'observe' | 'enforce';
+  state: AccountState;
+  /** Why the account is retrying or stopped. */
+  error?: string;
+}
+
+export interface DecisionView {
+  id: number;
+  account: string;
+  /** The message's id in the history. */
+  message: number;
+  decidedAt: number;
+  accept: boolean;
+  reason: string;
+  /** The reason in words. */
+  text: string;
+  mailbox: string;
+  score: number;
+  subject: string;
+  from: string;
+  /** Still recorded as a reject (not restored). */
+  isReject: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `before` for the next page; absent on the last. */
+  next?: number;
+}
+
+export interface StatsView {
+  /** Decisions per day (UTC, YYYY-MM-DD) and reason. */
+  decisions: { day: string; reason: string; accept: boolean; count: number }[];
+  /** The user's corrections per day: rejects restored, accepted mail moved to Junk. */
+  corrections: { day: string; restored: number; junked: number }[];
+  training: { hamMessages: number; spamMessages: number };
+}
+
+export interface CommandResults {
+  'accounts.list': AccountView[];
+  'accounts.add': AccountView;
+  'accounts.test': { capabilities: string[]; folders: { path: string; role?: string }[] };
+  'accounts.remove': Record<string, never>;
+  'accounts.mode': AccountView;
+  'accounts.pause': AccountView;
+  'decisions.list': Page<DecisionView>;
+  'decisions.get': DecisionView & { decision: Decision };
+  'rejects.list': Page<DecisionView>;
+  'rejects.restore': { restored: number; missing: number[] };
+  'messages.preview': { from: string; to: string; subject: string; date: string; text: string };
+  'messages.junk': Record<string, never>;
+  'settings.get': AnalysisSettings;
+  'settings.set': AnalysisSettings;
+  'stats.get': StatsView;
+}
+
+/** An answer: the result, or an error in words with the field at fault when there is one. */
+export type CommandResponse<C extends CommandName> = { ok: true; result: CommandResults[C] } | { ok: false; error: string; field?: string };
+
+/** What the engine tells the UI as it happens. */
+export type ApiEvent = WatchEvent | { kind: 'account'; account: AccountView };
+
+/**
+ * The API as the engine serves it, whatever the transport: Electron's IPC, or HTTP and a
+ * WebSocket (`warden serve`). Parameters arrive unchecked and are validated inside.
+ */
+export interface ApiService {
+  call<C extends CommandName>(command: C, params: unknown): Promise<CommandResponse<C>>;
+  /** Calls `listener` with every event from now on; returns the unsubscribe function. */
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP transport (warden serve), for the renderer outside Electron:
+ * - `POST /api/<command>` with the parameters as a JSON body and `Authorization: Bearer <token>`,
+ *   answered with a CommandResponse (HTTP 200, or 400 for invalid parameters);
+ * - `GET /events?token=<token>` upgraded to a WebSocket that sends each ApiEvent as JSON text;
+ * - the token comes with the URL the server prints, as its fragment: `http://127.0.0.1:PORT/#token=…`
+ *   (a fragment is never sent to a server or written to its logs).
+ * In Electron the preload exposes the same calls as `window.warden` (WardenBridge).
+ */
+export interface WardenBridge {
+  call<C extends CommandName>(command: C, params: CommandParams<C>): Promise<CommandResponse<C>>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+}
