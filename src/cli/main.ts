@@ -10,6 +10,7 @@ import { seededRandom } from '../engine/random.ts';
 import { accountCommands } from './account.ts';
 import { analyzeInboxCommand } from './analyze-inbox.ts';
 import { runCommand } from './run.ts';
+import { serveCommand } from './serve.ts';
 import { analyzePaths } from './analyze.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
@@ -162,6 +163,7 @@ junk
 program.addCommand(accountCommands(console_));
 program.addCommand(runCommand(console_));
 program.addCommand(analyzeInboxCommand(console_));
+program.addCommand(serveCommand(console_));
 
 program
   .command('analyze')

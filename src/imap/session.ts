@@ -116,8 +116,11 @@ export class ImapSession {
     return (found || []).filter((u) => u > uid).sort((a, b) => a - b);
   }
 
-  /** The UIDs in the selected mailbox that are (un)seen, (un)flagged, or received since a date, ascending. */
-  async search(query: { seen?: boolean; flagged?: boolean; since?: Date }): Promise<number[]> {
+  /**
+   * The UIDs in the selected mailbox that are (un)seen, (un)flagged, received since a date, or
+   * have a header field containing a string (RFC 3501 section 6.4.4), ascending.
+   */
+  async search(query: { seen?: boolean; flagged?: boolean; since?: Date; header?: Record<string, string> }): Promise<number[]> {
     const found = await this.#run(() => this.#client.search(query, { uid: true }));
     return (found || []).sort((a, b) => a - b);
   }

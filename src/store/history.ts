@@ -248,12 +248,18 @@ export class History {
 
   /** Sets how the user judged a message: junk, not junk, or neither. */
   setJudgement(id: number, judgement: { junk: boolean; notjunk: boolean }): void {
-    this.#statement('UPDATE msg SET junk = ?, notjunk = ? WHERE id = ?').run(Number(judgement.junk), Number(judgement.notjunk), id);
+    this.#statement('UPDATE msg SET junk = ?, notjunk = ?, junked_at = CASE WHEN ? THEN coalesce(junked_at, ?) END WHERE id = ?').run(
+      Number(judgement.junk),
+      Number(judgement.notjunk),
+      Number(judgement.junk),
+      Date.now(),
+      id,
+    );
   }
 
   /** A rejected message the user took back: it now counts where it was destined (analysis.md 8). */
   restore(id: number): void {
-    this.#statement('UPDATE msg SET orig_mailbox = coalesce(destined_mailbox, orig_mailbox), is_reject = 0 WHERE id = ?').run(id);
+    this.#statement('UPDATE msg SET orig_mailbox = coalesce(destined_mailbox, orig_mailbox), is_reject = 0, restored_at = ? WHERE id = ?').run(Date.now(), id);
   }
 
   /** Records the addresses of a sent message once (analysis.md 3.5); returns how many were new. */

@@ -229,6 +229,13 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX journal_fingerprint ON journal (fingerprint) WHERE done_at IS NOT NULL;
   `,
+
+  // 8: when the user corrected Warden, for the charts of corrections over time: a reject
+  // restored, or a message judged junk.
+  `
+  ALTER TABLE msg ADD COLUMN restored_at INTEGER;
+  ALTER TABLE msg ADD COLUMN junked_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

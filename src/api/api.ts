@@ -1,0 +1,243 @@
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { AccountService, type Account } from '../engine/accounts.ts';
+import { Activity, type DecisionRow } from '../engine/activity.ts';
+import type { Decision } from '../engine/delivery.ts';
+import { DeliveryService } from '../engine/delivery.ts';
+import { Engine, ENGINE_EVENT_KINDS } from '../engine/engine.ts';
+import type { WatchEvent } from '../engine/watch.ts';
+import {
+  commandParams,
+  type AccountState,
+  type AccountView,
+  type ApiEvent,
+  type ApiService,
+  type CommandName,
+  type CommandResponse,
+  type CommandResults,
+  type DecisionView,
+  type Page,
+} from './contract.ts';
+
+export interface ApiOptions {
+  /** Send no DNS query (tests, demos): authentication reports "not checked". */
+  offline?: boolean;
+  /** DNS servers (`host` or `host:port`); the system's when not given. */
+  dnsServers?: string[];
+}
+
+type Handlers = { [C in CommandName]: (params: z.output<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The engine behind the contract of contract.ts: watches every account from `start`, answers
+ * commands, and forwards what happens as events. One per data folder and process.
+ */
+export class Api implements ApiService {
+  readonly #dataDir: string;
+  readonly #engine: Engine;
+  readonly #accounts: AccountService;
+  readonly #delivery: DeliveryService;
+  readonly #activity: Activity;
+  readonly #listeners = new Set<(event: ApiEvent) => void>();
+  readonly #states = new Map<string, { state: AccountState; error?: string }>();
+  readonly #handlers: Handlers;
+
+  private constructor(dataDir: string, options: ApiOptions) {
+    this.#dataDir = dataDir;
+    this.#accounts = AccountService.open(dataDir);
+    const dns = { offline: options.offline ?? false, ...(options.dnsServers && { dnsServers: options.dnsServers }) };
+    this.#delivery = DeliveryService.open(dataDir, dns);
+    this.#activity = Activity.open(dataDir);
+    this.#engine = new Engine(dataDir, dns);
+    for (const kind of ENGINE_EVENT_KINDS) this.#engine.on(kind, (event: WatchEvent) => this.#onEngine(event));
+    this.#handlers = this.#makeHandlers();
+  }
+
+  static open(dataDir: string, options: ApiOptions = {}): Api {
+    return new Api(dataDir, options);
+  }
+
+  /** Starts watching every account. */
+  start(): void {
+    for (const account of this.#accounts.list()) this.#watch(account);
+  }
+
+  async call<C extends CommandName>(command: C, params: unknown): Promise<CommandResponse<C>> {
+    const schema = Object.hasOwn(commandParams, command) ? commandParams[command] : undefined;
+    if (!schema) return { ok: false, error: `there is no command ${String(command)}` };
+    const parsed = schema.safeParse(params ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.join('.');
+      return { ok: false, error: field ? `${field}: ${issue.message}` : issue.message, ...(field && { field }) };
+    }
+    try {
+      const handler = this.#handlers[command] as (p: unknown) => Promise<CommandResults[C]> | CommandResults[C];
+      return { ok: true, result: await handler(parsed.data) };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+
+  subscribe(listener: (event: ApiEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.#engine.stop();
+    this.#listeners.clear();
+    this.#activity.close();
+    this.#delivery.close();
+    this.#accounts.close();
+  }
+
+  #makeHandlers(): Handlers {
+    return {
+      'accounts.list': () => this.#accounts.list().map((a) => this.#view(a)),
+      'accounts.add': (p) => {
+        const secrets = join(this.#dataDir, 'secrets');
+        mkdirSync(secrets, { recursive: true, mode: 0o700 });
+        const path = join(secrets, `${p.name}.password`);
+        // Written 0600 before the password goes in: only the user can ever read it.
+        writeFileSync(path, '', { mode: 0o600 });
+        chmodSync(path, 0o600);
+        writeFileSync(path, p.password);
+        try {
+          const account = this.#accounts.add(p.name, {
+            host: p.host,
+            port: p.port ?? (p.tls === 'implicit' ? 993 : 143),
+            tls: p.tls,
+            allowPlain: p.allowPlain,
+            user: p.user,
+            secret: { from: 'file', path },
+          });
+          this.#watch(account);
+          return this.#view(account);
+        } catch (err) {
+          rmSync(path, { force: true });
+          throw err;
+        }
+      },
+      'accounts.test': async (p) => {
+        const { probe } = await this.#accounts.test(p.name);
+        const roleOf = new Map(Object.entries(probe.roles).map(([role, path]) => [path, role]));
+        return { capabilities: probe.capabilities, folders: probe.folders.map((f) => ({ path: f.path, ...(roleOf.has(f.path) && { role: roleOf.get(f.path)! }) })) };
+      },
+      'accounts.remove': async (p) => {
+        await this.#engine.stop(p.name);
+        this.#accounts.remove(p.name);
+        this.#states.delete(p.name);
+        rmSync(join(this.#dataDir, 'secrets', `${p.name}.password`), { force: true });
+        return {};
+      },
+      'accounts.mode': async (p) => {
+        this.#accounts.setMode(p.name, p.mode);
+        const account = this.#accounts.get(p.name);
+        // The watcher reads the mode when it starts: start it again.
+        if (this.#states.get(p.name)?.state !== 'paused') {
+          await this.#engine.stop(p.name);
+          this.#watch(account);
+        }
+        return this.#view(account);
+      },
+      'accounts.pause': async (p) => {
+        const account = this.#accounts.get(p.name);
+        if (p.paused) {
+          await this.#engine.stop(p.name);
+          this.#setState(account, { state: 'paused' });
+        } else {
+          this.#watch(account);
+        }
+        return this.#view(account);
+      },
+      'decisions.list': (p) => page(this.#activity.decisions({ ...p, limit: p.limit }), p.limit),
+      'decisions.get': (p) => {
+        const row = this.#activity.decision(p.id);
+        if (!row) throw new Error(`no decision ${p.id}`);
+        return { ...decisionView(row), decision: JSON.parse(row.evidence) as Decision };
+      },
+      'rejects.list': (p) => page(this.#activity.decisions({ ...p, rejected: true, limit: p.limit }), p.limit),
+      'rejects.restore': (p) => this.#activity.restore(this.#accounts.get(p.account), p.messages),
+      'messages.preview': (p) => this.#activity.preview(this.#accounts.get(p.account), p.message),
+      'messages.junk': async (p) => {
+        await this.#activity.junk(this.#accounts.get(p.account), p.message);
+        return {};
+      },
+      'settings.get': () => this.#delivery.settings,
+      'settings.set': async (p) => {
+        const settings = this.#delivery.configure(p.changes);
+        // Watchers read the settings when they start: start them again.
+        for (const name of this.#engine.watching) {
+          await this.#engine.stop(name);
+          const account = this.#findAccount(name);
+          if (account) this.#watch(account);
+        }
+        return settings;
+      },
+      'stats.get': (p) => {
+        const since = Date.now() - p.days * DAY_MS;
+        const { hamMessages, spamMessages } = this.#delivery.junk.stats();
+        return { decisions: this.#activity.daily(since), corrections: this.#activity.corrections(since), training: { hamMessages, spamMessages } };
+      },
+    };
+  }
+
+  #watch(account: Account): void {
+    if (!this.#engine.watching.includes(account.name)) this.#setState(account, { state: 'connecting' });
+    this.#engine.watch(account);
+  }
+
+  #onEngine(event: WatchEvent): void {
+    const state = stateAfter(event);
+    const account = state && this.#findAccount(event.account);
+    if (state && account) this.#setState(account, state);
+    this.#emit(event);
+  }
+
+  #findAccount(name: string): Account | undefined {
+    return this.#accounts.list().find((a) => a.name === name);
+  }
+
+  #setState(account: Account, state: { state: AccountState; error?: string }): void {
+    this.#states.set(account.name, state);
+    this.#emit({ kind: 'account', account: this.#view(account) });
+  }
+
+  #view(a: Account): AccountView {
+    const s = this.#states.get(a.name) ?? { state: 'stopped' as const };
+    return { name: a.name, host: a.config.host, port: a.config.port, user: a.config.user, mode: a.mode, state: s.state, ...(s.error !== undefined && { error: s.error }) };
+  }
+
+  #emit(event: ApiEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}
+
+/** The account's state after an engine event, when the event changes it. */
+function stateAfter(e: WatchEvent): { state: AccountState; error?: string } | undefined {
+  switch (e.kind) {
+    case 'connected':
+      return { state: 'watching' };
+    case 'disconnected':
+      return { state: 'retrying', error: e.error };
+    case 'stopped':
+      return { state: 'stopped', error: e.error };
+    default:
+      return undefined;
+  }
+}
+
+function page(rows: DecisionRow[], limit: number): Page<DecisionView> {
+  const items = rows.map(decisionView);
+  return rows.length === limit ? { items, next: rows.at(-1)!.id } : { items };
+}
+
+function decisionView(r: DecisionRow): DecisionView {
+  const { evidence, ...rest } = r;
+  const text = (JSON.parse(evidence) as Partial<Decision>).text ?? '';
+  return { ...rest, text };
+}

@@ -1,0 +1,201 @@
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api } from '../../src/api/api.ts';
+import type { ApiEvent } from '../../src/api/contract.ts';
+import { serve, type Served } from '../../src/api/serve.ts';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
+import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
+import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
+
+/**
+ * The API over HTTP and WebSocket (warden serve), driving the real engine against a real
+ * Dovecot: what the UI does, without the UI.
+ */
+
+/** A sender whose mail authenticates: SPF, DKIM and DMARC pass, served by dnsmasq. */
+const SENDER = { ip: '198.51.100.30', ehlo: 'mx.deals.test', from: 'winner@deals.test' };
+const SPAMMY = `${SPAM_WORDS.join(' ')}.\r\n${SPAM_WORDS.slice(0, 10).join(' ')}.\r\n`;
+
+let f: MailboxFixture;
+let dns: Dnsmasq;
+let api: Api;
+let served: Served;
+let base: string;
+let token: string;
+let socket: WebSocket;
+const events: ApiEvent[] = [];
+const waiting: { test: (e: ApiEvent) => boolean; resolve: (e: ApiEvent) => void }[] = [];
+
+beforeAll(async () => {
+  f = await startMailboxFixture('api');
+  process.env.HOME_PASSWORD = f.env.HOME_PASSWORD;
+  const ui = join(f.dir, 'ui');
+  mkdirSync(ui);
+  writeFileSync(join(ui, 'index.html'), '<!doctype html><title>Warden</title>');
+  dns = await startDnsmasq({
+    hosts: [{ name: SENDER.ehlo, ips: [SENDER.ip] }],
+    txts: [{ name: 'deals.test', value: 'v=spf1 ip4:198.51.100.0/24 -all' }, { name: '_dmarc.deals.test', value: 'v=DMARC1; p=none' }, dkimKeyRecord('deals.test')],
+  });
+  api = Api.open(f.data, { dnsServers: [dns.server] });
+  served = await serve(api, { staticDir: ui });
+  base = `http://127.0.0.1:${served.port}`;
+  token = new URL(served.url).hash.replace('#token=', '');
+  socket = new WebSocket(`ws://127.0.0.1:${served.port}/events?token=${token}`);
+  socket.addEventListener('message', (m) => {
+    const event = JSON.parse(String(m.data)) as ApiEvent;
+    events.push(event);
+    const i = waiting.findIndex((w) => w.test(event));
+    if (i >= 0) waiting.splice(i, 1)[0]!.resolve(event);
+  });
+  await new Promise((resolve) => socket.addEventListener('open', resolve, { once: true }));
+  // Watching starts once INBOX's first look is taken: mail appended before is left alone.
+  const started = next((e) => e.kind === 'started');
+  api.start();
+  await started;
+});
+
+afterAll(async () => {
+  socket?.close();
+  await served?.close();
+  await api?.close();
+  delete process.env.HOME_PASSWORD;
+  await dns?.stop();
+  await f?.close();
+});
+
+/** The next event passing `test`, from now on. */
+function next(test: (e: ApiEvent) => boolean, seconds = 20): Promise<ApiEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no event ${test.toString()} within ${seconds} s; events: ${JSON.stringify(events.map((e) => e.kind))}`)), seconds * 1000);
+    waiting.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+  });
+}
+
+async function call(command: string, params: unknown = {}, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${base}/api/${command}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
+    body: JSON.stringify(params),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function result<T = Record<string, unknown>>(command: string, params: unknown = {}): Promise<T> {
+  const { status, body } = await call(command, params);
+  expect(body, JSON.stringify(body)).toMatchObject({ ok: true });
+  expect(status).toBe(200);
+  return body.result as T;
+}
+
+function arrivalOf(subject: string): (e: ApiEvent) => boolean {
+  return (e) => e.kind === 'arrival' && e.arrival.subject === subject;
+}
+
+describe('warden serve', () => {
+  it('refuses requests without the token, from other sites, or to another host name', async () => {
+    expect((await call('accounts.list', {}, { Authorization: '' })).status).toBe(401);
+    expect((await call('accounts.list', {}, { Authorization: `Bearer ${token}x` })).status).toBe(401);
+    expect((await call('accounts.list', {}, { Origin: 'https://evil.example' })).status).toBe(403);
+    // fetch() does not let a page set Host; a rebound DNS name is what sends another one.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: served.port, path: '/', headers: { Host: `evil.example:${served.port}` } }, (res) => resolve(res.statusCode!))
+        .on('error', reject)
+        .end();
+    });
+    expect(rebound).toBe(421);
+    const ws = new WebSocket(`ws://127.0.0.1:${served.port}/events?token=wrong`);
+    const outcome = await new Promise((resolve) => {
+      ws.addEventListener('open', () => resolve('open'));
+      ws.addEventListener('error', () => resolve('refused'));
+    });
+    expect(outcome).toBe('refused');
+  });
+
+  it('serves the UI with a strict content security policy, and nothing outside its folder', async () => {
+    const page = await fetch(`${base}/activity`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Warden</title>');
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'; script-src 'self'/);
+    const escape = await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`);
+    expect(await escape.text()).not.toContain('root:');
+  });
+
+  it('names the field at fault in invalid parameters, and unknown commands', async () => {
+    expect(await call('decisions.list', { limit: 5000 })).toMatchObject({ status: 400, body: { ok: false, field: 'limit' } });
+    expect(await call('settings.set', { changes: { jitter: 'lots' } })).toMatchObject({ status: 400, body: { ok: false, error: expect.stringMatching(/jitter/) } });
+    expect(await call('no.such')).toMatchObject({ status: 400, body: { ok: false, error: 'there is no command no.such' } });
+  });
+
+  it('sends each decision as an event, and lists it with its evidence', async () => {
+    const arrived = next((e) => e.kind === 'arrival');
+    const subject = await f.append('spam');
+    expect(await arrived).toMatchObject({ kind: 'arrival', account: 'home', arrival: { subject, moved: false } });
+    const page = await result<{ items: { id: number; subject: string; accept: boolean; reason: string; text: string }[] }>('decisions.list', { account: 'home', limit: 10 });
+    expect(page.items[0]).toMatchObject({ subject, accept: false, reason: 'junk-content', text: expect.stringMatching(/junk/) });
+    const one = await result<{ decision: { evidence: { junk: unknown } } }>('decisions.get', { id: page.items[0]!.id });
+    expect(one.decision.evidence.junk).toBeDefined();
+    expect(await result<{ items: unknown[] }>('decisions.list', { search: 'no-such-words-anywhere' })).toEqual({ items: [] });
+  });
+
+  it('in enforce mode moves a reject; restoring it from the API moves it back, and the sender is accepted next time', async () => {
+    const mode = next((e) => e.kind === 'connected');
+    expect(await result('accounts.mode', { name: 'home', mode: 'enforce' })).toMatchObject({ mode: 'enforce' });
+    await mode;
+    // Junk words from an authenticated sender Warden has never seen: the content decides.
+    const sendSpam = async (subject: string) => {
+      await f.client.append('INBOX', await providerMessage({ ...SENDER, mailFrom: SENDER.from, sign: 'deals.test', subject, body: SPAMMY }));
+      return subject;
+    };
+    const subject = await sendSpam('bonus jackpot one');
+    const moved = await next(arrivalOf(subject));
+    expect(moved).toMatchObject({ arrival: { moved: true } });
+    const rejects = await result<{ items: { message: number; subject: string }[] }>('rejects.list', { account: 'home' });
+    expect(rejects.items.map((r) => r.subject)).toEqual([subject]);
+    const message = rejects.items[0]!.message;
+
+    const preview = await result<{ subject: string; text: string; from: string }>('messages.preview', { account: 'home', message });
+    expect(preview).toMatchObject({ subject, from: expect.stringContaining(SENDER.from) });
+    expect(preview.text.length).toBeGreaterThan(10);
+
+    const learned = next((e) => e.kind === 'arrival' && e.arrival.restored);
+    expect(await result('rejects.restore', { account: 'home', messages: [message] })).toEqual({ restored: 1, missing: [] });
+    expect(await learned).toMatchObject({ arrival: { subject, known: true, restored: true } });
+    expect(await f.subjects('Rejects')).toEqual([]);
+    expect(await result<{ items: unknown[] }>('rejects.list', { account: 'home' })).toEqual({ items: [] });
+    expect(await result('rejects.restore', { account: 'home', messages: [message] })).toEqual({ restored: 0, missing: [message] });
+
+    const again = await sendSpam('bonus jackpot two');
+    expect(await next(arrivalOf(again))).toMatchObject({ arrival: { moved: false, decision: { accept: true, reason: 'msgfromfull' } } });
+    const stats = await result<{ corrections: { restored: number }[]; decisions: unknown[] }>('stats.get', { days: 7 });
+    expect(stats.corrections.reduce((n, c) => n + c.restored, 0)).toBe(1);
+    expect(stats.decisions.length).toBeGreaterThan(0);
+  });
+
+  it('moves a message to Junk on request, and the engine learns from it', async () => {
+    const subject = await f.append('ham');
+    await next(arrivalOf(subject));
+    const [decision] = (await result<{ items: { message: number; subject: string }[] }>('decisions.list', { account: 'home', search: subject, limit: 1 })).items;
+    const learned = next((e) => e.kind === 'learned' && e.learned.role === 'junk');
+    expect(await result('messages.junk', { account: 'home', message: decision!.message })).toEqual({});
+    expect(await learned).toMatchObject({ learned: { folder: 'Junk', outcome: 'feedback' } });
+  });
+
+  it('adds an account with a password kept in a file only the user can read, tests it, and removes it', async () => {
+    const alice = f.dovecot.users[0]!;
+    const added = await result('accounts.add', { name: 'second', host: f.dovecot.host, port: f.dovecot.imapPort, tls: 'plain', allowPlain: true, user: alice.name, password: alice.password });
+    expect(added).toMatchObject({ name: 'second', mode: 'observe' });
+    expect(statSync(join(f.data, 'secrets', 'second.password')).mode & 0o777).toBe(0o600);
+    const tested = await result<{ capabilities: string[]; folders: { path: string; role?: string }[] }>('accounts.test', { name: 'second' });
+    expect(tested.capabilities).toContain('IMAP4REV1');
+    expect(tested.folders).toContainEqual({ path: 'Junk', role: 'junk' });
+    expect(await call('accounts.add', { name: 'bad', host: f.dovecot.host, tls: 'plain', user: 'x', password: 'y' })).toMatchObject({
+      status: 400,
+      body: { ok: false, error: expect.stringMatching(/plain IMAP/) },
+    });
+    expect(await result('accounts.remove', { name: 'second' })).toEqual({});
+    expect((await result<{ name: string }[]>('accounts.list')).map((a) => a.name)).toEqual(['home']);
+  });
+});
