@@ -231,10 +231,12 @@ export const MIGRATIONS: readonly string[] = [
   `,
 
   // 8: when the user corrected Warden, for the charts of corrections over time: a reject
-  // restored, or a message judged junk.
+  // restored, or a message judged junk. And the decisions by verdict, for the UI's lists.
   `
   ALTER TABLE msg ADD COLUMN restored_at INTEGER;
   ALTER TABLE msg ADD COLUMN junked_at INTEGER;
+  -- The UI's lists of rejects (or of accepted mail), newest first, a page at a time.
+  CREATE INDEX decision_accept ON decision (accept, id);
   `,
 ];
 

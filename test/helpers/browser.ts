@@ -1,0 +1,15 @@
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's chromium (infra.md section 7): the tests never download a browser. */
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** A headless Chromium for the end-to-end tests of the UI. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // No sandbox: CI runs as root, where Chromium's sandbox cannot start. Nothing but our own
+    // server on loopback is loaded. The rest keeps Chromium off the network.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
