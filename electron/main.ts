@@ -223,7 +223,7 @@ async function openNotified(api: ApiService, model: NotificationModel): Promise<
   if (!('reject' in model.open)) return show(model.open);
   const reject = model.open.reject;
   const decision = await decisionOf(api, reject);
-  show(decision ? { view: 'decision', id: decision.id } : { view: 'rejects', account: reject.account });
+  show(decision ? { view: 'decision', id: decision.id } : { view: reject.moved ? 'rejects' : 'decisions', account: reject.account });
 }
 
 async function restoreNotified(api: ApiService, reject: Reject): Promise<void> {

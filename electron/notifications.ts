@@ -62,10 +62,12 @@ function summaryOf(rejects: Reject[], platform: NodeJS.Platform): NotificationMo
   const lines = [`From ${senders.slice(0, BATCH_ABOVE).join(', ')}${others > 0 ? ` and ${others} other sender${others === 1 ? '' : 's'}` : ''}.`];
   if (moved > 0 && moved < rejects.length) lines.push(`${rejects.length - moved} of them left in INBOX.`);
   const accounts = [...new Set(rejects.map((r) => r.account))];
+  // Mail left in INBOX is not in the Rejects list, but among the decisions.
+  const view = moved === 0 ? 'decisions' : 'rejects';
   return {
     title: moved === 0 ? `${rejects.length} messages would be rejected` : `${rejects.length} messages rejected`,
     body: forBody(lines.join('\n'), platform),
-    open: accounts.length === 1 ? { view: 'rejects', account: accounts[0] } : { view: 'rejects' },
+    open: accounts.length === 1 ? { view, account: accounts[0] } : { view },
   };
 }
 

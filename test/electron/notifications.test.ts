@@ -68,7 +68,10 @@ describe('the notifications', () => {
     expect(notificationsFor(mixed, 'darwin')).toEqual([
       { title: '4 messages rejected', body: 'From sender1@example.com, sender2@example.com, sender3@example.com and 1 other sender.\n1 of them left in INBOX.', open: { view: 'rejects' } },
     ]);
-    expect(notificationsFor([1, 2, 3, 4].map((n) => reject(n, { moved: false })), 'darwin')[0]?.title).toBe('4 messages would be rejected');
+    expect(notificationsFor([1, 2, 3, 4].map((n) => reject(n, { moved: false })), 'darwin')[0]).toMatchObject({
+      title: '4 messages would be rejected',
+      open: { view: 'decisions', account: 'home' },
+    });
     expect(notificationsFor([], 'darwin')).toEqual([]);
   });
 
