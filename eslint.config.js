@@ -35,8 +35,34 @@ const zones = [
   },
 ];
 
+/**
+ * Electron's security checklist (electronjs.org/docs/latest/tutorial/security), where a lint
+ * can hold it: settings that would undo one of its items, anywhere in electron/. The values
+ * themselves are in electron/security.ts, tested in test/electron/security.test.ts.
+ */
+const property = (name) => `Property:matches([key.name='${name}'], [key.value='${name}'])`;
+const checklist = (item) => `Electron's security checklist, item ${item}: see electron/security.ts.`;
+export const electronChecklist = [
+  ...['nodeIntegration', 'nodeIntegrationInWorker', 'nodeIntegrationInSubFrames'].map((name) => ({ selector: `${property(name)}[value.value=true]`, message: checklist(2) })),
+  { selector: `${property('contextIsolation')}[value.value=false]`, message: checklist(3) },
+  { selector: `${property('sandbox')}[value.value=false]`, message: checklist(4) },
+  { selector: `${property('webSecurity')}[value.value=false]`, message: checklist(6) },
+  { selector: `${property('bypassCSP')}[value.value=true]`, message: checklist(7) },
+  { selector: `${property('allowRunningInsecureContent')}[value.value=true]`, message: checklist(8) },
+  { selector: `${property('experimentalFeatures')}[value.value=true]`, message: checklist(9) },
+  { selector: property('enableBlinkFeatures'), message: checklist(10) },
+  { selector: `${property('webviewTag')}[value.value=true]`, message: checklist(11) },
+  { selector: `${property('webPreferences')}[value.type='ObjectExpression']`, message: 'A window takes webPreferences() of electron/security.ts, not settings of its own.' },
+  { selector: "CallExpression[callee.property.name='loadFile']", message: checklist(18) },
+  { selector: 'Literal[value=/^file:/i]', message: checklist(18) },
+  {
+    selector: "CallExpression[callee.property.name='exposeInMainWorld']:not([arguments.0.value='warden'][arguments.1.callee.name='createBridge'])",
+    message: "Electron's security checklist, item 20: the preload exposes window.warden = createBridge(ipcRenderer), nothing else.",
+  },
+];
+
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-output/'] },
+  { ignores: ['dist/', 'dist-electron/', 'release/', 'node_modules/', 'coverage/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -48,6 +74,25 @@ export default tseslint.config(
       'import-x/no-restricted-paths': ['error', { zones }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...electronChecklist],
+      'no-restricted-properties': ['error', { object: 'shell', property: 'openExternal', message: checklist(15) + ' Links from mail are not opened.' }],
+    },
+  },
+  {
+    // Everything but the two entry points is plain Node, tested without Electron: Electron's
+    // types only. (Importing electron's package outside Electron even downloads its binary.)
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/main.ts', 'electron/preload.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', allowTypeImports: true, message: 'Only electron/main.ts and electron/preload.ts use Electron; the rest takes what it needs as parameters.' }] },
+      ],
     },
   },
   {

@@ -1,0 +1,235 @@
+// The main process: wiring only. Every decision is in a module of its own, tested without
+// Electron (test/electron/); this file connects those modules to Electron's objects.
+import path from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, Tray } from 'electron';
+import type { MenuItemConstructorOptions, WebContents } from 'electron';
+import type { AccountView, ApiEvent, ApiService } from '../src/api/contract.ts';
+import { serveAppFile } from './app-protocol.ts';
+import { CALL_CHANNEL } from './channels.ts';
+import { openEngine } from './engine.ts';
+import { APP_ID } from './identity.ts';
+import { callHandler, sendEvent } from './ipc.ts';
+import { autostartFile, HIDDEN_ARG, linuxExecutable, linuxLoginItem, type LoginItem } from './login-item.ts';
+import { decisionOf, notificationsFor, RejectBatcher, rejectOf, type NotificationModel, type Reject } from './notifications.ts';
+import { viewUrl, type View } from './routes.ts';
+import { SafeSecretFile } from './secrets.ts';
+import { allowNavigation, APP_SCHEME, APP_URL, appScheme, grantPermission, webPreferences, windowOpenResponse } from './security.ts';
+import { trayIconBitmap } from './tray-icon.ts';
+import { trayModel, type TrayAction, type TrayIcon, type TrayMenuItem } from './tray-state.ts';
+
+protocol.registerSchemesAsPrivileged([appScheme]);
+
+let window: BrowserWindow | undefined;
+let quitting = false;
+
+if (app.requestSingleInstanceLock()) {
+  start().catch((err: unknown) => {
+    dialog.showErrorBox('Warden cannot start', (err as Error).message);
+    app.exit(1);
+  });
+} else {
+  // Another Warden runs: it shows its window (second-instance below), and this one leaves.
+  app.quit();
+}
+
+async function start(): Promise<void> {
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+  app.on('web-contents-created', (_event, contents) => guard(contents));
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  // Closing the window leaves Warden filtering in the tray; Quit is in the tray's menu.
+  app.on('window-all-closed', () => undefined);
+  await app.whenReady();
+
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) => callback(grantPermission(permission, details.requestingUrl)));
+  ses.setPermissionCheckHandler((_contents, permission, origin) => grantPermission(permission, origin));
+  ses.setDevicePermissionHandler((details) => grantPermission(details.deviceType, details.origin));
+  const rendererRoot = path.join(app.getAppPath(), 'renderer', 'dist');
+  protocol.handle(APP_SCHEME, (request) => serveAppFile(rendererRoot, request.url));
+
+  const api = await openEngine(new SafeSecretFile(path.join(app.getPath('userData'), 'secrets.json'), safeStorage));
+  ipcMain.handle(CALL_CHANNEL, callHandler(api));
+  // A window only once the API answers: a second launch or a click on the dock shows it.
+  app.on('second-instance', () => show());
+  app.on('activate', () => show());
+  app.on('will-quit', (event) => {
+    event.preventDefault();
+    void api.close().finally(() => app.exit(0));
+  });
+
+  const tray = new AppTray(api, loginItem());
+  const batcher = new RejectBatcher(
+    (rejects) => notificationsFor(rejects, process.platform).forEach((model) => notify(api, model)),
+    { now: Date.now, setTimeout: (fn, ms) => clearTimeout.bind(null, setTimeout(fn, ms)) },
+  );
+  api.subscribe((event: ApiEvent) => {
+    sendEvent(window?.webContents, event);
+    const reject = rejectOf(event);
+    if (reject) batcher.add(reject);
+    if (event.kind === 'account' || event.kind === 'connected' || event.kind === 'disconnected' || event.kind === 'stopped') tray.refresh().catch(console.error);
+  });
+  await tray.refresh();
+
+  const atLogin = process.argv.includes(HIDDEN_ARG) || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
+  if (!atLogin) show();
+}
+
+/** What went wrong behind a click, where the user sees it. */
+function report(err: unknown): void {
+  dialog.showErrorBox('Warden', (err as Error).message);
+}
+
+/** Navigation, new windows and <webview> for every page Electron creates (security.ts). */
+function guard(contents: WebContents): void {
+  contents.on('will-navigate', (event) => {
+    if (!allowNavigation(event.url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => {
+    if (!allowNavigation(event.url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(windowOpenResponse);
+}
+
+function show(view?: View): void {
+  if (window === undefined || window.isDestroyed()) {
+    const created = new BrowserWindow({
+      width: 1100,
+      height: 760,
+      show: false,
+      title: 'Warden',
+      webPreferences: webPreferences(path.join(import.meta.dirname, 'preload.cjs')),
+    });
+    created.on('close', (event) => {
+      if (quitting) return;
+      event.preventDefault();
+      created.hide();
+    });
+    created.once('ready-to-show', () => created.show());
+    void created.loadURL(view ? viewUrl(view) : APP_URL);
+    window = created;
+    return;
+  }
+  if (view) void window.loadURL(viewUrl(view));
+  window.show();
+  window.focus();
+}
+
+/** Start at login: XDG autostart on Linux, Electron's login item elsewhere; none unpackaged (npm start). */
+function loginItem(): LoginItem | undefined {
+  if (!app.isPackaged) return undefined;
+  if (process.platform === 'linux') return linuxLoginItem(autostartFile(process.env), linuxExecutable(process.env, process.execPath));
+  if (process.platform !== 'darwin' && process.platform !== 'win32') return undefined;
+  return {
+    get: () => Promise.resolve(app.getLoginItemSettings().openAtLogin),
+    set: (enabled) => Promise.resolve(app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_ARG] })),
+  };
+}
+
+class AppTray {
+  readonly #tray: Tray;
+  readonly #api: ApiService;
+  readonly #login: LoginItem | undefined;
+  #accounts: AccountView[] = [];
+
+  constructor(api: ApiService, login: LoginItem | undefined) {
+    this.#api = api;
+    this.#login = login;
+    this.#tray = new Tray(trayImage('observing'));
+    this.#tray.on('click', () => show());
+  }
+
+  async refresh(): Promise<void> {
+    const listed = await this.#api.call('accounts.list', {});
+    if (listed.ok) this.#accounts = listed.result;
+    const model = trayModel(this.#accounts, { startAtLogin: await this.#login?.get() });
+    this.#tray.setImage(trayImage(model.icon));
+    this.#tray.setToolTip(model.tooltip);
+    this.#tray.setContextMenu(Menu.buildFromTemplate(model.menu.map((item) => this.#menuItem(item))));
+  }
+
+  #menuItem(item: TrayMenuItem): MenuItemConstructorOptions {
+    switch (item.type) {
+      case 'separator':
+        return { type: 'separator' };
+      case 'label':
+        return { label: item.label, enabled: false };
+      case 'submenu':
+        return { label: item.label, submenu: item.submenu.map((sub) => this.#menuItem(sub)) };
+      default:
+        return {
+          type: item.type,
+          label: item.label,
+          enabled: item.enabled ?? true,
+          ...(item.type === 'checkbox' ? { checked: item.checked } : {}),
+          click: () => {
+            this.#act(item.action)
+              .finally(() => this.refresh())
+              .catch(report);
+          },
+        };
+    }
+  }
+
+  async #act(action: TrayAction): Promise<void> {
+    switch (action.kind) {
+      case 'open':
+        return show(action.view);
+      case 'pause':
+        await this.#api.call('accounts.pause', { name: action.account, paused: action.paused });
+        return;
+      case 'pause-all':
+        for (const account of this.#accounts.filter((a) => (a.state === 'paused') !== action.paused)) {
+          await this.#api.call('accounts.pause', { name: account.name, paused: action.paused });
+        }
+        return;
+      case 'start-at-login':
+        return this.#login?.set(action.enabled);
+      case 'quit':
+        return app.quit();
+    }
+  }
+}
+
+function trayImage(icon: TrayIcon) {
+  const scaleFactor = screen.getPrimaryDisplay().scaleFactor;
+  const size = Math.round((process.platform === 'linux' ? 22 : 16) * scaleFactor);
+  return nativeImage.createFromBitmap(trayIconBitmap(icon, size), { width: size, height: size, scaleFactor });
+}
+
+/** Notifications are kept until closed: one that is garbage-collected no longer reports its click. */
+const shown = new Set<Notification>();
+
+function notify(api: ApiService, model: NotificationModel): void {
+  if (!Notification.isSupported()) return;
+  const notification = new Notification({ title: model.title, body: model.body, actions: model.restore ? [{ type: 'button', text: 'Restore' }] : [] });
+  notification.on('click', () => {
+    openNotified(api, model).catch(report);
+  });
+  const restore = model.restore;
+  if (restore) {
+    notification.on('action', () => {
+      restoreNotified(api, restore).catch(report);
+    });
+  }
+  notification.on('close', () => shown.delete(notification));
+  shown.add(notification);
+  notification.show();
+}
+
+async function openNotified(api: ApiService, model: NotificationModel): Promise<void> {
+  if (!('reject' in model.open)) return show(model.open);
+  const reject = model.open.reject;
+  const decision = await decisionOf(api, reject);
+  show(decision ? { view: 'decision', id: decision.id } : { view: reject.moved ? 'rejects' : 'decisions', account: reject.account });
+}
+
+async function restoreNotified(api: ApiService, reject: Reject): Promise<void> {
+  const decision = await decisionOf(api, reject);
+  const restored = decision ? await api.call('rejects.restore', { account: reject.account, messages: [decision.message] }) : undefined;
+  if (restored?.ok && restored.result.restored > 0) return;
+  // Not found, or refused: the Rejects list shows what is there, and the restore can be done there.
+  show({ view: 'rejects', account: reject.account });
+}

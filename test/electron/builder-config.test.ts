@@ -1,0 +1,84 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Configuration } from 'electron-builder';
+import pkg from '../../package.json' with { type: 'json' };
+import { APP_ID } from '../../electron/identity.ts';
+
+// electron-builder.yml read and checked by electron-builder's own code (its config loader and
+// its JSON schema, app-builder-lib/scheme.json), as `electron-builder` would before packaging.
+// Packaging itself downloads Electron, so it does not run here.
+const builderRequire = createRequire(createRequire(import.meta.url).resolve('electron-builder'));
+const { getConfig, validateConfiguration } = builderRequire('app-builder-lib/out/util/config/config.js') as {
+  getConfig: (projectDir: string, configPath: string | null, configFromOptions: null) => Promise<Configuration>;
+  validateConfiguration: (config: Configuration, logger: unknown) => Promise<void>;
+};
+const { DebugLogger } = builderRequire('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
+
+let config: Configuration;
+beforeAll(async () => {
+  config = await getConfig(process.cwd(), null, null);
+});
+
+function targets(platform: 'linux' | 'mac' | 'win'): unknown {
+  return config[platform]?.target;
+}
+
+describe('electron-builder.yml', () => {
+  it("is valid for electron-builder's schema, which refuses what it does not know", async () => {
+    await validateConfiguration(config, new DebugLogger(false));
+    await expect(validateConfiguration({ ...config, linux: { ...config.linux, icons: 'x' } } as Configuration, new DebugLogger(false))).rejects.toThrow(
+      'Invalid configuration object',
+    );
+  });
+
+  it('names the app as the code does (the AppUserModelID of Windows notifications)', () => {
+    expect(config.appId).toBe(APP_ID);
+    expect(config.productName).toBe('Warden');
+  });
+
+  it('makes an AppImage and a deb, a dmg, and an NSIS installer', () => {
+    expect(targets('linux')).toEqual(['AppImage', 'deb']);
+    expect(targets('mac')).toBe('dmg');
+    expect(targets('win')).toBe('nsis');
+  });
+
+  it("packs package.json's main and the built UI", () => {
+    const patterns = (config.files as { filter: string[] }[]).flatMap((f) => f.filter);
+    const packed = (file: string) => patterns.some((p) => !p.startsWith('!') && path.matchesGlob(file, p)) && !patterns.some((p) => p.startsWith('!') && path.matchesGlob(file, p.slice(1)));
+    expect(packed(pkg.main)).toBe(true);
+    expect(packed('dist-electron/preload.cjs')).toBe(true);
+    expect(packed('renderer/dist/index.html')).toBe(true);
+    expect(packed('dist-electron/main.js.map')).toBe(false);
+    expect(packed('src/engine/watch.ts')).toBe(false);
+  });
+
+  it("keeps better-sqlite3's binaries out of the asar, where dlopen could not load them", async () => {
+    const prebuilds = await readdir('node_modules/better-sqlite3/prebuilds');
+    expect(prebuilds.length).toBeGreaterThan(0);
+    for (const file of prebuilds) {
+      expect((config.asarUnpack as string[]).some((p) => path.matchesGlob(`node_modules/better-sqlite3/prebuilds/${file}`, p)), file).toBe(true);
+    }
+  });
+
+  it('rebuilds native modules for Electron, which better-sqlite3 (Node-API, prebuilt for every target) does not need', async () => {
+    expect(config.npmRebuild).toBe(true);
+    expect(await readFile('node_modules/better-sqlite3/binding.gyp', 'utf8')).toMatch(/'NAPI_VERSION=\d+'/);
+    const prebuilds = await readdir('node_modules/better-sqlite3/prebuilds');
+    for (const target of ['linux-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64']) expect(prebuilds).toContain(`${target}.node`);
+  });
+
+  it("flips Electron's fuses (security checklist, item 19)", () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      loadBrowserProcessSpecificV8Snapshot: false,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+});
