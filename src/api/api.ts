@@ -13,6 +13,7 @@ import {
   type AccountView,
   type ApiEvent,
   type ApiService,
+  type AppSecretStore,
   type CommandName,
   type CommandResponse,
   type CommandResults,
@@ -25,6 +26,8 @@ export interface ApiOptions {
   offline?: boolean;
   /** DNS servers (`host` or `host:port`); the system's when not given. */
   dnsServers?: string[];
+  /** The desktop app's keyring, for passwords typed in its window. */
+  secrets?: AppSecretStore;
 }
 
 type Handlers = { [C in CommandName]: (params: z.output<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
@@ -44,20 +47,35 @@ export class Api implements ApiService {
   readonly #listeners = new Set<(event: ApiEvent) => void>();
   readonly #states = new Map<string, { state: AccountState; error?: string }>();
   readonly #handlers: Handlers;
+  readonly #secrets: AppSecretStore | undefined;
+  /** The app's passwords, decrypted once at start, by account name. */
+  readonly #appSecrets = new Map<string, string>();
 
   private constructor(dataDir: string, options: ApiOptions) {
     this.#dataDir = dataDir;
+    this.#secrets = options.secrets;
     this.#accounts = AccountService.open(dataDir);
     const dns = { offline: options.offline ?? false, ...(options.dnsServers && { dnsServers: options.dnsServers }) };
+    const appSecrets = (name: string) => this.#appSecrets.get(name);
     this.#delivery = DeliveryService.open(dataDir, dns);
-    this.#activity = Activity.open(dataDir);
-    this.#engine = new Engine(dataDir, dns);
+    this.#activity = Activity.open(dataDir, appSecrets);
+    this.#engine = new Engine(dataDir, { ...dns, appSecrets });
     for (const kind of ENGINE_EVENT_KINDS) this.#engine.on(kind, (event: WatchEvent) => this.#onEngine(event));
     this.#handlers = this.#makeHandlers();
   }
 
-  static open(dataDir: string, options: ApiOptions = {}): Api {
-    return new Api(dataDir, options);
+  static async open(dataDir: string, options: ApiOptions = {}): Promise<Api> {
+    const api = new Api(dataDir, options);
+    try {
+      for (const account of api.#accounts.list()) {
+        const secret = account.config.secret.from === 'app' ? await options.secrets?.get(account.name) : undefined;
+        if (secret !== undefined) api.#appSecrets.set(account.name, secret);
+      }
+    } catch (err) {
+      await api.close();
+      throw err;
+    }
+    return api;
   }
 
   /** Starts watching every account. */
@@ -98,14 +116,8 @@ export class Api implements ApiService {
   #makeHandlers(): Handlers {
     return {
       'accounts.list': () => this.#accounts.list().map((a) => this.#view(a)),
-      'accounts.add': (p) => {
-        const secrets = join(this.#dataDir, 'secrets');
-        mkdirSync(secrets, { recursive: true, mode: 0o700 });
-        const path = join(secrets, `${p.name}.password`);
-        // Written 0600 before the password goes in: only the user can ever read it.
-        writeFileSync(path, '', { mode: 0o600 });
-        chmodSync(path, 0o600);
-        writeFileSync(path, p.password);
+      'accounts.add': async (p) => {
+        const secret = await this.#keepSecret(p.name, p.password);
         try {
           const account = this.#accounts.add(p.name, {
             host: p.host,
@@ -113,17 +125,17 @@ export class Api implements ApiService {
             tls: p.tls,
             allowPlain: p.allowPlain,
             user: p.user,
-            secret: { from: 'file', path },
+            secret,
           });
           this.#watch(account);
           return this.#view(account);
         } catch (err) {
-          rmSync(path, { force: true });
+          await this.#forgetSecret(p.name);
           throw err;
         }
       },
       'accounts.test': async (p) => {
-        const { probe } = await this.#accounts.test(p.name);
+        const { probe } = await this.#accounts.test(p.name, (name) => this.#appSecrets.get(name));
         const roleOf = new Map(Object.entries(probe.roles).map(([role, path]) => [path, role]));
         return { capabilities: probe.capabilities, folders: probe.folders.map((f) => ({ path: f.path, ...(roleOf.has(f.path) && { role: roleOf.get(f.path)! }) })) };
       },
@@ -131,7 +143,7 @@ export class Api implements ApiService {
         await this.#engine.stop(p.name);
         this.#accounts.remove(p.name);
         this.#states.delete(p.name);
-        rmSync(join(this.#dataDir, 'secrets', `${p.name}.password`), { force: true });
+        await this.#forgetSecret(p.name);
         return {};
       },
       'accounts.mode': async (p) => {
@@ -184,6 +196,32 @@ export class Api implements ApiService {
         return { decisions: this.#activity.daily(since), corrections: this.#activity.corrections(since), training: { hamMessages, spamMessages } };
       },
     };
+  }
+
+  /**
+   * Keeps a password typed in the UI: in the app's keyring when there is one, else in a file
+   * only the user can read (never in the database).
+   */
+  async #keepSecret(name: string, password: string): Promise<{ from: 'app' } | { from: 'file'; path: string }> {
+    if (this.#secrets) {
+      await this.#secrets.set(name, password);
+      this.#appSecrets.set(name, password);
+      return { from: 'app' };
+    }
+    const dir = join(this.#dataDir, 'secrets');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, `${name}.password`);
+    // Made 0600 before the password goes in: only the user can ever read it.
+    writeFileSync(path, '', { mode: 0o600 });
+    chmodSync(path, 0o600);
+    writeFileSync(path, password);
+    return { from: 'file', path };
+  }
+
+  async #forgetSecret(name: string): Promise<void> {
+    this.#appSecrets.delete(name);
+    await this.#secrets?.delete(name);
+    rmSync(join(this.#dataDir, 'secrets', `${name}.password`), { force: true });
   }
 
   #watch(account: Account): void {
@@ -241,3 +279,5 @@ function decisionView(r: DecisionRow): DecisionView {
   const text = (JSON.parse(evidence) as Partial<Decision>).text ?? '';
   return { ...rest, text };
 }
+
+export { resolveDataDir } from '../engine/data-dir.ts';

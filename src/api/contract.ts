@@ -149,6 +149,17 @@ export interface ApiService {
 }
 
 /**
+ * Where the desktop app keeps the passwords typed in its window, encrypted by the operating
+ * system's keyring (Electron's safeStorage). Without one, the API keeps them in a file only the
+ * user can read.
+ */
+export interface AppSecretStore {
+  set(account: string, secret: string): Promise<void>;
+  get(account: string): Promise<string | undefined>;
+  delete(account: string): Promise<void>;
+}
+
+/**
  * The HTTP transport (warden serve), for the renderer outside Electron:
  * - `POST /api/<command>` with the parameters as a JSON body and `Authorization: Bearer <token>`,
  *   answered with a CommandResponse (HTTP 200, or 400 for invalid parameters);

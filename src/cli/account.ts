@@ -150,6 +150,6 @@ function folderOption(value: string): [string, string] {
 
 function describe(a: Account): string {
   const c = a.config;
-  const secret = c.secret.from === 'env' ? `$${c.secret.name}` : c.secret.path;
+  const secret = c.secret.from === 'env' ? `$${c.secret.name}` : c.secret.from === 'file' ? c.secret.path : "the desktop app's keyring";
   return `${a.name}: ${c.user} at ${c.host}:${c.port} (${c.tls === 'implicit' ? 'TLS' : c.tls === 'starttls' ? 'STARTTLS' : 'plain, unencrypted'}), ${c.auth === 'oauth2' ? 'access token' : 'password'} from ${secret}, ${a.mode}`;
 }

@@ -17,7 +17,7 @@ export function serveCommand(o: Output): Command {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { Api } = await import('../api/api.ts');
       const { serve } = await import('../api/serve.ts');
-      const api = Api.open(dataDir, { offline: options.offline ?? false });
+      const api = await Api.open(dataDir, { offline: options.offline ?? false });
       let served;
       try {
         served = await serve(api, { host: options.host, port: options.port, staticDir: UI_DIR });

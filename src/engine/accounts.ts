@@ -30,6 +30,8 @@ export const accountConfigSchema = z
     secret: z.discriminatedUnion('from', [
       z.object({ from: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name') }),
       z.object({ from: z.literal('file'), path: absolutePath }),
+      // Kept by the desktop app, encrypted by the operating system's keyring (Electron's safeStorage).
+      z.object({ from: z.literal('app') }),
     ]),
     /** A CA certificate (PEM) to trust for this server, for self-hosted servers. */
     caFile: absolutePath.optional(),
@@ -106,9 +108,9 @@ export class AccountService {
   }
 
   /** Logs in to the account's server: its capabilities and folders, with the roles found. */
-  async test(name: string): Promise<{ account: Account; probe: Probe }> {
+  async test(name: string, appSecrets?: AppSecrets): Promise<{ account: Account; probe: Probe }> {
     const a = this.get(name);
-    return { account: a, probe: await probe(endpointOf(a)) };
+    return { account: a, probe: await probe(endpointOf(a, process.env, appSecrets)) };
   }
 }
 
@@ -121,9 +123,10 @@ function account(row: AccountRow): Account {
  * Where to connect and how to log in, with the secret read now. Errors name the account, where
  * the secret should be and what to do; they never contain the secret.
  */
-export function endpointOf(a: Account, env: NodeJS.ProcessEnv = process.env): ImapEndpoint {
+export function endpointOf(a: Account, env: NodeJS.ProcessEnv = process.env, appSecrets?: AppSecrets): ImapEndpoint {
   const c = a.config;
-  const secret = readSecret(`the ${c.auth === 'oauth2' ? 'access token' : 'password'} of account ${a.name}`, c.secret, env);
+  const what = `the ${c.auth === 'oauth2' ? 'access token' : 'password'} of account ${a.name}`;
+  const secret = c.secret.from === 'app' ? appSecret(what, a.name, appSecrets) : readSecret(what, c.secret, env);
   let ca: string | undefined;
   if (c.caFile) {
     try {
@@ -142,7 +145,17 @@ export function endpointOf(a: Account, env: NodeJS.ProcessEnv = process.env): Im
   };
 }
 
-function readSecret(what: string, from: AccountConfig['secret'], env: NodeJS.ProcessEnv): string {
+/** The secrets the desktop app keeps, decrypted, by account name. */
+export type AppSecrets = (account: string) => string | undefined;
+
+function appSecret(what: string, account: string, secrets: AppSecrets | undefined): string {
+  if (!secrets) throw new AccountError(`${what} is kept by the desktop app, encrypted: use the account there, or add it again here with --password-env or --password-file`);
+  const value = secrets(account);
+  if (!value) throw new AccountError(`${what} is missing from the desktop app's keyring: enter it again in the app`);
+  return value;
+}
+
+function readSecret(what: string, from: Exclude<AccountConfig['secret'], { from: 'app' }>, env: NodeJS.ProcessEnv): string {
   if (from.from === 'env') {
     const value = env[from.name];
     if (!value) throw new AccountError(`${what} is read from the environment variable ${from.name}, which is not set`);

@@ -1,7 +1,7 @@
 import { ImapSession } from '../imap/session.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { DecisionLog, type DailyCount, type DecisionQuery, type DecisionRow } from '../store/decisions.ts';
-import { endpointOf, type Account } from './accounts.ts';
+import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
 import { databaseFile } from './data-dir.ts';
 import { MailActions, type Preview } from './mail-actions.ts';
 
@@ -15,14 +15,16 @@ export type { DailyCount, DecisionQuery, DecisionRow, Preview };
 export class Activity {
   readonly #db: Db;
   readonly #log: DecisionLog;
+  readonly #appSecrets: AppSecrets | undefined;
 
-  private constructor(db: Db) {
+  private constructor(db: Db, appSecrets: AppSecrets | undefined) {
     this.#db = db;
     this.#log = new DecisionLog(db);
+    this.#appSecrets = appSecrets;
   }
 
-  static open(dataDir: string): Activity {
-    return new Activity(openDatabase(databaseFile(dataDir)));
+  static open(dataDir: string, appSecrets?: AppSecrets): Activity {
+    return new Activity(openDatabase(databaseFile(dataDir)), appSecrets);
   }
 
   decisions(query: DecisionQuery): DecisionRow[] {
@@ -62,7 +64,7 @@ export class Activity {
   }
 
   async #withSession<T>(account: Account, work: (actions: MailActions, session: ImapSession) => Promise<T>): Promise<T> {
-    const session = await ImapSession.open(endpointOf(account));
+    const session = await ImapSession.open(endpointOf(account, process.env, this.#appSecrets));
     try {
       return await work(new MailActions(this.#db, account), session);
     } finally {

@@ -3,8 +3,7 @@ import { openDatabase, type Db } from '../store/database.ts';
 import { History } from '../store/history.ts';
 import { SyncState } from '../store/sync.ts';
 import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
-import type { Account } from './accounts.ts';
-import { endpointOf } from './accounts.ts';
+import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
 import { databaseFile } from './data-dir.ts';
 import { DeliveryService, type Decided, type Decision, type DeliveryOptions } from './delivery.ts';
 import type { Label } from './junk.ts';
@@ -58,6 +57,8 @@ export interface CatchUp {
 /** How an account's mailbox is analysed: DNS, and the clock (for retries). */
 export interface MailboxOptions extends Pick<DeliveryOptions, 'offline' | 'dnsServers' | 'dnsTimeoutMs' | 'random'> {
   now?: () => number;
+  /** The passwords the desktop app keeps (accounts whose secret is the app's). */
+  appSecrets?: AppSecrets;
 }
 
 /**
@@ -88,7 +89,7 @@ export function analyzeInbox(dataDir: string, account: Account, options: Mailbox
 async function withMailbox<T>(dataDir: string, account: Account, options: MailboxOptions, work: (mailbox: AccountMailbox, session: ImapSession) => Promise<T>): Promise<T> {
   const mailbox = AccountMailbox.open(dataDir, account, options);
   try {
-    const session = await ImapSession.open(endpointOf(account));
+    const session = await ImapSession.open(endpointOf(account, process.env, options.appSecrets));
     try {
       return await work(mailbox, session);
     } finally {

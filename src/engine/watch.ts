@@ -40,7 +40,7 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
   let endpoint: ReturnType<typeof endpointOf>;
   let mailbox: AccountMailbox;
   try {
-    endpoint = endpointOf(account);
+    endpoint = endpointOf(account, process.env, options.mailbox?.appSecrets);
     mailbox = AccountMailbox.open(dataDir, account, options.mailbox);
   } catch (err) {
     onEvent({ kind: 'stopped', account: name, error: (err as Error).message });

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { serve, type Served } from '../../src/api/serve.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
+import { runWarden } from '../helpers/warden.ts';
 import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
 /**
@@ -39,7 +40,7 @@ beforeAll(async () => {
     hosts: [{ name: SENDER.ehlo, ips: [SENDER.ip] }],
     txts: [{ name: 'deals.test', value: 'v=spf1 ip4:198.51.100.0/24 -all' }, { name: '_dmarc.deals.test', value: 'v=DMARC1; p=none' }, dkimKeyRecord('deals.test')],
   });
-  api = Api.open(f.data, { dnsServers: [dns.server] });
+  api = await Api.open(f.data, { dnsServers: [dns.server] });
   served = await serve(api, { staticDir: ui });
   base = `http://127.0.0.1:${served.port}`;
   token = new URL(served.url).hash.replace('#token=', '');
@@ -197,5 +198,40 @@ describe('warden serve', () => {
     });
     expect(await result('accounts.remove', { name: 'second' })).toEqual({});
     expect((await result<{ name: string }[]>('accounts.list')).map((a) => a.name)).toEqual(['home']);
+  });
+});
+
+describe('the API with the desktop app\'s keyring', () => {
+  it('keeps a typed password in the keyring, never on disk, and logs in with it after a restart', async () => {
+    // The operating system's keyring, as Electron's safeStorage would hold it (none here).
+    const keyring = new Map<string, string>();
+    const secrets = {
+      set: (name: string, value: string) => Promise.resolve(void keyring.set(name, value)),
+      get: (name: string) => Promise.resolve(keyring.get(name)),
+      delete: (name: string) => Promise.resolve(void keyring.delete(name)),
+    };
+    const alice = f.dovecot.users[0]!;
+    const data = join(f.dir, 'app-data');
+    const first = await Api.open(data, { secrets, offline: true });
+    try {
+      const added = await first.call('accounts.add', { name: 'app', host: f.dovecot.host, port: f.dovecot.imapPort, tls: 'plain', allowPlain: true, user: alice.name, password: alice.password });
+      expect(added).toMatchObject({ ok: true });
+      expect(keyring.get('app')).toBe(alice.password);
+      expect(existsSync(join(data, 'secrets'))).toBe(false);
+    } finally {
+      await first.close();
+    }
+    // The command line cannot decrypt it, and says so.
+    const cli = runWarden(['--data-dir', data, 'account', 'test', 'app']);
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toMatch(/kept by the desktop app/);
+    const again = await Api.open(data, { secrets, offline: true });
+    try {
+      expect(await again.call('accounts.test', { name: 'app' })).toMatchObject({ ok: true, result: { capabilities: expect.arrayContaining(['IMAP4REV1']) } });
+      expect(await again.call('accounts.remove', { name: 'app' })).toMatchObject({ ok: true });
+      expect(keyring.has('app')).toBe(false);
+    } finally {
+      await again.close();
+    }
   });
 });

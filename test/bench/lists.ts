@@ -73,7 +73,7 @@ export async function benchLists(work: string): Promise<void> {
     db.close();
   }
 
-  const api = Api.open(dataDir, { offline: true });
+  const api = await Api.open(dataDir, { offline: true });
   const raw = new Database(join(dataDir, 'warden.db'), { readonly: true });
   try {
     const timed = async (params: Record<string, unknown>): Promise<number> => {
