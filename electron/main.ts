@@ -10,7 +10,7 @@ import { openEngine } from './engine.ts';
 import { APP_ID } from './identity.ts';
 import { callHandler, sendEvent } from './ipc.ts';
 import { autostartFile, HIDDEN_ARG, linuxExecutable, linuxLoginItem, type LoginItem } from './login-item.ts';
-import { decisionOf, notificationsFor, RejectBatcher, rejectOf, type NotificationModel, type Reject } from './notifications.ts';
+import { notificationsFor, RejectBatcher, rejectOf, type NotificationModel, type Reject } from './notifications.ts';
 import { viewUrl, type View } from './routes.ts';
 import { SafeSecretFile } from './secrets.ts';
 import { allowNavigation, APP_SCHEME, APP_URL, appScheme, grantPermission, webPreferences, windowOpenResponse } from './security.ts';
@@ -206,7 +206,7 @@ function notify(api: ApiService, model: NotificationModel): void {
   if (!Notification.isSupported()) return;
   const notification = new Notification({ title: model.title, body: model.body, actions: model.restore ? [{ type: 'button', text: 'Restore' }] : [] });
   notification.on('click', () => {
-    openNotified(api, model).catch(report);
+    openNotified(model);
   });
   const restore = model.restore;
   if (restore) {
@@ -219,17 +219,13 @@ function notify(api: ApiService, model: NotificationModel): void {
   notification.show();
 }
 
-async function openNotified(api: ApiService, model: NotificationModel): Promise<void> {
-  if (!('reject' in model.open)) return show(model.open);
-  const reject = model.open.reject;
-  const decision = await decisionOf(api, reject);
-  show(decision ? { view: 'decision', id: decision.id } : { view: reject.moved ? 'rejects' : 'decisions', account: reject.account });
+function openNotified(model: NotificationModel): void {
+  show('reject' in model.open ? { view: 'decision', id: model.open.reject.decisionId } : model.open);
 }
 
 async function restoreNotified(api: ApiService, reject: Reject): Promise<void> {
-  const decision = await decisionOf(api, reject);
-  const restored = decision ? await api.call('rejects.restore', { account: reject.account, messages: [decision.message] }) : undefined;
-  if (restored?.ok && restored.result.restored > 0) return;
+  const restored = await api.call('rejects.restore', { account: reject.account, messages: [reject.message] });
+  if (restored.ok && restored.result.restored > 0) return;
   // Not found, or refused: the Rejects list shows what is there, and the restore can be done there.
   show({ view: 'rejects', account: reject.account });
 }

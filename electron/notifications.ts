@@ -1,4 +1,4 @@
-import type { ApiEvent, ApiService, DecisionView } from '../src/api/contract.ts';
+import type { ApiEvent } from '../src/api/contract.ts';
 import { clip } from './tray-state.ts';
 import type { View } from './routes.ts';
 
@@ -13,6 +13,9 @@ export interface Reject {
   reason: string;
   /** Moved to Rejects (enforce mode); otherwise left in INBOX (observe mode, or the move failed). */
   moved: boolean;
+  /** The message's id in the history (what a restore names) and its decision's (what a click opens). */
+  message: number;
+  decisionId: number;
 }
 
 /**
@@ -22,14 +25,23 @@ export interface Reject {
 export function rejectOf(event: ApiEvent): Reject | undefined {
   if (event.kind !== 'arrival') return undefined;
   const { arrival } = event;
-  if (arrival.known || arrival.restored || !arrival.decision?.isReject) return undefined;
-  return { account: event.account, uid: arrival.uid, from: arrival.from, subject: arrival.subject, reason: arrival.decision.text, moved: arrival.moved };
+  if (arrival.known || arrival.restored || !arrival.decision?.isReject || arrival.message === undefined || arrival.decisionId === undefined) return undefined;
+  return {
+    account: event.account,
+    uid: arrival.uid,
+    from: arrival.from,
+    subject: arrival.subject,
+    reason: arrival.decision.text,
+    moved: arrival.moved,
+    message: arrival.message,
+    decisionId: arrival.decisionId,
+  };
 }
 
 export interface NotificationModel {
   title: string;
   body: string;
-  /** What a click opens: the reject's decision (looked up with decisionOf), or a view. */
+  /** What a click opens: the reject's decision, or a view. */
   open: { reject: Reject } | View;
   /** The reject a "Restore" button puts back in INBOX; only where the platform shows buttons. */
   restore?: Reject;
@@ -138,20 +150,4 @@ export class RejectBatcher {
     this.#pending = [];
     if (rejects.length > 0) this.#flush(rejects);
   }
-}
-
-/**
- * The decision of a reject, to open it or restore it: the event names the message by its UID
- * in INBOX, the API by the decision, so it is the newest rejected decision of that account
- * with that sender and subject.
- */
-export async function decisionOf(api: ApiService, reject: Reject): Promise<DecisionView | undefined> {
-  const search = reject.subject.trim().slice(0, 200);
-  // The search is by words; when it misses (an odd subject), the newest rejects are read instead.
-  for (const params of [...(search ? [{ search }] : []), {}]) {
-    const response = await api.call('decisions.list', { account: reject.account, accept: false, limit: 100, ...params });
-    const found = response.ok ? response.result.items.find((d) => d.from === reject.from && d.subject === reject.subject) : undefined;
-    if (found) return found;
-  }
-  return undefined;
 }

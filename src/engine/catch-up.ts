@@ -24,6 +24,9 @@ export interface Arrival {
   restored: boolean;
   /** Moved to the Rejects folder (enforce mode only). */
   moved: boolean;
+  /** The message's id in the history, and the decision's in the decision log (new decisions only). */
+  message?: number;
+  decisionId?: number;
   /** Why it was not analysed, or what went wrong after. */
   error?: string;
   /** Not analysed: when Warden tries again; absent when it gave up (analysis.md E7). */
@@ -265,7 +268,10 @@ export class AccountMailbox {
     const move = !known && !decision.accept && this.account.mode === 'enforce';
     const now = this.#now();
     const entry = this.#history.transaction(() => {
-      if (!known) this.#delivery.record(decided, message.internalDate.getTime());
+      if (!known) {
+        const ids = this.#delivery.record(decided, message.internalDate.getTime());
+        Object.assign(arrival, { message: ids.msg, decisionId: ids.decision });
+      }
       if (retry) this.#unanalysed.resolved(retry.id, now);
       this.#advance(point, message.uid);
       return move ? this.#sync.journalMove({ mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target: decision.mailbox }, now) : undefined;
@@ -395,7 +401,14 @@ function arrivalOf(uid: number, decided?: Decided): Arrival {
   const arrival: Arrival = { uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false };
   if (!decided) return arrival;
   const { facts, decision, known } = decided;
-  return { ...arrival, subject: facts.subject, from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '', decision, known: known !== undefined };
+  return {
+    ...arrival,
+    subject: facts.subject,
+    from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '',
+    decision,
+    known: known !== undefined,
+    ...(known && { message: known.msg }),
+  };
 }
 
 /** Where a catch-up is in INBOX. */

@@ -138,7 +138,7 @@ export class DeliveryService {
   async deliver(raw: Uint8Array, received = Date.now()): Promise<Delivered> {
     const decided = await this.decide(raw, received);
     if (decided.known) return { ...decided, msg: decided.known.msg, known: true, restorable: decided.known.isReject };
-    return { ...decided, msg: this.record(decided, received), known: false, restorable: false };
+    return { ...decided, msg: this.record(decided, received).msg, known: false, restorable: false };
   }
 
   /**
@@ -157,8 +157,8 @@ export class DeliveryService {
     return this.#examine(raw, content, received, facts);
   }
 
-  /** deliver's second half: records a new decision in the history; returns the message's id. */
-  record({ facts, decision }: Examination, received: number): number {
+  /** deliver's second half: records a new decision in the history; returns the message's and the decision's ids. */
+  record({ facts, decision }: Examination, received: number): { msg: number; decision: number } {
     return this.#history.transaction(() => {
       const destined = this.#history.mailboxId(decision.destined);
       const orig = decision.isReject ? this.#history.mailboxId(decision.mailbox) : destined;
@@ -192,7 +192,7 @@ export class DeliveryService {
         origDkimDomains: decision.origDkimDomains,
       });
       if (decision.report) this.#history.storeReport(id, decision.report);
-      this.#history.logDecision({
+      const logged = this.#history.logDecision({
         msgId: id,
         decidedAt: Date.now(),
         accept: decision.accept,
@@ -201,7 +201,7 @@ export class DeliveryService {
         score: decision.score,
         evidence: decision,
       });
-      return id;
+      return { msg: id, decision: logged };
     });
   }
 

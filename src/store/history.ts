@@ -272,8 +272,9 @@ export class History {
     return added;
   }
 
-  logDecision(d: DecisionRecord): void {
-    this.#statement('INSERT INTO decision (msg_id, decided_at, accept, reason, mailbox, score, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+  /** Logs a decision; returns its id. */
+  logDecision(d: DecisionRecord): number {
+    const { lastInsertRowid } = this.#statement('INSERT INTO decision (msg_id, decided_at, accept, reason, mailbox, score, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       d.msgId,
       d.decidedAt,
       Number(d.accept),
@@ -282,6 +283,7 @@ export class History {
       d.score,
       JSON.stringify(d.evidence),
     );
+    return Number(lastInsertRowid);
   }
 
   /** Keeps the summary of a DMARC or TLS report that arrived with a message. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/analysis/analyze.ts';
-import type { ApiEvent, ApiService, CommandName, DecisionView } from '../../src/api/contract.ts';
-import { BATCH_ABOVE, decisionOf, notificationsFor, plain, RejectBatcher, rejectOf, type Clock, type Reject } from '../../electron/notifications.ts';
+import type { ApiEvent } from '../../src/api/contract.ts';
+import { BATCH_ABOVE, notificationsFor, plain, RejectBatcher, rejectOf, type Clock, type Reject } from '../../electron/notifications.ts';
 
 function arrival(fields: { from?: string; subject?: string; isReject?: boolean; known?: boolean; restored?: boolean; moved?: boolean; decided?: boolean } = {}): ApiEvent {
   const isReject = fields.isReject ?? true;
@@ -16,12 +16,14 @@ function arrival(fields: { from?: string; subject?: string; isReject?: boolean; 
       known: fields.known ?? false,
       restored: fields.restored ?? false,
       moved: fields.moved ?? isReject,
+      message: 107,
+      decisionId: 207,
     },
   };
 }
 
 function reject(n: number, fields: Partial<Reject> = {}): Reject {
-  return { account: 'home', uid: n, from: `sender${n}@example.com`, subject: `Offer ${n}`, reason: 'Junk by content.', moved: true, ...fields };
+  return { account: 'home', uid: n, from: `sender${n}@example.com`, subject: `Offer ${n}`, reason: 'Junk by content.', moved: true, message: 100 + n, decisionId: 200 + n, ...fields };
 }
 
 describe('which events are rejects', () => {
@@ -33,6 +35,8 @@ describe('which events are rejects', () => {
       subject: 'You won',
       reason: 'The content filter scores it 0.99 junk.',
       moved: true,
+      message: 107,
+      decisionId: 207,
     });
     expect(rejectOf(arrival({ moved: false }))).toMatchObject({ moved: false });
   });
@@ -155,46 +159,5 @@ describe('batching', () => {
     batcher.flush();
     clock.advance(60_000);
     expect(batches).toEqual([[1]]);
-  });
-});
-
-describe('the decision of a reject', () => {
-  function view(id: number, from: string, subject: string): DecisionView {
-    return { id, account: 'home', message: 100 + id, decidedAt: 0, accept: false, reason: 'junk', text: '', mailbox: 'Rejects', score: 1, subject, from, isReject: true };
-  }
-
-  function listing(pages: DecisionView[][]): ApiService & { params: unknown[] } {
-    const params: unknown[] = [];
-    return {
-      params,
-      call(command: CommandName, p: unknown) {
-        expect(command).toBe('decisions.list');
-        params.push(p);
-        return Promise.resolve({ ok: true, result: { items: pages.shift() ?? [] } } as never);
-      },
-      subscribe: () => () => undefined,
-      close: () => Promise.resolve(),
-    };
-  }
-
-  const r = reject(1, { from: 'a@example.com', subject: 'Hello there' });
-
-  it('is the newest rejected decision of the account with that sender and subject', async () => {
-    const api = listing([[view(9, 'b@example.com', 'Hello there'), view(8, 'a@example.com', 'Hello there'), view(5, 'a@example.com', 'Hello there')]]);
-    expect(await decisionOf(api, r)).toMatchObject({ id: 8, message: 108 });
-    expect(api.params).toEqual([{ account: 'home', accept: false, limit: 100, search: 'Hello there' }]);
-  });
-
-  it('is looked for among the newest rejects when the search misses', async () => {
-    const api = listing([[], [view(3, 'a@example.com', 'Hello there')]]);
-    expect(await decisionOf(api, r)).toMatchObject({ id: 3 });
-    expect(api.params).toEqual([
-      { account: 'home', accept: false, limit: 100, search: 'Hello there' },
-      { account: 'home', accept: false, limit: 100 },
-    ]);
-  });
-
-  it('is not found when no decision matches', async () => {
-    expect(await decisionOf(listing([[view(1, 'x@example.com', 'Other')], []]), r)).toBeUndefined();
   });
 });
