@@ -156,6 +156,8 @@ describe('warden serve', () => {
     const rejects = await result<{ items: { message: number; subject: string }[] }>('rejects.list', { account: 'home' });
     expect(rejects.items.map((r) => r.subject)).toEqual([subject]);
     const message = rejects.items[0]!.message;
+    // The event named the same message, and its decision.
+    expect(moved.kind === 'arrival' && [moved.arrival.message, moved.arrival.decisionId]).toEqual([message, (rejects.items[0] as unknown as { id: number }).id]);
 
     const preview = await result<{ subject: string; text: string; from: string }>('messages.preview', { account: 'home', message });
     expect(preview).toMatchObject({ subject, from: expect.stringContaining(SENDER.from) });
