@@ -4,15 +4,17 @@ import type { Arrival } from '../engine/catch-up.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 import type { Output } from './junk.ts';
+import { addDnsOptions, dnsOptionsOf } from './options.ts';
 
 /** `warden run`: watch every account's INBOX; `--once`: catch up once, then exit. */
 export function runCommand(o: Output): Command {
-  return new Command('run')
+  return addDnsOptions(new Command('run'))
     .description("analyse what arrives in every account's INBOX; in enforce mode, move rejects to Rejects")
     .option('--once', 'catch up with what arrived since the last run, then exit (for cron, scripts and tests)')
     .option('--json', 'one JSON object per event and line')
     .action(async (options: { once?: boolean; json?: boolean }, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
+      const dns = dnsOptionsOf(command);
       const print = (event: WatchEvent) => (options.json ? o.out(JSON.stringify(eventJson(event))) : eventLine(event, o));
       await withAccountList(dataDir, async (accounts) => {
         if (accounts.length === 0) {
@@ -24,7 +26,7 @@ export function runCommand(o: Output): Command {
           const { catchUpEvents } = await import('../engine/watch.ts');
           for (const a of accounts) {
             try {
-              for (const event of catchUpEvents(await catchUp(dataDir, a))) print(event);
+              for (const event of catchUpEvents(await catchUp(dataDir, a, dns))) print(event);
             } catch (err) {
               print({ kind: 'stopped', account: a.name, error: (err as Error).message });
             }
@@ -36,7 +38,7 @@ export function runCommand(o: Output): Command {
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
         try {
-          await Promise.all(accounts.map((a) => watch(dataDir, a, { signal: stop.signal, onEvent: print })));
+          await Promise.all(accounts.map((a) => watch(dataDir, a, { signal: stop.signal, onEvent: print, dns })));
         } finally {
           process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         }

@@ -5,7 +5,7 @@ import { SyncState } from '../store/sync.ts';
 import type { Account } from './accounts.ts';
 import { endpointOf } from './accounts.ts';
 import { databaseFile } from './data-dir.ts';
-import { DeliveryService, type Decision } from './delivery.ts';
+import { DeliveryService, type Decision, type DnsOptions } from './delivery.ts';
 import type { Label } from './junk.ts';
 
 /** What happened to one new INBOX message. */
@@ -60,8 +60,8 @@ const INBOX = 'INBOX';
  * is sent and marked done after; a move a crash interrupted is finished on the next run.
  * A message that cannot be analysed stays where it is (fail open, analysis.md section 8).
  */
-export async function catchUp(dataDir: string, account: Account): Promise<CatchUp> {
-  const mailbox = AccountMailbox.open(dataDir, account);
+export async function catchUp(dataDir: string, account: Account, dns: DnsOptions = {}): Promise<CatchUp> {
+  const mailbox = AccountMailbox.open(dataDir, account, dns);
   try {
     const session = await ImapSession.open(endpointOf(account));
     try {
@@ -82,7 +82,7 @@ export class AccountMailbox {
   readonly #sync: SyncState;
   readonly #delivery: DeliveryService;
 
-  private constructor(dataDir: string, account: Account) {
+  private constructor(dataDir: string, account: Account, dns: DnsOptions) {
     this.account = account;
     const file = databaseFile(dataDir);
     this.#db = openDatabase(file);
@@ -91,6 +91,7 @@ export class AccountMailbox {
     const { providerHosts, folders } = account.config;
     try {
       this.#delivery = DeliveryService.onDatabase(this.#db, file, {
+        ...dns,
         account: account.id,
         overrides: { ...(providerHosts.length > 0 && { providerHosts }), ...(folders.rejects && { rejectsMailbox: folders.rejects }) },
       });
@@ -100,8 +101,8 @@ export class AccountMailbox {
     }
   }
 
-  static open(dataDir: string, account: Account): AccountMailbox {
-    return new AccountMailbox(dataDir, account);
+  static open(dataDir: string, account: Account, dns: DnsOptions = {}): AccountMailbox {
+    return new AccountMailbox(dataDir, account, dns);
   }
 
   /** Catches up with INBOX over an open session (see catchUp). */

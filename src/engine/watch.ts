@@ -2,6 +2,7 @@ import { ImapError } from '../imap/errors.ts';
 import { ImapSession } from '../imap/session.ts';
 import { endpointOf, type Account } from './accounts.ts';
 import { AccountMailbox, type Arrival, type CatchUp, type Learned } from './catch-up.ts';
+import type { DnsOptions } from './delivery.ts';
 
 /** What watching an account reports, as it happens. */
 export type WatchEvent =
@@ -21,6 +22,8 @@ export interface WatchOptions {
   /** IDLE is renewed this often; servers drop it after 30 minutes (RFC 2177). */
   idleMs?: number;
   random?: () => number;
+  /** How the analysis asks DNS (offline: not at all). */
+  dns?: DnsOptions;
 }
 
 /**
@@ -41,7 +44,7 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
     onEvent({ kind: 'stopped', account: name, error: (err as Error).message });
     return;
   }
-  const mailbox = AccountMailbox.open(dataDir, account);
+  const mailbox = AccountMailbox.open(dataDir, account, options.dns);
   let delay = backoff.firstMs;
   try {
     while (!signal.aborted) {
