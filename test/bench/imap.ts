@@ -99,18 +99,27 @@ export async function benchImap(o: ImapBenchOptions): Promise<void> {
         return dir;
       };
 
-      const alone = measure([...o.warden.slice(0, -1), DELIVER_FILES, fresh('alone'), list]);
-      if (JSON.parse(alone.stdout).delivered !== corpus.length) throw new Error(`the analysis alone delivered ${alone.stdout}`);
-      runs.alone.push(alone);
-
-      const stdio = measure([...o.warden, '--data-dir', fresh('stdio'), 'filter', '--stdio', '--offline'], { stdin: readFileSync(list, 'utf8') });
-      expectAll(stdio.stdout, (r) => r.ok === true, corpus.length, 'deliveries over filter --stdio');
-      runs.stdio.push(stdio);
-
-      lastEngineDir = fresh('engine');
-      const engine = measure([...o.warden, '--data-dir', lastEngineDir, 'run', '--once', '--offline', '--json'], { env });
-      expectAll(engine.stdout, (e) => e.kind === 'arrival' && e.accept !== undefined && !e.error, corpus.length, 'IMAP arrivals');
-      runs.engine.push(engine);
+      const peers = [
+        () => {
+          const alone = measure([...o.warden.slice(0, -1), DELIVER_FILES, fresh('alone'), list]);
+          if (JSON.parse(alone.stdout).delivered !== corpus.length) throw new Error(`the analysis alone delivered ${alone.stdout}`);
+          runs.alone.push(alone);
+        },
+        () => {
+          const stdio = measure([...o.warden, '--data-dir', fresh('stdio'), 'filter', '--stdio', '--offline'], { stdin: readFileSync(list, 'utf8') });
+          expectAll(stdio.stdout, (r) => r.ok === true, corpus.length, 'deliveries over filter --stdio');
+          runs.stdio.push(stdio);
+        },
+        () => {
+          lastEngineDir = fresh('engine');
+          const engine = measure([...o.warden, '--data-dir', lastEngineDir, 'run', '--once', '--offline', '--json'], { env });
+          expectAll(engine.stdout, (e) => e.kind === 'arrival' && e.accept !== undefined && !e.error, corpus.length, 'IMAP arrivals');
+          runs.engine.push(engine);
+        },
+      ];
+      // In turn forwards and backwards, so that a machine slowing down (or speeding up) over the
+      // runs weighs on the engine and its peers alike.
+      for (const peer of run % 2 === 0 ? peers : peers.reverse()) peer();
     }
 
     const floor = await idleFloor(dovecot, client);
