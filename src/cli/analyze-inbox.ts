@@ -3,20 +3,20 @@ import type { Arrival } from '../engine/catch-up.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import { arrivalJson, arrivalLine } from './arrival.ts';
 import type { Output } from './junk.ts';
+import { addDnsOptions, dnsOptionsOf } from './options.ts';
 
 /**
  * `warden analyze-inbox NAME`: the mail already in INBOX, which watching leaves alone
  * (analysis.md E8), analysed because the user asks; `--dry-run` shows what would move first.
  */
 export function analyzeInboxCommand(o: Output): Command {
-  return new Command('analyze-inbox')
+  return addDnsOptions(new Command('analyze-inbox'))
     .description('analyse the unread, unflagged mail already in INBOX; in enforce mode, move rejects (--dry-run: only show what would move)')
     .argument('<name>', 'the account')
     .option('--since <date>', 'only mail received on or after this date (YYYY-MM-DD)', date)
     .option('--dry-run', 'record and move nothing: show what analysing would do')
-    .option('--offline', 'send no DNS query: SPF, DKIM, DMARC, reverse DNS and block lists report "not checked"')
     .option('--json', 'one JSON object per message and line, then a summary')
-    .action(async (name: string, options: { since?: Date; dryRun?: boolean; offline?: boolean; json?: boolean }, command: Command) => {
+    .action(async (name: string, options: { since?: Date; dryRun?: boolean; json?: boolean }, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { AccountService } = await import('../engine/accounts.ts');
       const { analyzeInbox } = await import('../engine/catch-up.ts');
@@ -30,7 +30,7 @@ export function analyzeInboxCommand(o: Output): Command {
       const dryRun = options.dryRun ?? false;
       const arrivals = await analyzeInbox(dataDir, account, {
         dryRun,
-        offline: options.offline ?? false,
+        ...dnsOptionsOf(command),
         ...(options.since && { since: options.since }),
         onArrival: (a, done, total) => {
           o.out(options.json ? JSON.stringify(arrivalJson(name, a)) : `[${done}/${total}] ${arrivalLine(name, a, dryRun ? 'preview' : 'run')}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 // --max-semi-space-size: V8 otherwise grows the young generation to tens of MB while parsing
 // mail, which cost about 100 MB of resident memory in bulk training and no measurable speed.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { describeParams, JunkService, PRESETS, type JunkParams } from '../engine/junk.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
@@ -14,17 +14,12 @@ import { serveCommand } from './serve.ts';
 import { analyzePaths } from './analyze.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
+import { addDnsOptions, dnsOptionsOf, number } from './options.ts';
 
 const console_: Output = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
 };
-
-function number(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
-  return n;
-}
 
 /** A report's counts in words. */
 function reportCounts(summary: unknown): string {
@@ -44,25 +39,14 @@ function openJunk(command: Command): JunkService {
  */
 async function openDelivery(command: Command): Promise<DeliveryService> {
   const { DeliveryService } = await import('../engine/delivery.ts');
-  const { dataDir, offline, dns, dnsTimeout, seed } = command.optsWithGlobals<{
-    dataDir?: string;
-    offline?: boolean;
-    dns?: string[];
-    dnsTimeout?: number;
-    seed?: number;
-  }>();
+  const { dataDir, seed } = command.optsWithGlobals<{ dataDir?: string; seed?: number }>();
   return DeliveryService.open(resolveDataDir(dataDir), {
-    offline,
-    dnsServers: dns,
-    dnsTimeoutMs: dnsTimeout,
+    ...dnsOptionsOf(command),
     random: seed === undefined ? undefined : seededRandom(seed),
   });
 }
 
-const offlineOption = () => new Option('--offline', 'send no DNS query: SPF, DKIM, DMARC, reverse DNS and block lists are "not checked"');
-const dnsTimeoutOption = () => new Option('--dns-timeout <ms>', 'give up on a DNS query after this long (default 5000)').argParser(number);
 const seedOption = () => new Option('--seed <n>', 'seed the junk threshold\'s random jitter, for reproducible runs').argParser(number);
-const dnsOption = () => new Option('--dns <server...>', 'DNS servers to ask (host or host:port), instead of the system\'s');
 
 const program = new Command('warden')
   .description('Junk filtering of a modern mail server, for any IMAP mailbox.')
@@ -165,14 +149,10 @@ program.addCommand(runCommand(console_));
 program.addCommand(analyzeInboxCommand(console_));
 program.addCommand(serveCommand(console_));
 
-program
-  .command('analyze')
+addDnsOptions(program.command('analyze'))
   .description('decide on messages as new INBOX arrivals, with the evidence; records nothing')
   .argument('<path...>', 'message files, Maildir folders, mbox files, or folders of message files')
   .option('--json', 'one JSON object per message and line')
-  .addOption(offlineOption())
-  .addOption(dnsOption())
-  .addOption(dnsTimeoutOption())
   .addOption(seedOption())
   .action(async (paths: string[], options: { json?: boolean }, command: Command) => {
     const service = await openDelivery(command);
@@ -244,13 +224,9 @@ program
     }
   });
 
-program
-  .command('filter')
+addDnsOptions(program.command('filter'))
   .description('serve the filter and the analysis over a JSON-lines protocol (see README)')
   .option('--stdio', 'read requests from standard input, write responses to standard output')
-  .addOption(offlineOption())
-  .addOption(dnsOption())
-  .addOption(dnsTimeoutOption())
   .addOption(seedOption())
   .action(async (options: { stdio?: boolean }, command: Command) => {
     if (!options.stdio) command.error('only --stdio is supported: warden filter --stdio');

@@ -4,18 +4,18 @@ import { resolveDataDir } from '../engine/data-dir.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 import { arrivalJson, arrivalLine } from './arrival.ts';
 import type { Output } from './junk.ts';
+import { addDnsOptions, dnsOptionsOf } from './options.ts';
 
 /** `warden run`: watch every account's INBOX; `--once`: catch up once, then exit. */
 export function runCommand(o: Output): Command {
-  return new Command('run')
+  return addDnsOptions(new Command('run'))
     .description("analyse what arrives in every account's INBOX; in enforce mode, move rejects to Rejects")
     .option('--once', 'catch up with what arrived since the last run, then exit (for cron, scripts and tests)')
     .option('--json', 'one JSON object per event and line')
-    .option('--offline', 'send no DNS query: SPF, DKIM, DMARC, reverse DNS and block lists report "not checked"')
-    .action(async (options: { once?: boolean; json?: boolean; offline?: boolean }, command: Command) => {
+    .action(async (options: { once?: boolean; json?: boolean }, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
+      const dns = dnsOptionsOf(command);
       const print = (event: WatchEvent) => (options.json ? o.out(JSON.stringify(eventJson(event))) : eventLine(event, o));
-      const mailbox = { offline: options.offline ?? false };
       await withAccountList(dataDir, async (accounts) => {
         if (accounts.length === 0) {
           o.out('No accounts yet: warden account add NAME --host HOST --user USER --password-env VAR');
@@ -26,7 +26,7 @@ export function runCommand(o: Output): Command {
           const { catchUpEvents } = await import('../engine/watch.ts');
           for (const a of accounts) {
             try {
-              for (const event of catchUpEvents(await catchUp(dataDir, a, mailbox))) print(event);
+              for (const event of catchUpEvents(await catchUp(dataDir, a, dns))) print(event);
             } catch (err) {
               print({ kind: 'stopped', account: a.name, error: (err as Error).message });
             }
@@ -34,7 +34,7 @@ export function runCommand(o: Output): Command {
           return;
         }
         const { Engine, ENGINE_EVENT_KINDS } = await import('../engine/engine.ts');
-        const engine = new Engine(dataDir, mailbox);
+        const engine = new Engine(dataDir, dns);
         for (const kind of ENGINE_EVENT_KINDS) engine.on(kind, print);
         const onSignal = () => void engine.stop();
         process.once('SIGINT', onSignal).once('SIGTERM', onSignal);

@@ -2,22 +2,23 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import type { Output } from './junk.ts';
+import { addDnsOptions, dnsOptionsOf } from './options.ts';
 
 /** renderer/dist, from src/cli here and from dist/cli in a build alike. */
 const UI_DIR = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
 
 /** `warden serve`: the engine watching every account, with the UI and the API on localhost. */
 export function serveCommand(o: Output): Command {
-  return new Command('serve')
+  return addDnsOptions(new Command('serve'))
     .description('watch every account, and serve the UI and its API on this computer (for a home server, or without the desktop app)')
     .option('--port <port>', 'the port (default: a free one)', port, 0)
     .option('--host <address>', 'the address to listen on; anything but 127.0.0.1 exposes Warden to your network (the token is then the only lock)', '127.0.0.1')
-    .option('--offline', 'send no DNS query: SPF, DKIM, DMARC, reverse DNS and block lists report "not checked"')
-    .action(async (options: { port: number; host: string; offline?: boolean }, command: Command) => {
+    .action(async (options: { port: number; host: string }, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { Api } = await import('../api/api.ts');
       const { serve } = await import('../api/serve.ts');
-      const api = await Api.open(dataDir, { offline: options.offline ?? false });
+      const { offline, dnsServers } = dnsOptionsOf(command);
+      const api = await Api.open(dataDir, { offline: offline ?? false, ...(dnsServers && { dnsServers }) });
       let served;
       try {
         served = await serve(api, { host: options.host, port: options.port, staticDir: UI_DIR });

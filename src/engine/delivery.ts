@@ -42,6 +42,9 @@ export interface DeliveryOptions {
   overrides?: Partial<Pick<AnalysisSettings, 'providerHosts' | 'rejectsMailbox'>>;
 }
 
+/** How the analysis asks DNS: what an account's catch-up takes from the command line. */
+export type DnsOptions = Pick<DeliveryOptions, 'offline' | 'dnsServers' | 'dnsTimeoutMs'>;
+
 /** What the analysis made of a message, before anything is recorded. */
 export interface Examination {
   facts: MessageFacts;

@@ -3,12 +3,8 @@ import { join } from 'node:path';
 import { DeliveryService } from '../../src/engine/delivery.ts';
 import { seededRandom } from '../../src/engine/random.ts';
 import { chronologicalCorpus } from './corpus.ts';
+import { percentile } from './measure.ts';
 import { fixed, printTable, ratio } from './table.ts';
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-}
 
 /**
  * The time `analyze` takes for one message, offline, with the history at corpus size: every

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDeadDns } from '../helpers/dead-dns.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { providerMessage } from '../helpers/provider-mail.ts';
 import { runWarden, spawnWarden } from '../helpers/warden.ts';
 
 /**
@@ -177,6 +179,34 @@ describe('warden run --once', () => {
     await flag([], ['$Junk']);
     expect(run().events).toEqual([expect.objectContaining({ role: 'flag', uid, outcome: 'feedback as ham' })]);
     expect(stats()).toEqual(expect.objectContaining({ hamMessages: before.hamMessages + 1, spamMessages: before.spamMessages }));
+  });
+
+  it('asks the DNS servers given, and none at all with --offline', async () => {
+    const dns = await startDeadDns();
+    try {
+      // Not runWarden: this process must be free to count the queries while the run asks them.
+      const runWith = async (flags: string[]) => {
+        const child = spawnWarden(['--data-dir', f.data, 'run', '--once', '--json', '--dns', dns.server, '--dns-timeout', '200', ...flags], f.env);
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+        expect(code).toBe(0);
+        return stdout.trim().split('\n').map((l) => JSON.parse(l) as RunLine);
+      };
+      // A message with a sender to check: an IP (reverse DNS, block lists) and SPF and DMARC domains.
+      const checkable = async (subject: string) => {
+        await f.client.append('INBOX', await providerMessage({ from: 'alice@sender.test', mailFrom: 'bounce@sender.test', ip: '192.0.2.7', ehlo: 'mail.sender.test', subject }));
+        return subject;
+      };
+      const offline = await checkable('offline');
+      expect(await runWith(['--offline'])).toEqual([expect.objectContaining({ subject: offline })]);
+      expect(dns.received()).toBe(0);
+      const online = await checkable('online');
+      expect(await runWith([])).toEqual([expect.objectContaining({ subject: online })]);
+      expect(dns.received()).toBeGreaterThan(0);
+    } finally {
+      await dns.stop();
+    }
   });
 
   it('reports a wrong password for the account and goes on', () => {

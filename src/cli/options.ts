@@ -1,0 +1,22 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { DnsOptions } from '../engine/delivery.ts';
+
+export function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+}
+
+/** The DNS options of the commands that analyse mail (analyze, filter, run). */
+export function addDnsOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--offline', 'send no DNS query: SPF, DKIM, DMARC, reverse DNS and block lists are "not checked"'))
+    .addOption(new Option('--dns <server...>', 'DNS servers to ask (host or host:port), instead of the system\'s'))
+    .addOption(new Option('--dns-timeout <ms>', 'give up on a DNS query after this long (default 5000)').argParser(number));
+}
+
+/** What the DNS options of the command line say, as the engine takes it. */
+export function dnsOptionsOf(command: Command): DnsOptions {
+  const { offline, dns, dnsTimeout } = command.optsWithGlobals<{ offline?: boolean; dns?: string[]; dnsTimeout?: number }>();
+  return { offline, dnsServers: dns, dnsTimeoutMs: dnsTimeout };
+}
