@@ -176,10 +176,12 @@ export class ImapSession {
         `the server at ${this.#attempt.host} has neither MOVE nor UIDPLUS: moving a message there would expunge every message marked deleted in INBOX, so Warden leaves it where it is`,
       );
     }
-    await this.#run(async () => {
-      const exists = (await this.#client.list()).some((m) => m.path === target);
-      if (!exists) await this.#client.mailboxCreate(target);
-    });
+    // The folder list of the session (listed once, see roles) says whether it exists.
+    this.#folders ??= await this.#run(() => listFolders(this.#client));
+    if (!this.#folders.some((f) => f.path === target)) {
+      await this.#run(() => this.#client.mailboxCreate(target));
+      this.#folders.push({ path: target, name: target.split('/').pop()!, delimiter: '/' });
+    }
     const moved = await this.#run(() => this.#client.messageMove(`${uid}`, target, { uid: true }));
     if (moved === false) throw new ImapError('protocol', `the server did not move message ${uid} to ${target}`);
     return moved.uidMap?.get(uid);
