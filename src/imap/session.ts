@@ -197,6 +197,8 @@ export class ImapSession {
     const client = this.#client;
     const idle = client.capabilities.has('IDLE');
     if (this.#changes !== mark) return;
+    // Lost already (its close event has come and gone): waiting for one would last maxMs.
+    if (!client.usable) throw this.#lost();
     await new Promise<void>((resolve, reject) => {
       let poll: NodeJS.Timeout | undefined;
       const finish = (err?: Error) => {
@@ -214,7 +216,7 @@ export class ImapSession {
         if (event.path === 'INBOX') finish();
       };
       const onAbort = () => finish();
-      const onClose = () => finish(new ImapError('network', `the connection to ${this.#attempt.host}:${this.#attempt.port} was lost`, 'ECONNRESET'));
+      const onClose = () => finish(this.#lost());
       const timer = setTimeout(() => finish(), maxMs);
       client.on('exists', onExists);
       client.on('expunge', onExists);
@@ -232,6 +234,10 @@ export class ImapSession {
     } catch {
       this.#client.close();
     }
+  }
+
+  #lost(): ImapError {
+    return new ImapError('network', `the connection to ${this.#attempt.host}:${this.#attempt.port} was lost`, 'ECONNRESET');
   }
 
   async #run<T>(work: () => Promise<T>): Promise<T> {

@@ -39,8 +39,8 @@ export interface Dovecot {
   /** Stops Dovecot and removes the dir. */
   stop(): Promise<void>;
   /**
-   * Stops and starts Dovecot again on the same ports and dir: mail is kept, connections are
-   * cut. `whileStopped` runs in between (to change the mail store behind Dovecot's back).
+   * Stops and starts Dovecot again on the same ports and dir: mail is kept, every session is
+   * ended (BYE). `whileStopped` runs in between (to change the mail store behind Dovecot's back).
    */
   restart(whileStopped?: () => void): Promise<void>;
 }
@@ -317,10 +317,16 @@ async function launch(dir: string, imapPort: number, imapsPort: number): Promise
     // SIGTERM within a few ms of start takes Dovecot 6 s (stats-writer handshake, infra.md): give it a moment.
     const age = Date.now() - startedAt;
     if (age < 400) await sleep(400 - age);
+    // Dovecot 2.3.19's master exits on SIGTERM and leaves the imap processes of logged-in
+    // clients running, shutdown_clients = yes notwithstanding: their sessions would outlive a
+    // restart. They are its children until then; they get the SIGTERM it should have sent, and
+    // end their sessions with BYE.
+    const sessions = childrenOf(child.pid!);
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exit;
     clearTimeout(timer);
+    await terminate(sessions);
   };
 
   const failure = (why: string) => {
@@ -338,6 +344,60 @@ async function launch(dir: string, imapPort: number, imapsPort: number): Promise
     await sleep(20);
   }
   return { stop };
+}
+
+interface Process {
+  pid: number;
+  /** Start time in clock ticks since boot: with the pid, names the process even if the pid is reused. */
+  start: string;
+}
+
+/** The processes whose parent is `pid` (Linux /proc; none elsewhere). */
+function childrenOf(pid: number): Process[] {
+  if (!existsSync('/proc')) return [];
+  const children: Process[] = [];
+  for (const name of readdirSync('/proc')) {
+    const stat = /^\d+$/.test(name) ? processStat(Number(name)) : undefined;
+    if (stat?.ppid === pid) children.push({ pid: Number(name), start: stat.start });
+  }
+  return children;
+}
+
+/** A process's state letter, parent and start time, from /proc/PID/stat (proc(5)); undefined when it is gone. */
+function processStat(pid: number): { state: string; ppid: number; start: string } | undefined {
+  try {
+    // pid (comm) state ppid ... starttime (field 22): comm may hold spaces and parentheses, so split after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, ppid: Number(fields[1]), start: fields[19]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGTERM to each process, and SIGKILL to those still running 5 s later. A zombie (Z) has ended. */
+async function terminate(processes: Process[]): Promise<void> {
+  const running = () =>
+    processes.filter((p) => {
+      const stat = processStat(p.pid);
+      return stat !== undefined && stat.start === p.start && stat.state !== 'Z';
+    });
+  const signal = (name: NodeJS.Signals) => {
+    for (const { pid } of running()) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // ended meanwhile
+      }
+    }
+  };
+  signal('SIGTERM');
+  for (const since = Date.now(); running().length > 0; await sleep(10)) {
+    if (Date.now() - since > 5_000) {
+      signal('SIGKILL');
+      return;
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -16,6 +16,23 @@ export function runWarden(args: string[], options: { input?: string; env?: NodeJ
   });
 }
 
+/**
+ * runWarden without blocking this process: for tests that serve something the command talks
+ * to (a proxy, a DNS server) from their own event loop.
+ */
+export function runWardenAsync(args: string[], env?: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawnWarden(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end();
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 export function spawnWarden(args: string[], env?: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
 }

@@ -1,0 +1,247 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { databaseFile } from '../../src/engine/data-dir.ts';
+import { seededRandom } from '../../src/engine/random.ts';
+import { fingerprint } from '../../src/mail/fingerprint.ts';
+import { CORPUS_PROVIDER_HOSTS } from '../bench/corpus.ts';
+import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { runWardenAsync } from '../helpers/warden.ts';
+import { audit, type Audit } from './audit.ts';
+import { chooseBacklog, shuffle, type BacklogMessage } from './backlog.ts';
+import { EngineProcess } from './engine.ts';
+import { MailClient, ServerLock } from './mail-client.ts';
+import { Progress, sleep } from './progress.ts';
+
+/** SIGKILL of `warden run` (started again at once), Dovecot restarted, the engine's connection cut. */
+export type FaultKind = 'kill' | 'restart' | 'cut';
+
+export interface ChaosOptions {
+  /** Backlog size: distinct corpus messages delivered to INBOX. */
+  messages: number;
+  /** Faults to inject while the engine works through the backlog. */
+  faults: number;
+  /** Decides the backlog, the training set, and when and which faults and restores happen. */
+  seed: number;
+  /** Messages the user puts back from Rejects. Default: one in 40 messages, at least 3. */
+  restores?: number;
+  /** Ham and spam messages trained before the run, so that mail is rejected. Default 200 each. */
+  trainEach?: number;
+  /** Progress, for a person watching. */
+  log?: (line: string) => void;
+  /** Everything that happened, for finding out what went wrong: faults, restores, the engine's output. */
+  trace?: (line: string) => void;
+  /** Keeps the data directory (Warden's database) instead of removing it; its path is logged. */
+  keep?: boolean;
+}
+
+export interface ChaosResult {
+  seed: number;
+  delivered: { ham: number; spam: number };
+  /** The corpus file of each delivered message, by fingerprint. */
+  paths: Map<string, string>;
+  faults: Record<FaultKind, number>;
+  restores: number;
+  audit: Audit;
+  /** Events of the engine while the faults came, by kind. */
+  events: Record<string, number>;
+  /** Exits of `warden run` nobody asked for, and how the final SIGTERM went when not well. */
+  engineExits: string[];
+  /** Accounts the engine gave up on (a `stopped` event), with the error. */
+  stopped: string[];
+  /** The final `warden run --once`: what it still found to do. */
+  finalRun: { arrivals: number; repairedMoves: number };
+  seconds: { setup: number; chaos: number; check: number };
+}
+
+const ACCOUNT = 'chaos';
+/** The engine may decide nothing this long while mail waits before the run is called stuck. */
+const STALL_MS = 90_000;
+
+/**
+ * The chaos run (`npm run chaos`): a backlog from the SpamAssassin corpus delivered to a real
+ * Dovecot in waves while `warden run` in enforce mode works through it, behind a TCP proxy; meanwhile
+ * the engine is killed with SIGKILL and started again, Dovecot is restarted, the proxy cuts the
+ * engine's connection, and the user puts rejects back in INBOX. Then a final `warden run --once`,
+ * and an audit of where every message ended up.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
+  const log = options.log ?? (() => {});
+  const t0 = performance.now();
+  const trace = options.trace ? (line: string) => options.trace!(`${new Date().toISOString()} ${line}`) : () => {};
+  // One stream of numbers per task: tasks run concurrently, and sharing one would make each
+  // task's draws depend on the timing of the others.
+  const stream = (n: number) => seededRandom(options.seed * 16 + n);
+  const backlog = chooseBacklog(options.messages, options.trainEach ?? 200, stream(0));
+  const dir = mkdtempSync(join(tmpdir(), 'warden-chaos-'));
+  const data = join(dir, 'data');
+  let dovecot: Dovecot | undefined;
+  let proxy: TcpProxy | undefined;
+  let engine: EngineProcess | undefined;
+  let progress: Progress | undefined;
+  const lock = new ServerLock();
+  const clients: MailClient[] = [];
+  try {
+    dovecot = await startDovecot({ users: ['alice'] });
+    proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.imapPort });
+    const user = dovecot.users[0]!;
+    const env = { CHAOS_PASSWORD: user.password };
+    const warden = async (args: string[]) => {
+      const r = await runWardenAsync(['--data-dir', data, ...args], env);
+      if (r.status !== 0) throw new Error(`warden ${args.slice(0, 3).join(' ')} failed (${r.status}): ${r.stderr}`);
+      return r.stdout;
+    };
+    log(`training the content filter with ${backlog.train.ham.length} ham and ${backlog.train.spam.length} spam`);
+    await warden(['junk', 'train', '--ham', ...backlog.train.ham, '--spam', ...backlog.train.spam]);
+    await warden(['account', 'add', ACCOUNT, '--host', '127.0.0.1', '--port', String(proxy.port), '--tls', 'plain', '--allow-plain', '--user', user.name,
+      '--password-env', 'CHAOS_PASSWORD', '--provider-host', ...CORPUS_PROVIDER_HOSTS]);
+    await warden(['account', 'mode', ACCOUNT, 'enforce']);
+    // The first run only notes where INBOX is (analysis.md E8): the backlog comes after it.
+    await warden(['run', '--once']);
+
+    progress = new Progress(databaseFile(data), ACCOUNT, STALL_MS);
+    engine = new EngineProcess(['--data-dir', data], env, trace);
+    const deliverer = new MailClient(dovecot, lock);
+    const restorer = new MailClient(dovecot, lock);
+    const auditor = new MailClient(dovecot, lock);
+    clients.push(deliverer, restorer, auditor);
+    const t1 = performance.now();
+    log(`delivering ${backlog.messages.length} messages; ${options.faults} faults to come`);
+    engine.start();
+
+    const act = faultActions(engine, dovecot, proxy, lock, trace);
+    const restored = new Set<string>();
+    const wanted = options.restores ?? Math.max(3, Math.round(options.messages / 40));
+    const failFast = <T>(p: Promise<T>) =>
+      p.catch((err: Error) => {
+        progress!.fail(err);
+        throw err;
+      });
+    const [, faults] = await Promise.all([
+      failFast(deliver(backlog.messages, deliverer, progress)),
+      failFast(injectFaults(options.faults, backlog.messages.length, stream(1), act, progress, log)),
+      failFast(restore(wanted, backlog.messages.length, stream(2), restorer, progress, restored, trace)),
+    ]);
+    await progress.reach(backlog.messages.length);
+    const events = Object.fromEntries(engine.events);
+    const stopped = await engine.stop();
+    const engineExits = [...engine.unexpectedExits, ...(stopped ? [stopped] : [])];
+    const t2 = performance.now();
+
+    log('final catch-up');
+    const final = (await warden(['run', '--once', '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; moves?: number });
+    const result = await auditor.use((client) => audit(client, databaseFile(data), ACCOUNT, backlog.messages.map((m) => m.fingerprint), restored));
+    return {
+      seed: options.seed,
+      delivered: { ham: backlog.messages.filter((m) => m.label === 'ham').length, spam: backlog.messages.filter((m) => m.label === 'spam').length },
+      paths: new Map(backlog.messages.map((m) => [m.fingerprint, m.path])),
+      faults,
+      restores: restored.size,
+      audit: result,
+      events,
+      engineExits,
+      stopped: engine.stopped,
+      finalRun: { arrivals: final.filter((e) => e.kind === 'arrival').length, repairedMoves: final.reduce((n, e) => n + (e.kind === 'repaired' ? e.moves ?? 0 : 0), 0) },
+      seconds: { setup: (t1 - t0) / 1000, chaos: (t2 - t1) / 1000, check: (performance.now() - t2) / 1000 },
+    };
+  } finally {
+    await engine?.kill();
+    progress?.close();
+    for (const c of clients) await c.close();
+    await proxy?.stop();
+    await dovecot?.stop();
+    if (options.keep) log(`kept ${data}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Delivers the backlog in waves of a twentieth, each when the engine is halfway through the last. */
+async function deliver(messages: BacklogMessage[], client: MailClient, progress: Progress): Promise<void> {
+  const wave = Math.max(1, Math.ceil(messages.length / 20));
+  for (let i = 0; i < messages.length; i += wave) {
+    await progress.reach(i - Math.floor(wave / 2));
+    for (const m of messages.slice(i, i + wave)) {
+      const appended = await client.use((c) => c.append('INBOX', m.raw));
+      if (!appended) throw new Error(`Dovecot refused to append ${m.path}`);
+    }
+  }
+}
+
+type FaultActions = Record<FaultKind, () => Promise<void>>;
+
+function faultActions(engine: EngineProcess, dovecot: Dovecot, proxy: TcpProxy, lock: ServerLock, trace: (line: string) => void): FaultActions {
+  return {
+    kill: async () => {
+      trace('fault: SIGKILL');
+      await engine.kill();
+      engine.start();
+    },
+    restart: () =>
+      lock.alone(async () => {
+        trace('fault: Dovecot restart');
+        await dovecot.restart();
+        trace('Dovecot is back');
+      }),
+    // A cut needs a connection to cut: the engine may be between two (reconnecting).
+    cut: async () => {
+      for (const since = Date.now(); proxy.open() === 0; await sleep(10)) {
+        if (Date.now() - since > STALL_MS) throw new Error(`the engine has not connected for ${STALL_MS / 1000} s`);
+      }
+      trace(`fault: ${proxy.cutAll()} connections cut`);
+    },
+  };
+}
+
+/**
+ * Injects `count` faults, each at a random point of the engine's progress through the backlog
+ * (one in each of `count` equal stretches of it), up to 50 ms after it gets there. Kills and
+ * cuts are two fifths each, restarts a fifth, in a random order.
+ */
+async function injectFaults(count: number, messages: number, random: () => number, act: FaultActions, progress: Progress, log: (line: string) => void): Promise<Record<FaultKind, number>> {
+  const done: Record<FaultKind, number> = { kill: 0, restart: 0, cut: 0 };
+  const restarts = Math.round(count / 5);
+  const kills = Math.round((count - restarts) / 2);
+  const kinds: FaultKind[] = [...Array<FaultKind>(kills).fill('kill'), ...Array<FaultKind>(restarts).fill('restart'), ...Array<FaultKind>(count - kills - restarts).fill('cut')];
+  shuffle(kinds, random);
+  for (const [k, kind] of kinds.entries()) {
+    await progress.reach(Math.floor(((k + random()) * messages) / count));
+    await sleep(random() * 50);
+    await act[kind]();
+    done[kind]++;
+    if ((k + 1) % 10 === 0 || k + 1 === count) log(`${k + 1} faults injected, ${progress.decided()} of ${messages} messages decided`);
+  }
+  return done;
+}
+
+/**
+ * The user puts `count` rejects back in INBOX (UID MOVE), spread over the run after its first
+ * tenth, each a random message of Rejects that was not put back before. What was put back is
+ * added to `restored`, by fingerprint.
+ */
+async function restore(count: number, messages: number, random: () => number, client: MailClient, progress: Progress, restored: Set<string>, trace: (line: string) => void): Promise<void> {
+  for (let k = 0; k < count; k++) {
+    await progress.reach(Math.floor(messages * (0.1 + (0.9 * (k + random())) / count)));
+    await client.use(async (c) => {
+      if (!(await c.list()).some((m) => m.path === 'Rejects')) return;
+      const lock = await c.getMailboxLock('Rejects');
+      try {
+        const uids = (await c.search({ all: true }, { uid: true })) || [];
+        // A few tries: a message put back before and found here again is for the audit to count.
+        for (let attempt = 0; attempt < 5 && uids.length > 0; attempt++) {
+          const uid = uids[Math.floor(random() * uids.length)]!;
+          const m = await c.fetchOne(String(uid), { source: true }, { uid: true });
+          if (!m || !m.source) continue;
+          const id = fingerprint(m.source);
+          if (restored.has(id)) continue;
+          if (!(await c.messageMove(String(uid), 'INBOX', { uid: true }))) throw new Error(`Dovecot did not move message ${uid} from Rejects to INBOX`);
+          restored.add(id);
+          trace(`restored Rejects ${uid} to INBOX: ${id}`);
+          return;
+        }
+      } finally {
+        lock.release();
+      }
+    });
+  }
+}
