@@ -6,7 +6,6 @@ import pkg from '../../package.json' with { type: 'json' };
 import { describeParams, JunkService, PRESETS, type JunkParams } from '../engine/junk.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import type { DeliveryService } from '../engine/delivery.ts';
-import { seededRandom } from '../engine/random.ts';
 import { accountCommands } from './account.ts';
 import { analyzeInboxCommand } from './analyze-inbox.ts';
 import { runCommand } from './run.ts';
@@ -14,7 +13,7 @@ import { serveCommand } from './serve.ts';
 import { analyzePaths } from './analyze.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
-import { addDnsOptions, dnsOptionsOf, number } from './options.ts';
+import { addDnsOptions, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
 
 const console_: Output = {
   out: (line) => process.stdout.write(line + '\n'),
@@ -42,11 +41,10 @@ async function openDelivery(command: Command): Promise<DeliveryService> {
   const { dataDir, seed } = command.optsWithGlobals<{ dataDir?: string; seed?: number }>();
   return DeliveryService.open(resolveDataDir(dataDir), {
     ...dnsOptionsOf(command),
-    random: seed === undefined ? undefined : seededRandom(seed),
+    random: randomOf(seed),
   });
 }
 
-const seedOption = () => new Option('--seed <n>', 'seed the junk threshold\'s random jitter, for reproducible runs').argParser(number);
 
 const program = new Command('warden')
   .description('Junk filtering of a modern mail server, for any IMAP mailbox.')

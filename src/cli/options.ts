@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { DnsOptions } from '../engine/delivery.ts';
+import { seededRandom } from '../engine/random.ts';
 
 export function number(value: string): number {
   const n = Number(value);
@@ -19,4 +20,11 @@ export function addDnsOptions(command: Command): Command {
 export function dnsOptionsOf(command: Command): DnsOptions {
   const { offline, dns, dnsTimeout } = command.optsWithGlobals<{ offline?: boolean; dns?: string[]; dnsTimeout?: number }>();
   return { offline, dnsServers: dns, dnsTimeoutMs: dnsTimeout };
+}
+
+/** The seed option of the commands that decide: the junk threshold's jitter made reproducible. */
+export const seedOption = () => new Option('--seed <n>', "seed the junk threshold's random jitter, for reproducible runs").argParser(number);
+
+export function randomOf(seed: number | undefined): (() => number) | undefined {
+  return seed === undefined ? undefined : seededRandom(seed);
 }

@@ -4,7 +4,7 @@ import { resolveDataDir } from '../engine/data-dir.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 import { arrivalJson, arrivalLine } from './arrival.ts';
 import type { Output } from './junk.ts';
-import { addDnsOptions, dnsOptionsOf } from './options.ts';
+import { addDnsOptions, dnsOptionsOf, randomOf, seedOption } from './options.ts';
 
 /** `warden run`: watch every account's INBOX; `--once`: catch up once, then exit. */
 export function runCommand(o: Output): Command {
@@ -12,9 +12,10 @@ export function runCommand(o: Output): Command {
     .description("analyse what arrives in every account's INBOX; in enforce mode, move rejects to Rejects")
     .option('--once', 'catch up with what arrived since the last run, then exit (for cron, scripts and tests)')
     .option('--json', 'one JSON object per event and line')
-    .action(async (options: { once?: boolean; json?: boolean }, command: Command) => {
+    .addOption(seedOption())
+    .action(async (options: { once?: boolean; json?: boolean; seed?: number }, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
-      const dns = dnsOptionsOf(command);
+      const dns = { ...dnsOptionsOf(command), random: randomOf(options.seed) };
       const print = (event: WatchEvent) => (options.json ? o.out(JSON.stringify(eventJson(event))) : eventLine(event, o));
       await withAccountList(dataDir, async (accounts) => {
         if (accounts.length === 0) {

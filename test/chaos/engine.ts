@@ -30,7 +30,7 @@ export class EngineProcess {
   #exited: Promise<Exit> = Promise.resolve({ code: null, signal: null });
   #stderr = '';
 
-  /** `trace` gets every line the engine prints, stdout and stderr. */
+  /** `args` are `warden run`'s (after `run --json`); `trace` gets every line the engine prints, stdout and stderr. */
   constructor(args: string[], env: NodeJS.ProcessEnv, trace: (line: string) => void = () => {}) {
     this.#args = args;
     this.#env = env;
@@ -38,7 +38,7 @@ export class EngineProcess {
   }
 
   start(): void {
-    const child = spawnWarden([...this.#args, 'run', '--json'], this.#env);
+    const child = spawnWarden(['run', '--json', ...this.#args], this.#env);
     this.#child = child;
     this.#trace(`engine ${child.pid} started`);
     this.#stderr = '';

@@ -101,7 +101,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await warden(['run', '--once']);
 
     progress = new Progress(databaseFile(data), ACCOUNT, STALL_MS);
-    engine = new EngineProcess(['--data-dir', data], env, trace);
+    // Offline and seeded: no DNS query to the corpus's 2002 domains, the same decisions each run.
+    engine = new EngineProcess(['--data-dir', data, '--offline', '--seed', String(options.seed)], env, trace);
     const deliverer = new MailClient(dovecot, lock);
     const restorer = new MailClient(dovecot, lock);
     const auditor = new MailClient(dovecot, lock);
