@@ -312,7 +312,7 @@ function reportProblem(report: Report, facts: MessageFacts, auth: AuthResults, d
 }
 
 /** The new message's identities for reputation and the history (mox's Message fields, 3.1). */
-function senderOf(facts: MessageFacts, auth: AuthResults): Sender {
+export function senderOf(facts: MessageFacts, auth: AuthResults): Sender {
   const hop = facts.boundary;
   const fromDomain = facts.from?.domain ?? '';
   return {

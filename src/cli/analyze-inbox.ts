@@ -1,9 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { Arrival } from '../engine/catch-up.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import { arrivalJson, arrivalLine } from './arrival.ts';
 import type { Output } from './junk.ts';
-import { addDnsOptions, dnsOptionsOf } from './options.ts';
+import { addDnsOptions, date, dnsOptionsOf } from './options.ts';
 
 /**
  * `warden analyze-inbox NAME`: the mail already in INBOX, which watching leaves alone
@@ -71,10 +71,4 @@ function summaryLine(s: Summary, dryRun: boolean, mode: string): string {
       ? `${s.rejected} rejected, ${s.moved} moved to Rejects`
       : `${s.rejected} rejected and left in INBOX (observe mode)`;
   return `${s.messages} messages: ${s.accepted} accepted, ${rejects}, ${s.known} seen before, ${s.unanalysed} not analysed.${dryRun ? ' Nothing was recorded or moved.' : ''}`;
-}
-
-function date(value: string): Date {
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('a date is written YYYY-MM-DD, e.g. 2026-01-31');
-  return d;
 }

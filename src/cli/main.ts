@@ -8,6 +8,7 @@ import { resolveDataDir } from '../engine/data-dir.ts';
 import type { DeliveryService } from '../engine/delivery.ts';
 import { accountCommands } from './account.ts';
 import { analyzeInboxCommand } from './analyze-inbox.ts';
+import { bootstrapCommand } from './bootstrap.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { analyzePaths } from './analyze.ts';
@@ -144,6 +145,7 @@ junk
 
 program.addCommand(accountCommands(console_));
 program.addCommand(runCommand(console_));
+program.addCommand(bootstrapCommand(console_));
 program.addCommand(analyzeInboxCommand(console_));
 program.addCommand(serveCommand(console_));
 

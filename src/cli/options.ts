@@ -28,3 +28,10 @@ export const seedOption = () => new Option('--seed <n>', "seed the junk threshol
 export function randomOf(seed: number | undefined): (() => number) | undefined {
   return seed === undefined ? undefined : seededRandom(seed);
 }
+
+/** A YYYY-MM-DD option, as a date at 00:00 UTC. */
+export function date(value: string): Date {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('a date is written YYYY-MM-DD, e.g. 2026-01-31');
+  return d;
+}

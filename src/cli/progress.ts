@@ -32,3 +32,29 @@ export function progressBar(label: string, totalBytes: number, stream: NodeJS.Wr
     },
   };
 }
+
+/** Progress through counted steps (messages of a folder), as a bar on a terminal; nothing when piped. */
+export interface CountProgress {
+  /** Shows `done` of `total` for `label`; a new label starts a new bar. */
+  update(label: string, done: number, total: number): void;
+  stop(): void;
+}
+
+export function countBar(stream: NodeJS.WriteStream = process.stderr): CountProgress {
+  if (!stream.isTTY) return { update() {}, stop() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  let current = '';
+  return {
+    update(label, done, total) {
+      if (label !== current) {
+        bar?.stop();
+        current = label;
+        bar = new cliProgress.SingleBar({ stream, format: `${label} [{bar}] {value}/{total} messages | ETA {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar.start(total, done);
+      } else bar?.update(done);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { analyze, type Decision } from '../analysis/analyze.ts';
+import { analyze, senderOf, type Decision } from '../analysis/analyze.ts';
 import { analysisSettingsSchema, type AnalysisSettings } from '../analysis/settings.ts';
 import { subjectpassToken } from '../analysis/subjectpass.ts';
-import { authenticate } from '../auth/authenticate.ts';
+import { authenticate, notChecked } from '../auth/authenticate.ts';
 import { DnsblChecker } from '../auth/dnsbl.ts';
 import { DnsResolver } from '../auth/resolver.ts';
 import type { Label } from '../junk/filter.ts';
@@ -12,9 +12,9 @@ import { messageFacts, type MessageFacts } from '../mail/facts.ts';
 import { orgDomain } from '../mail/org-domain.ts';
 import { parseMessage, type MessageContent } from '../mail/parse.ts';
 import { readReport } from '../mail/reports.ts';
-import { reputation } from '../reputation/reputation.ts';
+import { reputation, type Sender } from '../reputation/reputation.ts';
 import { openDatabase, type Db } from '../store/database.ts';
-import { History } from '../store/history.ts';
+import { History, type MessageRecord } from '../store/history.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 import { databaseFile } from './data-dir.ts';
 import { JunkService } from './junk.ts';
@@ -153,11 +153,39 @@ export class DeliveryService {
     const content = await parseMessage(raw);
     const facts = this.#facts(raw, content);
     const stored = this.#history.findByFingerprint(facts.fingerprint);
-    if (stored) {
-      const decision = this.#history.lastDecision(stored.id)?.evidence as Decision | undefined;
-      if (decision) return { facts, decision, known: { msg: stored.id, isReject: stored.isReject } };
+    if (!stored) return this.#examine(raw, content, received, facts);
+    const known = { msg: stored.id, isReject: stored.isReject };
+    const decision = this.#history.lastDecision(stored.id)?.evidence as Decision | undefined;
+    // Known without a decision: filed before Warden watched (bootstrap). Analysed to be shown,
+    // never recorded or acted on.
+    return decision ? { facts, decision, known } : { ...(await this.#examine(raw, content, received, facts)), known };
+  }
+
+  /**
+   * A message the user had filed before Warden watched the account (bootstrap, analysis.md E8):
+   * recorded as delivered to INBOX, judged `label` (from Junk: spam; from a filed folder: ham;
+   * in INBOX: neither), and the content filter trained with it. Its authentication is not
+   * checked: today's DNS says nothing reliable about old mail. A message the history knows is
+   * not recorded again, but still trained (idempotent), so an interrupted bootstrap loses no
+   * training. Returns whether it was new to the history.
+   */
+  async file(raw: Uint8Array, received: number, label: Label | undefined): Promise<boolean> {
+    const content = await parseMessage(raw);
+    const facts = this.#facts(raw, content);
+    const fresh = this.#history.findByFingerprint(facts.fingerprint) === undefined;
+    if (fresh) {
+      const sender = senderOf(facts, notChecked());
+      this.#history.transaction(() =>
+        this.#history.insertMessage({
+          ...messageRecord(facts, sender, received, this.#history.mailboxId(this.settings.inbox)),
+          junk: label === 'spam',
+          notjunk: label === 'ham',
+          isMailingList: facts.listId !== '',
+        }),
+      );
     }
-    return this.#examine(raw, content, received, facts);
+    if (label) this.junk.trainWords(await this.junk.words(raw), label);
+    return fresh;
   }
 
   /** deliver's second half: records a new decision in the history; returns the message's and the decision's ids. */
@@ -165,33 +193,13 @@ export class DeliveryService {
     return this.#history.transaction(() => {
       const destined = this.#history.mailboxId(decision.destined);
       const orig = decision.isReject ? this.#history.mailboxId(decision.mailbox) : destined;
-      const s = decision.sender;
       const id = this.#history.insertMessage({
-        fingerprint: facts.fingerprint,
-        messageId: facts.messageId,
-        received,
-        origMailbox: orig,
+        ...messageRecord(facts, decision.sender, received, orig),
         destinedMailbox: decision.isReject ? destined : null,
         isReject: decision.isReject,
         rejectedAt: decision.isReject ? Date.now() : null,
-        // INBOX is neutral (mox's default automatic junk flags): the user's judgement comes later.
-        junk: false,
-        notjunk: false,
-        remoteIp: s.remoteIp,
-        ipMasked: s.ipMasked,
-        ehloDomain: s.ehloDomain,
-        mailFromLocal: s.mailFromLocal,
-        mailFromDomain: s.mailFromDomain,
-        fromLocal: s.fromLocal,
-        fromDomain: s.fromDomain,
-        fromOrgDomain: s.fromOrgDomain,
-        ehloValidated: s.ehloValidated,
-        mailFromValidated: s.mailFromValidated,
-        fromValidated: s.fromValidated,
         isForward: decision.forwarded,
         isMailingList: decision.mailingList,
-        subject: facts.subject,
-        dkimDomains: s.dkimDomains,
         origDkimDomains: decision.origDkimDomains,
       });
       if (decision.report) this.#history.storeReport(id, decision.report);
@@ -311,6 +319,41 @@ export class DeliveryService {
   #subjectpassKey(): string {
     return this.#history.subjectpassKey('', () => randomBytes(12).toString('base64url'));
   }
+}
+
+/**
+ * A message's row in the history from its facts and sender: delivered to `orig`, neither a
+ * reject nor judged (INBOX is neutral, mox's default automatic junk flags: the user's judgement
+ * comes later), not forwarded.
+ */
+function messageRecord(facts: MessageFacts, s: Sender, received: number, orig: number): MessageRecord {
+  return {
+    fingerprint: facts.fingerprint,
+    messageId: facts.messageId,
+    received,
+    origMailbox: orig,
+    destinedMailbox: null,
+    isReject: false,
+    rejectedAt: null,
+    junk: false,
+    notjunk: false,
+    remoteIp: s.remoteIp,
+    ipMasked: s.ipMasked,
+    ehloDomain: s.ehloDomain,
+    mailFromLocal: s.mailFromLocal,
+    mailFromDomain: s.mailFromDomain,
+    fromLocal: s.fromLocal,
+    fromDomain: s.fromDomain,
+    fromOrgDomain: s.fromOrgDomain,
+    ehloValidated: s.ehloValidated,
+    mailFromValidated: s.mailFromValidated,
+    fromValidated: s.fromValidated,
+    isForward: false,
+    isMailingList: false,
+    subject: facts.subject,
+    dkimDomains: s.dkimDomains,
+    origDkimDomains: [],
+  };
 }
 
 function storedSettings(db: Db, file: string): AnalysisSettings {

@@ -143,6 +143,7 @@ export async function listFolders(client: ImapFlow): Promise<Folder[]> {
     delimiter: entry.delimiter,
     // Only what was marked: guesses from names are folderRoles' job.
     ...(entry.specialUse && entry.specialUseSource !== 'name' && entry.specialUse !== '\\Inbox' ? { specialUse: entry.specialUse } : {}),
+    ...(entry.flags.has('\\Noselect') || entry.flags.has('\\NonExistent') ? { noselect: true as const } : {}),
   }));
 }
 

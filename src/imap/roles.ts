@@ -17,6 +17,8 @@ export interface Folder {
   delimiter: string;
   /** The special-use attribute the server announced, e.g. `\Junk`. */
   specialUse?: string;
+  /** A name in the hierarchy only, holding no mail (\Noselect, RFC 3501 section 7.2.2). */
+  noselect?: true;
 }
 
 const SPECIAL_USE: Partial<Record<string, FolderRole>> = {

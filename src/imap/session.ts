@@ -105,8 +105,13 @@ export class ImapSession {
    * once per session: folders are rarely renamed, and a new session lists them again.
    */
   async roles(overrides: Partial<Record<FolderRole, string>> = {}): Promise<Partial<Record<FolderRole, string>>> {
+    return folderRoles(await this.folders(), overrides);
+  }
+
+  /** The account's folders, listed once per session. */
+  async folders(): Promise<Folder[]> {
     this.#folders ??= await this.#run(() => listFolders(this.#client));
-    return folderRoles(this.#folders, overrides);
+    return this.#folders;
   }
 
   /** The UIDs in the selected mailbox above `uid`, ascending. */
@@ -176,11 +181,11 @@ export class ImapSession {
         `the server at ${this.#attempt.host} has neither MOVE nor UIDPLUS: moving a message there would expunge every message marked deleted in INBOX, so Warden leaves it where it is`,
       );
     }
-    // The folder list of the session (listed once, see roles) says whether it exists.
-    this.#folders ??= await this.#run(() => listFolders(this.#client));
-    if (!this.#folders.some((f) => f.path === target)) {
+    // The session's folder list (listed once) says whether it exists.
+    const folders = await this.folders();
+    if (!folders.some((f) => f.path === target)) {
       await this.#run(() => this.#client.mailboxCreate(target));
-      this.#folders.push({ path: target, name: target.split('/').pop()!, delimiter: '/' });
+      folders.push({ path: target, name: target.split('/').pop()!, delimiter: '/' });
     }
     const moved = await this.#run(() => this.#client.messageMove(`${uid}`, target, { uid: true }));
     if (moved === false) throw new ImapError('protocol', `the server did not move message ${uid} to ${target}`);

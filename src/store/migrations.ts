@@ -238,6 +238,18 @@ export const MIGRATIONS: readonly string[] = [
   -- The UI's lists of rejects (or of accepted mail), newest first, a page at a time.
   CREATE INDEX decision_accept ON decision (accept, id);
   `,
+
+  // 9: how far bootstrap (analysis.md E8) got in each folder: the UIDs from first_uid to
+  // last_uid are done, so an interrupted or widened bootstrap does only the rest.
+  `
+  CREATE TABLE bootstrap (
+    mailbox_id INTEGER PRIMARY KEY REFERENCES mailbox (id),
+    uidvalidity INTEGER NOT NULL,
+    first_uid INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL,
+    done_at INTEGER
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -17,6 +17,14 @@ export interface JournalEntry {
   target: string;
 }
 
+/** How far bootstrap got in a folder: the messages from `firstUid` to `lastUid` are done. */
+export interface BootstrapPoint {
+  uidValidity: number;
+  firstUid: number;
+  lastUid: number;
+  doneAt?: number;
+}
+
 /** Where Warden is in each mailbox of an account, and the journal of its moves. */
 export class SyncState {
   readonly #db: Db;
@@ -41,6 +49,22 @@ export class SyncState {
           'ON CONFLICT DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, highest_modseq = excluded.highest_modseq',
       )
       .run(mailboxId, point.uidValidity, point.lastUid, point.highestModseq ?? null);
+  }
+
+  bootstrapPoint(mailboxId: number): BootstrapPoint | undefined {
+    const row = this.#db.prepare('SELECT uidvalidity, first_uid, last_uid, done_at FROM bootstrap WHERE mailbox_id = ?').get(mailboxId) as
+      | { uidvalidity: number; first_uid: number; last_uid: number; done_at: number | null }
+      | undefined;
+    return row && { uidValidity: row.uidvalidity, firstUid: row.first_uid, lastUid: row.last_uid, ...(row.done_at !== null && { doneAt: row.done_at }) };
+  }
+
+  setBootstrapPoint(mailboxId: number, point: BootstrapPoint): void {
+    this.#db
+      .prepare(
+        'INSERT INTO bootstrap (mailbox_id, uidvalidity, first_uid, last_uid, done_at) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT DO UPDATE SET uidvalidity = excluded.uidvalidity, first_uid = excluded.first_uid, last_uid = excluded.last_uid, done_at = excluded.done_at',
+      )
+      .run(mailboxId, point.uidValidity, point.firstUid, point.lastUid, point.doneAt ?? null);
   }
 
   /** Writes a move before it is sent; returns the entry's id. */

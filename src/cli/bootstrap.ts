@@ -1,0 +1,51 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { resolveDataDir } from '../engine/data-dir.ts';
+import type { Output } from './junk.ts';
+import { date } from './options.ts';
+import { countBar } from './progress.ts';
+
+const KIND_WORDS = { spam: 'learned as junk', ham: 'learned as wanted mail', neutral: 'recorded, not judged', sent: 'recipients recorded' } as const;
+
+/** `warden bootstrap NAME`: the account's history from the mail it already has (analysis.md E8). */
+export function bootstrapCommand(o: Output): Command {
+  return new Command('bootstrap')
+    .description('learn from the mail an account already has: Junk as junk, filed folders as wanted mail, Sent as your correspondents (resumable)')
+    .argument('<name>', 'the account')
+    .option('--since <date>', 'only mail received on or after this date (YYYY-MM-DD; default: a year back)', date)
+    .option('--limit <n>', 'at most this many messages per folder, the newest (default 5000)', count)
+    .option('--json', 'one JSON object per folder and line')
+    .action(async (name: string, options: { since?: Date; limit?: number; json?: boolean }, command: Command) => {
+      const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
+      const { AccountService } = await import('../engine/accounts.ts');
+      const { bootstrap } = await import('../engine/bootstrap.ts');
+      const service = AccountService.open(dataDir);
+      let account;
+      try {
+        account = service.get(name);
+      } finally {
+        service.close();
+      }
+      const bar = countBar();
+      let result;
+      try {
+        result = await bootstrap(dataDir, account, {
+          ...(options.since && { since: options.since }),
+          ...(options.limit !== undefined && { limit: options.limit }),
+          onProgress: (p) => bar.update(p.folder, p.done, p.total),
+        });
+      } finally {
+        bar.stop();
+      }
+      for (const f of result.folders) {
+        if (options.json) o.out(JSON.stringify(f));
+        else o.out(`${f.path}: ${f.messages} messages, ${f.added} new to the history (${KIND_WORDS[f.kind]})${f.errors > 0 ? `, ${f.errors} unreadable or too large, skipped` : ''}`);
+      }
+      if (!options.json) o.out('Done. Run it again any time: it goes on from where it stopped.');
+    });
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of messages, at least 1');
+  return n;
+}

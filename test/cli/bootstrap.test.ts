@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapPlan } from '../../src/engine/bootstrap.ts';
+import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { syntheticMessage } from '../helpers/synthetic-mail.ts';
+import { runWarden } from '../helpers/warden.ts';
+
+/**
+ * `warden bootstrap`: the history from the mail an account already has (analysis.md E8), against
+ * a real Dovecot: Junk is learned as junk, filed mail as wanted, Sent gives correspondents,
+ * INBOX is recorded without a judgement; nothing is counted twice, and a second run goes on
+ * where the first stopped.
+ */
+
+let f: MailboxFixture;
+let serial = 5000;
+
+beforeAll(async () => {
+  f = await startMailboxFixture('bootstrap');
+  await f.client.mailboxCreate('Archive');
+  await f.client.mailboxCreate('Projects');
+  for (let i = 0; i < 3; i++) await put('Junk', 'spam');
+  for (let i = 0; i < 3; i++) await put('Archive', 'ham');
+  // The same message filed twice: one message to the history.
+  const twice = syntheticMessage('ham', ++serial).replace(/\n/g, '\r\n');
+  await f.client.append('Archive', twice);
+  await f.client.append('Projects', twice);
+  await put('Trash', 'spam');
+  await put('INBOX', 'ham');
+  await f.client.append('Sent', 'From: alice@example.test\r\nTo: Friend <pal@friends.test>\r\nSubject: hello\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n');
+});
+
+afterAll(async () => {
+  await f?.close();
+});
+
+async function put(folder: string, kind: 'ham' | 'spam'): Promise<void> {
+  await f.client.append(folder, syntheticMessage(kind, ++serial).replace(/\n/g, '\r\n'));
+}
+
+interface FolderLine {
+  path: string;
+  kind: string;
+  messages: number;
+  added: number;
+  errors: number;
+}
+
+function bootstrap(...args: string[]): FolderLine[] {
+  const r = runWarden(['--data-dir', f.data, 'bootstrap', 'home', '--json', ...args], { env: f.env });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as FolderLine);
+}
+
+function trained(): { hamMessages: number; spamMessages: number } {
+  return JSON.parse(runWarden(['--data-dir', f.data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
+}
+
+describe('bootstrapPlan', () => {
+  it('learns from Junk, filed folders, Sent and INBOX; skips Rejects, Trash, Drafts, virtual and non-mail folders', () => {
+    const folder = (path: string, extra: object = {}) => ({ path, name: path.split('/').pop()!, delimiter: '/', ...extra });
+    const plan = bootstrapPlan(
+      [
+        folder('INBOX'),
+        folder('Junk'),
+        folder('Sent'),
+        folder('Trash'),
+        folder('Drafts'),
+        folder('Rejects'),
+        folder('Archive'),
+        folder('[Gmail]', { noselect: true }),
+        folder('[Gmail]/All Mail', { specialUse: '\\All' }),
+        folder('[Gmail]/Starred', { specialUse: '\\Flagged' }),
+      ],
+      { inbox: 'INBOX', junk: 'Junk', sent: 'Sent', trash: 'Trash', drafts: 'Drafts', rejects: 'Rejects', archive: 'Archive' },
+    );
+    expect(plan).toEqual([
+      { path: 'INBOX', kind: 'neutral' },
+      { path: 'Junk', kind: 'spam' },
+      { path: 'Sent', kind: 'sent' },
+      { path: 'Archive', kind: 'ham' },
+    ]);
+  });
+});
+
+describe('warden bootstrap', () => {
+  it('learns each folder as it should, counting a message filed twice once', () => {
+    const before = trained();
+    const lines = bootstrap();
+    const byPath = Object.fromEntries(lines.map((l) => [l.path, l]));
+    expect(Object.keys(byPath).sort()).toEqual(['Archive', 'INBOX', 'Junk', 'Projects', 'Sent']);
+    expect(byPath.Junk).toMatchObject({ kind: 'spam', messages: 3, added: 3 });
+    expect(byPath.Archive).toMatchObject({ kind: 'ham', messages: 4, added: 4 });
+    expect(byPath.Projects).toMatchObject({ kind: 'ham', messages: 1, added: 0 });
+    expect(byPath.INBOX).toMatchObject({ kind: 'neutral', messages: 1, added: 1 });
+    expect(byPath.Sent).toMatchObject({ kind: 'sent', messages: 1, added: 1 });
+    expect(trained()).toEqual(expect.objectContaining({ hamMessages: before.hamMessages + 4, spamMessages: before.spamMessages + 3 }));
+  });
+
+  it('goes on where it stopped: a second run reads only what was filed since', async () => {
+    expect(bootstrap().every((l) => l.messages === 0)).toBe(true);
+    await put('Archive', 'ham');
+    expect(bootstrap().find((l) => l.path === 'Archive')).toMatchObject({ messages: 1, added: 1 });
+  });
+
+  it('leaves INBOX to watching: what arrives after it is analysed, what was there is not', async () => {
+    const arrived = await f.append('spam');
+    const r = runWarden(['--data-dir', f.data, 'run', '--once', '--json', '--offline'], { env: f.env });
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; subject: string; known: boolean });
+    expect(lines).toEqual([expect.objectContaining({ kind: 'arrival', subject: arrived, known: false })]);
+  });
+
+  it('uses what Sent taught: spam words from a correspondent are accepted', async () => {
+    await f.append('spam', { from: 'Friend <pal@friends.test>' });
+    const r = runWarden(['--data-dir', f.data, 'run', '--once', '--json', '--offline'], { env: f.env });
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ accept: true, reason: 'msgtofull' });
+  });
+
+  it('within --limit takes the newest, and a wider bound later adds the older ones', () => {
+    // A second account on the same mailbox, with its own history.
+    const alice = f.dovecot.users[0]!;
+    const args = ['--host', f.dovecot.host, '--port', String(f.dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', alice.name, '--password-env', 'HOME_PASSWORD'];
+    expect(runWarden(['--data-dir', f.data, 'account', 'add', 'second', ...args]).status).toBe(0);
+    const run = (...more: string[]) => {
+      const r = runWarden(['--data-dir', f.data, 'bootstrap', 'second', '--json', ...more], { env: f.env });
+      expect(r.status, r.stderr).toBe(0);
+      return Object.fromEntries(r.stdout.trim().split('\n').map((l) => [(JSON.parse(l) as FolderLine).path, JSON.parse(l) as FolderLine]));
+    };
+    expect(run('--limit', '2').Archive).toMatchObject({ messages: 2 });
+    expect(run('--limit', '4').Archive).toMatchObject({ messages: 2 });
+    expect(run().Archive).toMatchObject({ messages: 1 });
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    expect(Object.values(run('--since', tomorrow)).every((l) => l.messages === 0)).toBe(true);
+  });
+
+  it('says what is wrong: an unknown account, a refused password', () => {
+    const unknown = runWarden(['--data-dir', f.data, 'bootstrap', 'nosuch']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/no account named nosuch/);
+    const refused = runWarden(['--data-dir', f.data, 'bootstrap', 'home'], { env: { HOME_PASSWORD: 'wrong' } });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/password/);
+  });
+});
