@@ -62,7 +62,7 @@ export const electronChecklist = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-electron/', 'release/', 'node_modules/', 'coverage/', 'test-output/'] },
+  { ignores: ['dist/', 'dist-electron/', 'release/', 'node_modules/', 'coverage/', 'test-output/', 'renderer/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

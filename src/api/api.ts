@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { AccountService, type Account } from '../engine/accounts.ts';
 import { Activity, type DecisionRow } from '../engine/activity.ts';
+import { bootstrap } from '../engine/bootstrap.ts';
 import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
 import { Engine, ENGINE_EVENT_KINDS } from '../engine/engine.ts';
@@ -48,6 +49,7 @@ export class Api implements ApiService {
   readonly #states = new Map<string, { state: AccountState; error?: string }>();
   readonly #handlers: Handlers;
   readonly #secrets: AppSecretStore | undefined;
+  readonly #dns: { offline: boolean; dnsServers?: string[] };
   /** The app's passwords, decrypted once at start, by account name. */
   readonly #appSecrets = new Map<string, string>();
 
@@ -56,6 +58,7 @@ export class Api implements ApiService {
     this.#secrets = options.secrets;
     this.#accounts = AccountService.open(dataDir);
     const dns = { offline: options.offline ?? false, ...(options.dnsServers && { dnsServers: options.dnsServers }) };
+    this.#dns = dns;
     const appSecrets = (name: string) => this.#appSecrets.get(name);
     this.#delivery = DeliveryService.open(dataDir, dns);
     this.#activity = Activity.open(dataDir, appSecrets);
@@ -166,6 +169,14 @@ export class Api implements ApiService {
         }
         return this.#view(account);
       },
+      'accounts.bootstrap': (p) =>
+        bootstrap(this.#dataDir, this.#accounts.get(p.name), {
+          ...this.#dns,
+          appSecrets: (name) => this.#appSecrets.get(name),
+          ...(p.since && { since: new Date(`${p.since}T00:00:00Z`) }),
+          ...(p.limit && { limit: p.limit }),
+          onProgress: ({ folder, done, total }) => this.#emit({ kind: 'progress', account: p.name, task: 'bootstrap', folder, done, total }),
+        }),
       'decisions.list': (p) => page(this.#activity.decisions({ ...p, limit: p.limit }), p.limit),
       'decisions.get': (p) => {
         const row = this.#activity.decision(p.id);

@@ -34,6 +34,13 @@ export const commandParams = {
   'accounts.test': z.object({ name: accountName }).strict(),
   'accounts.remove': z.object({ name: accountName }).strict(),
   'accounts.mode': z.object({ name: accountName, mode: z.enum(['observe', 'enforce']) }).strict(),
+  /**
+   * Learns from the mail the account already has (Junk, filed folders, Sent), with `progress`
+   * events; resumable. Bounded by a date (YYYY-MM-DD) and a count per folder.
+   */
+  'accounts.bootstrap': z
+    .object({ name: accountName, since: z.iso.date().optional(), limit: z.number().int().min(1).max(100_000).optional() })
+    .strict(),
   /** Stops or starts watching an account (the tray's pause). */
   'accounts.pause': z.object({ name: accountName, paused: z.boolean() }).strict(),
   /** Decisions, newest first, a page at a time: `before` is the last id of the previous page. */
@@ -120,6 +127,7 @@ export interface CommandResults {
   'accounts.remove': Record<string, never>;
   'accounts.mode': AccountView;
   'accounts.pause': AccountView;
+  'accounts.bootstrap': { folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number }[] };
   'decisions.list': Page<DecisionView>;
   'decisions.get': DecisionView & { decision: Decision };
   'rejects.list': Page<DecisionView>;
@@ -135,7 +143,11 @@ export interface CommandResults {
 export type CommandResponse<C extends CommandName> = { ok: true; result: CommandResults[C] } | { ok: false; error: string; field?: string };
 
 /** What the engine tells the UI as it happens. */
-export type ApiEvent = WatchEvent | { kind: 'account'; account: AccountView };
+export type ApiEvent =
+  | WatchEvent
+  | { kind: 'account'; account: AccountView }
+  /** Long work on an account (bootstrap): a folder's messages done of total. */
+  | { kind: 'progress'; account: string; task: 'bootstrap'; folder: string; done: number; total: number };
 
 /**
  * The API as the engine serves it, whatever the transport: Electron's IPC, or HTTP and a

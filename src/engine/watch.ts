@@ -1,5 +1,5 @@
 import { ImapError } from '../imap/errors.ts';
-import { ImapSession } from '../imap/session.ts';
+import { IDLE_MS, ImapSession } from '../imap/session.ts';
 import { endpointOf, type Account } from './accounts.ts';
 import { AccountMailbox, type Arrival, type CatchUp, type Learned, type MailboxOptions } from './catch-up.ts';
 
@@ -18,7 +18,7 @@ export interface WatchOptions {
   onEvent: (event: WatchEvent) => void;
   /** Reconnect delays: doubled after each failure from `firstMs` up to `maxMs`, with jitter. */
   backoff?: { firstMs: number; maxMs: number };
-  /** IDLE is renewed this often; servers drop it after 30 minutes (RFC 2177). */
+  /** IDLE is renewed this often (default IDLE_MS). */
   idleMs?: number;
   /** The reconnect jitter's randomness. */
   random?: () => number;
@@ -57,7 +57,7 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
         while (!signal.aborted) {
           const mark = session.changes;
           for (const event of catchUpEvents(await mailbox.catchUp(session))) onEvent(event);
-          await session.waitForChange(signal, options.idleMs ?? 25 * 60_000, mark);
+          await session.waitForChange(signal, options.idleMs ?? IDLE_MS, mark);
         }
       } catch (err) {
         if (signal.aborted) break;

@@ -21,6 +21,13 @@ export function canMoveOnly(capabilities: string[]): boolean {
   return capabilities.includes('MOVE') || capabilities.includes('UIDPLUS');
 }
 
+/**
+ * How long one IDLE lasts before it is renewed: under the 30 minutes after which servers may
+ * drop it (RFC 2177), and under the 5 minutes after which many NAT routers forget a silent
+ * connection.
+ */
+export const IDLE_MS = 4 * 60_000;
+
 /** How many messages are fetched before they are analysed and moved (no command runs inside a fetch). */
 const FETCH_BATCH = 20;
 
@@ -56,7 +63,9 @@ export class ImapSession {
 
   static async open(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ImapSession> {
     const attempt = attemptOf(endpoint, timeoutMs);
-    const client = new ImapFlow(imapflowOptions(endpoint, timeoutMs));
+    // A session sits silent in IDLE between mails: the socket may stay quiet longer than a
+    // command may take, up to IDLE_MS (watch renews IDLE before that, which is traffic).
+    const client = new ImapFlow({ ...imapflowOptions(endpoint, timeoutMs), socketTimeout: IDLE_MS + timeoutMs });
     // Errors also arrive as events; without a listener they would crash the process.
     client.on('error', () => {});
     try {

@@ -65,17 +65,25 @@ export async function startMailboxFixture(prefix: string): Promise<MailboxFixtur
       return raw.match(/^Subject: (.*)$/m)![1]!;
     },
     async subjects(mailbox) {
-      const lock = await fixture.client.getMailboxLock(mailbox);
+      // On a connection of its own: a long-lived session's view of a folder another process
+      // created can lag behind what is on disk.
+      const c = await connect();
       try {
-        const found: string[] = [];
-        for await (const m of fixture.client.fetch('1:*', { envelope: true, flags: true })) {
-          found.push(`${m.envelope?.subject ?? ''}${m.flags?.has('\\Seen') ? ' [seen]' : ''}`);
+        // A mailbox not there yet has no mail.
+        if (!(await c.list()).some((m) => m.path === mailbox)) return [];
+        const lock = await c.getMailboxLock(mailbox);
+        try {
+          const found: string[] = [];
+          if (c.mailbox && c.mailbox.exists === 0) return found;
+          for await (const m of c.fetch('1:*', { envelope: true, flags: true })) {
+            found.push(`${m.envelope?.subject ?? ''}${m.flags?.has('\\Seen') ? ' [seen]' : ''}`);
+          }
+          return found;
+        } finally {
+          lock.release();
         }
-        return found;
-      } catch {
-        return [];
       } finally {
-        lock.release();
+        await c.logout().catch(() => {});
       }
     },
     async move(from, uids, to) {

@@ -1,0 +1,82 @@
+import type { ApiEvent, CommandName, CommandParams, CommandResponse, WardenBridge } from '../../../src/api/contract.ts';
+
+/**
+ * The engine, whichever way it is reached: the desktop app's preload bridge (window.warden), or
+ * `warden serve` over HTTP and a WebSocket with the token this page was opened with (its URL
+ * fragment, kept for the session and taken out of the address bar).
+ */
+declare global {
+  interface Window {
+    warden?: WardenBridge;
+  }
+}
+
+const TOKEN_KEY = 'warden.token';
+
+/** Takes `#token=…` from the address, keeps it for this tab, and leaves the address without it. */
+export function takeToken(location: Location, storage: Storage, history: History): string | undefined {
+  const match = /^#token=([\w-]+)/.exec(location.hash);
+  if (match) {
+    storage.setItem(TOKEN_KEY, match[1]!);
+    history.replaceState(null, '', `${location.pathname}${location.search}#/activity`);
+  }
+  return storage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+function httpBridge(token: string): WardenBridge {
+  return {
+    async call(command, params) {
+      const res = await fetch(`/api/${command}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify(params),
+      });
+      if (res.status === 401) return { ok: false, error: 'This page has no valid key any more: open the address warden serve printed.' };
+      return (await res.json()) as CommandResponse<typeof command>;
+    },
+    onEvent(listener) {
+      let socket: WebSocket | undefined;
+      let closed = false;
+      let retry = 1000;
+      const connect = () => {
+        const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+        socket = new WebSocket(`${scheme}://${location.host}/events?token=${encodeURIComponent(token)}`);
+        socket.onmessage = (m) => listener(JSON.parse(String(m.data)) as ApiEvent);
+        socket.onopen = () => (retry = 1000);
+        // The server restarted or the network dropped: try again, less and less often.
+        socket.onclose = () => {
+          if (!closed) setTimeout(connect, (retry = Math.min(retry * 2, 30_000)));
+        };
+      };
+      connect();
+      return () => {
+        closed = true;
+        socket?.close();
+      };
+    },
+  };
+}
+
+function missingBridge(): WardenBridge {
+  const error = 'This page was opened without its key: open the address warden serve printed (it ends with #token=…).';
+  return { call: () => Promise.resolve({ ok: false, error }), onEvent: () => () => {} };
+}
+
+const token = typeof window !== 'undefined' && !window.warden ? takeToken(window.location, window.sessionStorage, window.history) : undefined;
+const bridge: WardenBridge = typeof window !== 'undefined' && window.warden ? window.warden : token ? httpBridge(token) : missingBridge();
+
+// Opened without the key, then given it (the address pasted into this tab): start again with it.
+if (typeof window !== 'undefined' && !window.warden && !token) {
+  window.addEventListener('hashchange', () => {
+    if (window.location.hash.startsWith('#token=')) window.location.reload();
+  });
+}
+
+/** Calls a command; the response says ok with its result, or the error in words (and the field at fault). */
+export function call<C extends CommandName>(command: C, params: CommandParams<C>): Promise<CommandResponse<C>> {
+  return bridge.call(command, params);
+}
+
+export function onEvent(listener: (event: ApiEvent) => void): () => void {
+  return bridge.onEvent(listener);
+}

@@ -1,0 +1,148 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api } from '../../src/api/api.ts';
+import { serve, type Served } from '../../src/api/serve.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
+import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
+import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
+import { ROOT, runWarden } from '../helpers/warden.ts';
+
+/**
+ * The UI in Chromium against `warden serve` and a real Dovecot (and dnsmasq, so a sender can
+ * authenticate): what a user does, from connecting a mailbox to restoring a reject. Screenshots
+ * go to docs/screenshots, which the README shows.
+ */
+
+const UI = join(ROOT, 'renderer', 'dist');
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+const SENDER = { ip: '198.51.100.40', ehlo: 'mx.offers.test', from: 'deals@offers.test' };
+const SPAMMY = `${SPAM_WORDS.join(' ')}.\r\n${SPAM_WORDS.slice(0, 10).join(' ')}.\r\n`;
+
+let f: MailboxFixture;
+let dns: Dnsmasq;
+let api: Api;
+let served: Served;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(join(UI, 'index.html'))) throw new Error('the UI is not built: npm run build:ui (npm test does it first)');
+  mkdirSync(SHOTS, { recursive: true });
+  f = await startMailboxFixture('ui');
+  // The UI connects the mailbox itself.
+  expect(runWarden(['--data-dir', f.data, 'account', 'remove', 'home']).status).toBe(0);
+  dns = await startDnsmasq({
+    hosts: [{ name: SENDER.ehlo, ips: [SENDER.ip] }],
+    txts: [{ name: 'offers.test', value: 'v=spf1 ip4:198.51.100.0/24 -all' }, { name: '_dmarc.offers.test', value: 'v=DMARC1; p=none' }, dkimKeyRecord('offers.test')],
+  });
+  api = await Api.open(f.data, { dnsServers: [dns.server] });
+  api.start();
+  served = await serve(api, { staticDir: UI });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+  await api?.close();
+  await dns?.stop();
+  await f?.close();
+});
+
+const sendSpam = async (subject: string) => {
+  await f.client.append('INBOX', await providerMessage({ ...SENDER, mailFrom: SENDER.from, sign: 'offers.test', subject, body: SPAMMY }));
+  return subject;
+};
+
+// Each step waits on a real server and a real browser: generous, so a loaded CI machine passes.
+describe('the UI', { timeout: 90_000 }, () => {
+  it('without the key in its address, says how to open it, and the API refuses it', async () => {
+    await page.goto(`http://127.0.0.1:${served.port}/#/activity`);
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/without its key/);
+  });
+
+  it('connects a mailbox: the form, the connection test, observe mode', async () => {
+    await page.goto(served.url);
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByLabel('Provider', { exact: true }).selectOption('other');
+    await page.getByLabel('Name for this account').fill('home');
+    await page.getByLabel('IMAP server').fill(f.dovecot.host);
+    await page.getByLabel('Port', { exact: true }).fill(String(f.dovecot.imapPort));
+    await page.getByLabel('Security').selectOption('plain');
+    await page.getByLabel(/Send my password unencrypted/).check();
+    await page.getByLabel('User name').fill(f.dovecot.users[0]!.name);
+    await page.getByLabel(/^Password/).fill('wrong password');
+    await page.getByRole('button', { name: 'Add account' }).click();
+    // Added, then tested: a wrong password is said in words.
+    const card = page.getByRole('region', { name: 'Account home' });
+    await expect.poll(() => card.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/password/i);
+    await card.getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => card.count()).toBe(0);
+
+    await page.getByLabel(/^Password/).fill(f.dovecot.users[0]!.password);
+    await page.getByRole('button', { name: 'Add account' }).click();
+    await expect.poll(() => card.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/Connected\. Folders: .*Junk \(junk\)/);
+    await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/home\s*watching, observing/);
+    await page.screenshot({ path: join(SHOTS, 'accounts.png') });
+  });
+
+  it('shows a message another client delivers in Activity within seconds, with its reasons', async () => {
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const subject = await sendSpam('bonus jackpot first');
+    const row = page.getByRole('button', { name: `Why rejected: ${subject}` });
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    const why = page.getByRole('region', { name: `Why: ${subject}` });
+    await expect.poll(() => why.textContent()).toMatch(/junk/i);
+    await expect.poll(() => why.getByRole('list', { name: 'The words that decided' }).textContent()).toMatch(/jackpot|bonus/);
+    // Observe mode: nothing moved.
+    expect(await f.subjects('INBOX')).toContain(subject);
+    await page.screenshot({ path: join(SHOTS, 'activity.png') });
+  });
+
+  it('in enforce mode the next reject is moved; restoring it from Rejects moves it back, and the sender is accepted next time', async () => {
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('button', { name: 'Switch to enforce' }).click();
+    await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/watching, enforcing/);
+    const subject = await sendSpam('bonus jackpot second');
+    await expect.poll(() => f.subjects('Rejects'), { timeout: 15_000 }).toContain(subject);
+
+    await page.getByRole('link', { name: 'Rejects' }).click();
+    await page.getByRole('button', { name: subject, exact: false }).first().click();
+    await expect.poll(() => page.getByRole('region', { name: 'Preview' }).textContent()).toMatch(/jackpot/);
+    await page.screenshot({ path: join(SHOTS, 'rejects.png') });
+    await page.getByRole('button', { name: `Restore ${subject}` }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/1 restored to INBOX/);
+    await expect.poll(() => f.subjects('INBOX'), { timeout: 15_000 }).toContain(subject);
+    expect(await f.subjects('Rejects')).not.toContain(subject);
+
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const next = await sendSpam('bonus jackpot third');
+    await page.getByRole('button', { name: `Why accepted: ${next}` }).waitFor({ timeout: 15_000 });
+    expect(await f.subjects('INBOX')).toContain(next);
+  });
+
+  it('shows the charts, and changes the rules and the settings', async () => {
+    await page.getByRole('link', { name: 'Stats' }).click();
+    await page.getByRole('img', { name: 'Decisions per day, by reason' }).waitFor();
+    await expect.poll(() => page.getByText(/has learned from \d+ wanted and \d+ junk messages/).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'stats.png') });
+
+    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByLabel('Accept mailing lists at this domain').fill('lists.example.org');
+    await page.getByRole('button', { name: 'Add' }).first().click();
+    await expect.poll(() => page.getByRole('list', { name: 'Rules' }).textContent()).toMatch(/Mailing lists at lists\.example\.org/);
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel(/Subject-pass tokens stay valid/).fill('24');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
+    expect(await api.call('settings.get', {})).toMatchObject({ ok: true, result: { subjectpassHours: 24, rulesets: [{ listAllowDomain: 'lists.example.org' }] } });
+    await page.screenshot({ path: join(SHOTS, 'settings.png') });
+  });
+});
