@@ -41,9 +41,3 @@ export function startPlan(root: string, env: NodeJS.ProcessEnv): StartPlan {
   }
   return { run: 'electron', binary: electron.path };
 }
-
-/** Whether the `--help` text of a commander program lists the command `name`. */
-export function listsCommand(help: string, name: string): boolean {
-  const commands = help.indexOf('Commands:');
-  return commands >= 0 && new RegExp(`^\\s+${name}\\b`, 'm').test(help.slice(commands));
-}

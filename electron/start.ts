@@ -1,9 +1,9 @@
 // npm start: the desktop app when Electron's binary is here, otherwise the headless server
 // (warden serve), whose URL opens the same UI in a browser. Says which, and why.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { buildElectron } from './build.ts';
-import { listsCommand, startPlan } from './launch.ts';
+import { startPlan } from './launch.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -25,13 +25,7 @@ switch (plan.run) {
   case 'serve': {
     console.error(`warden: ${plan.why}`);
     console.error('warden: starting the headless server instead; open the URL it prints in a browser.');
-    const cli = path.join(root, 'src', 'cli', 'main.ts');
-    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
-    if (!listsCommand(help.stdout, 'serve')) {
-      console.error('warden: this build has no `warden serve` yet (the headless server of src/api is coming).');
-      process.exit(1);
-    }
-    run(process.execPath, [cli, 'serve', ...args], process.env);
+    run(process.execPath, [path.join(root, 'src', 'cli', 'main.ts'), 'serve', ...args], process.env);
   }
 }
 
