@@ -123,8 +123,15 @@ describe('the UI', { timeout: 90_000 }, () => {
 
     await page.getByRole('link', { name: 'Activity' }).click();
     const next = await sendSpam('bonus jackpot third');
-    await page.getByRole('button', { name: `Why accepted: ${next}` }).waitFor({ timeout: 15_000 });
+    const accepted = page.getByRole('button', { name: `Why accepted: ${next}` });
+    await accepted.waitFor({ timeout: 15_000 });
     expect(await f.subjects('INBOX')).toContain(next);
+
+    // The user disagrees: from the decision, to Junk.
+    await accepted.click();
+    await page.getByRole('button', { name: 'Move to Junk' }).click();
+    await expect.poll(() => page.getByText('Moved to Junk: Warden learns from it.').count()).toBe(1);
+    await expect.poll(() => f.subjects('Junk'), { timeout: 15_000 }).toContain(next);
   });
 
   it('shows the charts, and changes the rules and the settings', async () => {
