@@ -3,7 +3,8 @@
  * on the whole SpamAssassin public corpus, against bogofilter's bulk mode in the same run; the
  * worst time per message on a generated set of hostile messages; and the time of one analysis
  * with the history at corpus size, against the content filter alone; the UI's list pages over
- * 100 000 decisions (test/bench/lists.ts); and the IMAP engine on a
+ * 100 000 decisions (test/bench/lists.ts) and the UI's bundle, first load and scrolling over
+ * them (test/bench/ui.ts); and the IMAP engine on a
  * throw-away Dovecot (test/bench/imap.ts), alone with `npm run bench -- --imap`. BENCH_RUNS sets
  * the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and BENCH_ARRIVAL_MS the IMAP backlog
  * size, the number of arrivals watched and the time between them.
@@ -17,6 +18,7 @@ import { basename, join } from 'node:path';
 import { badMessages } from '../helpers/bad-mail.ts';
 import { benchAnalysis } from './analysis.ts';
 import { benchLists } from './lists.ts';
+import { benchUi } from './ui.ts';
 import { benchImap, dovecotVersion } from './imap.ts';
 import { FilterClient } from '../helpers/warden.ts';
 import { Bogofilter } from './bogofilter.ts';
@@ -114,6 +116,7 @@ try {
 
     await benchAnalysis(work);
     await benchLists(work);
+    await benchUi(join(work, 'lists'));
   }
 
   if (!dovecotVersion()) {
