@@ -72,6 +72,14 @@ export async function serve(api: ApiService, options: ServeOptions): Promise<Ser
   };
 
   const server = createServer((req, res) => {
+    try {
+      route(req, res);
+    } catch (err) {
+      // A malformed address (bad %-escapes) or the like: answered, never a crash.
+      if (!res.headersSent) refuse(res, 400, (err as Error).message);
+    }
+  });
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (!hostAllowed(req)) return refuse(res, 421, 'this server answers only to its own address');
@@ -85,7 +93,7 @@ export async function serve(api: ApiService, options: ServeOptions): Promise<Ser
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'use GET');
     serveFile(options.staticDir, url.pathname, res);
-  });
+  };
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {

@@ -122,6 +122,10 @@ describe('warden serve', () => {
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'; script-src 'self'/);
     const escape = await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`);
     expect(await escape.text()).not.toContain('root:');
+    // Malformed escapes are answered, and the server goes on.
+    expect((await fetch(`${base}/%E0%A4%A`)).status).toBe(400);
+    expect((await call('accounts.list%E0%A4%A')).status).toBe(400);
+    expect((await fetch(`${base}/`)).status).toBe(200);
   });
 
   it('names the field at fault in invalid parameters, and unknown commands', async () => {
