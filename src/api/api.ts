@@ -194,12 +194,15 @@ export class Api implements ApiService {
       'settings.set': async (p) => {
         const settings = this.#delivery.configure(p.changes);
         // Watchers read the settings when they start: start them again.
-        for (const name of this.#engine.watching) {
-          await this.#engine.stop(name);
-          const account = this.#findAccount(name);
-          if (account) this.#watch(account);
-        }
+        await this.#restartWatchers();
         return settings;
+      },
+      'filter.get': () => ({ threshold: this.#delivery.junk.params.threshold }),
+      'filter.set': async (p) => {
+        const { threshold } = this.#delivery.junk.configure({ threshold: p.threshold });
+        // Watchers read the filter's settings when they start: start them again.
+        await this.#restartWatchers();
+        return { threshold };
       },
       'stats.get': (p) => {
         const since = Date.now() - p.days * DAY_MS;
@@ -233,6 +236,14 @@ export class Api implements ApiService {
     this.#appSecrets.delete(name);
     await this.#secrets?.delete(name);
     rmSync(join(this.#dataDir, 'secrets', `${name}.password`), { force: true });
+  }
+
+  async #restartWatchers(): Promise<void> {
+    for (const name of this.#engine.watching) {
+      await this.#engine.stop(name);
+      const account = this.#findAccount(name);
+      if (account) this.#watch(account);
+    }
   }
 
   #watch(account: Account): void {

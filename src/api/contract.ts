@@ -68,6 +68,9 @@ export const commandParams = {
   'settings.get': z.object({}).strict(),
   /** Changes analysis settings (rulesets, block lists, …): refused with the field named when invalid. */
   'settings.set': z.object({ changes: z.record(z.string(), z.unknown()) }).strict(),
+  /** The content filter's threshold: mail whose junk probability is above it is junk. */
+  'filter.get': z.object({}).strict(),
+  'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999) }).strict(),
   /** Counts per day for the charts. */
   'stats.get': z.object({ days: z.number().int().min(1).max(3650).default(30) }).strict(),
 } as const;
@@ -136,6 +139,8 @@ export interface CommandResults {
   'messages.junk': Record<string, never>;
   'settings.get': AnalysisSettings;
   'settings.set': AnalysisSettings;
+  'filter.get': { threshold: number };
+  'filter.set': { threshold: number };
   'stats.get': StatsView;
 }
 
