@@ -89,6 +89,11 @@ export const analysisSettingsSchema = z
       .strict()
       .default({ domains: [], dmarcAddresses: [], tlsAddresses: [] }),
     /**
+     * Rejects older than this many days (since Warden rejected them) are moved on to Trash;
+     * null keeps them in Rejects until you act (analysis.md section 8: Warden deletes nothing).
+     */
+    rejectsRetentionDays: z.number().int().min(1).nullable().default(null),
+    /**
      * Messages larger than this are not analysed and stay where they are, logged as
      * unanalysed: a filter must not hold a huge attachment in memory, and junk is rarely big.
      */

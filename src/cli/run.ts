@@ -56,6 +56,8 @@ export function runCommand(o: Output): Command {
         return out.err(`${e.account}: first run, or INBOX was renumbered: Warden starts from here and leaves the mail already there alone.`);
       case 'repaired':
         return out.err(`${e.account}: finished ${e.moves} moves an earlier run had left undone.`);
+      case 'retired':
+        return out.out(`${e.account}: moved ${e.moves} rejects past the retention period (rejectsRetentionDays) to Trash.`);
       case 'arrival':
         return out.out(arrivalLine(e.account, e.arrival, 'run'));
       case 'learned': {

@@ -1,10 +1,12 @@
+import { ImapError } from '../imap/errors.ts';
 import { ImapSession, type Fetched } from '../imap/session.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { History } from '../store/history.ts';
-import { SyncState } from '../store/sync.ts';
+import { SyncState, type JournalEntry } from '../store/sync.ts';
 import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
 import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
 import { databaseFile } from './data-dir.ts';
+import { locate } from './mail-actions.ts';
 import { DeliveryService, type Decided, type Decision, type DeliveryOptions } from './delivery.ts';
 import type { Label } from './junk.ts';
 
@@ -55,6 +57,8 @@ export interface CatchUp {
   arrivals: Arrival[];
   /** Moves a crash had interrupted, finished now. */
   repaired: number;
+  /** Rejects past the retention period moved on to Trash. */
+  retired: number;
 }
 
 /** How an account's mailbox is analysed: DNS, and the clock (for retries). */
@@ -69,6 +73,10 @@ export interface MailboxOptions extends Pick<DeliveryOptions, 'offline' | 'dnsSe
  * 8: "retried with backoff a few times"); after the last, Warden gives up and leaves it.
  */
 export const RETRY_DELAYS_MS = [60_000, 10 * 60_000, 60 * 60_000];
+
+/** How often Rejects is looked through for rejects past the retention period. */
+const RETIRE_EVERY_MS = 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
 
 const INBOX = 'INBOX';
 
@@ -112,6 +120,8 @@ export class AccountMailbox {
   readonly #unanalysed: UnanalysedLog;
   readonly #delivery: DeliveryService;
   readonly #now: () => number;
+  /** When Rejects was last looked through for rejects past the retention period. */
+  #retiredAt = -Infinity;
 
   private constructor(dataDir: string, account: Account, options: MailboxOptions) {
     this.account = account;
@@ -146,13 +156,17 @@ export class AccountMailbox {
   async catchUp(session: ImapSession): Promise<CatchUp> {
     const account = this.account;
     const sync = this.#sync;
-    const result: CatchUp = { account: account.name, mode: account.mode, learned: [], started: false, arrivals: [], repaired: 0 };
+    const result: CatchUp = { account: account.name, mode: account.mode, learned: [], started: false, arrivals: [], repaired: 0, retired: 0 };
     // Junk and Sent first: INBOX is selected last, for IDLE to watch.
     const roles = await session.roles(account.config.folders);
     for (const role of ['junk', 'sent'] as const) {
       const path = roles[role];
       if (path && path !== INBOX) result.learned.push(...(await this.#follow(session, path, role)));
     }
+    // Moves out of other folders a crash interrupted, then rejects due for Trash: before INBOX,
+    // which is selected last, for IDLE to watch.
+    for (const entry of sync.pending().filter((e) => e.mailbox !== INBOX)) result.repaired += await this.#repair(session, entry);
+    result.retired = await this.#retire(session, roles.trash);
     const inbox = await session.open(INBOX);
     const inboxId = this.#history.mailboxId(INBOX);
     const known = sync.get(inboxId);
@@ -163,12 +177,12 @@ export class AccountMailbox {
       // messages by their bytes, not by UID. A move a crash left pending under the old
       // UIDVALIDITY cannot be found by UID any more; the message stays in INBOX.
       sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: inbox.uidNext - 1, ...modseqOf(inbox) });
-      for (const entry of sync.pending()) sync.done(entry.id, this.#now());
+      for (const entry of sync.pending().filter((e) => e.mailbox === INBOX)) sync.done(entry.id, this.#now());
       result.started = true;
       return result;
     }
 
-    for (const entry of sync.pending()) {
+    for (const entry of sync.pending().filter((e) => e.mailbox === INBOX)) {
       // Still in INBOX under the same UIDVALIDITY: the move was not done. Gone: it was.
       if (entry.uidValidity === inbox.uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
       sync.done(entry.id, this.#now());
@@ -304,6 +318,48 @@ export class AccountMailbox {
     if (uid <= point.lastUid) return;
     point.lastUid = uid;
     this.#sync.set(point.id, { uidValidity: point.uidValidity, lastUid: uid, ...modseqOf(point) });
+  }
+
+  /** A move out of another folder a crash interrupted: finished if the message is still there. */
+  async #repair(session: ImapSession, entry: JournalEntry): Promise<number> {
+    try {
+      const box = await session.open(entry.mailbox);
+      if (box.uidValidity === entry.uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
+    } catch (err) {
+      // The folder is gone: so is the move's reason. Anything else is the connection's.
+      if (!(err instanceof ImapError) || err.kind !== 'protocol') throw err;
+    }
+    this.#sync.done(entry.id, this.#now());
+    return 1;
+  }
+
+  /**
+   * Rejects older than the retention period (counted from when Warden rejected them, E5) moved
+   * on to Trash, journalled like any move; at most hourly, a hundred at a time. Off unless set:
+   * Warden deletes nothing, and moves nothing the user has not asked it to (analysis.md 8).
+   */
+  async #retire(session: ImapSession, trash: string | undefined): Promise<number> {
+    const days = this.#delivery.settings.rejectsRetentionDays;
+    const now = this.#now();
+    if (days === null || !trash || now - this.#retiredAt < RETIRE_EVERY_MS) return 0;
+    this.#retiredAt = now;
+    let retired = 0;
+    for (const stored of this.#history.staleRejects(now - days * DAY_MS, 100)) {
+      const from = this.#history.lastDecision(stored.id)?.mailbox ?? this.#delivery.settings.rejectsMailbox;
+      const found = await locate(session, from, stored).catch((err: unknown) => {
+        if (err instanceof ImapError && err.kind === 'protocol') return undefined;
+        throw err;
+      });
+      if (found) {
+        const entry = this.#sync.journalMove({ mailbox: from, uidValidity: found.uidValidity, uid: found.uid, fingerprint: stored.fingerprint, target: trash }, now);
+        await session.move(found.uid, trash);
+        this.#sync.done(entry, this.#now());
+        retired++;
+      }
+      // Moved on, or no longer there (the user's own doing): either way no longer in Rejects.
+      this.#history.retire(stored.id, now);
+    }
+    return retired;
   }
 
   /**

@@ -6,13 +6,13 @@ import { watch, type WatchEvent, type WatchOptions } from './watch.ts';
 /**
  * The engine's events, one per kind of WatchEvent: `arrival` (a decision made, a message
  * moved, a restore learned, or a message left unanalysed), `learned` (Junk, Sent, flags),
- * `connected`, `started`, `repaired`, and the account errors `disconnected` (retrying) and
+ * `connected`, `started`, `repaired`, `retired` (rejects moved on to Trash), and the account errors `disconnected` (retrying) and
  * `stopped` (not retrying: the login or the certificate was refused).
  */
 export type EngineEvents = { [K in WatchEvent['kind']]: [Extract<WatchEvent, { kind: K }>] };
 
 /** Every kind, by name: a kind added to WatchEvent does not compile here until it is listed. */
-const KINDS: Record<WatchEvent['kind'], true> = { connected: true, started: true, repaired: true, arrival: true, learned: true, disconnected: true, stopped: true };
+const KINDS: Record<WatchEvent['kind'], true> = { connected: true, started: true, repaired: true, retired: true, arrival: true, learned: true, disconnected: true, stopped: true };
 export const ENGINE_EVENT_KINDS = Object.keys(KINDS) as WatchEvent['kind'][];
 
 export type EngineOptions = MailboxOptions & Pick<WatchOptions, 'backoff' | 'idleMs'>;

@@ -36,12 +36,12 @@ export class MailActions {
     for (const id of ids) {
       const stored = this.#history.findById(id);
       const where = stored?.isReject ? this.#whereIs(stored) : undefined;
-      const uid = stored && where ? await locate(session, where, stored) : undefined;
-      if (uid === undefined) {
+      const found = stored && where ? await locate(session, where, stored) : undefined;
+      if (!found) {
         missing.push(id);
         continue;
       }
-      await session.move(uid, INBOX);
+      await session.move(found.uid, INBOX);
       restored++;
     }
     return { restored, missing };
@@ -50,17 +50,17 @@ export class MailActions {
   /** Moves a message to the Junk folder. */
   async junk(session: ImapSession, id: number, junkFolder: string): Promise<void> {
     const stored = this.#stored(id);
-    const uid = await locate(session, this.#whereIs(stored), stored);
-    if (uid === undefined) throw new Error(`message ${id} is no longer in ${this.#whereIs(stored)}`);
-    await session.move(uid, junkFolder);
+    const found = await locate(session, this.#whereIs(stored), stored);
+    if (!found) throw new Error(`message ${id} is no longer in ${this.#whereIs(stored)}`);
+    await session.move(found.uid, junkFolder);
   }
 
   async preview(session: ImapSession, id: number): Promise<Preview> {
     const stored = this.#stored(id);
     const where = this.#whereIs(stored);
-    const uid = await locate(session, where, stored);
-    if (uid === undefined) throw new Error(`message ${id} is no longer in ${where}`);
-    const [message] = await first(session.fetch([uid]));
+    const found = await locate(session, where, stored);
+    if (!found) throw new Error(`message ${id} is no longer in ${where}`);
+    const [message] = await first(session.fetch([found.uid]));
     const { headers, bodies } = await parseMessage(message!.raw);
     const field = (name: string) => decodeHeaderValue(headers.find((h) => h.name.toLowerCase() === name)?.value ?? '').trim();
     return { from: field('from'), to: field('to'), subject: field('subject'), date: field('date'), text: bodies.join('\n\n') };
@@ -78,14 +78,17 @@ export class MailActions {
   }
 }
 
-/** The UID of a stored message in `mailbox`: found by Message-ID (or Subject), confirmed by its bytes. */
-async function locate(session: ImapSession, mailbox: string, stored: StoredMessage): Promise<number | undefined> {
-  await session.open(mailbox);
+/**
+ * Where a stored message is in `mailbox` (selected after): found by Message-ID (or Subject),
+ * confirmed by its bytes; undefined when it is not there.
+ */
+export async function locate(session: ImapSession, mailbox: string, stored: StoredMessage): Promise<{ uid: number; uidValidity: number } | undefined> {
+  const { uidValidity } = await session.open(mailbox);
   const header: Record<string, string> = stored.messageId ? { 'message-id': stored.messageId } : { subject: stored.subject };
   const candidates = await session.search({ header });
   for await (const batch of session.fetch(candidates)) {
     const match = batch.find((m) => fingerprint(m.raw) === stored.fingerprint);
-    if (match) return match.uid;
+    if (match) return { uid: match.uid, uidValidity };
   }
   return undefined;
 }

@@ -8,6 +8,7 @@ export type WatchEvent =
   | { kind: 'connected'; account: string }
   | { kind: 'started'; account: string }
   | { kind: 'repaired'; account: string; moves: number }
+  | { kind: 'retired'; account: string; moves: number }
   | { kind: 'arrival'; account: string; arrival: Arrival }
   | { kind: 'learned'; account: string; learned: Learned }
   | { kind: 'disconnected'; account: string; error: string; retryInMs: number }
@@ -85,6 +86,7 @@ export function catchUpEvents(result: CatchUp): WatchEvent[] {
   return [
     ...(result.started ? [{ kind: 'started', account } as const] : []),
     ...(result.repaired > 0 ? [{ kind: 'repaired', account, moves: result.repaired } as const] : []),
+    ...(result.retired > 0 ? [{ kind: 'retired', account, moves: result.retired } as const] : []),
     ...result.learned.map((learned) => ({ kind: 'learned', account, learned }) as const),
     ...result.arrivals.map((arrival) => ({ kind: 'arrival', account, arrival }) as const),
   ];

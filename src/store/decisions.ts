@@ -61,7 +61,7 @@ export class DecisionLog {
     if (q.before !== undefined) term('d.id < ?', q.before);
     if (q.rejected) {
       // A reject's decision is one: d.accept = 0 lets the verdict's index find them.
-      term(`d.accept = 0 AND m.is_reject = 1 AND EXISTS (SELECT 1 FROM journal j WHERE j.fingerprint = m.fingerprint AND j.account_id = m.account_id AND j.done_at IS NOT NULL)`);
+      term(`d.accept = 0 AND m.is_reject = 1 AND m.retired_at IS NULL AND EXISTS (SELECT 1 FROM journal j WHERE j.fingerprint = m.fingerprint AND j.account_id = m.account_id AND j.done_at IS NOT NULL)`);
     }
     if (q.search) {
       for (const word of q.search.trim().split(/\s+/)) {

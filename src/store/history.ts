@@ -262,6 +262,25 @@ export class History {
     this.#statement('UPDATE msg SET orig_mailbox = coalesce(destined_mailbox, orig_mailbox), is_reject = 0, restored_at = ? WHERE id = ?').run(Date.now(), id);
   }
 
+  /**
+   * Rejects Warden moved to a rejects folder before `before` (by when it rejected them, not by
+   * INTERNALDATE, which a move keeps: analysis.md E5), still there as far as the history knows,
+   * oldest first.
+   */
+  staleRejects(before: number, limit: number): StoredMessage[] {
+    const rows = this.#statement(
+      `SELECT ${STORED_COLUMNS} FROM msg m WHERE account_id = ? AND is_reject = 1 AND retired_at IS NULL AND rejected_at < ?
+       AND EXISTS (SELECT 1 FROM journal j WHERE j.fingerprint = m.fingerprint AND j.account_id = m.account_id AND j.done_at IS NOT NULL)
+       ORDER BY rejected_at LIMIT ?`,
+    ).all(this.#account, before, limit) as StoredRow[];
+    return rows.map(storedMessage);
+  }
+
+  /** A reject moved on to Trash (or found gone): no longer in Rejects. */
+  retire(id: number, now: number): void {
+    this.#statement('UPDATE msg SET retired_at = ? WHERE id = ?').run(now, id);
+  }
+
   /** Records the addresses of a sent message once (analysis.md 3.5); returns how many were new. */
   addRecipients(recipients: RecipientRecord[], sent: number, srcFingerprint: string): number {
     const insert = this.#statement(

@@ -250,6 +250,12 @@ export const MIGRATIONS: readonly string[] = [
     done_at INTEGER
   );
   `,
+
+  // 10: rejects moved on to Trash after the retention period (analysis.md 8, E5): when.
+  `
+  ALTER TABLE msg ADD COLUMN retired_at INTEGER;
+  CREATE INDEX msg_rejects_by_age ON msg (account_id, rejected_at) WHERE is_reject = 1 AND retired_at IS NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -34,8 +34,8 @@ afterAll(async () => {
   await f?.close();
 });
 
-async function catchUp(options: MailboxOptions = {}): Promise<CatchUp> {
-  const mailbox = AccountMailbox.open(f.data, account, { offline: true, ...options });
+async function catchUp(options: MailboxOptions = {}, as: Account = account): Promise<CatchUp> {
+  const mailbox = AccountMailbox.open(f.data, as, { offline: true, ...options });
   try {
     const session = await ImapSession.open(endpointOf(account, f.env));
     try {
@@ -147,6 +147,30 @@ describe('a renumbered INBOX (UIDVALIDITY changed)', () => {
 
     const next = await f.append('spam');
     expect((await catchUp()).arrivals).toEqual([expect.objectContaining({ subject: next, known: false })]);
+  });
+});
+
+describe('retention', () => {
+  it('moves rejects past the retention period on to Trash, once, counting from when Warden rejected them', async () => {
+    const enforcing: Account = { ...account, mode: 'enforce' };
+    settings({ rejectsRetentionDays: 2 });
+    try {
+      const spam = await f.append('spam');
+      expect((await catchUp({}, enforcing)).arrivals).toEqual([expect.objectContaining({ subject: spam, moved: true })]);
+      const day = 86_400_000;
+      const t = Date.now();
+      expect((await catchUp({ now: () => t + day }, enforcing)).retired).toBe(0);
+      expect(await f.subjects('Rejects')).toContain(spam);
+      const later = await catchUp({ now: () => t + 3 * day }, enforcing);
+      expect(later.retired).toBe(1);
+      expect(await f.subjects('Rejects')).not.toContain(spam);
+      expect(await f.subjects('Trash')).toContain(spam);
+      // Done with: not moved again, not listed in Rejects.
+      expect((await catchUp({ now: () => t + 4 * day }, enforcing)).retired).toBe(0);
+      expect(query<{ n: number }>('SELECT count(*) AS n FROM msg WHERE retired_at IS NOT NULL')[0]!.n).toBe(1);
+    } finally {
+      settings({ rejectsRetentionDays: null });
+    }
   });
 });
 
