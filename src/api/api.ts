@@ -159,6 +159,15 @@ export class Api implements ApiService {
         }
         return this.#view(account);
       },
+      'accounts.folders': async (p) => {
+        const account = this.#accounts.setFolders(p.name, p.folders);
+        // The watcher reads the folders when it starts: start it again.
+        if (this.#engine.watching.includes(p.name)) {
+          await this.#engine.stop(p.name);
+          this.#watch(account);
+        }
+        return this.#view(account);
+      },
       'accounts.pause': async (p) => {
         const account = this.#accounts.get(p.name);
         if (p.paused) {
@@ -269,7 +278,16 @@ export class Api implements ApiService {
 
   #view(a: Account): AccountView {
     const s = this.#states.get(a.name) ?? { state: 'stopped' as const };
-    return { name: a.name, host: a.config.host, port: a.config.port, user: a.config.user, mode: a.mode, state: s.state, ...(s.error !== undefined && { error: s.error }) };
+    return {
+      name: a.name,
+      folders: a.config.folders,
+      host: a.config.host,
+      port: a.config.port,
+      user: a.config.user,
+      mode: a.mode,
+      state: s.state,
+      ...(s.error !== undefined && { error: s.error }),
+    };
   }
 
   #emit(event: ApiEvent): void {

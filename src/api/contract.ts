@@ -41,6 +41,10 @@ export const commandParams = {
   'accounts.bootstrap': z
     .object({ name: accountName, since: z.iso.date().optional(), limit: z.number().int().min(1).max(100_000).optional() })
     .strict(),
+  /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
+  'accounts.folders': z
+    .object({ name: accountName, folders: z.partialRecord(z.enum(['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts']), z.string()) })
+    .strict(),
   /** Stops or starts watching an account (the tray's pause). */
   'accounts.pause': z.object({ name: accountName, paused: z.boolean() }).strict(),
   /** Decisions, newest first, a page at a time: `before` is the last id of the previous page. */
@@ -82,6 +86,8 @@ export type AccountState = 'connecting' | 'watching' | 'retrying' | 'stopped' | 
 
 export interface AccountView {
   name: string;
+  /** The folders the user chose for roles, over the ones found. */
+  folders: Partial<Record<'inbox' | 'rejects' | 'junk' | 'sent' | 'trash' | 'archive' | 'drafts', string>>;
   host: string;
   port: number;
   user: string;
@@ -130,6 +136,7 @@ export interface CommandResults {
   'accounts.remove': Record<string, never>;
   'accounts.mode': AccountView;
   'accounts.pause': AccountView;
+  'accounts.folders': AccountView;
   'accounts.bootstrap': { folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number }[] };
   'decisions.list': Page<DecisionView>;
   'decisions.get': DecisionView & { decision: Decision };

@@ -103,6 +103,15 @@ export class AccountService {
     if (!this.#accounts.remove(name)) throw new AccountError(`no account named ${name}`);
   }
 
+  /** Chooses the account's folders for roles, over the ones found; an empty path forgets a choice. */
+  setFolders(name: string, folders: Partial<Record<FolderRole, string>>): Account {
+    const a = this.get(name);
+    const chosen = Object.fromEntries(Object.entries({ ...a.config.folders, ...folders }).filter(([, path]) => path !== ''));
+    const config = parseWith(accountConfigSchema, { ...a.config, folders: chosen }, `settings for account ${name}`);
+    this.#accounts.setConfig(name, config);
+    return this.get(name);
+  }
+
   setMode(name: string, mode: AccountMode): void {
     if (!this.#accounts.setMode(name, mode)) throw new AccountError(`no account named ${name}`);
   }

@@ -61,6 +61,11 @@ export class Accounts {
     return this.#db.prepare('UPDATE account SET config = NULL WHERE name = ? AND config IS NOT NULL').run(name).changes > 0;
   }
 
+  /** Replaces an account's configuration (validated by the engine). */
+  setConfig(name: string, config: unknown): boolean {
+    return this.#db.prepare('UPDATE account SET config = ? WHERE name = ? AND config IS NOT NULL').run(JSON.stringify(config), name).changes > 0;
+  }
+
   setMode(name: string, mode: AccountMode): boolean {
     return this.#db.prepare('UPDATE account SET mode = ? WHERE name = ? AND config IS NOT NULL').run(mode, name).changes > 0;
   }

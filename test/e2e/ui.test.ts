@@ -88,6 +88,12 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Add account' }).click();
     await expect.poll(() => card.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/Connected\. Folders: .*Junk \(junk\)/);
     await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/home\s*watching, observing/);
+    // The folder roles found, and the user's own choice over them.
+    await card.getByText('Folders Warden uses').click();
+    await card.getByLabel(/^Trash/).selectOption('Drafts');
+    await expect.poll(async () => JSON.stringify(await api.call('accounts.list', {}))).toMatch(/"folders":\{"trash":"Drafts"\}/);
+    await card.getByLabel(/^Trash/).selectOption('');
+    await expect.poll(async () => JSON.stringify(await api.call('accounts.list', {}))).toMatch(/"folders":\{\}/);
     await page.screenshot({ path: join(SHOTS, 'accounts.png') });
   });
 
