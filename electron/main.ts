@@ -60,12 +60,18 @@ async function start(): Promise<void> {
   });
 
   const tray = new AppTray(api, loginItem());
+  // The user's preference, read now and followed as it changes.
+  const preferences = await api.call('preferences.get', {});
+  let notifications = !preferences.ok || preferences.result.notifications;
   const batcher = new RejectBatcher(
-    (rejects) => notificationsFor(rejects, process.platform).forEach((model) => notify(api, model)),
+    (rejects) => {
+      if (notifications) notificationsFor(rejects, process.platform).forEach((model) => notify(api, model));
+    },
     { now: Date.now, setTimeout: (fn, ms) => clearTimeout.bind(null, setTimeout(fn, ms)) },
   );
   api.subscribe((event: ApiEvent) => {
     sendEvent(window?.webContents, event);
+    if (event.kind === 'preferences') notifications = event.preferences.notifications;
     const reject = rejectOf(event);
     if (reject) batcher.add(reject);
     if (event.kind === 'account' || event.kind === 'connected' || event.kind === 'disconnected' || event.kind === 'stopped') tray.refresh().catch(console.error);

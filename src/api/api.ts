@@ -7,6 +7,7 @@ import { bootstrap } from '../engine/bootstrap.ts';
 import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
 import { Engine, ENGINE_EVENT_KINDS } from '../engine/engine.ts';
+import { PreferencesService } from '../engine/preferences.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 import {
   commandParams,
@@ -45,6 +46,7 @@ export class Api implements ApiService {
   readonly #accounts: AccountService;
   readonly #delivery: DeliveryService;
   readonly #activity: Activity;
+  readonly #preferences: PreferencesService;
   readonly #listeners = new Set<(event: ApiEvent) => void>();
   readonly #states = new Map<string, { state: AccountState; error?: string }>();
   readonly #handlers: Handlers;
@@ -62,6 +64,7 @@ export class Api implements ApiService {
     const appSecrets = (name: string) => this.#appSecrets.get(name);
     this.#delivery = DeliveryService.open(dataDir, dns);
     this.#activity = Activity.open(dataDir, appSecrets);
+    this.#preferences = PreferencesService.open(dataDir);
     this.#engine = new Engine(dataDir, { ...dns, appSecrets });
     for (const kind of ENGINE_EVENT_KINDS) this.#engine.on(kind, (event: WatchEvent) => this.#onEngine(event));
     this.#handlers = this.#makeHandlers();
@@ -112,6 +115,7 @@ export class Api implements ApiService {
     await this.#engine.stop();
     this.#listeners.clear();
     this.#activity.close();
+    this.#preferences.close();
     this.#delivery.close();
     this.#accounts.close();
   }
@@ -212,6 +216,12 @@ export class Api implements ApiService {
         // Watchers read the filter's settings when they start: start them again.
         await this.#restartWatchers();
         return { threshold };
+      },
+      'preferences.get': () => this.#preferences.get(),
+      'preferences.set': (p) => {
+        const preferences = this.#preferences.set(p);
+        this.#emit({ kind: 'preferences', preferences });
+        return preferences;
       },
       'stats.get': (p) => {
         const since = Date.now() - p.days * DAY_MS;

@@ -75,6 +75,9 @@ export const commandParams = {
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
   'filter.get': z.object({}).strict(),
   'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999) }).strict(),
+  /** The app's preferences (desktop notifications of rejects). */
+  'preferences.get': z.object({}).strict(),
+  'preferences.set': z.object({ notifications: z.boolean().optional() }).strict(),
   /** Counts per day for the charts. */
   'stats.get': z.object({ days: z.number().int().min(1).max(3650).default(30) }).strict(),
 } as const;
@@ -121,6 +124,10 @@ export interface Page<T> {
   next?: number;
 }
 
+export interface PreferencesView {
+  notifications: boolean;
+}
+
 export interface StatsView {
   /** Decisions per day (UTC, YYYY-MM-DD) and reason. */
   decisions: { day: string; reason: string; accept: boolean; count: number }[];
@@ -148,6 +155,8 @@ export interface CommandResults {
   'settings.set': AnalysisSettings;
   'filter.get': { threshold: number };
   'filter.set': { threshold: number };
+  'preferences.get': PreferencesView;
+  'preferences.set': PreferencesView;
   'stats.get': StatsView;
 }
 
@@ -158,6 +167,8 @@ export type CommandResponse<C extends CommandName> = { ok: true; result: Command
 export type ApiEvent =
   | WatchEvent
   | { kind: 'account'; account: AccountView }
+  /** The preferences changed (the desktop app follows them). */
+  | { kind: 'preferences'; preferences: PreferencesView }
   /** Long work on an account (bootstrap): a folder's messages done of total. */
   | { kind: 'progress'; account: string; task: 'bootstrap'; folder: string; done: number; total: number };
 

@@ -131,6 +131,8 @@ describe('warden serve', () => {
   it('names the field at fault in invalid parameters, and unknown commands', async () => {
     expect(await call('decisions.list', { limit: 5000 })).toMatchObject({ status: 400, body: { ok: false, field: 'limit' } });
     expect(await call('settings.set', { changes: { jitter: 'lots' } })).toMatchObject({ status: 400, body: { ok: false, error: expect.stringMatching(/jitter/) } });
+    expect(await call('preferences.set', { notifications: 'yes' })).toMatchObject({ status: 400, body: { ok: false, field: 'notifications' } });
+    expect(await call('filter.set', { threshold: 1.5 })).toMatchObject({ status: 400, body: { ok: false, field: 'threshold' } });
     expect(await call('no.such')).toMatchObject({ status: 400, body: { ok: false, error: 'there is no command no.such' } });
   });
 

@@ -155,9 +155,11 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByLabel(/Subject-pass tokens stay valid/).fill('24');
     await page.getByLabel(/Junk threshold/).fill('0.97');
     await page.getByLabel(/Move rejects to Trash after/).fill('30');
+    await page.getByLabel(/Notify me when mail is rejected/).uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
     expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97 } });
+    expect(await api.call('preferences.get', {})).toEqual({ ok: true, result: { notifications: false } });
     expect(await api.call('settings.get', {})).toMatchObject({ ok: true, result: { subjectpassHours: 24, rejectsRetentionDays: 30, rulesets: [{ listAllowDomain: 'lists.example.org' }] } });
     await page.screenshot({ path: join(SHOTS, 'settings.png') });
   });

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { openDatabase, type Db } from '../store/database.ts';
+import { readSetting, writeSetting } from '../store/settings.ts';
+import { databaseFile } from './data-dir.ts';
+import { parseWith } from './validate.ts';
+
+/** How the app behaves, beside what it decides: shared by the desktop app and the headless UI. */
+export const preferencesSchema = z
+  .object({
+    /** Desktop notifications of rejects (the desktop app shows them). */
+    notifications: z.boolean().default(true),
+  })
+  .strict();
+
+export type Preferences = z.infer<typeof preferencesSchema>;
+
+const KEY = 'app.preferences';
+
+/** The app's preferences in the data folder. */
+export class PreferencesService {
+  readonly #db: Db;
+
+  private constructor(db: Db) {
+    this.#db = db;
+  }
+
+  static open(dataDir: string): PreferencesService {
+    return new PreferencesService(openDatabase(databaseFile(dataDir)));
+  }
+
+  get(): Preferences {
+    return parseWith(preferencesSchema, readSetting(this.#db, KEY) ?? {}, 'stored preferences');
+  }
+
+  /** Merges `changes`; refuses invalid ones, naming the field. */
+  set(changes: Partial<Preferences>): Preferences {
+    const next = parseWith(preferencesSchema, { ...this.get(), ...changes }, 'preferences');
+    writeSetting(this.#db, KEY, next);
+    return next;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
