@@ -6,8 +6,9 @@ import { watch, type WatchEvent, type WatchOptions } from './watch.ts';
 /**
  * The engine's events, one per kind of WatchEvent: `arrival` (a decision made, a message
  * moved, a restore learned, or a message left unanalysed), `learned` (Junk, Sent, flags),
- * `connected`, `started`, `repaired`, `retired` (rejects moved on to Trash), and the account errors `disconnected` (retrying) and
- * `stopped` (not retrying: the login or the certificate was refused).
+ * `connected`, `started`, `repaired`, `retired` (rejects moved on to Trash), and the account
+ * errors `disconnected` (retrying) and `stopped` (not retrying: the login or the certificate
+ * was refused, or the account's data could not be opened).
  */
 export type EngineEvents = { [K in WatchEvent['kind']]: [Extract<WatchEvent, { kind: K }>] };
 
@@ -49,7 +50,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       mailbox,
       ...(backoff && { backoff }),
       ...(idleMs !== undefined && { idleMs }),
-    }).finally(() => this.#watchers.delete(account.name));
+    })
+      // What watch itself cannot report (its data folder failing as it closes): the account stops.
+      .catch((err: unknown) => void this.emit('stopped', { kind: 'stopped', account: account.name, error: (err as Error).message }))
+      .finally(() => this.#watchers.delete(account.name));
     this.#watchers.set(account.name, { stop, done });
   }
 
