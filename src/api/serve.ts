@@ -103,7 +103,10 @@ export async function serve(api: ApiService, options: ServeOptions): Promise<Ser
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
-      const unsubscribe = api.subscribe((event) => ws.send(JSON.stringify(event)));
+      const unsubscribe = api.subscribe((event) => {
+        // A socket on its way out takes no more: the engine's events must not fail on it.
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+      });
       ws.on('close', unsubscribe);
       ws.on('error', unsubscribe);
     });
