@@ -301,7 +301,14 @@ export class Api implements ApiService {
   }
 
   #emit(event: ApiEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure (a window gone, a socket closing) must not stop the others, nor
+        // the engine whose event this is.
+      }
+    }
   }
 }
 
