@@ -128,7 +128,7 @@ function keyServices(record: string | undefined): string[] {
  * domain; `relaxed` when one of them has the From domain's org domain; otherwise `none`. (The
  * record's adkim/aspf play no part here.)
  */
-function alignment(fromDomain: string, dkimDomains: string[], spfPassed: string | undefined): FromValidation {
+export function alignment(fromDomain: string, dkimDomains: string[], spfPassed: string | undefined): FromValidation {
   const passed = [...dkimDomains, ...(spfPassed === undefined ? [] : [spfPassed])];
   if (passed.includes(fromDomain)) return 'strict';
   const org = orgDomain(fromDomain);
@@ -204,7 +204,7 @@ export function parseDmarcRecord(text: string): DmarcRecord {
 }
 
 /** A domain, lower-case, as Unicode (IDNA A-labels decoded), without a root dot. */
-function unicode(domain: string): string {
+export function unicode(domain: string): string {
   const name = domain.toLowerCase().replace(/\.$/, '');
   return domainToUnicode(name) || name;
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { analyze, senderOf, type Decision } from '../analysis/analyze.ts';
 import { analysisSettingsSchema, type AnalysisSettings } from '../analysis/settings.ts';
 import { subjectpassToken } from '../analysis/subjectpass.ts';
-import { authenticate, notChecked } from '../auth/authenticate.ts';
+import { authenticate } from '../auth/authenticate.ts';
+import { providerAuthResults } from '../auth/provider-results.ts';
 import { DnsblChecker } from '../auth/dnsbl.ts';
 import { DnsResolver } from '../auth/resolver.ts';
 import type { Label } from '../junk/filter.ts';
@@ -164,8 +165,9 @@ export class DeliveryService {
   /**
    * A message the user had filed before Warden watched the account (bootstrap, analysis.md E8):
    * recorded as delivered to INBOX, judged `label` (from Junk: spam; from a filed folder: ham;
-   * in INBOX: neither), and the content filter trained with it. Its authentication is not
-   * checked: today's DNS says nothing reliable about old mail. A message the history knows is
+   * in INBOX: neither), and the content filter trained with it. Its authentication is what the
+   * provider recorded when it received it (its Authentication-Results above the trusted hop),
+   * not today's DNS, which says nothing reliable about old mail. A message the history knows is
    * not recorded again, but still trained (idempotent), so an interrupted bootstrap loses no
    * training. Returns whether it was new to the history.
    */
@@ -174,7 +176,7 @@ export class DeliveryService {
     const facts = this.#facts(raw, content);
     const fresh = this.#history.findByFingerprint(facts.fingerprint) === undefined;
     if (fresh) {
-      const sender = senderOf(facts, notChecked());
+      const sender = senderOf(facts, providerAuthResults(content.headers, facts, this.settings.providerHosts));
       this.#history.transaction(() =>
         this.#history.insertMessage({
           ...messageRecord(facts, sender, received, this.#history.mailboxId(this.settings.inbox)),

@@ -1,6 +1,9 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapPlan } from '../../src/engine/bootstrap.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { providerMessage } from '../helpers/provider-mail.ts';
 import { syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { runWarden } from '../helpers/warden.ts';
 
@@ -24,6 +27,18 @@ beforeAll(async () => {
   const twice = syntheticMessage('ham', ++serial).replace(/\n/g, '\r\n');
   await f.client.append('Archive', twice);
   await f.client.append('Projects', twice);
+  // Authenticated when the provider received it, as its Authentication-Results say.
+  await f.client.append(
+    'Archive',
+    await providerMessage({
+      from: 'ann@friends.test',
+      mailFrom: 'ann@friends.test',
+      ip: '198.51.100.9',
+      ehlo: 'mx.friends.test',
+      subject: 'verified long ago',
+      authResults: ['mail.example.test; spf=pass smtp.mailfrom=ann@friends.test; dkim=pass header.d=friends.test; dmarc=pass header.from=friends.test'],
+    }),
+  );
   await put('Trash', 'spam');
   await put('INBOX', 'ham');
   await f.client.append('Sent', 'From: alice@example.test\r\nTo: Friend <pal@friends.test>\r\nSubject: hello\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n');
@@ -90,11 +105,19 @@ describe('warden bootstrap', () => {
     const byPath = Object.fromEntries(lines.map((l) => [l.path, l]));
     expect(Object.keys(byPath).sort()).toEqual(['Archive', 'INBOX', 'Junk', 'Projects', 'Sent']);
     expect(byPath.Junk).toMatchObject({ kind: 'spam', messages: 3, added: 3 });
-    expect(byPath.Archive).toMatchObject({ kind: 'ham', messages: 4, added: 4 });
+    expect(byPath.Archive).toMatchObject({ kind: 'ham', messages: 5, added: 5 });
     expect(byPath.Projects).toMatchObject({ kind: 'ham', messages: 1, added: 0 });
     expect(byPath.INBOX).toMatchObject({ kind: 'neutral', messages: 1, added: 1 });
     expect(byPath.Sent).toMatchObject({ kind: 'sent', messages: 1, added: 1 });
-    expect(trained()).toEqual(expect.objectContaining({ hamMessages: before.hamMessages + 4, spamMessages: before.spamMessages + 3 }));
+    expect(trained()).toEqual(expect.objectContaining({ hamMessages: before.hamMessages + 5, spamMessages: before.spamMessages + 3 }));
+    // The provider's results, not today's DNS, say whom old mail came from.
+    const db = new Database(join(f.data, 'warden.db'), { readonly: true });
+    try {
+      expect(db.prepare("SELECT from_validated, mailfrom_validated, notjunk FROM msg WHERE subject = 'verified long ago'").get()).toEqual({ from_validated: 1, mailfrom_validated: 1, notjunk: 1 });
+      expect(db.prepare("SELECT count(*) AS n FROM msg WHERE from_validated = 1").get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
   });
 
   it('goes on where it stopped: a second run reads only what was filed since', async () => {
@@ -128,7 +151,7 @@ describe('warden bootstrap', () => {
     };
     expect(run('--limit', '2').Archive).toMatchObject({ messages: 2 });
     expect(run('--limit', '4').Archive).toMatchObject({ messages: 2 });
-    expect(run().Archive).toMatchObject({ messages: 1 });
+    expect(run().Archive).toMatchObject({ messages: 2 });
     const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
     expect(Object.values(run('--since', tomorrow)).every((l) => l.messages === 0)).toBe(true);
   });

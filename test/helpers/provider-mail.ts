@@ -38,6 +38,8 @@ export interface ProviderMessage {
   messageId?: string;
   /** The Content-Type of the body: text/plain unless given (a multipart type with its boundary). */
   contentType?: string;
+  /** Authentication-Results the provider wrote, above its Received header (values, without the field name). */
+  authResults?: string[];
 }
 
 let serial = 0;
@@ -68,6 +70,7 @@ export async function providerMessage(m: ProviderMessage): Promise<Buffer> {
     signed = Buffer.concat([Buffer.from(signature.signatures), signed]);
   }
   const trace = [
+    ...(m.authResults ?? []).map((value) => `Authentication-Results: ${value}`),
     ...(m.mailFrom === undefined ? [] : [`Return-Path: <${m.mailFrom}>`]),
     `Received: from ${m.ehlo === '' ? `[${m.ip}]` : m.ehlo} (${m.ehlo === '' ? 'unknown' : m.ehlo} [${m.ip}])`,
     ` by mail.example.test with ${m.with ?? 'ESMTPS'} id 4abc123 for <bob@example.test>;`,
