@@ -141,6 +141,18 @@ describe('the UI', { timeout: 90_000 }, () => {
     await accepted.waitFor({ timeout: 15_000 });
     expect(await f.subjects('INBOX')).toContain(next);
 
+    // By keyboard: arrows move between rows; Enter opens the details, Escape closes them and
+    // goes back to the row.
+    await accepted.focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.locator(':focus').getAttribute('aria-label')).toBe('Why rejected: bonus jackpot second');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe(next);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator(':focus').getAttribute('aria-label')).toBe(`Why accepted: ${next}`);
+    expect(await page.getByRole('region', { name: `Why: ${next}` }).count()).toBe(0);
+
     // The user disagrees: from the decision, to Junk.
     await accepted.click();
     await page.getByRole('button', { name: 'Move to Junk' }).click();
