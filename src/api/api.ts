@@ -8,6 +8,7 @@ import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
 import { Engine, ENGINE_EVENT_KINDS } from '../engine/engine.ts';
 import { PreferencesService } from '../engine/preferences.ts';
+import { InvalidSettingsError } from '../engine/validate.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 import {
   commandParams,
@@ -102,7 +103,9 @@ export class Api implements ApiService {
       const handler = this.#handlers[command] as (p: unknown) => Promise<CommandResults[C]> | CommandResults[C];
       return { ok: true, result: await handler(parsed.data) };
     } catch (err) {
-      return { ok: false, error: (err as Error).message };
+      // Settings refused deeper down name their field too, for the UI to show the error beside it.
+      const field = err instanceof InvalidSettingsError ? err.field : undefined;
+      return { ok: false, error: (err as Error).message, ...(field && { field }) };
     }
   }
 
@@ -205,7 +208,12 @@ export class Api implements ApiService {
       },
       'settings.get': () => this.#delivery.settings,
       'settings.set': async (p) => {
-        const settings = this.#delivery.configure(p.changes);
+        let settings;
+        try {
+          settings = this.#delivery.configure(p.changes);
+        } catch (err) {
+          throw err instanceof InvalidSettingsError ? err.within('changes') : err;
+        }
         // Watchers read the settings when they start: start them again.
         await this.#restartWatchers();
         return settings;

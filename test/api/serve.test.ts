@@ -130,7 +130,8 @@ describe('warden serve', () => {
 
   it('names the field at fault in invalid parameters, and unknown commands', async () => {
     expect(await call('decisions.list', { limit: 5000 })).toMatchObject({ status: 400, body: { ok: false, field: 'limit' } });
-    expect(await call('settings.set', { changes: { jitter: 'lots' } })).toMatchObject({ status: 400, body: { ok: false, error: expect.stringMatching(/jitter/) } });
+    expect(await call('settings.set', { changes: { jitter: 'lots' } })).toMatchObject({ status: 400, body: { ok: false, error: expect.stringMatching(/jitter/), field: 'changes.jitter' } });
+    expect(await call('settings.set', { changes: { dnsblZones: ['ok.example', 5] } })).toMatchObject({ status: 400, body: { ok: false, field: 'changes.dnsblZones.1' } });
     expect(await call('preferences.set', { notifications: 'yes' })).toMatchObject({ status: 400, body: { ok: false, field: 'notifications' } });
     expect(await call('filter.set', { threshold: 1.5 })).toMatchObject({ status: 400, body: { ok: false, field: 'threshold' } });
     expect(await call('no.such')).toMatchObject({ status: 400, body: { ok: false, error: 'there is no command no.such' } });
@@ -202,7 +203,7 @@ describe('warden serve', () => {
     expect(tested.folders).toContainEqual({ path: 'Junk', role: 'junk' });
     expect(await call('accounts.add', { name: 'bad', host: f.dovecot.host, tls: 'plain', user: 'x', password: 'y' })).toMatchObject({
       status: 400,
-      body: { ok: false, error: expect.stringMatching(/plain IMAP/) },
+      body: { ok: false, error: expect.stringMatching(/plain IMAP/), field: 'tls' },
     });
     expect(await result('accounts.remove', { name: 'second' })).toEqual({});
     expect((await result<{ name: string }[]>('accounts.list')).map((a) => a.name)).toEqual(['home']);

@@ -74,14 +74,22 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByLabel('IMAP server').fill(f.dovecot.host);
     await page.getByLabel('Port', { exact: true }).fill(String(f.dovecot.imapPort));
     await page.getByLabel('Security').selectOption('plain');
-    await page.getByLabel(/Send my password unencrypted/).check();
     await page.getByLabel('User name').fill(f.dovecot.users[0]!.name);
     await page.getByLabel(/^Password/).fill('wrong password');
+    // Refused, said beside the control at fault, which gets the keyboard.
+    await page.getByRole('button', { name: 'Add account' }).click();
+    const security = page.getByLabel('Security');
+    await expect.poll(() => security.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator(`#${await security.getAttribute('aria-describedby')}`).textContent()).toMatch(/^plain IMAP sends your password unencrypted/);
+    expect(await security.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await page.getByLabel(/Send my password unencrypted/).check();
     await page.getByRole('button', { name: 'Add account' }).click();
     // Added, then tested: a wrong password is said in words.
     const card = page.getByRole('region', { name: 'Account home' });
     await expect.poll(() => card.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/password/i);
-    await card.getByRole('button', { name: 'Remove' }).click();
+    // Removing asks first.
+    await card.getByRole('button', { name: 'Remove…' }).click();
+    await card.getByRole('group', { name: 'Remove home?' }).getByRole('button', { name: 'Yes, remove' }).click();
     await expect.poll(() => card.count()).toBe(0);
 
     await page.getByLabel(/^Password/).fill(f.dovecot.users[0]!.password);
@@ -132,6 +140,18 @@ describe('the UI', { timeout: 90_000 }, () => {
     const accepted = page.getByRole('button', { name: `Why accepted: ${next}` });
     await accepted.waitFor({ timeout: 15_000 });
     expect(await f.subjects('INBOX')).toContain(next);
+
+    // By keyboard: arrows move between rows; Enter opens the details, Escape closes them and
+    // goes back to the row.
+    await accepted.focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.locator(':focus').getAttribute('aria-label')).toBe('Why rejected: bonus jackpot second');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe(next);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator(':focus').getAttribute('aria-label')).toBe(`Why accepted: ${next}`);
+    expect(await page.getByRole('region', { name: `Why: ${next}` }).count()).toBe(0);
 
     // The user disagrees: from the decision, to Junk.
     await accepted.click();

@@ -72,9 +72,16 @@ if (typeof window !== 'undefined' && !window.warden && !token) {
   });
 }
 
-/** Calls a command; the response says ok with its result, or the error in words (and the field at fault). */
-export function call<C extends CommandName>(command: C, params: CommandParams<C>): Promise<CommandResponse<C>> {
-  return bridge.call(command, params);
+/**
+ * Calls a command; the response says ok with its result, or the error in words (and the field
+ * at fault). Never rejects: a server that is gone is an error in words like any other.
+ */
+export async function call<C extends CommandName>(command: C, params: CommandParams<C>): Promise<CommandResponse<C>> {
+  try {
+    return await bridge.call(command, params);
+  } catch {
+    return { ok: false, error: 'Warden is not answering: is it still running? (warden serve, or the desktop app)' };
+  }
 }
 
 export function onEvent(listener: (event: ApiEvent) => void): () => void {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { decidingSection, dkimWords, dmarcWords, dnsblWords, iprevWords, spfWords, subjectpassWords } from '../../renderer/src/lib/evidence.ts';
+
+describe('evidence in words', () => {
+  it('says what each authentication result means for the sender', () => {
+    expect(spfWords({ result: 'softfail', identity: 'mailfrom', domain: 'offers.test' })).toBe('soft fail: offers.test says the sending server probably may not send its mail');
+    expect(spfWords({ result: 'temperror', identity: 'mailfrom', domain: 'offers.test' })).toMatch(/^could not be checked/);
+    expect(dkimWords([])).toBe('not signed');
+    expect(dkimWords([{ domain: 'a.test', selector: 's', result: 'pass', bodyLimited: true, services: ['*'] }, { domain: 'b.test', selector: 's', result: 'fail', bodyLimited: false, services: ['*'] }])).toBe(
+      'valid signature of a.test (covering only part of the body); signature of b.test did not verify (fail)',
+    );
+    expect(dmarcWords({ result: 'fail', policy: 'reject', use: true, reject: true, domain: 'bank.test' })).toBe(
+      'failed: bank.test in the From address is not the domain authenticated, and it asks for such mail to be rejected',
+    );
+    expect(iprevWords({ result: 'pass', names: ['mx.offers.test'] })).toBe("the sending server's address has a matching name (mx.offers.test)");
+  });
+
+  it('says a listing with its zone and explanation, and a pass token only when there was one', () => {
+    expect(dnsblWords({ zone: 'bl.example', result: 'fail', explanation: 'see https://bl.example' })).toBe('listed by bl.example: see https://bl.example');
+    expect(dnsblWords({ zone: '', result: 'pass', explanation: '' })).toBe('on none of your block lists');
+    expect(subjectpassWords('absent')).toBeUndefined();
+    expect(subjectpassWords('off')).toBeUndefined();
+    expect(subjectpassWords('expired')).toMatch(/expired/);
+  });
+});
+
+describe('decidingSection', () => {
+  it('opens the part of the evidence that decided', () => {
+    expect(decidingSection('junk-content-strict')).toBe('content');
+    expect(decidingSection('msgfromorgdomain')).toBe('reputation');
+    expect(decidingSection('ip2')).toBe('reputation');
+    expect(decidingSection('dmarc-policy')).toBe('auth');
+    expect(decidingSection('dns-blocklisted')).toBe('dnsbl');
+    expect(decidingSection('list-allow')).toBe('other');
+  });
+});
