@@ -20,13 +20,7 @@ export function analyzeInboxCommand(o: Output): Command {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { AccountService } = await import('../engine/accounts.ts');
       const { analyzeInbox } = await import('../engine/catch-up.ts');
-      const service = AccountService.open(dataDir);
-      let account;
-      try {
-        account = service.get(name);
-      } finally {
-        service.close();
-      }
+      const account = AccountService.account(dataDir, name);
       const dryRun = options.dryRun ?? false;
       const arrivals = await analyzeInbox(dataDir, account, {
         dryRun,

@@ -18,13 +18,7 @@ export function bootstrapCommand(o: Output): Command {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { AccountService } = await import('../engine/accounts.ts');
       const { bootstrap } = await import('../engine/bootstrap.ts');
-      const service = AccountService.open(dataDir);
-      let account;
-      try {
-        account = service.get(name);
-      } finally {
-        service.close();
-      }
+      const account = AccountService.account(dataDir, name);
       const bar = countBar();
       let result;
       try {

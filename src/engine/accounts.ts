@@ -75,6 +75,16 @@ export class AccountService {
     return new AccountService(openDatabase(databaseFile(dataDir)));
   }
 
+  /** One account of the data folder, read and let go: for commands that work on one account. */
+  static account(dataDir: string, name: string): Account {
+    const service = AccountService.open(dataDir);
+    try {
+      return service.get(name);
+    } finally {
+      service.close();
+    }
+  }
+
   close(): void {
     this.#db.close();
   }
