@@ -15,7 +15,8 @@ const layers = {
   reputation: ['store'],
   analysis: ['mail', 'junk', 'auth', 'reputation'],
   imap: [],
-  engine: ['mail', 'junk', 'auth', 'store', 'reputation', 'analysis', 'imap'],
+  oauth: [],
+  engine: ['mail', 'junk', 'auth', 'store', 'reputation', 'analysis', 'imap', 'oauth'],
   api: ['engine'],
   cli: ['api', 'engine'],
 };

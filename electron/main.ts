@@ -1,7 +1,7 @@
 // The main process: wiring only. Every decision is in a module of its own, tested without
 // Electron (test/electron/); this file connects those modules to Electron's objects.
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, shell, Tray } from 'electron';
 import type { MenuItemConstructorOptions, WebContents } from 'electron';
 import type { AccountView, ApiEvent, ApiService } from '../src/api/contract.ts';
 import { serveAppFile } from './app-protocol.ts';
@@ -13,7 +13,7 @@ import { autostartFile, HIDDEN_ARG, linuxExecutable, linuxLoginItem, type LoginI
 import { notificationsFor, RejectBatcher, rejectOf, type NotificationModel, type Reject } from './notifications.ts';
 import { viewUrl, type View } from './routes.ts';
 import { SafeSecretFile } from './secrets.ts';
-import { allowNavigation, APP_SCHEME, APP_URL, appScheme, grantPermission, webPreferences, windowOpenResponse } from './security.ts';
+import { allowNavigation, APP_SCHEME, APP_URL, appScheme, grantPermission, isSignInPage, webPreferences, windowOpenResponse } from './security.ts';
 import { trayIconBitmap } from './tray-icon.ts';
 import { trayModel, type TrayAction, type TrayIcon, type TrayMenuItem } from './tray-state.ts';
 
@@ -49,7 +49,7 @@ async function start(): Promise<void> {
   const rendererRoot = path.join(app.getAppPath(), 'renderer', 'dist');
   protocol.handle(APP_SCHEME, (request) => serveAppFile(rendererRoot, request.url));
 
-  const api = await openEngine(new SafeSecretFile(path.join(app.getPath('userData'), 'secrets.json'), safeStorage));
+  const api = await openEngine(new SafeSecretFile(path.join(app.getPath('userData'), 'secrets.json'), safeStorage), openSignInPage);
   ipcMain.handle(CALL_CHANNEL, callHandler(api));
   // A window only once the API answers: a second launch or a click on the dock shows it.
   app.on('second-instance', () => show());
@@ -121,6 +121,13 @@ function show(view?: View): void {
   if (view) void window.loadURL(viewUrl(view));
   window.show();
   window.focus();
+}
+
+/** A provider's sign-in page, in the user's own browser (RFC 8252 section 4.1: not in a window of the app). */
+async function openSignInPage(url: string): Promise<void> {
+  if (!isSignInPage(url)) throw new Error(`not a sign-in page: ${url}`);
+  // eslint-disable-next-line no-restricted-properties -- checklist item 15 holds: only sign-in pages the engine built, checked just above, never links from mail.
+  await shell.openExternal(url);
 }
 
 /** Start at login: XDG autostart on Linux, Electron's login item elsewhere; none unpackaged (npm start). */

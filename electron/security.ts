@@ -87,6 +87,23 @@ export function windowOpenResponse(): { action: 'deny' } {
 }
 
 /**
+ * The one kind of page the app opens in the user's browser (checklist item 15): a provider's
+ * sign-in page, whose address the engine built from the account's settings, never a link from
+ * mail. Only HTTPS, or plain HTTP to this machine (a sign-in server on loopback); no
+ * credentials in the address.
+ */
+export function isSignInPage(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.username !== '' || parsed.password !== '') return false;
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && (parsed.hostname === '127.0.0.1' || parsed.hostname === '[::1]'));
+}
+
+/**
  * Permission requests and checks (checklist item 5): all refused. The page needs no camera,
  * location, notification or clipboard permission: notifications come from the main process.
  */

@@ -1,13 +1,14 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { z } from 'zod';
-import { AccountService, type Account } from '../engine/accounts.ts';
+import { AccountSignIn } from '../engine/account-sign-in.ts';
+import { AccountService, type Account, type AppSecrets } from '../engine/accounts.ts';
 import { Activity, type DecisionRow } from '../engine/activity.ts';
 import { bootstrap } from '../engine/bootstrap.ts';
 import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
 import { Engine, ENGINE_EVENT_KINDS } from '../engine/engine.ts';
 import { PreferencesService } from '../engine/preferences.ts';
+import { PROVIDERS, preset, presetClient } from '../engine/providers.ts';
+import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 import {
@@ -22,6 +23,7 @@ import {
   type CommandResults,
   type DecisionView,
   type Page,
+  type ProviderView,
 } from './contract.ts';
 
 export interface ApiOptions {
@@ -29,8 +31,10 @@ export interface ApiOptions {
   offline?: boolean;
   /** DNS servers (`host` or `host:port`); the system's when not given. */
   dnsServers?: string[];
-  /** The desktop app's keyring, for passwords typed in its window. */
+  /** The desktop app's keyring, for passwords typed in its window and the refresh tokens of sign-ins. */
   secrets?: AppSecretStore;
+  /** Opens an address in the user's browser (the desktop app); without it the UI opens sign-in pages itself. */
+  openBrowser?: (url: string) => Promise<void>;
 }
 
 type Handlers = { [C in CommandName]: (params: z.output<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
@@ -49,20 +53,32 @@ export class Api implements ApiService {
   readonly #activity: Activity;
   readonly #preferences: PreferencesService;
   readonly #listeners = new Set<(event: ApiEvent) => void>();
-  readonly #states = new Map<string, { state: AccountState; error?: string }>();
+  readonly #states = new Map<string, AccountStatus>();
+  /** Sign-ins waiting for the browser, by account name. */
+  readonly #signIns = new Map<string, AccountSignIn>();
+  readonly #openBrowser: ApiOptions['openBrowser'];
   readonly #handlers: Handlers;
   readonly #secrets: AppSecretStore | undefined;
   readonly #dns: { offline: boolean; dnsServers?: string[] };
-  /** The app's passwords, decrypted once at start, by account name. */
+  /** The app's secrets, decrypted once at start, by account name. */
   readonly #appSecrets = new Map<string, string>();
+  /** The same, as the engine reads them, and keeps new ones (refresh tokens a provider replaced). */
+  readonly #keyring: AppSecrets = {
+    get: (name) => this.#appSecrets.get(name),
+    set: async (name, secret) => {
+      await this.#secrets?.set(name, secret);
+      this.#appSecrets.set(name, secret);
+    },
+  };
 
   private constructor(dataDir: string, options: ApiOptions) {
     this.#dataDir = dataDir;
     this.#secrets = options.secrets;
+    this.#openBrowser = options.openBrowser;
     this.#accounts = AccountService.open(dataDir);
     const dns = { offline: options.offline ?? false, ...(options.dnsServers && { dnsServers: options.dnsServers }) };
     this.#dns = dns;
-    const appSecrets = (name: string) => this.#appSecrets.get(name);
+    const appSecrets = this.#keyring;
     this.#delivery = DeliveryService.open(dataDir, dns);
     this.#activity = Activity.open(dataDir, appSecrets);
     this.#preferences = PreferencesService.open(dataDir);
@@ -115,6 +131,7 @@ export class Api implements ApiService {
   }
 
   async close(): Promise<void> {
+    for (const signIn of this.#signIns.values()) signIn.cancel();
     await this.#engine.stop();
     this.#listeners.clear();
     this.#activity.close();
@@ -136,6 +153,7 @@ export class Api implements ApiService {
             allowPlain: p.allowPlain,
             user: p.user,
             secret,
+            ...(p.provider && preset(p.provider) && { provider: p.provider, providerHosts: preset(p.provider)!.providerHosts }),
           });
           this.#watch(account);
           return this.#view(account);
@@ -144,8 +162,32 @@ export class Api implements ApiService {
           throw err;
         }
       },
+      'accounts.signIn': async (p) => {
+        this.#signIns.get(p.name)?.cancel();
+        const signIn = await AccountSignIn.start(this.#dataDir, p, this.#secrets ? { keyring: this.#keyring } : {});
+        this.#signIns.set(p.name, signIn);
+        void signIn.account.then(
+          (account) => this.#signedIn(signIn, account),
+          (err: unknown) => this.#signInFailed(signIn, err as Error),
+        );
+        let opened = false;
+        if (this.#openBrowser) {
+          // Where the app cannot open it, the UI shows the address to open by hand.
+          opened = await this.#openBrowser(signIn.url.href).then(() => true, () => false);
+        }
+        return { url: signIn.url.href, opened };
+      },
+      'accounts.signInPaste': (p) => {
+        this.#signInOf(p.name).paste(p.address);
+        return {};
+      },
+      'accounts.signInCancel': (p) => {
+        this.#signInOf(p.name).cancel();
+        return {};
+      },
+      'providers.list': () => PROVIDERS.map(providerView),
       'accounts.test': async (p) => {
-        const { probe } = await this.#accounts.test(p.name, (name) => this.#appSecrets.get(name));
+        const { probe } = await this.#accounts.test(p.name, this.#keyring);
         const roleOf = new Map(Object.entries(probe.roles).map(([role, path]) => [path, role]));
         return { capabilities: probe.capabilities, folders: probe.folders.map((f) => ({ path: f.path, ...(roleOf.has(f.path) && { role: roleOf.get(f.path)! }) })) };
       },
@@ -188,7 +230,7 @@ export class Api implements ApiService {
       'accounts.bootstrap': (p) =>
         bootstrap(this.#dataDir, this.#accounts.get(p.name), {
           ...this.#dns,
-          appSecrets: (name) => this.#appSecrets.get(name),
+          appSecrets: this.#keyring,
           ...(p.since && { since: new Date(`${p.since}T00:00:00Z`) }),
           ...(p.limit && { limit: p.limit }),
           onProgress: ({ folder, done, total }) => this.#emit({ kind: 'progress', account: p.name, task: 'bootstrap', folder, done, total }),
@@ -245,24 +287,39 @@ export class Api implements ApiService {
    */
   async #keepSecret(name: string, password: string): Promise<{ from: 'app' } | { from: 'file'; path: string }> {
     if (this.#secrets) {
-      await this.#secrets.set(name, password);
-      this.#appSecrets.set(name, password);
+      await this.#keyring.set(name, password);
       return { from: 'app' };
     }
-    const dir = join(this.#dataDir, 'secrets');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, `${name}.password`);
-    // Made 0600 before the password goes in: only the user can ever read it.
-    writeFileSync(path, '', { mode: 0o600 });
-    chmodSync(path, 0o600);
-    writeFileSync(path, password);
+    const path = secretFile(this.#dataDir, name, 'password');
+    writeSecretFile(path, password);
     return { from: 'file', path };
   }
 
   async #forgetSecret(name: string): Promise<void> {
     this.#appSecrets.delete(name);
     await this.#secrets?.delete(name);
-    rmSync(join(this.#dataDir, 'secrets', `${name}.password`), { force: true });
+    removeSecretFiles(this.#dataDir, name);
+  }
+
+  #signInOf(name: string): AccountSignIn {
+    const signIn = this.#signIns.get(name);
+    if (!signIn) throw new Error(`no sign-in of ${name} is waiting: start it again`);
+    return signIn;
+  }
+
+  /** A sign-in finished: the account is watched, from now with its new sign-in. */
+  async #signedIn(signIn: AccountSignIn, account: Account): Promise<void> {
+    if (this.#signIns.get(signIn.name) === signIn) this.#signIns.delete(signIn.name);
+    await this.#engine.stop(account.name);
+    this.#watch(account);
+    this.#emit({ kind: 'signin', name: account.name, ok: true, account: this.#view(account) });
+  }
+
+  #signInFailed(signIn: AccountSignIn, err: Error): void {
+    // A sign-in replaced by a new one of the same account says nothing: the new one will.
+    if (this.#signIns.get(signIn.name) !== signIn) return;
+    this.#signIns.delete(signIn.name);
+    this.#emit({ kind: 'signin', name: signIn.name, ok: false, error: err.message });
   }
 
   async #restartWatchers(): Promise<void> {
@@ -289,7 +346,7 @@ export class Api implements ApiService {
     return this.#accounts.list().find((a) => a.name === name);
   }
 
-  #setState(account: Account, state: { state: AccountState; error?: string }): void {
+  #setState(account: Account, state: AccountStatus): void {
     this.#states.set(account.name, state);
     this.#emit({ kind: 'account', account: this.#view(account) });
   }
@@ -302,9 +359,12 @@ export class Api implements ApiService {
       host: a.config.host,
       port: a.config.port,
       user: a.config.user,
+      auth: a.config.auth,
+      ...(a.config.provider && { provider: a.config.provider }),
       mode: a.mode,
       state: s.state,
       ...(s.error !== undefined && { error: s.error }),
+      ...(s.needsSignIn && { needsSignIn: true as const }),
     };
   }
 
@@ -320,18 +380,29 @@ export class Api implements ApiService {
   }
 }
 
+interface AccountStatus {
+  state: AccountState;
+  error?: string;
+  needsSignIn?: boolean;
+}
+
 /** The account's state after an engine event, when the event changes it. */
-function stateAfter(e: WatchEvent): { state: AccountState; error?: string } | undefined {
+function stateAfter(e: WatchEvent): AccountStatus | undefined {
   switch (e.kind) {
     case 'connected':
       return { state: 'watching' };
     case 'disconnected':
       return { state: 'retrying', error: e.error };
     case 'stopped':
-      return { state: 'stopped', error: e.error };
+      return { state: 'stopped', error: e.error, ...(e.signIn && { needsSignIn: true }) };
     default:
       return undefined;
   }
+}
+
+function providerView(p: (typeof PROVIDERS)[number]): ProviderView {
+  const missing = p.oauth && !presetClient(p) ? `Warden has no ${p.name} sign-in app of its own yet: register one (README: Register a sign-in app) and give its client ID here, or set ${p.oauth.env.clientId}` : undefined;
+  return { id: p.id, name: p.name, domains: p.domains, host: p.host, port: p.port, tls: p.tls, signIn: p.signIn, help: p.help, ...(missing && { clientMissing: missing }) };
 }
 
 function page(rows: DecisionRow[], limit: number): Page<DecisionView> {

@@ -28,8 +28,37 @@ export const commandParams = {
       allowPlain: z.boolean().default(false),
       user: z.string().min(1),
       password: z.string().min(1),
+      /** The preset the server came from (providers.list): Warden then knows its mail servers. */
+      provider: z.string().optional(),
     })
     .strict(),
+  /**
+   * Signs an account in with OAuth2 in the browser (RFC 8252): a new account, from a provider
+   * preset or with the servers given, or an existing one again (only `name`). Answers at once
+   * with the address to open; a `signin` event says how it ended (then the account is watched).
+   */
+  'accounts.signIn': z
+    .object({
+      name: accountName,
+      user: z.string().trim().min(1).optional(),
+      provider: z.string().optional(),
+      host: z.string().trim().min(1).optional(),
+      port: z.number().int().min(1).max(65_535).optional(),
+      tls: z.enum(['implicit', 'starttls', 'plain']).optional(),
+      allowPlain: z.boolean().optional(),
+      /** The sign-in server, found from its issuer URL (RFC 8414), for servers without a preset. */
+      issuer: z.string().trim().min(1).optional(),
+      scope: z.string().trim().min(1).optional(),
+      /** The app registered with the provider, over the one configured for the preset. */
+      clientId: z.string().trim().min(1).optional(),
+      clientSecret: z.string().trim().min(1).optional(),
+    })
+    .strict(),
+  /** Finishes a sign-in with the address the browser ended on, from a browser on another machine. */
+  'accounts.signInPaste': z.object({ name: accountName, address: z.string().min(1).max(8192) }).strict(),
+  'accounts.signInCancel': z.object({ name: accountName }).strict(),
+  /** The presets of common providers: their servers, and how one signs in there. */
+  'providers.list': z.object({}).strict(),
   /** Logs in: capabilities and folders, or what is wrong in words. */
   'accounts.test': z.object({ name: accountName }).strict(),
   'accounts.remove': z.object({ name: accountName }).strict(),
@@ -94,10 +123,32 @@ export interface AccountView {
   host: string;
   port: number;
   user: string;
+  /** How the account logs in: a password, or a sign-in in the browser (OAuth2). */
+  auth: 'password' | 'oauth2';
+  /** The provider preset it was made from. */
+  provider?: string;
   mode: 'observe' | 'enforce';
   state: AccountState;
   /** Why the account is retrying or stopped. */
   error?: string;
+  /** Stopped because its sign-in is gone (revoked, expired): only signing in again helps. */
+  needsSignIn?: true;
+}
+
+/** A provider preset, as the account form offers it. */
+export interface ProviderView {
+  id: string;
+  name: string;
+  /** The domains of its addresses, to suggest it from an address. */
+  domains: string[];
+  host: string;
+  port: number;
+  tls: 'implicit' | 'starttls' | 'plain';
+  signIn: 'oauth2' | 'password';
+  /** How to sign in there, in words. */
+  help: string;
+  /** OAuth2: whether an app registered with the provider is configured; if not, what to do. */
+  clientMissing?: string;
 }
 
 export interface DecisionView {
@@ -139,6 +190,11 @@ export interface StatsView {
 export interface CommandResults {
   'accounts.list': AccountView[];
   'accounts.add': AccountView;
+  /** `opened`: the app opened the address in the user's browser; otherwise the UI opens it. */
+  'accounts.signIn': { url: string; opened: boolean };
+  'accounts.signInPaste': Record<string, never>;
+  'accounts.signInCancel': Record<string, never>;
+  'providers.list': ProviderView[];
   'accounts.test': { capabilities: string[]; folders: { path: string; role?: string }[] };
   'accounts.remove': Record<string, never>;
   'accounts.mode': AccountView;
@@ -167,6 +223,9 @@ export type CommandResponse<C extends CommandName> = { ok: true; result: Command
 export type ApiEvent =
   | WatchEvent
   | { kind: 'account'; account: AccountView }
+  /** How a sign-in ended: the account signed in (and watched now), or why not. */
+  | { kind: 'signin'; name: string; ok: true; account: AccountView }
+  | { kind: 'signin'; name: string; ok: false; error: string }
   /** The preferences changed (the desktop app follows them). */
   | { kind: 'preferences'; preferences: PreferencesView }
   /** Long work on an account (bootstrap): a folder's messages done of total. */

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { probe, type FolderRole, type ImapEndpoint, type Probe } from '../imap/probe.ts';
+import { accessTokens } from './access-tokens.ts';
 import { Accounts, type AccountMode, type AccountRow } from '../store/accounts.ts';
 import { LOCAL_ACCOUNT } from '../store/history.ts';
 import { openDatabase, type Db } from '../store/database.ts';
@@ -13,6 +14,22 @@ export type { AccountMode, FolderRole, Probe };
 const ROLES = ['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts'] as const satisfies readonly FolderRole[];
 
 const absolutePath = z.string().refine(isAbsolute, 'must be an absolute path');
+
+/** An OAuth2 sign-in: the provider's endpoints, the app registered there, and what it asks for. */
+const oauthSchema = z
+  .object({
+    issuer: z.url(),
+    authorizationEndpoint: z.url(),
+    tokenEndpoint: z.url(),
+    clientId: z.string().min(1),
+    /** Google's desktop clients have one; it is no secret in a desktop app (RFC 8252 section 8.5). */
+    clientSecret: z.string().min(1).optional(),
+    scope: z.string().min(1),
+    params: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export type OAuthAccountSettings = z.infer<typeof oauthSchema>;
 
 /**
  * An account's configuration. It never holds a secret: only where to read it at run time, an
@@ -26,7 +43,14 @@ export const accountConfigSchema = z
     /** Plain IMAP sends the password unencrypted: only when the user says so. */
     allowPlain: z.boolean().default(false),
     user: z.string().min(1),
+    /**
+     * oauth2 with `oauth`: the secret is a refresh token, from a sign-in in the browser. oauth2
+     * without it: the secret is an access token the user renews by other means.
+     */
     auth: z.enum(['password', 'oauth2']).default('password'),
+    oauth: oauthSchema.optional(),
+    /** The preset the account was made from (providers.ts), for what the UI shows. */
+    provider: z.string().optional(),
     secret: z.discriminatedUnion('from', [
       z.object({ from: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name') }),
       z.object({ from: z.literal('file'), path: absolutePath }),
@@ -41,7 +65,10 @@ export const accountConfigSchema = z
     folders: z.partialRecord(z.enum(ROLES), z.string().min(1)).default({}),
   })
   .strict()
-  .refine((c) => c.tls !== 'plain' || c.allowPlain, { message: 'plain IMAP sends your password unencrypted: use implicit TLS or STARTTLS, or allow it explicitly', path: ['tls'] });
+  .refine((c) => c.tls !== 'plain' || c.allowPlain, { message: 'plain IMAP sends your password unencrypted: use implicit TLS or STARTTLS, or allow it explicitly', path: ['tls'] })
+  .refine((c) => !c.oauth || c.auth === 'oauth2', { message: 'an OAuth2 sign-in needs auth oauth2', path: ['auth'] })
+  // A refresh token may be replaced at each refresh (rotation): Warden must be able to write it back.
+  .refine((c) => !c.oauth || c.secret.from !== 'env', { message: 'the refresh token of a sign-in is kept in a file or the app, where Warden can replace it, not in an environment variable', path: ['secret'] });
 
 export type AccountConfig = z.infer<typeof accountConfigSchema>;
 
@@ -122,6 +149,13 @@ export class AccountService {
     return this.get(name);
   }
 
+  /** Says where the account's secret is now kept (after a new sign-in). */
+  setSecret(name: string, secret: AccountConfig['secret']): Account {
+    const a = this.get(name);
+    this.#accounts.setConfig(name, parseWith(accountConfigSchema, { ...a.config, secret }, `settings for account ${name}`));
+    return this.get(name);
+  }
+
   setMode(name: string, mode: AccountMode): void {
     if (!this.#accounts.setMode(name, mode)) throw new AccountError(`no account named ${name}`);
   }
@@ -144,8 +178,7 @@ function account(row: AccountRow): Account {
  */
 export function endpointOf(a: Account, env: NodeJS.ProcessEnv = process.env, appSecrets?: AppSecrets): ImapEndpoint {
   const c = a.config;
-  const what = `the ${c.auth === 'oauth2' ? 'access token' : 'password'} of account ${a.name}`;
-  const secret = c.secret.from === 'app' ? appSecret(what, a.name, appSecrets) : readSecret(what, c.secret, env);
+  const login = c.oauth ? { tokens: accessTokens(a, c.oauth, () => secretOf(a, env, appSecrets), appSecrets) } : secretLogin(a, secretOf(a, env, appSecrets));
   let ca: string | undefined;
   if (c.caFile) {
     try {
@@ -159,18 +192,34 @@ export function endpointOf(a: Account, env: NodeJS.ProcessEnv = process.env, app
     port: c.port,
     tls: c.tls,
     user: c.user,
-    ...(c.auth === 'oauth2' ? { accessToken: secret } : { password: secret }),
+    ...login,
     ...(ca === undefined ? {} : { ca }),
   };
 }
 
-/** The secrets the desktop app keeps, decrypted, by account name. */
-export type AppSecrets = (account: string) => string | undefined;
+function secretLogin(a: Account, secret: string): Pick<ImapEndpoint, 'password' | 'accessToken'> {
+  return a.config.auth === 'oauth2' ? { accessToken: secret } : { password: secret };
+}
 
-function appSecret(what: string, account: string, secrets: AppSecrets | undefined): string {
+/** The account's secret (password, access token or refresh token), read now from where it is kept. */
+export function secretOf(a: Account, env: NodeJS.ProcessEnv = process.env, appSecrets?: AppSecrets): string {
+  const c = a.config;
+  const what = `the ${c.oauth ? 'sign-in (refresh token)' : c.auth === 'oauth2' ? 'access token' : 'password'} of account ${a.name}`;
+  return c.secret.from === 'app' ? appSecret(what, a, appSecrets) : readSecret(what, c.secret, env);
+}
+
+/** The secrets the desktop app keeps, decrypted, by account name. */
+export interface AppSecrets {
+  get(account: string): string | undefined;
+  /** Keeps a new value, encrypted (a refresh token the provider replaced). */
+  set(account: string, secret: string): Promise<void>;
+}
+
+function appSecret(what: string, a: Account, secrets: AppSecrets | undefined): string {
+  const again = a.config.oauth ? 'sign in again in the app' : 'enter it again in the app';
   if (!secrets) throw new AccountError(`${what} is kept by the desktop app, encrypted: use the account there, or add it again here with --password-env or --password-file`);
-  const value = secrets(account);
-  if (!value) throw new AccountError(`${what} is missing from the desktop app's keyring: enter it again in the app`);
+  const value = secrets.get(a.name);
+  if (!value) throw new AccountError(`${what} is missing from the desktop app's keyring: ${again}`);
   return value;
 }
 

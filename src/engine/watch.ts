@@ -12,7 +12,8 @@ export type WatchEvent =
   | { kind: 'arrival'; account: string; arrival: Arrival }
   | { kind: 'learned'; account: string; learned: Learned }
   | { kind: 'disconnected'; account: string; error: string; retryInMs: number }
-  | { kind: 'stopped'; account: string; error: string };
+  /** `signIn`: the account's OAuth2 sign-in is gone; only signing in again helps. */
+  | { kind: 'stopped'; account: string; error: string; signIn?: true };
 
 export interface WatchOptions {
   signal: AbortSignal;
@@ -30,8 +31,9 @@ export interface WatchOptions {
 /**
  * Watches one account's INBOX until `signal` aborts: catches up, then waits with IDLE for new
  * mail and catches up again. A lost connection is retried with exponential backoff and
- * jitter; a refused login or an untrusted certificate stops the account (retrying would not
- * help, and servers lock out clients that retry wrong passwords).
+ * jitter, and so is a login the server could not check now (UNAVAILABLE, RFC 5530); a refused
+ * login or an untrusted certificate stops the account (retrying would not help, and servers lock
+ * out clients that retry wrong passwords).
  */
 export async function watch(dataDir: string, account: Account, options: WatchOptions): Promise<void> {
   const { signal, onEvent } = options;
@@ -63,8 +65,8 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
       } catch (err) {
         if (signal.aborted) break;
         const message = (err as Error).message;
-        if (err instanceof ImapError && (err.kind === 'auth' || err.kind === 'tls')) {
-          onEvent({ kind: 'stopped', account: name, error: message });
+        if (err instanceof ImapError && (err.kind === 'tls' || (err.kind === 'auth' && err.code !== 'UNAVAILABLE'))) {
+          onEvent({ kind: 'stopped', account: name, error: message, ...(err.code === 'SIGN_IN_AGAIN' && { signIn: true as const }) });
           return;
         }
         const wait = Math.round(delay * (0.5 + random()));

@@ -9,7 +9,11 @@ export type ImapErrorKind = 'auth' | 'tls' | 'network' | 'timeout' | 'protocol';
 export class ImapError extends Error {
   override readonly name = 'ImapError';
   readonly kind: ImapErrorKind;
-  /** The underlying error code (Node's `ECONNREFUSED`, a TLS code, imapflow's code), when there is one. */
+  /**
+   * The underlying error code (Node's `ECONNREFUSED`, a TLS code, imapflow's code), when there is
+   * one; for refused logins, `SIGN_IN_AGAIN` (an OAuth2 token was refused) or `UNAVAILABLE` (the
+   * server could not check the login now).
+   */
   readonly code: string | undefined;
 
   constructor(kind: ImapErrorKind, message: string, code?: string) {
@@ -101,10 +105,11 @@ export function describe(err: unknown, at: Attempt): ImapError {
       return make('auth', `no password or access token given for ${at.user} at ${where}: give one`);
     }
     if (raw.serverResponseCode === 'UNAVAILABLE') {
-      return make('auth', `the server at ${where} could not check the login of ${at.user} right now${saidPart}: try again later`);
+      // RFC 5530 section 3: a temporary failure (an OAuth2 server's token check could not be made).
+      return new ImapError('auth', `the server at ${where} could not check the login of ${at.user} right now${saidPart}: try again later`, 'UNAVAILABLE');
     }
     if (at.oauth) {
-      return make('auth', `the access token for ${at.user} at ${where} was refused${saidPart}: sign in again to get a new one`);
+      return new ImapError('auth', `the access token for ${at.user} at ${where} was refused${saidPart}: sign in again to get a new one`, 'SIGN_IN_AGAIN');
     }
     return make('auth', `wrong user name or password for ${at.user} at ${where}${saidPart}`);
   }

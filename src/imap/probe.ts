@@ -23,8 +23,38 @@ export interface ImapEndpoint {
   password?: string;
   /** OAuth2 access token (XOAUTH2 / OAUTHBEARER), used instead of the password. */
   accessToken?: string;
+  /** Where OAuth2 access tokens come from, when they are renewed: used instead of `accessToken`. */
+  tokens?: AccessTokens;
   /** PEM of an extra CA to trust (self-hosted servers) */
   ca?: string;
+}
+
+/**
+ * An account's OAuth2 access tokens (the engine refreshes them). Failures are ImapError: `auth`
+ * when only a new sign-in helps, `network` when the provider cannot be reached now.
+ */
+export interface AccessTokens {
+  /** A token valid for a while yet. */
+  current(): Promise<string>;
+  /** A new token: the server refused the current one (revoked, or expired early). */
+  renew(): Promise<string>;
+}
+
+/**
+ * Logs in with `connect`: with the endpoint's access tokens when it has them. A refused token is
+ * renewed once and tried again, since a server may revoke a token before it expires; a second
+ * refusal is the error, with nothing retried after (no storm of logins).
+ */
+export async function withLogin<T>(endpoint: ImapEndpoint, connect: (endpoint: ImapEndpoint) => Promise<T>): Promise<T> {
+  const { tokens, ...rest } = endpoint;
+  if (!tokens) return connect(endpoint);
+  const accessToken = await tokens.current();
+  try {
+    return await connect({ ...rest, accessToken });
+  } catch (err) {
+    if (!(err instanceof ImapError && err.kind === 'auth' && err.code === 'SIGN_IN_AGAIN')) throw err;
+    return connect({ ...rest, accessToken: await tokens.renew() });
+  }
 }
 
 export interface Probe {
@@ -85,7 +115,11 @@ export function attemptOf(endpoint: ImapEndpoint, timeoutMs: number): Attempt {
 }
 
 /** Connects, logs in, reads capabilities and folders, logs out. Throws ImapError. */
-export async function probe(endpoint: ImapEndpoint, options: ProbeOptions = {}): Promise<Probe> {
+export function probe(endpoint: ImapEndpoint, options: ProbeOptions = {}): Promise<Probe> {
+  return withLogin(endpoint, (loggingIn) => probeOnce(loggingIn, options));
+}
+
+async function probeOnce(endpoint: ImapEndpoint, options: ProbeOptions): Promise<Probe> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const attempt = attemptOf(endpoint, timeoutMs);
   if (!endpoint.password && !endpoint.accessToken) {

@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import { describe, ImapError, type Attempt } from './errors.ts';
-import { attemptOf, DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, type ImapEndpoint } from './probe.ts';
+import { attemptOf, DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, withLogin, type ImapEndpoint } from './probe.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
 
 /** A message as fetched, without setting \Seen (BODY.PEEK[], DESIGN.md invariant 2). */
@@ -61,7 +61,11 @@ export class ImapSession {
     return this.#changes;
   }
 
-  static async open(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ImapSession> {
+  static open(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ImapSession> {
+    return withLogin(endpoint, (loggingIn) => ImapSession.#open(loggingIn, timeoutMs));
+  }
+
+  static async #open(endpoint: ImapEndpoint, timeoutMs: number): Promise<ImapSession> {
     const attempt = attemptOf(endpoint, timeoutMs);
     // A session sits silent in IDLE between mails: the socket may stay quiet longer than a
     // command may take, up to IDLE_MS (watch renews IDLE before that, which is traffic).

@@ -6,6 +6,7 @@ import {
   CONTENT_SECURITY_POLICY,
   grantPermission,
   isAppUrl,
+  isSignInPage,
   isTrustedSender,
   webPreferences,
   windowOpenResponse,
@@ -104,6 +105,14 @@ describe("Electron's security checklist", () => {
 
   it('14: no new windows, not even of the app', () => {
     expect(windowOpenResponse()).toEqual({ action: 'deny' });
+  });
+
+  it('15: only sign-in pages go to the browser: HTTPS, or HTTP to this machine, no credentials in them', () => {
+    expect(isSignInPage('https://accounts.google.com/o/oauth2/v2/auth?client_id=x')).toBe(true);
+    expect(isSignInPage('http://127.0.0.1:4444/auth?x=1')).toBe(true);
+    for (const url of ['http://accounts.example.com/auth', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@example.com/', 'not a url', 'http://localhost.evil.test/']) {
+      expect(isSignInPage(url), url).toBe(false);
+    }
   });
 
   it("17: IPC only from the main frame of the app's own page", () => {

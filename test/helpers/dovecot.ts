@@ -48,6 +48,14 @@ export interface Dovecot {
 export interface DovecotOptions {
   /** User names; each gets a random password. Default: alice and bob. */
   users?: string[];
+  /**
+   * OAuth2 logins (XOAUTH2, OAUTHBEARER) beside the passwords: tokens checked at this RFC 7662
+   * introspection endpoint, with the Basic credentials in its userinfo (oauth.md recipe). The
+   * token's `sub` must be the user name, and its scope must hold `scope`.
+   */
+  oauth2?: { introspectionUrl: string; scope: string };
+  /** More mailboxes, by path, with their special-use attribute (RFC 6154, RFC 8457). */
+  mailboxes?: Record<string, string>;
 }
 
 /** Child processes still running, killed if the test process exits without stopping them. */
@@ -76,7 +84,8 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       const imapPort = await freeTcpPort();
       const imapsPort = await freeTcpPort();
       if (imapPort === imapsPort) continue;
-      writeFileSync(join(dir, 'dovecot.conf'), config(dir, imapPort, imapsPort, ids));
+      if (options.oauth2) writeOAuth2Config(dir, options.oauth2, isRoot);
+      writeFileSync(join(dir, 'dovecot.conf'), config(dir, imapPort, imapsPort, ids, options));
       try {
         let instance = await launch(dir, imapPort, imapsPort);
         const stop = async () => {
@@ -162,7 +171,40 @@ function makeCertificate(dir: string): string {
   return readFileSync(cert, 'utf8');
 }
 
-function config(dir: string, imapPort: number, imapsPort: number, ids: Identities): string {
+/** The oauth2 passdb's settings: they hold the introspection secret, so only the auth process reads them. */
+function writeOAuth2Config(dir: string, oauth2: NonNullable<DovecotOptions['oauth2']>, isRoot: boolean): void {
+  const path = join(dir, 'oauth2.conf.ext');
+  writeFileSync(
+    path,
+    `introspection_mode = post
+introspection_url = ${oauth2.introspectionUrl}
+username_attribute = sub
+active_attribute = active
+active_value = true
+scope = ${oauth2.scope}
+timeout_msecs = 5000
+`,
+    { mode: 0o600 },
+  );
+  // As root, auth runs as the dovecot user.
+  if (isRoot) {
+    chownSync(path, 0, Number(execFileSync('id', ['-g', 'dovecot'], { encoding: 'utf8' }).trim()));
+    chmodSync(path, 0o640);
+  }
+}
+
+function config(dir: string, imapPort: number, imapsPort: number, ids: Identities, options: DovecotOptions): string {
+  const oauth2 = options.oauth2
+    ? `passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${dir}/oauth2.conf.ext
+}
+`
+    : '';
+  const mailboxes = Object.entries(options.mailboxes ?? {})
+    .map(([path, use]) => `  mailbox "${path}" {\n    special_use = ${use}\n    auto = subscribe\n  }\n`)
+    .join('');
   return `# --- throw-away test instance, nothing from /etc/dovecot is read ---
 instance_name = warden-test-${imapPort}
 base_dir = ${dir}/run
@@ -175,13 +217,15 @@ default_internal_group = ${ids.internalGroup}
 default_login_user = ${ids.loginUser}
 
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${options.oauth2 ? ' xoauth2 oauthbearer' : ''}
 # a wrong password is answered at once (default: 2 s), so auth tests stay fast
 auth_failure_delay = 0
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u ${dir}/users
 }
+${oauth2}
 userdb {
   driver = passwd-file
   args = username_format=%u ${dir}/users
@@ -215,7 +259,7 @@ namespace inbox {
     special_use = \\Archive
     auto = no
   }
-}
+${mailboxes}}
 
 ssl = yes
 ssl_cert = <${dir}/tls/cert.pem

@@ -1,0 +1,73 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OAuthError } from './errors.ts';
+
+/** The path the provider redirects the browser to, on the loopback listener. */
+const CALLBACK_PATH = '/callback';
+
+/**
+ * The redirect receiver of a native app (RFC 8252 section 7.3): an HTTP listener on the loopback
+ * IP literal (not `localhost`, which may resolve to another interface or be firewalled, section
+ * 8.3) and a port the system picks. It takes exactly one redirect to the callback path, answers
+ * the browser with a page saying where to go on, and closes; or it closes when `timeoutMs` passes
+ * or the sign-in is abandoned.
+ */
+export class LoopbackRedirect {
+  readonly #server: Server;
+  readonly redirectUri: string;
+  /** The URL the browser was redirected to, with the code and state in its query. */
+  readonly received: Promise<URL>;
+
+  private constructor(server: Server, received: Promise<URL>) {
+    this.#server = server;
+    this.redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${CALLBACK_PATH}`;
+    this.received = received;
+  }
+
+  static async listen(timeoutMs: number, signal?: AbortSignal): Promise<LoopbackRedirect> {
+    let settle!: { resolve: (url: URL) => void; reject: (err: Error) => void };
+    const received = new Promise<URL>((resolve, reject) => (settle = { resolve, reject }));
+    // The caller may stop listening before anyone waits on it.
+    received.catch(() => {});
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // Browsers also ask for /favicon.ico and the like: only the callback ends the wait.
+      if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
+        res.writeHead(404).end();
+        return;
+      }
+      const failed = url.searchParams.get('error');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'" });
+      res.end(page(failed ? 'Sign-in did not finish' : 'Signed in', failed ? 'Go back to Warden to see why and try again.' : 'You can close this tab and go back to Warden.'));
+      finish(undefined, url);
+    });
+    const timer = setTimeout(() => finish(new OAuthError('timeout', `no sign-in came back within ${Math.round(timeoutMs / 60_000)} minutes: start the sign-in again`)), timeoutMs);
+    const onAbort = () => finish(new OAuthError('cancelled', 'the sign-in was cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function finish(err: Error | undefined, url?: URL) {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      // No second redirect is taken: the code in it would be for another attempt.
+      server.close();
+      server.closeAllConnections();
+      if (err) settle.reject(err);
+      else settle.resolve(url!);
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    if (signal?.aborted) onAbort();
+    return new LoopbackRedirect(server, received);
+  }
+
+  /** Stops listening: the sign-in finished another way (a pasted address) or was abandoned. */
+  close(): void {
+    this.#server.close();
+    this.#server.closeAllConnections();
+  }
+}
+
+function page(title: string, text: string): string {
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title} — Warden</title><body style="font:16px system-ui;margin:3em"><h1>${title}</h1><p>${text}</p></body></html>`;
+}
