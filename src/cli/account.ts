@@ -1,4 +1,6 @@
+import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { AccountSignIn, SignInRequest } from '../engine/account-sign-in.ts';
 import type { Account, AccountService, FolderRole } from '../engine/accounts.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import type { Output } from './junk.ts';
@@ -25,29 +27,61 @@ export function accountCommands(o: Output): Command {
     .command('add')
     .description('add an account, in observe mode: Warden decides and records, and moves nothing')
     .argument('<name>', 'a name of your choice for the account')
-    .requiredOption('--host <host>', 'the IMAP server')
+    .option('--provider <id>', 'a provider preset, for its servers and sign-in: gmail, microsoft (sign in in the browser), fastmail, icloud, yahoo (app passwords)')
+    .option('--host <host>', 'the IMAP server (from --provider when given)')
     .option('--port <port>', 'the IMAP port (default: 993 with implicit TLS, 143 otherwise)', port)
-    .addOption(new Option('--tls <mode>', 'implicit TLS, STARTTLS, or plain (unencrypted; needs --allow-plain)').choices(['implicit', 'starttls', 'plain']).default('implicit'))
+    .addOption(new Option('--tls <mode>', 'implicit TLS, STARTTLS, or plain (unencrypted; needs --allow-plain)').choices(['implicit', 'starttls', 'plain']))
     .option('--allow-plain', 'allow plain IMAP, which sends the password unencrypted')
-    .requiredOption('--user <user>', 'the user name to log in with')
+    .requiredOption('--user <user>', 'the user name to log in with (your address, at most providers)')
     .option('--password-env <var>', 'read the password from this environment variable when Warden runs')
     .option('--password-file <path>', 'read the password from this file (readable by you only: chmod 600)')
-    .option('--oauth2', 'the secret is an OAuth2 access token (XOAUTH2), not a password')
+    .option('--oauth', 'sign in in the browser (OAuth2): Warden prints the address to open and waits')
+    .option('--oauth-issuer <url>', 'with --oauth and no provider: the sign-in server (its issuer URL)')
+    .option('--scope <scopes>', 'with --oauth and no provider: the scopes your server grants IMAP access with')
+    .option('--client-id <id>', 'with --oauth: the app registered with the provider (README: Register a sign-in app)')
+    .option('--client-secret <secret>', "with --oauth: that app's client secret, where the provider gives one (Google)")
+    .option('--access-token', 'the secret (--password-env/--password-file) is an OAuth2 access token you renew yourself, not a password')
     .option('--ca-file <path>', 'a CA certificate (PEM) to trust for this server')
     .option('--provider-host <host...>', "host-name suffixes of the servers that receive your mail, your forwarders' too", [])
     .option('--folder <role=path...>', 'use this folder for a role (inbox, rejects, junk, sent, trash, archive, drafts)', [])
     .action(async (name: string, options: AddOptions, command: Command) => {
-      if (Boolean(options.passwordEnv) === Boolean(options.passwordFile)) command.error('give one of --password-env VAR or --password-file PATH');
+      const { preset } = await import('../engine/providers.ts');
+      const p = options.provider === undefined ? undefined : preset(options.provider);
+      if (options.provider !== undefined && !p) command.error(`no provider ${options.provider}: choose gmail, microsoft, fastmail, icloud or yahoo`);
+      if (options.oauth || p?.signIn === 'oauth2') {
+        if (options.passwordEnv || options.passwordFile) command.error('a sign-in in the browser needs no password: leave out --password-env and --password-file');
+        await signIn(command, {
+          name,
+          user: options.user,
+          ...(p && { provider: p.id }),
+          ...(options.host && { host: options.host }),
+          ...(options.port && { port: options.port }),
+          ...(options.tls && { tls: options.tls }),
+          ...(options.allowPlain && { allowPlain: true }),
+          ...(options.oauthIssuer && { issuer: options.oauthIssuer }),
+          ...(options.scope && { scope: options.scope }),
+          ...(options.clientId && { clientId: options.clientId }),
+          ...(options.clientSecret && { clientSecret: options.clientSecret }),
+        });
+        return;
+      }
+      if (Boolean(options.passwordEnv) === Boolean(options.passwordFile)) {
+        command.error(`give one of --password-env VAR or --password-file PATH${p ? ` (${p.help})` : ''}`);
+      }
+      const host = options.host ?? p?.host;
+      if (!host) command.error('give the IMAP server with --host, or a provider with --provider');
+      const tls = options.tls ?? p?.tls ?? 'implicit';
       const config = {
-        host: options.host,
-        port: options.port ?? (options.tls === 'implicit' ? 993 : 143),
-        tls: options.tls,
+        host,
+        port: options.port ?? p?.port ?? (tls === 'implicit' ? 993 : 143),
+        tls,
         allowPlain: options.allowPlain ?? false,
         user: options.user,
-        auth: options.oauth2 ? 'oauth2' : 'password',
+        auth: options.accessToken ? 'oauth2' : 'password',
         secret: options.passwordEnv ? { from: 'env', name: options.passwordEnv } : { from: 'file', path: options.passwordFile },
         ...(options.caFile && { caFile: options.caFile }),
-        providerHosts: options.providerHost,
+        ...(p && { provider: p.id }),
+        providerHosts: [...(p?.providerHosts ?? []), ...options.providerHost],
         folders: Object.fromEntries(options.folder.map(folderOption)),
       };
       await withAccounts(command, (accounts) => {
@@ -55,6 +89,14 @@ export function accountCommands(o: Output): Command {
         o.out(`Added ${describe(added)}.`);
         o.out(`It is in observe mode: Warden decides and records, and moves nothing. Check it with: warden account test ${name}`);
       });
+    });
+
+  account
+    .command('signin')
+    .description('sign an account in again in the browser (OAuth2), after its sign-in was revoked or expired')
+    .argument('<name>')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await signIn(command, { name });
     });
 
   account
@@ -117,20 +159,57 @@ export function accountCommands(o: Output): Command {
       });
     });
 
+  /**
+   * Signs in in the browser: prints the address to open and waits for the browser to come back,
+   * or for the address a browser on another machine ended on, pasted here.
+   */
+  const signIn = async (command: Command, request: SignInRequest) => {
+    const { AccountSignIn } = await import('../engine/account-sign-in.ts');
+    const { resolveDataDir: dataDirOf } = await import('../engine/data-dir.ts');
+    const started: AccountSignIn = await AccountSignIn.start(dataDirOf(command.optsWithGlobals<{ dataDir?: string }>().dataDir), request);
+    o.out(`Open this address in your browser and sign in:\n\n  ${started.url.href}\n`);
+    o.out(`Waiting for the browser (10 minutes). If it is on another computer, it ends on an address starting with ${started.redirectUri} that does not load: copy that whole address here and press Enter.`);
+    const lines = createInterface({ input: process.stdin });
+    lines.on('line', (line) => {
+      if (line.trim() === '') return;
+      try {
+        started.paste(line);
+      } catch (err) {
+        o.err((err as Error).message);
+      }
+    });
+    try {
+      const signedIn = await started.account;
+      o.out(`Signed in: ${describe(signedIn)}.`);
+      if (!request.user) o.out(`Warden uses the new sign-in from its next connection (warden run picks it up by itself).`);
+      else o.out(`It is in observe mode: Warden decides and records, and moves nothing. Check it with: warden account test ${signedIn.name}`);
+    } finally {
+      lines.close();
+      // Nothing more is read: stdin must not keep the process alive.
+      process.stdin.destroy();
+    }
+  };
+
   return account;
 }
 
 const ROLE_ORDER: FolderRole[] = ['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts'];
 
 interface AddOptions {
-  host: string;
+  host?: string;
   port?: number;
-  tls: 'implicit' | 'starttls' | 'plain';
+  tls?: 'implicit' | 'starttls' | 'plain';
   allowPlain?: boolean;
   user: string;
   passwordEnv?: string;
   passwordFile?: string;
-  oauth2?: boolean;
+  provider?: string;
+  oauth?: boolean;
+  oauthIssuer?: string;
+  scope?: string;
+  clientId?: string;
+  clientSecret?: string;
+  accessToken?: boolean;
   caFile?: string;
   providerHost: string[];
   folder: string[];
@@ -151,5 +230,6 @@ function folderOption(value: string): [string, string] {
 function describe(a: Account): string {
   const c = a.config;
   const secret = c.secret.from === 'env' ? `$${c.secret.name}` : c.secret.from === 'file' ? c.secret.path : "the desktop app's keyring";
-  return `${a.name}: ${c.user} at ${c.host}:${c.port} (${c.tls === 'implicit' ? 'TLS' : c.tls === 'starttls' ? 'STARTTLS' : 'plain, unencrypted'}), ${c.auth === 'oauth2' ? 'access token' : 'password'} from ${secret}, ${a.mode}`;
+  const login = c.oauth ? `signs in at ${c.oauth.issuer}, kept in ${secret}` : `${c.auth === 'oauth2' ? 'access token' : 'password'} from ${secret}`;
+  return `${a.name}: ${c.user} at ${c.host}:${c.port} (${c.tls === 'implicit' ? 'TLS' : c.tls === 'starttls' ? 'STARTTLS' : 'plain, unencrypted'}), ${login}, ${a.mode}`;
 }

@@ -13,15 +13,15 @@ const CALLBACK_PATH = '/callback';
  * or the sign-in is abandoned.
  */
 export class LoopbackRedirect {
-  readonly #server: Server;
   readonly redirectUri: string;
   /** The URL the browser was redirected to, with the code and state in its query. */
   readonly received: Promise<URL>;
+  readonly #stop: () => void;
 
-  private constructor(server: Server, received: Promise<URL>) {
-    this.#server = server;
+  private constructor(server: Server, received: Promise<URL>, stop: () => void) {
     this.redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${CALLBACK_PATH}`;
     this.received = received;
+    this.#stop = stop;
   }
 
   static async listen(timeoutMs: number, signal?: AbortSignal): Promise<LoopbackRedirect> {
@@ -44,7 +44,10 @@ export class LoopbackRedirect {
     const timer = setTimeout(() => finish(new OAuthError('timeout', `no sign-in came back within ${Math.round(timeoutMs / 60_000)} minutes: start the sign-in again`)), timeoutMs);
     const onAbort = () => finish(new OAuthError('cancelled', 'the sign-in was cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
+    let finished = false;
     function finish(err: Error | undefined, url?: URL) {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       // No second redirect is taken: the code in it would be for another attempt.
@@ -58,13 +61,12 @@ export class LoopbackRedirect {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     if (signal?.aborted) onAbort();
-    return new LoopbackRedirect(server, received);
+    return new LoopbackRedirect(server, received, () => finish(new OAuthError('cancelled', 'the sign-in was cancelled')));
   }
 
   /** Stops listening: the sign-in finished another way (a pasted address) or was abandoned. */
   close(): void {
-    this.#server.close();
-    this.#server.closeAllConnections();
+    this.#stop();
   }
 }
 

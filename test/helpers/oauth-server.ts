@@ -159,11 +159,14 @@ async function interaction(provider: Provider, users: Record<string, string>, re
       }
       await provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
     } else if (action === 'confirm') {
-      const grant = new provider.Grant({ accountId: details.session!.accountId, clientId: String(params.client_id) });
+      // A second sign-in of the same session adds to the grant it has.
+      const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+      const grant = existing ?? new provider.Grant({ accountId: details.session!.accountId, clientId: String(params.client_id) });
       const missing = prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
       if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
       for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
-      await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+      const grantId = await grant.save();
+      await provider.interactionFinished(req, res, { consent: existing ? {} : { grantId } }, { mergeWithLastSubmission: true });
     } else {
       await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user did not allow it' }, { mergeWithLastSubmission: false });
     }
@@ -185,15 +188,39 @@ function text(req: IncomingMessage): Promise<string> {
 
 /**
  * Signs in on the server's pages in a real browser tab, as the user would, from the address
- * Warden gives: user name and password, then Allow (or Deny). Resolves with the address the
- * browser ended on (Warden's loopback page, or for a listener that is gone, that address).
+ * Warden gives: user name and password (unless the tab's session is signed in already), then
+ * Allow (or Deny). Resolves with the address the browser ended on: Warden's loopback page, or
+ * with `elsewhere`, a browser on another computer, which cannot reach this one's loopback
+ * address: its last redirect is not followed, and the address is what the user would copy.
  */
-export async function signInWithBrowser(page: Page, url: string | URL, user: string, password: string, consent: 'allow' | 'deny' = 'allow'): Promise<string> {
-  const landed = page.waitForRequest((r) => new URL(r.url()).pathname === '/callback', { timeout: 30_000 });
+export async function signInWithBrowser(page: Page, url: string | URL, user: string, password: string, options: { consent?: 'allow' | 'deny'; elsewhere?: boolean } = {}): Promise<string> {
+  const isCallback = (u: string) => new URL(u).pathname === '/callback';
+  let landed: Promise<string>;
+  if (options.elsewhere) {
+    // Redirects are followed inside the browser, out of reach of page.route: the form post that
+    // starts them is fetched here instead, and its redirects followed by hand up to the callback.
+    let ended!: (address: string) => void;
+    landed = new Promise((resolve) => (ended = resolve));
+    await page.route(/\/interaction\/[^/]+\/(confirm|abort)$/, async (route) => {
+      let response = await route.fetch({ maxRedirects: 0 });
+      let next = new URL(response.headers().location!, route.request().url()).href;
+      while (!isCallback(next)) {
+        response = await page.context().request.get(next, { maxRedirects: 0 });
+        next = new URL(response.headers().location!, next).href;
+      }
+      ended(next);
+      await route.fulfill({ status: 502, contentType: 'text/html', body: '<!doctype html><title>This site cannot be reached</title>' });
+    });
+  } else {
+    landed = page.waitForRequest((r) => isCallback(r.url()), { timeout: 30_000 }).then((r) => r.url());
+  }
   await page.goto(String(url));
-  await page.getByLabel('User').fill(user);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: consent === 'allow' ? 'Allow' : 'Deny' }).click();
-  return (await landed).url();
+  // Signed in at the provider already (its session cookie): straight to the consent page.
+  if ((await page.title()) === 'Sign in') {
+    await page.getByLabel('User').fill(user);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.getByRole('button', { name: options.consent === 'deny' ? 'Deny' : 'Allow' }).click();
+  return landed;
 }

@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser.ts';
+import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { CLIENT_ID, IMAP_SCOPE, signInWithBrowser, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
+import { runWarden, runWardenAsync, spawnWarden } from '../helpers/warden.ts';
+
+/** `warden account add --oauth` and `warden account signin`, as a user runs them, with a real browser. */
+
+const PASSWORD = 'alice-cli-password';
+let as: OAuthTestServer;
+let dovecot: Dovecot;
+let browser: Browser;
+let page: Page;
+let data: string;
+
+beforeAll(async () => {
+  as = await startOAuthServer({ users: { alice: PASSWORD } });
+  dovecot = await startDovecot({ users: ['alice'], oauth2: { introspectionUrl: as.introspectionUrl, scope: IMAP_SCOPE } });
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await dovecot?.stop();
+  await as?.close();
+});
+
+beforeEach(async () => {
+  data = mkdtempSync(join(tmpdir(), 'warden-oauth-cli-'));
+  page = await browser.newPage();
+});
+
+afterEach(async () => {
+  await page.close();
+  rmSync(data, { recursive: true, force: true });
+});
+
+/** A running warden command: its output so far, the sign-in address once printed, its exit. */
+function running(child: ChildProcessWithoutNullStreams) {
+  const output = () => stdout;
+  let stdout = '';
+  let stderr = '';
+  let onUrl: (url: string) => void;
+  const url = new Promise<string>((resolve) => (onUrl = resolve));
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    const found = /^\s+(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)$/m.exec(stdout);
+    if (found) onUrl(found[1]!);
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
+  return { url, exit, output };
+}
+
+const addArgs = () => [
+  '--data-dir', data, 'account', 'add', 'alice', '--oauth', '--oauth-issuer', as.issuer, '--client-id', CLIENT_ID, '--scope', `offline_access ${IMAP_SCOPE}`,
+  '--host', '127.0.0.1', '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', 'alice',
+];
+
+describe('warden account add --oauth', () => {
+  it('prints the address to open, waits for the browser, keeps the sign-in; account test logs in with it; signin signs in again', async () => {
+    const add = running(spawnWarden(addArgs()));
+    await signInWithBrowser(page, await add.url, 'alice', PASSWORD);
+    const added = await add.exit;
+    expect(added.stderr).toBe('');
+    expect(added.status).toBe(0);
+    expect(added.stdout).toMatch(/Signed in: alice: alice at 127\.0\.0\.1:\d+ \(plain, unencrypted\), signs in at http:\/\/127\.0\.0\.1:\d+, kept in \S+alice\.refresh-token, observe\./);
+
+    // Not spawnSync: the provider answering its token requests runs in this process.
+    const tested = await runWardenAsync(['--data-dir', data, 'account', 'test', 'alice']);
+    expect(tested.stderr).toBe('');
+    expect(tested.stdout).toMatch(/Logged in to 127\.0\.0\.1:\d+ as alice/);
+
+    const file = join(data, 'secrets', 'alice.refresh-token');
+    const first = readFileSync(file, 'utf8');
+    const again = running(spawnWarden(['--data-dir', data, 'account', 'signin', 'alice']));
+    await signInWithBrowser(page, await again.url, 'alice', PASSWORD);
+    expect((await again.exit).status).toBe(0);
+    expect(readFileSync(file, 'utf8')).not.toBe(first);
+    expect((await runWardenAsync(['--data-dir', data, 'account', 'test', 'alice'])).status).toBe(0);
+  });
+
+  it('finishes with the address pasted on its input, from a browser on another computer', async () => {
+    const child = spawnWarden(addArgs());
+    const add = running(child);
+    const landed = await signInWithBrowser(page, await add.url, 'alice', PASSWORD, { elsewhere: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(add.output()).not.toMatch(/Signed in/);
+    child.stdin.write('not an address\n');
+    child.stdin.write(`${landed}\n`);
+    const added = await add.exit;
+    expect(added.stderr).toMatch(/not the address the browser ended on/);
+    expect(added.status).toBe(0);
+    expect(added.stdout).toMatch(/Signed in: alice/);
+  });
+
+  it('says what is missing, and keeps nothing', () => {
+    const gmail = runWarden(['--data-dir', data, 'account', 'add', 'g', '--provider', 'gmail', '--oauth', '--user', 'me@gmail.com'], { env: { WARDEN_GMAIL_CLIENT_ID: '' } });
+    expect(gmail.status).not.toBe(0);
+    expect(gmail.stderr).toMatch(/no Gmail sign-in app of its own yet: register one .* give its client ID \(--client-id, or WARDEN_GMAIL_CLIENT_ID\)/);
+    const fastmail = runWarden(['--data-dir', data, 'account', 'add', 'f', '--provider', 'fastmail', '--user', 'me@fastmail.com']);
+    expect(fastmail.stderr).toMatch(/give one of --password-env VAR or --password-file PATH \(Use an app password/);
+    const password = runWarden(['--data-dir', data, 'account', 'signin', 'nobody']);
+    expect(password.stderr).toMatch(/no account named nobody|give the user name/);
+    expect(runWarden(['--data-dir', data, 'account', 'list']).stdout).toMatch(/No accounts yet/);
+  });
+});
