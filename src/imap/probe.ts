@@ -175,8 +175,13 @@ export async function listFolders(client: ImapFlow): Promise<Folder[]> {
     path: entry.path,
     name: entry.name,
     delimiter: entry.delimiter,
-    // Only what was marked: guesses from names are folderRoles' job.
-    ...(entry.specialUse && entry.specialUseSource !== 'name' && entry.specialUse !== '\\Inbox' ? { specialUse: entry.specialUse } : {}),
+    // Only what was marked: guesses from names are folderRoles' job. imapflow knows RFC 6154's
+    // attributes only; \Important (RFC 8457, Gmail's Important) is taken from the flags.
+    ...(entry.specialUse && entry.specialUseSource !== 'name' && entry.specialUse !== '\\Inbox'
+      ? { specialUse: entry.specialUse }
+      : entry.flags.has('\\Important')
+        ? { specialUse: '\\Important' }
+        : {}),
     ...(entry.flags.has('\\Noselect') || entry.flags.has('\\NonExistent') ? { noselect: true as const } : {}),
   }));
 }

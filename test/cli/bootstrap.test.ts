@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapPlan } from '../../src/engine/bootstrap.ts';
+import { probe } from '../../src/imap/probe.ts';
+import { startDovecot } from '../helpers/dovecot.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { providerMessage } from '../helpers/provider-mail.ts';
 import { syntheticMessage } from '../helpers/synthetic-mail.ts';
@@ -70,6 +72,28 @@ function bootstrap(...args: string[]): FolderLine[] {
 function trained(): { hamMessages: number; spamMessages: number } {
   return JSON.parse(runWarden(['--data-dir', f.data, 'junk', 'stats', '--json']).stdout) as { hamMessages: number; spamMessages: number };
 }
+
+describe('a Gmail-shaped mailbox', () => {
+  it("is read as Gmail lists it: [Gmail]/Spam is Junk; All Mail and Important, which show other folders' mail again, are skipped", async () => {
+    const gmail = await startDovecot({
+      users: ['me'],
+      mailboxes: { '[Gmail]/All Mail': '\\All', '[Gmail]/Important': '\\Important', '[Gmail]/Spam': '\\Junk', '[Gmail]/Sent Mail': '\\Sent', '[Gmail]/Trash': '\\Trash', '[Gmail]/Drafts': '\\Drafts', '[Gmail]/Starred': '\\Flagged' },
+    });
+    try {
+      const me = gmail.users[0]!;
+      const found = await probe({ host: gmail.host, port: gmail.imapPort, tls: 'plain', user: me.name, password: me.password });
+      expect(found.folders.find((f) => f.path === '[Gmail]/Important')?.specialUse).toBe('\\Important');
+      expect(found.roles).toMatchObject({ junk: '[Gmail]/Spam', sent: '[Gmail]/Sent Mail', trash: '[Gmail]/Trash' });
+      expect(bootstrapPlan(found.folders, found.roles)).toEqual([
+        { path: 'INBOX', kind: 'neutral' },
+        { path: '[Gmail]/Sent Mail', kind: 'sent' },
+        { path: '[Gmail]/Spam', kind: 'spam' },
+      ]);
+    } finally {
+      await gmail.stop();
+    }
+  });
+});
 
 describe('bootstrapPlan', () => {
   it('learns from Junk, filed folders, Sent and INBOX; skips Rejects, Trash, Drafts, virtual and non-mail folders', () => {

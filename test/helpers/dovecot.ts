@@ -54,7 +54,10 @@ export interface DovecotOptions {
    * token's `sub` must be the user name, and its scope must hold `scope`.
    */
   oauth2?: { introspectionUrl: string; scope: string };
-  /** More mailboxes, by path, with their special-use attribute (RFC 6154, RFC 8457). */
+  /**
+   * The special-use mailboxes, by path, with their attribute (RFC 6154, RFC 8457), instead of
+   * the default Drafts, Junk, Sent, Trash and Archive: another server's layout (Gmail's).
+   */
   mailboxes?: Record<string, string>;
 }
 
@@ -171,6 +174,28 @@ function makeCertificate(dir: string): string {
   return readFileSync(cert, 'utf8');
 }
 
+const DEFAULT_MAILBOXES = `  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = no
+  }
+`;
+
 /** The oauth2 passdb's settings: they hold the introspection secret, so only the auth process reads them. */
 function writeOAuth2Config(dir: string, oauth2: NonNullable<DovecotOptions['oauth2']>, isRoot: boolean): void {
   const path = join(dir, 'oauth2.conf.ext');
@@ -202,9 +227,11 @@ function config(dir: string, imapPort: number, imapsPort: number, ids: Identitie
 }
 `
     : '';
-  const mailboxes = Object.entries(options.mailboxes ?? {})
-    .map(([path, use]) => `  mailbox "${path}" {\n    special_use = ${use}\n    auto = subscribe\n  }\n`)
-    .join('');
+  const mailboxes = options.mailboxes
+    ? Object.entries(options.mailboxes)
+        .map(([path, use]) => `  mailbox "${path}" {\n    special_use = ${use}\n    auto = subscribe\n  }\n`)
+        .join('')
+    : DEFAULT_MAILBOXES;
   return `# --- throw-away test instance, nothing from /etc/dovecot is read ---
 instance_name = warden-test-${imapPort}
 base_dir = ${dir}/run
@@ -239,26 +266,6 @@ mail_max_userip_connections = 50
 namespace inbox {
   inbox = yes
   separator = /
-  mailbox Drafts {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox Junk {
-    special_use = \\Junk
-    auto = subscribe
-  }
-  mailbox Sent {
-    special_use = \\Sent
-    auto = subscribe
-  }
-  mailbox Trash {
-    special_use = \\Trash
-    auto = subscribe
-  }
-  mailbox Archive {
-    special_use = \\Archive
-    auto = no
-  }
 ${mailboxes}}
 
 ssl = yes
