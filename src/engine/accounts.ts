@@ -202,7 +202,7 @@ function secretLogin(a: Account, secret: string): Pick<ImapEndpoint, 'password' 
 }
 
 /** The account's secret (password, access token or refresh token), read now from where it is kept. */
-export function secretOf(a: Account, env: NodeJS.ProcessEnv = process.env, appSecrets?: AppSecrets): string {
+function secretOf(a: Account, env: NodeJS.ProcessEnv = process.env, appSecrets?: AppSecrets): string {
   const c = a.config;
   const what = `the ${c.oauth ? 'sign-in (refresh token)' : c.auth === 'oauth2' ? 'access token' : 'password'} of account ${a.name}`;
   return c.secret.from === 'app' ? appSecret(what, a, appSecrets) : readSecret(what, c.secret, env);

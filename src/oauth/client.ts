@@ -45,6 +45,7 @@ export async function discover(issuer: string): Promise<OAuthServer> {
   const url = parseIssuer(issuer);
   let config: oidc.Configuration;
   try {
+    // Only the server's metadata is wanted here: the client ID is given when signing in.
     config = await oidc.discovery(url, 'warden', undefined, oidc.None(), insecureOnLoopback(url));
   } catch (err) {
     throw new OAuthError('unavailable', `cannot read the sign-in settings of ${issuer} (${reason(err)}): check the address`, { cause: err });
