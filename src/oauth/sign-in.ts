@@ -35,13 +35,20 @@ export class SignIn {
     this.redirectUri = listener.redirectUri;
     const pasted = new Promise<URL>((resolve, reject) => (this.#pasted = { resolve, reject }));
     this.tokens = Promise.race([listener.received, pasted]).then(
-      (callback) => {
+      async (callback) => {
         listener.close();
         // Only the answer's parameters are taken: the redirect URI must be this listener's,
         // exactly as in the request (RFC 6749 section 4.1.3), whatever address was pasted.
         const answer = new URL(listener.redirectUri);
         answer.search = callback.search;
-        return redeem(answer);
+        try {
+          const got = await redeem(answer);
+          listener.reply('Signed in', 'You can close this tab and go back to Warden.');
+          return got;
+        } catch (err) {
+          listener.reply('Sign-in did not finish', `${(err as Error).message}.`);
+          throw err;
+        }
       },
       (err: unknown) => {
         listener.close();

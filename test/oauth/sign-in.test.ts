@@ -130,7 +130,9 @@ describe('signing in with OAuth2', () => {
     const signIn = await AccountSignIn.start(data, request());
     await signInWithBrowser(page, signIn.url, 'alice', PASSWORD, { consent: 'deny' });
     await expect(signIn.account).rejects.toThrow(/did not finish \(access was not allowed\): sign in again, and allow Warden to read your mail/);
+    // The browser tab says why too: its answer waited for the outcome.
     expect(await page.textContent('h1')).toBe('Sign-in did not finish');
+    expect(await page.textContent('p')).toMatch(/access was not allowed/);
     expect(AccountService.account.bind(null, data, 'alice')).toThrow(/no account named alice/);
   });
 
