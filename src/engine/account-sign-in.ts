@@ -5,7 +5,7 @@ import { SignIn } from '../oauth/sign-in.ts';
 import { oauthSettings } from './access-tokens.ts';
 import { AccountError, AccountService, accountConfigSchema, type Account, type AccountConfig, type AppSecrets, type OAuthAccountSettings } from './accounts.ts';
 import { preset, presetClient } from './providers.ts';
-import { secretFile, writeSecretFile } from './secret-files.ts';
+import { removeSecretFiles, secretFile, writeSecretFile } from './secret-files.ts';
 import { parseWith } from './validate.ts';
 
 /** An account to sign in with OAuth2: a new one, or an existing one signing in again (only `name`). */
@@ -156,6 +156,10 @@ async function keep(dataDir: string, name: string, config: AccountConfig | undef
   const accounts = AccountService.open(dataDir);
   try {
     return config ? accounts.add(name, { ...config, secret }) : accounts.setSecret(name, secret);
+  } catch (err) {
+    // Added meanwhile under that name by another window or command: the token is of no use.
+    if (config && secret.from === 'file') removeSecretFiles(dataDir, name);
+    throw err;
   } finally {
     accounts.close();
   }
