@@ -5,7 +5,7 @@ import { SignIn } from '../oauth/sign-in.ts';
 import { oauthSettings } from './access-tokens.ts';
 import { AccountError, AccountService, accountConfigSchema, type Account, type AccountConfig, type AppSecrets, type OAuthAccountSettings } from './accounts.ts';
 import { preset, presetClient } from './providers.ts';
-import { removeSecretFiles, secretFile, writeSecretFile } from './secret-files.ts';
+import { secretFile, writeSecretFile } from './secret-files.ts';
 import { parseWith } from './validate.ts';
 
 /** An account to sign in with OAuth2: a new one, or an existing one signing in again (only `name`). */
@@ -60,13 +60,7 @@ export class AccountSignIn {
   }
 
   static async start(dataDir: string, request: SignInRequest, options: AccountSignInOptions = {}): Promise<AccountSignIn> {
-    const accounts = AccountService.open(dataDir);
-    let again: Account | undefined;
-    try {
-      again = accounts.list().find((a) => a.name === request.name);
-    } finally {
-      accounts.close();
-    }
+    const again = AccountService.exists(dataDir, request.name) ? AccountService.account(dataDir, request.name) : undefined;
     if (again && !again.config.oauth) throw new AccountError(`account ${request.name} logs in with a ${again.config.auth === 'oauth2' ? 'token given by hand' : 'password'}, not a sign-in: remove it first to sign it in`);
     const config = again ? again.config : await newAccountConfig(request, options.env ?? process.env);
     const oauth = config.oauth!;
@@ -144,6 +138,8 @@ async function newAccountConfig(r: SignInRequest, env: NodeJS.ProcessEnv): Promi
 
 /** Keeps the refresh token, then adds the account (`config`) or replaces an existing one's sign-in. */
 async function keep(dataDir: string, name: string, config: AccountConfig | undefined, refreshToken: string, keyring: AppSecrets | undefined): Promise<Account> {
+  // Added meanwhile under that name (another window, another command): its secret is left alone.
+  if (config && AccountService.exists(dataDir, name)) throw new AccountError(`an account named ${name} was added meanwhile: sign in under another name`);
   let secret: AccountConfig['secret'];
   if (keyring) {
     await keyring.set(name, refreshToken);
@@ -156,10 +152,6 @@ async function keep(dataDir: string, name: string, config: AccountConfig | undef
   const accounts = AccountService.open(dataDir);
   try {
     return config ? accounts.add(name, { ...config, secret }) : accounts.setSecret(name, secret);
-  } catch (err) {
-    // Added meanwhile under that name by another window or command: the token is of no use.
-    if (config && secret.from === 'file') removeSecretFiles(dataDir, name);
-    throw err;
   } finally {
     accounts.close();
   }
