@@ -16,6 +16,7 @@ import {
   type AccountView,
   type ApiEvent,
   type ApiService,
+  type AppLoginItem,
   type AppSecretStore,
   type CommandName,
   type CommandResponse,
@@ -23,6 +24,7 @@ import {
   type DecisionView,
   type Page,
 } from './contract.ts';
+import { AppPreferences } from './preferences.ts';
 
 export interface ApiOptions {
   /** Send no DNS query (tests, demos): authentication reports "not checked". */
@@ -31,6 +33,8 @@ export interface ApiOptions {
   dnsServers?: string[];
   /** The desktop app's keyring, for passwords typed in its window. */
   secrets?: AppSecretStore;
+  /** The installed desktop app's start at login; without it, preferences report it unavailable. */
+  loginItem?: AppLoginItem;
 }
 
 type Handlers = { [C in CommandName]: (params: z.output<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
@@ -47,7 +51,7 @@ export class Api implements ApiService {
   readonly #accounts: AccountService;
   readonly #delivery: DeliveryService;
   readonly #activity: Activity;
-  readonly #preferences: PreferencesService;
+  readonly #preferences: AppPreferences;
   readonly #listeners = new Set<(event: ApiEvent) => void>();
   readonly #states = new Map<string, { state: AccountState; error?: string }>();
   readonly #handlers: Handlers;
@@ -65,7 +69,7 @@ export class Api implements ApiService {
     const appSecrets = (name: string) => this.#appSecrets.get(name);
     this.#delivery = DeliveryService.open(dataDir, dns);
     this.#activity = Activity.open(dataDir, appSecrets);
-    this.#preferences = PreferencesService.open(dataDir);
+    this.#preferences = new AppPreferences(PreferencesService.open(dataDir), options.loginItem);
     this.#engine = new Engine(dataDir, { ...dns, appSecrets });
     for (const kind of ENGINE_EVENT_KINDS) this.#engine.on(kind, (event: WatchEvent) => this.#onEngine(event));
     this.#handlers = this.#makeHandlers();
@@ -226,8 +230,8 @@ export class Api implements ApiService {
         return { threshold };
       },
       'preferences.get': () => this.#preferences.get(),
-      'preferences.set': (p) => {
-        const preferences = this.#preferences.set(p);
+      'preferences.set': async (p) => {
+        const preferences = await this.#preferences.set(p);
         this.#emit({ kind: 'preferences', preferences });
         return preferences;
       },

@@ -138,6 +138,12 @@ describe('warden serve', () => {
     });
     expect(await result('settings.get')).toMatchObject({ dnsblZones: [] });
     expect(await call('preferences.set', { notifications: 'yes' })).toMatchObject({ status: 400, body: { ok: false, field: 'notifications' } });
+    // Headless: no desktop app to start at login.
+    expect(await result('preferences.get')).toEqual({ notifications: true, startAtLogin: null });
+    expect(await call('preferences.set', { startAtLogin: true })).toMatchObject({
+      status: 400,
+      body: { ok: false, error: expect.stringMatching(/^startAtLogin: Warden cannot start at login from here/), field: 'startAtLogin' },
+    });
     expect(await call('filter.set', { threshold: 1.5 })).toMatchObject({ status: 400, body: { ok: false, field: 'threshold' } });
     expect(await call('no.such')).toMatchObject({ status: 400, body: { ok: false, error: 'there is no command no.such' } });
   });

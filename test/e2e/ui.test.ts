@@ -172,14 +172,27 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByRole('list', { name: 'Rules' }).textContent()).toMatch(/Mailing lists at lists\.example\.org/);
 
     await page.getByRole('link', { name: 'Settings' }).click();
+    // Headless: no desktop app to start at login, and the page says so.
+    const atLogin = page.getByLabel('Start Warden when I log in');
+    expect(await atLogin.isDisabled()).toBe(true);
+    expect(await page.locator(`#${await atLogin.getAttribute('aria-describedby')}`).textContent()).toMatch(/served by warden serve/);
+    // A block list given as a URL: refused, said beside its control.
+    const zones = page.getByLabel(/DNS block lists/);
+    await zones.fill('zen.spamhaus.org\nhttp://bl.example.org/');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => zones.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator(`#${await zones.getAttribute('aria-describedby')}`).textContent()).toBe('"http://bl.example.org/" is not a DNS name: it is a URL: give the name alone (bl.example.org)');
+    expect(await api.call('settings.get', {})).toMatchObject({ ok: true, result: { dnsblZones: [] } });
+    await zones.fill('');
     await page.getByLabel(/Subject-pass tokens stay valid/).fill('24');
     await page.getByLabel(/Junk threshold/).fill('0.97');
     await page.getByLabel(/Move rejects to Trash after/).fill('30');
     await page.getByLabel(/Notify me when mail is rejected/).uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
+    expect(await zones.getAttribute('aria-invalid')).toBe('false');
     expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97 } });
-    expect(await api.call('preferences.get', {})).toEqual({ ok: true, result: { notifications: false } });
+    expect(await api.call('preferences.get', {})).toEqual({ ok: true, result: { notifications: false, startAtLogin: null } });
     expect(await api.call('settings.get', {})).toMatchObject({ ok: true, result: { subjectpassHours: 24, rejectsRetentionDays: 30, rulesets: [{ listAllowDomain: 'lists.example.org' }] } });
     await page.screenshot({ path: join(SHOTS, 'settings.png') });
   });

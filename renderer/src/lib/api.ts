@@ -72,6 +72,11 @@ if (typeof window !== 'undefined' && !window.warden && !token) {
   });
 }
 
+/** This page is the desktop app's window (not a browser's tab on warden serve). */
+export function inDesktopApp(): boolean {
+  return typeof window !== 'undefined' && window.warden !== undefined;
+}
+
 /**
  * Calls a command; the response says ok with its result, or the error in words (and the field
  * at fault). Never rejects: a server that is gone is an error in words like any other.
