@@ -160,6 +160,24 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(() => f.subjects('Junk'), { timeout: 15_000 }).toContain(next);
   });
 
+  it('catches up after its connection to the server dropped: what happened meanwhile shows', async () => {
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('button', { name: /^Why (accepted|rejected): / }).first().waitFor();
+    expect(await page.getByRole('region', { name: 'Accounts status' }).textContent()).toMatch(/watching, enforcing/);
+    // The server goes away (the engine goes on), and comes back at the same address.
+    const { port } = served;
+    const token = new URL(served.url).hash.replace('#token=', '');
+    await served.close();
+    expect(await api.call('accounts.mode', { name: 'home', mode: 'observe' })).toMatchObject({ ok: true });
+    await expect.poll(async () => JSON.stringify(await api.call('accounts.list', {})), { timeout: 15_000 }).toMatch(/"state":"watching"/);
+    const subject = await sendSpam('bonus jackpot while away');
+    await expect.poll(async () => JSON.stringify(await api.call('decisions.list', { search: 'away' })), { timeout: 15_000 }).toContain(subject);
+    served = await serve(api, { staticDir: UI, port, token });
+    // Their events were lost: the page loads again once its socket is back.
+    await page.getByRole('button', { name: new RegExp(`^Why (accepted|rejected): ${subject}$`) }).waitFor({ timeout: 45_000 });
+    await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent()).toMatch(/watching, observing/);
+  });
+
   it('shows the charts, and changes the rules and the settings', async () => {
     await page.getByRole('link', { name: 'Stats' }).click();
     await page.getByRole('img', { name: 'Decisions per day, by reason' }).waitFor();
