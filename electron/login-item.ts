@@ -1,15 +1,10 @@
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { AppLoginItem } from '../src/api/contract.ts';
 
 /** The argument Warden is started with at login: it then stays in the tray, without a window. */
 export const HIDDEN_ARG = '--hidden';
-
-/** Whether Warden starts when the user logs in, and the switch. */
-export interface LoginItem {
-  get(): Promise<boolean>;
-  set(enabled: boolean): Promise<void>;
-}
 
 /**
  * The XDG autostart file (Desktop Application Autostart Specification): Electron's
@@ -54,7 +49,7 @@ export function autostartEntry(executable: string): string {
 }
 
 /** Start at login on Linux: the autostart file is there, or not. */
-export function linuxLoginItem(file: string, executable: string): LoginItem {
+export function linuxLoginItem(file: string, executable: string): AppLoginItem {
   return {
     async get() {
       return access(file).then(

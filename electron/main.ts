@@ -3,13 +3,13 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, shell, Tray } from 'electron';
 import type { MenuItemConstructorOptions, WebContents } from 'electron';
-import type { AccountView, ApiEvent, ApiService } from '../src/api/contract.ts';
+import type { AccountView, ApiEvent, ApiService, AppLoginItem } from '../src/api/contract.ts';
 import { serveAppFile } from './app-protocol.ts';
 import { CALL_CHANNEL } from './channels.ts';
 import { openEngine } from './engine.ts';
 import { APP_ID } from './identity.ts';
 import { callHandler, sendEvent } from './ipc.ts';
-import { autostartFile, HIDDEN_ARG, linuxExecutable, linuxLoginItem, type LoginItem } from './login-item.ts';
+import { autostartFile, HIDDEN_ARG, linuxExecutable, linuxLoginItem } from './login-item.ts';
 import { notificationsFor, RejectBatcher, rejectOf, type NotificationModel, type Reject } from './notifications.ts';
 import { viewUrl, type View } from './routes.ts';
 import { SafeSecretFile } from './secrets.ts';
@@ -49,7 +49,12 @@ async function start(): Promise<void> {
   const rendererRoot = path.join(app.getAppPath(), 'renderer', 'dist');
   protocol.handle(APP_SCHEME, (request) => serveAppFile(rendererRoot, request.url));
 
-  const api = await openEngine(new SafeSecretFile(path.join(app.getPath('userData'), 'secrets.json'), safeStorage), openSignInPage);
+  const login = loginItem();
+  const api = await openEngine({
+    secrets: new SafeSecretFile(path.join(app.getPath('userData'), 'secrets.json'), safeStorage),
+    openBrowser: openSignInPage,
+    ...(login && { loginItem: login }),
+  });
   ipcMain.handle(CALL_CHANNEL, callHandler(api));
   // A window only once the API answers: a second launch or a click on the dock shows it.
   app.on('second-instance', () => show());
@@ -59,7 +64,7 @@ async function start(): Promise<void> {
     void api.close().finally(() => app.exit(0));
   });
 
-  const tray = new AppTray(api, loginItem());
+  const tray = new AppTray(api);
   // The user's preference, read now and followed as it changes.
   const preferences = await api.call('preferences.get', {});
   let notifications = !preferences.ok || preferences.result.notifications;
@@ -74,7 +79,8 @@ async function start(): Promise<void> {
     if (event.kind === 'preferences') notifications = event.preferences.notifications;
     const reject = rejectOf(event);
     if (reject) batcher.add(reject);
-    if (event.kind === 'account' || event.kind === 'connected' || event.kind === 'disconnected' || event.kind === 'stopped') tray.refresh().catch(console.error);
+    // The tray shows the accounts' states, and start at login as Settings or the tray set it.
+    if (['account', 'connected', 'disconnected', 'stopped', 'preferences'].includes(event.kind)) tray.refresh().catch(console.error);
   });
   await tray.refresh();
 
@@ -130,8 +136,11 @@ async function openSignInPage(url: string): Promise<void> {
   await shell.openExternal(url);
 }
 
-/** Start at login: XDG autostart on Linux, Electron's login item elsewhere; none unpackaged (npm start). */
-function loginItem(): LoginItem | undefined {
+/**
+ * Start at login, for the API (preferences.startAtLogin): XDG autostart on Linux, Electron's
+ * login item on macOS and Windows; none unpackaged (npm start), which has no app to start.
+ */
+function loginItem(): AppLoginItem | undefined {
   if (!app.isPackaged) return undefined;
   if (process.platform === 'linux') return linuxLoginItem(autostartFile(process.env), linuxExecutable(process.env, process.execPath));
   if (process.platform !== 'darwin' && process.platform !== 'win32') return undefined;
@@ -144,12 +153,10 @@ function loginItem(): LoginItem | undefined {
 class AppTray {
   readonly #tray: Tray;
   readonly #api: ApiService;
-  readonly #login: LoginItem | undefined;
   #accounts: AccountView[] = [];
 
-  constructor(api: ApiService, login: LoginItem | undefined) {
+  constructor(api: ApiService) {
     this.#api = api;
-    this.#login = login;
     this.#tray = new Tray(trayImage('observing'));
     this.#tray.on('click', () => show());
   }
@@ -157,7 +164,8 @@ class AppTray {
   async refresh(): Promise<void> {
     const listed = await this.#api.call('accounts.list', {});
     if (listed.ok) this.#accounts = listed.result;
-    const model = trayModel(this.#accounts, { startAtLogin: await this.#login?.get() });
+    const preferences = await this.#api.call('preferences.get', {});
+    const model = trayModel(this.#accounts, { startAtLogin: preferences.ok ? preferences.result.startAtLogin : null });
     this.#tray.setImage(trayImage(model.icon));
     this.#tray.setToolTip(model.tooltip);
     this.#tray.setContextMenu(Menu.buildFromTemplate(model.menu.map((item) => this.#menuItem(item))));
@@ -198,8 +206,12 @@ class AppTray {
           await this.#api.call('accounts.pause', { name: account.name, paused: action.paused });
         }
         return;
-      case 'start-at-login':
-        return this.#login?.set(action.enabled);
+      case 'start-at-login': {
+        // Through the API, as Settings does: the preference event keeps both in step.
+        const set = await this.#api.call('preferences.set', { startAtLogin: action.enabled });
+        if (!set.ok) throw new Error(set.error);
+        return;
+      }
       case 'quit':
         return app.quit();
     }

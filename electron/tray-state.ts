@@ -29,8 +29,8 @@ export interface TrayModel {
 export const TOOLTIP_MAX = 127;
 
 export interface TrayOptions {
-  /** Whether Warden starts at login; undefined where the platform offers no way to. */
-  startAtLogin: boolean | undefined;
+  /** Whether Warden starts at login, as preferences.get reports it: null where it cannot. */
+  startAtLogin: boolean | null;
 }
 
 /** The tray as the accounts' states make it. */
@@ -112,7 +112,7 @@ function trayMenu(accounts: AccountView[], options: TrayOptions): TrayMenuItem[]
         { type: 'normal', label: accounts.length > 0 ? 'Manage accounts…' : 'Add an account…', action: { kind: 'open', view: { view: 'accounts' } } },
       ],
     },
-    ...(options.startAtLogin === undefined
+    ...(options.startAtLogin === null
       ? []
       : [{ type: 'checkbox', label: 'Start at login', checked: options.startAtLogin, action: { kind: 'start-at-login', enabled: !options.startAtLogin } } as const]),
     { type: 'separator' },

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** A regular expression given as text: refused at load time when it does not compile. */
@@ -16,6 +17,41 @@ const regexp = z.string().refine(
 const domain = z
   .string()
   .min(1)
+  .transform((d) => d.toLowerCase().replace(/\.$/, ''));
+
+/**
+ * What keeps `name` from being a DNS name to put queries under, or undefined when it is one:
+ * labels of 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen, 253
+ * characters in all (RFC 1035 sections 2.3.1 and 2.3.4, RFC 1123 section 2.1); not an IP
+ * address, whose last label is all digits (RFC 3696 section 2). A final dot (the root) is allowed.
+ */
+function dnsNameProblem(name: string): string | undefined {
+  const bare = name.replace(/\.$/, '');
+  if (bare === '') return 'is empty';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(bare) || bare.includes('/')) {
+    const host = URL.canParse(bare) ? new URL(bare).hostname : '';
+    return `is a URL: give the name alone${host && dnsNameProblem(host) === undefined ? ` (${host})` : ', like zen.spamhaus.org'}`;
+  }
+  if (isIP(bare) !== 0 || /^\[.*\]$/.test(bare)) return 'is an IP address: give a DNS name, like zen.spamhaus.org';
+  const other = /[^a-z0-9.-]/i.exec(bare);
+  if (other) return `holds ${other[0].trim() === '' ? 'a space' : `"${other[0]}"`}: a DNS name has only letters, digits, hyphens and dots (an international name in its xn-- form)`;
+  if (bare.length > 253) return `is ${bare.length} characters long: a DNS name has at most 253`;
+  const labels = bare.split('.');
+  if (labels.includes('')) return 'has an empty label (two dots in a row, or a dot first)';
+  const long = labels.find((l) => l.length > 63);
+  if (long !== undefined) return `has a label of ${long.length} characters: at most 63 between two dots`;
+  if (labels.some((l) => l.startsWith('-') || l.endsWith('-'))) return 'has a label that starts or ends with a hyphen';
+  if (/^\d+$/.test(labels.at(-1)!)) return 'ends with a label of digits only, which no DNS name does (is it an IP address?)';
+  return undefined;
+}
+
+/** A DNS name (dnsNameProblem), lower-cased, without a final dot. */
+const dnsName = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = dnsNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not a DNS name: it ${problem}` });
+  })
   .transform((d) => d.toLowerCase().replace(/\.$/, ''));
 
 const address = z
@@ -98,8 +134,11 @@ export const analysisSettingsSchema = z
      * unanalysed: a filter must not hold a huge attachment in memory, and junk is rarely big.
      */
     maxMessageBytes: z.number().int().min(1024).default(32 * 1024 * 1024),
-    /** DNS block lists to ask, in order (analysis.md 6.1). None by default: a listing leaks sender IPs. */
-    dnsblZones: z.array(domain).default([]),
+    /**
+     * DNS block lists to ask, in order (analysis.md 6.1), by zone (zen.spamhaus.org). None by
+     * default: a listing leaks sender IPs.
+     */
+    dnsblZones: z.array(dnsName).default([]),
   })
   .strict();
 

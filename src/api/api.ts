@@ -17,6 +17,7 @@ import {
   type AccountView,
   type ApiEvent,
   type ApiService,
+  type AppLoginItem,
   type AppSecretStore,
   type CommandName,
   type CommandResponse,
@@ -25,6 +26,7 @@ import {
   type Page,
   type ProviderView,
 } from './contract.ts';
+import { AppPreferences } from './preferences.ts';
 
 export interface ApiOptions {
   /** Send no DNS query (tests, demos): authentication reports "not checked". */
@@ -35,6 +37,8 @@ export interface ApiOptions {
   secrets?: AppSecretStore;
   /** Opens an address in the user's browser (the desktop app); without it the UI opens sign-in pages itself. */
   openBrowser?: (url: string) => Promise<void>;
+  /** The installed desktop app's start at login; without it, preferences report it unavailable. */
+  loginItem?: AppLoginItem;
 }
 
 type Handlers = { [C in CommandName]: (params: z.output<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
@@ -51,7 +55,7 @@ export class Api implements ApiService {
   readonly #accounts: AccountService;
   readonly #delivery: DeliveryService;
   readonly #activity: Activity;
-  readonly #preferences: PreferencesService;
+  readonly #preferences: AppPreferences;
   readonly #listeners = new Set<(event: ApiEvent) => void>();
   readonly #states = new Map<string, AccountStatus>();
   /** Sign-ins waiting for the browser, by account name. */
@@ -81,7 +85,7 @@ export class Api implements ApiService {
     const appSecrets = this.#keyring;
     this.#delivery = DeliveryService.open(dataDir, dns);
     this.#activity = Activity.open(dataDir, appSecrets);
-    this.#preferences = PreferencesService.open(dataDir);
+    this.#preferences = new AppPreferences(PreferencesService.open(dataDir), options.loginItem);
     this.#engine = new Engine(dataDir, { ...dns, appSecrets });
     for (const kind of ENGINE_EVENT_KINDS) this.#engine.on(kind, (event: WatchEvent) => this.#onEngine(event));
     this.#handlers = this.#makeHandlers();
@@ -268,8 +272,8 @@ export class Api implements ApiService {
         return { threshold };
       },
       'preferences.get': () => this.#preferences.get(),
-      'preferences.set': (p) => {
-        const preferences = this.#preferences.set(p);
+      'preferences.set': async (p) => {
+        const preferences = await this.#preferences.set(p);
         this.#emit({ kind: 'preferences', preferences });
         return preferences;
       },

@@ -104,9 +104,10 @@ export const commandParams = {
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
   'filter.get': z.object({}).strict(),
   'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999) }).strict(),
-  /** The app's preferences (desktop notifications of rejects). */
+  /** The app's preferences (desktop notifications of rejects, start at login). */
   'preferences.get': z.object({}).strict(),
-  'preferences.set': z.object({ notifications: z.boolean().optional() }).strict(),
+  /** Start at login is refused, with the field named, where preferences.get reports it null. */
+  'preferences.set': z.object({ notifications: z.boolean().optional(), startAtLogin: z.boolean().optional() }).strict(),
   /** Counts per day for the charts. */
   'stats.get': z.object({ days: z.number().int().min(1).max(3650).default(30) }).strict(),
 } as const;
@@ -177,6 +178,11 @@ export interface Page<T> {
 
 export interface PreferencesView {
   notifications: boolean;
+  /**
+   * Whether Warden starts when the user logs in; null where it cannot be set (warden serve, or
+   * the desktop app not installed: npm start).
+   */
+  startAtLogin: boolean | null;
 }
 
 export interface StatsView {
@@ -251,6 +257,15 @@ export interface AppSecretStore {
   set(account: string, secret: string): Promise<void>;
   get(account: string): Promise<string | undefined>;
   delete(account: string): Promise<void>;
+}
+
+/**
+ * Start at login, as the installed desktop app does it (the operating system's login items, or
+ * an XDG autostart file on Linux). Without one, start at login is not available.
+ */
+export interface AppLoginItem {
+  get(): Promise<boolean>;
+  set(enabled: boolean): Promise<void>;
 }
 
 /**

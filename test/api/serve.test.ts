@@ -132,7 +132,18 @@ describe('warden serve', () => {
     expect(await call('decisions.list', { limit: 5000 })).toMatchObject({ status: 400, body: { ok: false, field: 'limit' } });
     expect(await call('settings.set', { changes: { jitter: 'lots' } })).toMatchObject({ status: 400, body: { ok: false, error: expect.stringMatching(/jitter/), field: 'changes.jitter' } });
     expect(await call('settings.set', { changes: { dnsblZones: ['ok.example', 5] } })).toMatchObject({ status: 400, body: { ok: false, field: 'changes.dnsblZones.1' } });
+    expect(await call('settings.set', { changes: { dnsblZones: ['ok.example', 'http://bl.example/'] } })).toMatchObject({
+      status: 400,
+      body: { ok: false, error: expect.stringMatching(/dnsblZones\.1: "http:\/\/bl\.example\/" is not a DNS name: it is a URL/), field: 'changes.dnsblZones.1' },
+    });
+    expect(await result('settings.get')).toMatchObject({ dnsblZones: [] });
     expect(await call('preferences.set', { notifications: 'yes' })).toMatchObject({ status: 400, body: { ok: false, field: 'notifications' } });
+    // Headless: no desktop app to start at login.
+    expect(await result('preferences.get')).toEqual({ notifications: true, startAtLogin: null });
+    expect(await call('preferences.set', { startAtLogin: true })).toMatchObject({
+      status: 400,
+      body: { ok: false, error: expect.stringMatching(/^startAtLogin: Warden cannot start at login from here/), field: 'startAtLogin' },
+    });
     expect(await call('filter.set', { threshold: 1.5 })).toMatchObject({ status: 400, body: { ok: false, field: 'threshold' } });
     expect(await call('no.such')).toMatchObject({ status: 400, body: { ok: false, error: 'there is no command no.such' } });
   });

@@ -160,6 +160,24 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(() => f.subjects('Junk'), { timeout: 15_000 }).toContain(next);
   });
 
+  it('catches up after its connection to the server dropped: what happened meanwhile shows', async () => {
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('button', { name: /^Why (accepted|rejected): / }).first().waitFor();
+    expect(await page.getByRole('region', { name: 'Accounts status' }).textContent()).toMatch(/watching, enforcing/);
+    // The server goes away (the engine goes on), and comes back at the same address.
+    const { port } = served;
+    const token = new URL(served.url).hash.replace('#token=', '');
+    await served.close();
+    expect(await api.call('accounts.mode', { name: 'home', mode: 'observe' })).toMatchObject({ ok: true });
+    await expect.poll(async () => JSON.stringify(await api.call('accounts.list', {})), { timeout: 15_000 }).toMatch(/"state":"watching"/);
+    const subject = await sendSpam('bonus jackpot while away');
+    await expect.poll(async () => JSON.stringify(await api.call('decisions.list', { search: 'away' })), { timeout: 15_000 }).toContain(subject);
+    served = await serve(api, { staticDir: UI, port, token });
+    // Their events were lost: the page loads again once its socket is back.
+    await page.getByRole('button', { name: new RegExp(`^Why (accepted|rejected): ${subject}$`) }).waitFor({ timeout: 45_000 });
+    await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent()).toMatch(/watching, observing/);
+  });
+
   it('shows the charts, and changes the rules and the settings', async () => {
     await page.getByRole('link', { name: 'Stats' }).click();
     await page.getByRole('img', { name: 'Decisions per day, by reason' }).waitFor();
@@ -172,14 +190,27 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByRole('list', { name: 'Rules' }).textContent()).toMatch(/Mailing lists at lists\.example\.org/);
 
     await page.getByRole('link', { name: 'Settings' }).click();
+    // Headless: no desktop app to start at login, and the page says so.
+    const atLogin = page.getByLabel('Start Warden when I log in');
+    expect(await atLogin.isDisabled()).toBe(true);
+    expect(await page.locator(`#${await atLogin.getAttribute('aria-describedby')}`).textContent()).toMatch(/served by warden serve/);
+    // A block list given as a URL: refused, said beside its control.
+    const zones = page.getByLabel(/DNS block lists/);
+    await zones.fill('zen.spamhaus.org\nhttp://bl.example.org/');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => zones.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator(`#${await zones.getAttribute('aria-describedby')}`).textContent()).toBe('"http://bl.example.org/" is not a DNS name: it is a URL: give the name alone (bl.example.org)');
+    expect(await api.call('settings.get', {})).toMatchObject({ ok: true, result: { dnsblZones: [] } });
+    await zones.fill('');
     await page.getByLabel(/Subject-pass tokens stay valid/).fill('24');
     await page.getByLabel(/Junk threshold/).fill('0.97');
     await page.getByLabel(/Move rejects to Trash after/).fill('30');
     await page.getByLabel(/Notify me when mail is rejected/).uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
+    expect(await zones.getAttribute('aria-invalid')).toBe('false');
     expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97 } });
-    expect(await api.call('preferences.get', {})).toEqual({ ok: true, result: { notifications: false } });
+    expect(await api.call('preferences.get', {})).toEqual({ ok: true, result: { notifications: false, startAtLogin: null } });
     expect(await api.call('settings.get', {})).toMatchObject({ ok: true, result: { subjectpassHours: 24, rejectsRetentionDays: 30, rulesets: [{ listAllowDomain: 'lists.example.org' }] } });
     await page.screenshot({ path: join(SHOTS, 'settings.png') });
   });

@@ -1,8 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Configuration } from 'electron-builder';
+import { Arch, build, Platform, type Configuration } from 'electron-builder';
 import pkg from '../../package.json' with { type: 'json' };
 import { APP_ID } from '../../electron/identity.ts';
 
@@ -23,6 +24,18 @@ beforeAll(async () => {
 
 function targets(platform: 'linux' | 'mac' | 'win'): unknown {
   return config[platform]?.target;
+}
+
+/** The commands `npm run <script>` runs, with the scripts it runs by `npm run` spelled out. */
+function commands(script: string): string[] {
+  const scripts: Record<string, string> = pkg.scripts;
+  const line = scripts[script];
+  if (line === undefined) throw new Error(`package.json has no script ${script}`);
+  return line.split('&&').flatMap((part) => {
+    const command = part.trim();
+    const run = /^npm run (\S+)$/.exec(command);
+    return run ? commands(run[1]!) : [command];
+  });
 }
 
 describe('electron-builder.yml', () => {
@@ -54,6 +67,13 @@ describe('electron-builder.yml', () => {
     expect(packed('src/engine/watch.ts')).toBe(false);
   });
 
+  it('packs what `npm run build` builds, which `npm run package` runs first; `npm ci` builds only the command line', () => {
+    expect(commands('package')).toEqual([...commands('build'), 'electron-builder']);
+    // renderer/dist (renderer/vite.config.ts) and dist-electron (electron/build.ts), the files above.
+    expect(commands('build')).toEqual(expect.arrayContaining(['vite build --config renderer/vite.config.ts', 'node electron/build.ts']));
+    expect(commands('prepare')).toEqual(['tsc -p tsconfig.build.json']);
+  });
+
   it("keeps better-sqlite3's binaries out of the asar, where dlopen could not load them", async () => {
     const prebuilds = await readdir('node_modules/better-sqlite3/prebuilds');
     expect(prebuilds.length).toBeGreaterThan(0);
@@ -80,5 +100,57 @@ describe('electron-builder.yml', () => {
       loadBrowserProcessSpecificV8Snapshot: false,
       grantFileProtocolExtraPrivileges: false,
     });
+  });
+});
+
+/**
+ * The deb as electron-builder's own Linux packaging makes it from electron-builder.yml and
+ * package.json: from an already unpacked app (so nothing is downloaded), stopped just before
+ * fpm would write the .deb. What it hands fpm is the control file's fields.
+ */
+async function debFields(): Promise<{ args: string[]; desktopEntry: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'warden-deb-'));
+  try {
+    const unpacked = path.join(dir, 'linux-unpacked');
+    await mkdir(path.join(unpacked, 'resources'), { recursive: true });
+    let fields: { args: string[]; desktopEntry: string } | undefined;
+    await build({
+      projectDir: process.cwd(),
+      targets: Platform.LINUX.createTarget('deb', Arch.x64),
+      prepackaged: unpacked,
+      publish: 'never',
+      config: { directories: { output: path.join(dir, 'release') } },
+      effectiveOptionComputed: async ([args, desktopFile]: [string[], string]) => {
+        fields = { args, desktopEntry: await readFile(desktopFile, 'utf8') };
+        return true;
+      },
+    });
+    if (!fields) throw new Error('electron-builder made no deb');
+    return fields;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the deb', () => {
+  it('has the fields a deb needs: maintainer, homepage, description, section, priority', { timeout: 60_000 }, async () => {
+    const { args, desktopEntry } = await debFields();
+    const field = (name: string) => {
+      const at = args.indexOf(`--${name}`);
+      return at < 0 ? undefined : args[at + 1];
+    };
+    expect(field('name')).toBe('warden');
+    expect(field('version')).toBe(pkg.version);
+    // Debian Policy 5.6.2: the maintainer's name and email address.
+    expect(field('maintainer')).toMatch(/^[^<>]+ <[^\s@<>]+@[^\s@<>]+\.[a-z]+>$/);
+    expect(field('vendor')).toBe('Warden contributors');
+    expect(field('url')).toMatch(/^https:\/\//);
+    // Policy 5.6.13: a synopsis line, then the long description indented by a space.
+    expect(field('description')).toBe(`Junk filtering for your IMAP mailbox\n ${pkg.description}`);
+    expect(field('category')).toBe('mail');
+    expect(field('deb-priority')).toBe('optional');
+    expect(field('license')).toBe(pkg.license);
+    expect(desktopEntry).toMatch(/^Categories=Network;$/m);
+    expect(desktopEntry).toMatch(/^Exec=.*warden/m);
   });
 });

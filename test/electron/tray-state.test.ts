@@ -6,7 +6,7 @@ function account(name: string, state: AccountState, mode: 'observe' | 'enforce' 
   return { name, folders: {}, host: 'imap.example.com', port: 993, user: name, auth: 'password', mode, state, ...(error ? { error } : {}) };
 }
 
-const noLogin = { startAtLogin: undefined };
+const noLogin = { startAtLogin: null };
 
 /** A menu item by its label path, e.g. ['Accounts', 'home: filtering', 'Paused']. */
 function item(menu: TrayMenuItem[], ...labels: string[]): TrayMenuItem {

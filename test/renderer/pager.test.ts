@@ -76,6 +76,26 @@ describe('Pager', () => {
     expect(ids(pager)).toEqual([4, 3, 2, 1]);
   });
 
+  it('keeps an item that came live while the first page was on its way (a reload, as after a reconnect)', async () => {
+    const { fetch, asked } = controlled();
+    const pager = new Pager(fetch, () => {});
+    const first = pager.reset();
+    asked[0]!.answer(page([3, 2]));
+    await first;
+    const reload = pager.reset();
+    // Announced before the page is here: 4 was decided before the server read the page, 5 after.
+    pager.prepend({ id: 4 });
+    pager.prepend({ id: 5 });
+    asked[1]!.answer(page([4, 3, 2]));
+    await reload;
+    expect(ids(pager)).toEqual([5, 4, 3, 2]);
+    // A new filter starts from its own page only.
+    const filtered = pager.reset();
+    asked[2]!.answer(page([2]));
+    await filtered;
+    expect(ids(pager)).toEqual([2]);
+  });
+
   it('keeps what it has on an error, says it, and tries the same page again', async () => {
     const { fetch, asked } = controlled();
     let updates = 0;

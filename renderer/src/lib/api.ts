@@ -1,4 +1,5 @@
 import type { ApiEvent, CommandName, CommandParams, CommandResponse, WardenBridge } from '../../../src/api/contract.ts';
+import { EventSocket } from './event-socket.ts';
 
 /**
  * The engine, whichever way it is reached: the desktop app's preload bridge (window.warden), or
@@ -23,8 +24,23 @@ export function takeToken(location: Location, storage: Storage, history: History
   return storage.getItem(TOKEN_KEY) ?? undefined;
 }
 
-function httpBridge(token: string): WardenBridge {
-  return {
+/** `warden serve` over HTTP, and its events over one WebSocket that reconnects (event-socket.ts). */
+function httpTransport(token: string): { bridge: WardenBridge; events: EventSocket } {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const events = new EventSocket(
+    (on) => {
+      const socket = new WebSocket(`${scheme}://${location.host}/events?token=${encodeURIComponent(token)}`);
+      socket.onopen = on.open;
+      socket.onmessage = (m) => on.message(String(m.data));
+      socket.onclose = on.close;
+      return socket;
+    },
+    (fn, ms) => {
+      const timer = setTimeout(fn, ms);
+      return () => clearTimeout(timer);
+    },
+  );
+  const bridge: WardenBridge = {
     async call(command, params) {
       const res = await fetch(`/api/${command}`, {
         method: 'POST',
@@ -34,27 +50,9 @@ function httpBridge(token: string): WardenBridge {
       if (res.status === 401) return { ok: false, error: 'This page has no valid key any more: open the address warden serve printed.' };
       return (await res.json()) as CommandResponse<typeof command>;
     },
-    onEvent(listener) {
-      let socket: WebSocket | undefined;
-      let closed = false;
-      let retry = 1000;
-      const connect = () => {
-        const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-        socket = new WebSocket(`${scheme}://${location.host}/events?token=${encodeURIComponent(token)}`);
-        socket.onmessage = (m) => listener(JSON.parse(String(m.data)) as ApiEvent);
-        socket.onopen = () => (retry = 1000);
-        // The server restarted or the network dropped: try again, less and less often.
-        socket.onclose = () => {
-          if (!closed) setTimeout(connect, (retry = Math.min(retry * 2, 30_000)));
-        };
-      };
-      connect();
-      return () => {
-        closed = true;
-        socket?.close();
-      };
-    },
+    onEvent: (listener) => events.onEvent(listener),
   };
+  return { bridge, events };
 }
 
 function missingBridge(): WardenBridge {
@@ -63,13 +61,20 @@ function missingBridge(): WardenBridge {
 }
 
 const token = typeof window !== 'undefined' && !window.warden ? takeToken(window.location, window.sessionStorage, window.history) : undefined;
-const bridge: WardenBridge = typeof window !== 'undefined' && window.warden ? window.warden : token ? httpBridge(token) : missingBridge();
+// The desktop app's events come over IPC from the engine in the same app: none is ever missed.
+const http = typeof window !== 'undefined' && !window.warden && token ? httpTransport(token) : undefined;
+const bridge: WardenBridge = typeof window !== 'undefined' && window.warden ? window.warden : http ? http.bridge : missingBridge();
 
 // Opened without the key, then given it (the address pasted into this tab): start again with it.
 if (typeof window !== 'undefined' && !window.warden && !token) {
   window.addEventListener('hashchange', () => {
     if (window.location.hash.startsWith('#token=')) window.location.reload();
   });
+}
+
+/** This page is the desktop app's window (not a browser's tab on warden serve). */
+export function inDesktopApp(): boolean {
+  return typeof window !== 'undefined' && window.warden !== undefined;
 }
 
 /**
@@ -86,4 +91,12 @@ export async function call<C extends CommandName>(command: C, params: CommandPar
 
 export function onEvent(listener: (event: ApiEvent) => void): () => void {
   return bridge.onEvent(listener);
+}
+
+/**
+ * Calls `listener` when the events are back after the connection to warden serve dropped: the
+ * events sent meanwhile are lost, so a view loads again what it shows.
+ */
+export function onReconnect(listener: () => void): () => void {
+  return http ? http.events.onReconnect(listener) : () => {};
 }

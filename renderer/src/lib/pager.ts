@@ -7,7 +7,8 @@ export type FetchPage<T> = (before: number | undefined) => Promise<{ ok: true; r
  * A list the engine serves newest first, a page at a time, as the user scrolls. A new filter
  * (`reset`) wins over any page still on its way: an answer to an older filter is dropped, so
  * the list never shows what the search box no longer says. Items are unique by id: one that
- * arrives live and then again in a page is shown once.
+ * arrives live and then again in a page is shown once; one that arrives live while the first
+ * page is on its way stays on top of it, when the page was read before it was decided.
  */
 export class Pager<T extends { id: number }> {
   items: readonly T[] = [];
@@ -18,6 +19,8 @@ export class Pager<T extends { id: number }> {
   #onUpdate: () => void;
   #next: number | undefined;
   #ids = new Set<number>();
+  /** Items that came live while the first page was on its way: newer than it, kept on top. */
+  #live: T[] = [];
   /** Which `reset` the list belongs to; an answer for an earlier one is stale. */
   #generation = 0;
   /** The generation a page is being loaded for, if any. */
@@ -34,6 +37,7 @@ export class Pager<T extends { id: number }> {
     this.#generation++;
     this.#next = undefined;
     this.finished = false;
+    this.#live = [];
     return this.#load(true);
   }
 
@@ -47,12 +51,14 @@ export class Pager<T extends { id: number }> {
   prepend(item: T): void {
     if (this.#ids.has(item.id)) return;
     this.#ids.add(item.id);
+    this.#live = [item, ...this.#live];
     this.items = [item, ...this.items];
     this.#onUpdate();
   }
 
   /** Takes out the items `gone` picks (restored here or in another mail client). */
   remove(gone: (item: T) => boolean): void {
+    this.#live = this.#live.filter((i) => !gone(i));
     this.items = this.items.filter((i) => {
       if (!gone(i)) return true;
       this.#ids.delete(i.id);
@@ -71,10 +77,12 @@ export class Pager<T extends { id: number }> {
       this.error = r.error;
     } else {
       this.error = '';
-      if (first) this.#ids = new Set();
+      const live = first ? this.#live : [];
+      if (first) this.#ids = new Set(live.map((i) => i.id));
+      this.#live = [];
       const fresh = r.result.items.filter((i) => !this.#ids.has(i.id));
       for (const i of fresh) this.#ids.add(i.id);
-      this.items = first ? fresh : [...this.items, ...fresh];
+      this.items = first ? [...live, ...fresh] : [...this.items, ...fresh];
       this.#next = r.result.next;
       this.finished = r.result.next === undefined;
     }
