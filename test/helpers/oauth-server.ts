@@ -189,8 +189,13 @@ function text(req: IncomingMessage): Promise<string> {
  * browser ended on (Warden's loopback page, or for a listener that is gone, that address).
  */
 export async function signInWithBrowser(page: Page, url: string | URL, user: string, password: string, consent: 'allow' | 'deny' = 'allow'): Promise<string> {
-  const landed = page.waitForRequest((r) => new URL(r.url()).pathname === '/callback', { timeout: 30_000 });
   await page.goto(String(url));
+  return signInOnPage(page, user, password, consent);
+}
+
+/** The same, on a page that is already at the server's sign-in (a tab the app opened). */
+export async function signInOnPage(page: Page, user: string, password: string, consent: 'allow' | 'deny' = 'allow'): Promise<string> {
+  const landed = page.waitForRequest((r) => new URL(r.url()).pathname === '/callback', { timeout: 30_000 });
   await page.getByLabel('User').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
