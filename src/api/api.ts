@@ -406,7 +406,18 @@ function stateAfter(e: WatchEvent): AccountStatus | undefined {
 
 function providerView(p: (typeof PROVIDERS)[number]): ProviderView {
   const missing = p.oauth && !presetClient(p) ? `Warden has no ${p.name} sign-in app of its own yet: register one (README: Register a sign-in app) and give its client ID here, or set ${p.oauth.env.clientId}` : undefined;
-  return { id: p.id, name: p.name, domains: p.domains, host: p.host, port: p.port, tls: p.tls, signIn: p.signIn, help: p.help, ...(missing && { clientMissing: missing }) };
+  return {
+    id: p.id,
+    name: p.name,
+    domains: p.domains,
+    host: p.host,
+    port: p.port,
+    tls: p.tls,
+    signIn: p.signIn,
+    help: p.help,
+    ...(missing && { clientMissing: missing }),
+    ...(p.oauth?.env.clientSecret && { clientSecret: true as const }),
+  };
 }
 
 function page(rows: DecisionRow[], limit: number): Page<DecisionView> {

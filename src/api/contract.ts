@@ -150,6 +150,8 @@ export interface ProviderView {
   help: string;
   /** OAuth2: whether an app registered with the provider is configured; if not, what to do. */
   clientMissing?: string;
+  /** OAuth2: an app registered there comes with a client secret as well as its ID (Google's do). */
+  clientSecret?: true;
 }
 
 export interface DecisionView {

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api } from '../../src/api/api.ts';
-import type { ApiEvent } from '../../src/api/contract.ts';
+import type { ApiEvent, ProviderView } from '../../src/api/contract.ts';
 import { serve, type Served } from '../../src/api/serve.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
@@ -202,6 +202,23 @@ describe('warden serve', () => {
     const learned = next((e) => e.kind === 'learned' && e.learned.role === 'junk');
     expect(await result('messages.junk', { account: 'home', message: decision!.message })).toEqual({});
     expect(await learned).toMatchObject({ learned: { folder: 'Junk', outcome: 'feedback' } });
+  });
+
+  it('lists the provider presets: how each signs in, and for an OAuth2 one without a sign-in app, what to do and what the app has', async () => {
+    vi.stubEnv('WARDEN_GMAIL_CLIENT_ID', undefined);
+    vi.stubEnv('WARDEN_MICROSOFT_CLIENT_ID', 'microsoft-app');
+    try {
+      const presets = new Map((await result<ProviderView[]>('providers.list')).map((p) => [p.id, p]));
+      expect(presets.get('gmail')).toMatchObject({ signIn: 'oauth2', domains: expect.arrayContaining(['gmail.com']) as unknown, clientSecret: true });
+      expect(presets.get('gmail')?.clientMissing).toMatch(/no Gmail sign-in app of its own yet: register one .* or set WARDEN_GMAIL_CLIENT_ID/);
+      // Configured; and a Microsoft app has an ID only.
+      expect(presets.get('microsoft')).toMatchObject({ signIn: 'oauth2', host: 'outlook.office365.com' });
+      expect(presets.get('microsoft')).not.toHaveProperty('clientMissing');
+      expect(presets.get('microsoft')).not.toHaveProperty('clientSecret');
+      expect(presets.get('fastmail')).toMatchObject({ signIn: 'password', help: expect.stringMatching(/app password/) as unknown });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('adds an account with a password kept in a file only the user can read, tests it, and removes it', async () => {

@@ -69,12 +69,12 @@ describe('the UI', { timeout: 90_000 }, () => {
   it('connects a mailbox: the form, the connection test, observe mode', async () => {
     await page.goto(served.url);
     await page.getByRole('link', { name: 'Accounts' }).click();
-    await page.getByLabel('Provider', { exact: true }).selectOption('other');
+    await page.getByRole('radio', { name: 'Another server' }).check();
     await page.getByLabel('Name for this account').fill('home');
     await page.getByLabel('IMAP server').fill(f.dovecot.host);
     await page.getByLabel('Port', { exact: true }).fill(String(f.dovecot.imapPort));
     await page.getByLabel('Security').selectOption('plain');
-    await page.getByLabel('User name').fill(f.dovecot.users[0]!.name);
+    await page.getByLabel(/^Your address/).fill(f.dovecot.users[0]!.name);
     await page.getByLabel(/^Password/).fill('wrong password');
     // Refused, said beside the control at fault, which gets the keyboard.
     await page.getByRole('button', { name: 'Add account' }).click();
@@ -102,6 +102,8 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(async () => JSON.stringify(await api.call('accounts.list', {}))).toMatch(/"folders":\{"trash":"Drafts"\}/);
     await card.getByLabel(/^Trash/).selectOption('');
     await expect.poll(async () => JSON.stringify(await api.call('accounts.list', {}))).toMatch(/"folders":\{\}/);
+    // A new choice of folders starts the watcher again: the picture once it watches.
+    await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/home\s*watching/);
     await page.screenshot({ path: join(SHOTS, 'accounts.png') });
   });
 

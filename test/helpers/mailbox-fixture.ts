@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { startDovecot, type Dovecot } from './dovecot.ts';
+import { startDovecot, type Dovecot, type DovecotOptions } from './dovecot.ts';
 import { syntheticMessage, type Kind, type MessageOptions } from './synthetic-mail.ts';
 import { runWarden } from './warden.ts';
 
@@ -30,10 +30,11 @@ export interface MailboxFixture {
   close(): Promise<void>;
 }
 
-export async function startMailboxFixture(prefix: string): Promise<MailboxFixture> {
+/** `oauth2`: Dovecot also takes OAuth2 logins, checked at that authorization server (dovecot.ts). */
+export async function startMailboxFixture(prefix: string, options: Pick<DovecotOptions, 'oauth2'> = {}): Promise<MailboxFixture> {
   const dir = mkdtempSync(join(tmpdir(), `warden-${prefix}-`));
   const data = join(dir, 'data');
-  const dovecot = await startDovecot({ users: ['alice'] });
+  const dovecot = await startDovecot({ users: ['alice'], ...options });
   const alice = dovecot.users[0]!;
   const env = { HOME_PASSWORD: alice.password };
   for (const kind of ['ham', 'spam'] as const) {

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Provider, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /**
  * A throw-away OAuth2 authorization server for tests (oidc-provider, oauth.md recipe), on a free
@@ -189,32 +189,21 @@ function text(req: IncomingMessage): Promise<string> {
 /**
  * Signs in on the server's pages in a real browser tab, as the user would, from the address
  * Warden gives: user name and password (unless the tab's session is signed in already), then
- * Allow (or Deny). Resolves with the address the browser ended on: Warden's loopback page, or
- * with `elsewhere`, a browser on another computer, which cannot reach this one's loopback
- * address: its last redirect is not followed, and the address is what the user would copy.
+ * Allow (or Deny). Resolves with the address the browser was sent back to: Warden's loopback
+ * page, or in a browser `elsewhere`, the address that did not load there.
  */
-export async function signInWithBrowser(page: Page, url: string | URL, user: string, password: string, options: { consent?: 'allow' | 'deny'; elsewhere?: boolean } = {}): Promise<string> {
-  const isCallback = (u: string) => new URL(u).pathname === '/callback';
-  let landed: Promise<string>;
-  if (options.elsewhere) {
-    // Redirects are followed inside the browser, out of reach of page.route: the form post that
-    // starts them is fetched here instead, and its redirects followed by hand up to the callback.
-    let ended!: (address: string) => void;
-    landed = new Promise((resolve) => (ended = resolve));
-    await page.route(/\/interaction\/[^/]+\/(confirm|abort)$/, async (route) => {
-      let response = await route.fetch({ maxRedirects: 0 });
-      let next = new URL(response.headers().location!, route.request().url()).href;
-      while (!isCallback(next)) {
-        response = await page.context().request.get(next, { maxRedirects: 0 });
-        next = new URL(response.headers().location!, next).href;
-      }
-      ended(next);
-      await route.fulfill({ status: 502, contentType: 'text/html', body: '<!doctype html><title>This site cannot be reached</title>' });
-    });
-  } else {
-    landed = page.waitForRequest((r) => isCallback(r.url()), { timeout: 30_000 }).then((r) => r.url());
-  }
+export async function signInWithBrowser(page: Page, url: string | URL, user: string, password: string, options: SignInOptions = {}): Promise<string> {
   await page.goto(String(url));
+  return signInOnPage(page, user, password, options);
+}
+
+interface SignInOptions {
+  consent?: 'allow' | 'deny';
+}
+
+/** The same, on a page that is already at the server's sign-in (a tab the app opened). */
+export async function signInOnPage(page: Page, user: string, password: string, options: SignInOptions = {}): Promise<string> {
+  const landed = page.waitForRequest((r) => new URL(r.url()).pathname === '/callback', { timeout: 30_000 });
   // Signed in at the provider already (its session cookie): straight to the consent page.
   if ((await page.title()) === 'Sign in') {
     await page.getByLabel('User').fill(user);
@@ -222,5 +211,23 @@ export async function signInWithBrowser(page: Page, url: string | URL, user: str
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
   await page.getByRole('button', { name: options.consent === 'deny' ? 'Deny' : 'Allow' }).click();
-  return landed;
+  return (await landed).url();
+}
+
+/**
+ * A browser on another computer: it reaches the sign-in server, but not this computer's
+ * loopback address, so Warden's redirect fails there (through a proxy that answers nothing).
+ */
+export function browserElsewhere(browser: Browser, issuer: string): Promise<BrowserContext> {
+  return browser.newContext({ proxy: { server: 'http://127.0.0.1:9', bypass: `<-loopback>, ${new URL(issuer).host}` } });
+}
+
+/** Signs in from a browser on another computer (browserElsewhere): the address it ended on, for the user to paste. */
+export async function signInElsewhere(browser: Browser, issuer: string, url: string | URL, user: string, password: string): Promise<string> {
+  const context = await browserElsewhere(browser, issuer);
+  try {
+    return await signInWithBrowser(await context.newPage(), url, user, password);
+  } finally {
+    await context.close();
+  }
 }

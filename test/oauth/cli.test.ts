@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.ts';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
-import { CLIENT_ID, IMAP_SCOPE, signInWithBrowser, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
+import { CLIENT_ID, IMAP_SCOPE, signInElsewhere, signInWithBrowser, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
 import { runWarden, runWardenAsync, spawnWarden } from '../helpers/warden.ts';
 
 /** `warden account add --oauth` and `warden account signin`, as a user runs them, with a real browser. */
@@ -88,7 +88,7 @@ describe('warden account add --oauth', () => {
   it('finishes with the address pasted on its input, from a browser on another computer', async () => {
     const child = spawnWarden(addArgs());
     const add = running(child);
-    const landed = await signInWithBrowser(page, await add.url, 'alice', PASSWORD, { elsewhere: true });
+    const landed = await signInElsewhere(browser, as.issuer, await add.url, 'alice', PASSWORD);
     await new Promise((r) => setTimeout(r, 300));
     expect(add.output()).not.toMatch(/Signed in/);
     child.stdin.write('not an address\n');

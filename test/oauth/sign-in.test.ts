@@ -9,7 +9,7 @@ import { AccountService } from '../../src/engine/accounts.ts';
 import { databaseFile } from '../../src/engine/data-dir.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
-import { CLIENT_ID, IMAP_SCOPE, signInWithBrowser, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
+import { CLIENT_ID, IMAP_SCOPE, signInElsewhere, signInWithBrowser, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
 
 /**
  * Signing an account in with OAuth2 (RFC 8252), all real: oidc-provider as the provider, its
@@ -99,7 +99,7 @@ describe('signing in with OAuth2', () => {
 
   it('finishes with the address pasted from a browser on another machine, whose redirect never arrived', async () => {
     const signIn = await AccountSignIn.start(data, request());
-    const landed = await signInWithBrowser(page, signIn.url, 'alice', PASSWORD, { elsewhere: true });
+    const landed = await signInElsewhere(browser, as.issuer, signIn.url, 'alice', PASSWORD);
     const waiting = await Promise.race([signIn.account.then(() => 'signed in'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
     expect(waiting).toBe('waiting');
     signIn.paste(`  ${landed}\n`);
@@ -111,7 +111,7 @@ describe('signing in with OAuth2', () => {
     first.cancel();
     await expect(first.account).rejects.toThrow(/cancelled/);
     // The first sign-in's answer, as a browser elsewhere ends on it.
-    const answer = new URL(await signInWithBrowser(page, first.url, 'alice', PASSWORD, { elsewhere: true }));
+    const answer = new URL(await signInElsewhere(browser, as.issuer, first.url, 'alice', PASSWORD));
 
     const second = await AccountSignIn.start(data, request());
     second.paste(answer.href);
