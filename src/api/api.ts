@@ -415,6 +415,7 @@ function providerView(p: (typeof PROVIDERS)[number]): ProviderView {
     tls: p.tls,
     signIn: p.signIn,
     help: p.help,
+    ...(p.oauth && { signInWith: p.oauth.account }),
     ...(missing && { clientMissing: missing }),
     ...(p.oauth?.env.clientSecret && { clientSecret: true as const }),
   };

@@ -148,6 +148,8 @@ export interface ProviderView {
   signIn: 'oauth2' | 'password';
   /** How to sign in there, in words. */
   help: string;
+  /** OAuth2: whose account one signs in with ("Sign in with Google"). */
+  signInWith?: string;
   /** OAuth2: whether an app registered with the provider is configured; if not, what to do. */
   clientMissing?: string;
   /** OAuth2: an app registered there comes with a client secret as well as its ID (Google's do). */

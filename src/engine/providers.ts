@@ -27,6 +27,8 @@ export interface ProviderPreset {
 }
 
 export interface OAuthPreset {
+  /** Whose account one signs in with: "Sign in with Google". */
+  account: string;
   server: OAuthServer;
   scope: string;
   params?: Record<string, string>;
@@ -49,6 +51,7 @@ export const PROVIDERS: readonly ProviderPreset[] = [
     signIn: 'oauth2',
     help: 'Sign in with Google in your browser. Moving a message out of INBOX takes the Inbox label off, as in Gmail itself.',
     oauth: {
+      account: 'Google',
       server: { issuer: 'https://accounts.google.com', authorizationEndpoint: 'https://accounts.google.com/o/oauth2/v2/auth', tokenEndpoint: 'https://oauth2.googleapis.com/token' },
       // The only scope Google gives IMAP access with.
       scope: 'https://mail.google.com/',
@@ -69,6 +72,7 @@ export const PROVIDERS: readonly ProviderPreset[] = [
     signIn: 'oauth2',
     help: 'Sign in with Microsoft in your browser; Microsoft refuses passwords over IMAP.',
     oauth: {
+      account: 'Microsoft',
       // `common`: personal accounts and every organisation's.
       server: {
         issuer: 'https://login.microsoftonline.com/common/v2.0',

@@ -209,10 +209,10 @@ describe('warden serve', () => {
     vi.stubEnv('WARDEN_MICROSOFT_CLIENT_ID', 'microsoft-app');
     try {
       const presets = new Map((await result<ProviderView[]>('providers.list')).map((p) => [p.id, p]));
-      expect(presets.get('gmail')).toMatchObject({ signIn: 'oauth2', domains: expect.arrayContaining(['gmail.com']) as unknown, clientSecret: true });
+      expect(presets.get('gmail')).toMatchObject({ signIn: 'oauth2', domains: expect.arrayContaining(['gmail.com']) as unknown, clientSecret: true, signInWith: 'Google' });
       expect(presets.get('gmail')?.clientMissing).toMatch(/no Gmail sign-in app of its own yet: register one .* or set WARDEN_GMAIL_CLIENT_ID/);
       // Configured; and a Microsoft app has an ID only.
-      expect(presets.get('microsoft')).toMatchObject({ signIn: 'oauth2', host: 'outlook.office365.com' });
+      expect(presets.get('microsoft')).toMatchObject({ signIn: 'oauth2', host: 'outlook.office365.com', signInWith: 'Microsoft' });
       expect(presets.get('microsoft')).not.toHaveProperty('clientMissing');
       expect(presets.get('microsoft')).not.toHaveProperty('clientSecret');
       expect(presets.get('fastmail')).toMatchObject({ signIn: 'password', help: expect.stringMatching(/app password/) as unknown });

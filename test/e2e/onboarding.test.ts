@@ -81,7 +81,7 @@ describe('onboarding', { timeout: 90_000 }, () => {
     await page.getByLabel(/^Your address/).fill('alice.example@gmail.com');
     expect(await page.getByRole('radio', { name: 'Gmail' }).isChecked()).toBe(true);
     await expect.poll(() => page.getByText('Suggested by your address: Gmail.').count()).toBe(1);
-    await page.getByRole('button', { name: 'Sign in with Gmail' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in with Google' }).waitFor();
     // Its sign-in app is configured: nothing to fill in but the name.
     expect(await page.getByLabel(/^Client ID/).count()).toBe(0);
     expect(await page.getByLabel(/password/i).count()).toBe(0);
@@ -92,7 +92,7 @@ describe('onboarding', { timeout: 90_000 }, () => {
     await page.getByText(/no Outlook\.com \/ Microsoft 365 sign-in app of its own yet: register one/).waitFor();
     await page.getByLabel('Client ID of the sign-in app').waitFor();
     expect(await page.getByLabel(/^Client secret/).count()).toBe(0);
-    await page.getByRole('button', { name: 'Sign in with Outlook.com / Microsoft 365' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in with Microsoft' }).waitFor();
 
     // A password provider: its app password, with its help.
     await page.getByRole('radio', { name: 'Fastmail' }).check();
