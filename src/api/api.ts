@@ -83,7 +83,8 @@ export class Api implements ApiService {
     const dns = { offline: options.offline ?? false, ...(options.dnsServers && { dnsServers: options.dnsServers }) };
     this.#dns = dns;
     const appSecrets = this.#keyring;
-    this.#delivery = DeliveryService.open(dataDir, dns);
+    // The app's Settings can put right stored settings that are no longer valid.
+    this.#delivery = DeliveryService.open(dataDir, { ...dns, toRepairSettings: true });
     this.#activity = Activity.open(dataDir, appSecrets);
     this.#preferences = new AppPreferences(PreferencesService.open(dataDir), options.loginItem);
     this.#engine = new Engine(dataDir, { ...dns, appSecrets });

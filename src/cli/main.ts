@@ -37,12 +37,13 @@ function openJunk(command: Command): JunkService {
  * Opens the analysis of the data directory, with the DNS options of the command line. Loaded on
  * demand: the junk commands do without authentication's dependencies (tens of MB resident).
  */
-async function openDelivery(command: Command): Promise<DeliveryService> {
+async function openDelivery(command: Command, toRepairSettings = false): Promise<DeliveryService> {
   const { DeliveryService } = await import('../engine/delivery.ts');
   const { dataDir, seed } = command.optsWithGlobals<{ dataDir?: string; seed?: number }>();
   return DeliveryService.open(resolveDataDir(dataDir), {
     ...dnsOptionsOf(command),
     random: randomOf(seed),
+    toRepairSettings,
   });
 }
 
@@ -168,7 +169,7 @@ program
   .description('show or change the analysis settings (rulesets, block lists, thresholds; see README)')
   .option('--set <json>', 'merge these settings, e.g. \'{"dnsblZones":["zen.spamhaus.org"]}\'')
   .action(async (options: { set?: string }, command: Command) => {
-    const service = await openDelivery(command);
+    const service = await openDelivery(command, true);
     try {
       if (options.set !== undefined) {
         let changes: unknown;

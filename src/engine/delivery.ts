@@ -41,6 +41,12 @@ export interface DeliveryOptions {
    * its Rejects folder. Not stored by `configure`.
    */
   overrides?: Partial<Pick<AnalysisSettings, 'providerHosts' | 'rejectsMailbox'>>;
+  /**
+   * Opened where the settings are shown and changed (`warden settings`, the app's Settings):
+   * stored settings that are no longer valid (written before a rule was added) do not stop it,
+   * so `configure` can put them right. Reading them, or analysing, says what is wrong.
+   */
+  toRepairSettings?: boolean;
 }
 
 /** How the analysis asks DNS: what an account's catch-up takes from the command line. */
@@ -87,7 +93,7 @@ export class DeliveryService {
   readonly #overrides: DeliveryOptions['overrides'];
   /** Whether `close` closes the database: only when this service opened it. */
   readonly #ownsDb: boolean;
-  #stored: AnalysisSettings;
+  #stored: AnalysisSettings | { invalid: Error; raw: object };
 
   private constructor(db: Db, file: string, options: DeliveryOptions, ownsDb: boolean) {
     this.#db = db;
@@ -98,7 +104,12 @@ export class DeliveryService {
     this.#resolver = new DnsResolver({ offline: options.offline ?? false, servers: options.dnsServers, timeoutMs: options.dnsTimeoutMs });
     this.#dnsbl = new DnsblChecker(this.#resolver);
     this.#random = options.random ?? Math.random;
-    this.#stored = storedSettings(db, file);
+    try {
+      this.#stored = storedSettings(db, file);
+    } catch (err) {
+      if (!options.toRepairSettings) throw err;
+      this.#stored = { invalid: err as Error, raw: readSetting(db, SETTINGS_KEY) as object };
+    }
   }
 
   static open(dataDir: string, options: DeliveryOptions = {}): DeliveryService {
@@ -119,12 +130,14 @@ export class DeliveryService {
 
   /** The settings in force: the stored ones, with the account's overrides. */
   get settings(): AnalysisSettings {
+    if ('invalid' in this.#stored) throw this.#stored.invalid;
     return { ...this.#stored, ...this.#overrides };
   }
 
   /** Merges `changes` into the stored analysis settings; refuses invalid ones, naming the field. */
   configure(changes: Record<string, unknown>): AnalysisSettings {
-    this.#stored = parseSettings({ ...this.#stored, ...changes });
+    const stored = 'invalid' in this.#stored ? this.#stored.raw : this.#stored;
+    this.#stored = parseSettings({ ...stored, ...changes });
     writeSetting(this.#db, SETTINGS_KEY, this.#stored);
     return this.settings;
   }
@@ -363,7 +376,7 @@ function storedSettings(db: Db, file: string): AnalysisSettings {
   try {
     return parseSettings(stored ?? {});
   } catch (err) {
-    throw new Error(`the analysis settings stored in ${file} are invalid: ${(err as Error).message}`, { cause: err });
+    throw new Error(`the analysis settings stored in ${file} are invalid: ${(err as Error).message}: correct them with warden settings --set, or in the app's Settings`, { cause: err });
   }
 }
 
