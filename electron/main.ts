@@ -10,7 +10,7 @@ import { openEngine } from './engine.ts';
 import { APP_ID } from './identity.ts';
 import { callHandler, sendEvent } from './ipc.ts';
 import { autostartFile, HIDDEN_ARG, linuxExecutable, linuxLoginItem } from './login-item.ts';
-import { notificationsFor, RejectBatcher, rejectOf, type NotificationModel, type Reject } from './notifications.ts';
+import { notificationsFor, RejectBatcher, rejectOf, SignInNotices, type NotificationModel, type Reject } from './notifications.ts';
 import { viewUrl, type View } from './routes.ts';
 import { SafeSecretFile } from './secrets.ts';
 import { allowNavigation, APP_SCHEME, APP_URL, appScheme, grantPermission, isSignInPage, webPreferences, windowOpenResponse } from './security.ts';
@@ -74,11 +74,15 @@ async function start(): Promise<void> {
     },
     { now: Date.now, setTimeout: (fn, ms) => clearTimeout.bind(null, setTimeout(fn, ms)) },
   );
+  const signIns = new SignInNotices();
   api.subscribe((event: ApiEvent) => {
     sendEvent(window?.webContents, event);
     if (event.kind === 'preferences') notifications = event.preferences.notifications;
     const reject = rejectOf(event);
     if (reject) batcher.add(reject);
+    // Told even with notifications of rejects off: the account has stopped filtering.
+    const signIn = signIns.noticeFor(event, process.platform);
+    if (signIn) notify(api, signIn);
     // The tray shows the accounts' states, and start at login as Settings or the tray set it.
     if (['account', 'connected', 'disconnected', 'stopped', 'preferences'].includes(event.kind)) tray.refresh().catch(console.error);
   });

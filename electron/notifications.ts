@@ -151,3 +151,28 @@ export class RejectBatcher {
     if (rejects.length > 0) this.#flush(rejects);
   }
 }
+
+/**
+ * The notice that an account's sign-in is gone (revoked, expired): Warden has stopped filtering
+ * it, and only the user, signing in again, can start it. Once per loss: the account's states
+ * repeat, the notice does not, until the account is watched again.
+ */
+export class SignInNotices {
+  readonly #told = new Set<string>();
+
+  noticeFor(event: ApiEvent, platform: NodeJS.Platform): NotificationModel | undefined {
+    if (event.kind !== 'account') return undefined;
+    const { account } = event;
+    if (!account.needsSignIn) {
+      if (account.state === 'watching') this.#told.delete(account.name);
+      return undefined;
+    }
+    if (this.#told.has(account.name)) return undefined;
+    this.#told.add(account.name);
+    return {
+      title: `Sign in again: ${plain(account.name, 60)}`,
+      body: forBody(`${plain(account.user, 80)} at ${plain(account.host, 60)} no longer accepts Warden's sign-in. New mail there is not filtered until you sign in again.`, platform),
+      open: { view: 'accounts' },
+    };
+  }
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/analysis/analyze.ts';
-import type { ApiEvent } from '../../src/api/contract.ts';
-import { BATCH_ABOVE, notificationsFor, plain, RejectBatcher, rejectOf, type Clock, type Reject } from '../../electron/notifications.ts';
+import type { AccountView, ApiEvent } from '../../src/api/contract.ts';
+import { BATCH_ABOVE, notificationsFor, plain, RejectBatcher, rejectOf, SignInNotices, type Clock, type Reject } from '../../electron/notifications.ts';
 
 function arrival(fields: { from?: string; subject?: string; isReject?: boolean; known?: boolean; restored?: boolean; moved?: boolean; decided?: boolean } = {}): ApiEvent {
   const isReject = fields.isReject ?? true;
@@ -159,5 +159,30 @@ describe('batching', () => {
     batcher.flush();
     clock.advance(60_000);
     expect(batches).toEqual([[1]]);
+  });
+});
+
+describe('a sign-in that is gone', () => {
+  const view = (state: AccountView['state'], needsSignIn?: true): ApiEvent => ({
+    kind: 'account',
+    account: { name: 'me', folders: {}, host: 'imap.gmail.com', port: 993, user: 'me@gmail.com', auth: 'oauth2', mode: 'enforce', state, ...(needsSignIn && { needsSignIn }) },
+  });
+
+  it('is told once, opening Accounts, and again only after the account was watched again', () => {
+    const notices = new SignInNotices();
+    expect(notices.noticeFor(view('watching'), 'linux')).toBeUndefined();
+    const notice = notices.noticeFor(view('stopped', true), 'linux');
+    expect(notice).toEqual({ title: 'Sign in again: me', body: expect.stringMatching(/^me@gmail\.com at imap\.gmail\.com no longer accepts Warden's sign-in/) as unknown, open: { view: 'accounts' } });
+    expect(notices.noticeFor(view('stopped', true), 'linux')).toBeUndefined();
+    expect(notices.noticeFor(view('connecting'), 'linux')).toBeUndefined();
+    expect(notices.noticeFor(view('stopped', true), 'linux')).toBeUndefined();
+    notices.noticeFor(view('watching'), 'linux');
+    expect(notices.noticeFor(view('stopped', true), 'linux')?.title).toBe('Sign in again: me');
+  });
+
+  it('is not told for other stops, nor for other events', () => {
+    const notices = new SignInNotices();
+    expect(notices.noticeFor(view('stopped'), 'linux')).toBeUndefined();
+    expect(notices.noticeFor({ kind: 'stopped', account: 'me', error: 'refused', signIn: true }, 'linux')).toBeUndefined();
   });
 });
