@@ -48,8 +48,10 @@ export function accountCommands(o: Output): Command {
       const { preset } = await import('../engine/providers.ts');
       const p = options.provider === undefined ? undefined : preset(options.provider);
       if (options.provider !== undefined && !p) command.error(`no provider ${options.provider}: choose gmail, microsoft, fastmail, icloud or yahoo`);
-      if (options.oauth || p?.signIn === 'oauth2') {
-        if (options.passwordEnv || options.passwordFile) command.error('a sign-in in the browser needs no password: leave out --password-env and --password-file');
+      const password = Boolean(options.passwordEnv || options.passwordFile);
+      // A provider that signs in in the browser still takes an app password where it has them (Gmail).
+      if (options.oauth || (p?.signIn === 'oauth2' && !password)) {
+        if (password) command.error('a sign-in in the browser needs no password: leave out --password-env and --password-file');
         await signIn(command, {
           name,
           user: options.user,

@@ -103,6 +103,11 @@ describe('warden account add --oauth', () => {
     const gmail = runWarden(['--data-dir', data, 'account', 'add', 'g', '--provider', 'gmail', '--oauth', '--user', 'me@gmail.com'], { env: { WARDEN_GMAIL_CLIENT_ID: '' } });
     expect(gmail.status).not.toBe(0);
     expect(gmail.stderr).toMatch(/no Gmail sign-in app of its own yet: register one .* give its client ID \(--client-id, or WARDEN_GMAIL_CLIENT_ID\)/);
+    // Gmail also takes an app password.
+    const gmailPassword = runWarden(['--data-dir', data, 'account', 'add', 'gp', '--provider', 'gmail', '--user', 'me@gmail.com', '--password-env', 'GMAIL_APP_PASSWORD']);
+    expect(gmailPassword.stderr).toBe('');
+    expect(gmailPassword.stdout).toMatch(/Added gp: me@gmail\.com at imap\.gmail\.com:993 \(TLS\), password from \$GMAIL_APP_PASSWORD, observe/);
+    expect(runWarden(['--data-dir', data, 'account', 'remove', 'gp']).status).toBe(0);
     const fastmail = runWarden(['--data-dir', data, 'account', 'add', 'f', '--provider', 'fastmail', '--user', 'me@fastmail.com']);
     expect(fastmail.stderr).toMatch(/give one of --password-env VAR or --password-file PATH \(Use an app password/);
     const password = runWarden(['--data-dir', data, 'account', 'signin', 'nobody']);
