@@ -269,7 +269,7 @@ describe('the decision flow against real DNS', () => {
     // Whether accepted or rejected, moved to Junk: it counts as junk mail for INBOX.
     const first = await deliver({ ...NO_PTR, from: 'judy@shady.test', mailFrom: 'judy@shady.test' });
     await feedback(first.msg, 'spam');
-    // One junk message from the IP: a junk lean, not yet conclusive (ip1 needs two).
+    // One junk message from the IP: a junk lean, not yet conclusive (ip1 needs three for junk).
     // An address-literal HELO: no SPF identity, so the IP's reputation is what is found.
     const d = await deliver({ ...NO_PTR, ehlo: '', from: 'mallory@other-shady.test' });
     expect(d).toMatchObject({ accept: false, reason: 'iprev' });

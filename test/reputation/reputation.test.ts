@@ -183,6 +183,21 @@ describe('reputation, mox steps in order', () => {
     expect(reputation(history, inbox, { ...s, ipMasked: ['', '', ''] }, NOW).method).toBe('none');
   });
 
+  it('3: the IP alone decides with two wanted messages, but junk only with three (Warden: behind an undeclared forwarder)', () => {
+    const same = { remoteIp: '198.51.100.7', ipMasked: ['198.51.100.7', '198.51.100.0', '198.51.96.0'] as [string, string, string] };
+    const s = sender({ fromDomain: '', fromLocal: '', fromOrgDomain: '' });
+    judged(false, same);
+    judged(false, same);
+    expect(reputation(history, inbox, s, NOW)).toMatchObject({ method: 'ip1', junk: false, conclusive: true });
+    const other = { remoteIp: '198.51.100.8', ipMasked: ['198.51.100.8', '198.51.100.0', '198.51.96.0'] as [string, string, string] };
+    const t = sender({ fromDomain: '', fromLocal: '', fromOrgDomain: '', ...other });
+    judged(true, other);
+    judged(true, other);
+    expect(reputation(history, inbox, t, NOW)).toMatchObject({ method: 'ip1', junk: true, conclusive: false });
+    judged(true, other);
+    expect(reputation(history, inbox, t, NOW)).toMatchObject({ method: 'ip1', junk: true, conclusive: true });
+  });
+
   it('without the destination mailbox only mail the user sent counts', () => {
     judged(true, from('alice'));
     expect(reputation(history, undefined, sender(), NOW).method).toBe('none');
