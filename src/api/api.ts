@@ -7,7 +7,7 @@ import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
 import { Engine, ENGINE_EVENT_KINDS } from '../engine/engine.ts';
 import { PreferencesService } from '../engine/preferences.ts';
-import { PROVIDERS, preset, presetClient } from '../engine/providers.ts';
+import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
 import type { WatchEvent } from '../engine/watch.ts';
@@ -406,7 +406,7 @@ function stateAfter(e: WatchEvent): AccountStatus | undefined {
 }
 
 function providerView(p: (typeof PROVIDERS)[number]): ProviderView {
-  const missing = p.oauth && !presetClient(p) ? `Warden has no ${p.name} sign-in app of its own yet: register one (README: Register a sign-in app) and give its client ID here, or set ${p.oauth.env.clientId}` : undefined;
+  const missing = clientMissing(p, 'here');
   return {
     id: p.id,
     name: p.name,

@@ -4,7 +4,7 @@ import { OAuthError } from '../oauth/errors.ts';
 import { SignIn } from '../oauth/sign-in.ts';
 import { oauthSettings } from './access-tokens.ts';
 import { AccountError, AccountService, accountConfigSchema, type Account, type AccountConfig, type AppSecrets, type OAuthAccountSettings } from './accounts.ts';
-import { preset, presetClient } from './providers.ts';
+import { clientMissing, preset, presetClient } from './providers.ts';
 import { secretFile, writeSecretFile } from './secret-files.ts';
 import { parseWith } from './validate.ts';
 
@@ -111,8 +111,7 @@ async function newAccountConfig(r: SignInRequest, env: NodeJS.ProcessEnv): Promi
   }
   const client = r.clientId ? { clientId: r.clientId, ...(r.clientSecret && { clientSecret: r.clientSecret }) } : p && presetClient(p, env);
   if (!client) {
-    const hint = p?.oauth ? `Warden has no ${p.name} sign-in app of its own yet: register one (README: Register a sign-in app, at ${p.oauth.register}) and give its client ID (--client-id, or ${p.oauth.env.clientId})` : 'give the client ID of the app registered with your sign-in server';
-    throw new AccountError(hint);
+    throw new AccountError((p && clientMissing(p, 'with --client-id or in the app', env)) ?? 'give the client ID of the app registered with your sign-in server');
   }
   const oauth: OAuthAccountSettings = { issuer: server.issuer, authorizationEndpoint: server.authorizationEndpoint, tokenEndpoint: server.tokenEndpoint, ...client, scope, params };
   const host = r.host ?? p?.host;

@@ -135,6 +135,12 @@ export function presetForAddress(address: string): ProviderPreset | undefined {
  * environment. Warden has no app of its own registered with Google or Microsoft yet, so there is
  * no built-in default: the README's "Register a sign-in app" says how to make one.
  */
+/** Why a preset cannot sign in yet, with where to register an app and how to give its ID (`how`), or undefined when it can. */
+export function clientMissing(p: ProviderPreset, how: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!p.oauth || presetClient(p, env)) return undefined;
+  return `Warden has no ${p.name} sign-in app of its own yet: register one (README: Register a sign-in app, at ${p.oauth.register}) and give its client ID ${how}, or set ${p.oauth.env.clientId}`;
+}
+
 export function presetClient(p: ProviderPreset, env: NodeJS.ProcessEnv = process.env): { clientId: string; clientSecret?: string } | undefined {
   if (!p.oauth) return undefined;
   const clientId = env[p.oauth.env.clientId];

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Provider, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { SignInRequest } from '../../src/engine/account-sign-in.ts';
+import { startDovecot } from './dovecot.ts';
 
 /**
  * A throw-away OAuth2 authorization server for tests (oidc-provider, oauth.md recipe), on a free
@@ -231,3 +233,40 @@ export async function signInElsewhere(browser: Browser, issuer: string, url: str
     await context.close();
   }
 }
+
+/** alice's password at the sign-in server of `startOAuthMailbox`. */
+export const ALICE_PASSWORD = 'alice-sign-in-password';
+
+/**
+ * A sign-in server and a Dovecot that checks its tokens (oauth.md recipe), with alice at both:
+ * the mailbox the OAuth2 tests sign in to. `request` is the sign-in of a new account for her.
+ */
+export async function startOAuthMailbox(options: { accessTokenTtl?: number } = {}) {
+  const as = await startOAuthServer({ users: { alice: ALICE_PASSWORD }, ...options });
+  const dovecot = await startDovecot({ users: ['alice'], oauth2: { introspectionUrl: as.introspectionUrl, scope: IMAP_SCOPE } }).catch(async (err: unknown) => {
+    await as.close();
+    throw err;
+  });
+  const request = {
+    name: 'alice',
+    user: 'alice',
+    host: '127.0.0.1',
+    port: dovecot.imapPort,
+    tls: 'plain',
+    allowPlain: true,
+    issuer: as.issuer,
+    scope: `offline_access ${IMAP_SCOPE}`,
+    clientId: CLIENT_ID,
+  } as const satisfies SignInRequest;
+  return {
+    as,
+    dovecot,
+    request,
+    async stop() {
+      await dovecot.stop();
+      await as.close();
+    },
+  };
+}
+
+export type OAuthMailbox = Awaited<ReturnType<typeof startOAuthMailbox>>;

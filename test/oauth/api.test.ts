@@ -6,28 +6,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../src/api/api.ts';
 import type { ApiEvent, AppSecretStore } from '../../src/api/contract.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
-import { CLIENT_ID, IMAP_SCOPE, signInWithBrowser, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
+import { ALICE_PASSWORD, type OAuthMailbox, signInWithBrowser, startOAuthMailbox } from '../helpers/oauth-server.ts';
 
 /** Sign-in through the API, as the app drives it: the address, the `signin` event, the account watched; signing in again after a revoke. */
 
-const PASSWORD = 'alice-api-password';
-let as: OAuthTestServer;
-let dovecot: Dovecot;
+let mailbox: OAuthMailbox;
+let as: OAuthMailbox['as'];
+let dovecot: OAuthMailbox['dovecot'];
 let browser: Browser;
 let data: string;
 
 beforeAll(async () => {
-  as = await startOAuthServer({ users: { alice: PASSWORD } });
-  dovecot = await startDovecot({ users: ['alice'], oauth2: { introspectionUrl: as.introspectionUrl, scope: IMAP_SCOPE } });
+  mailbox = await startOAuthMailbox();
+  ({ as, dovecot } = mailbox);
   browser = await launchBrowser();
   data = mkdtempSync(join(tmpdir(), 'warden-oauth-api-'));
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await dovecot?.stop();
-  await as?.close();
+  await mailbox?.stop();
   rmSync(data, { recursive: true, force: true });
 });
 
@@ -75,13 +73,11 @@ describe('accounts.signIn', () => {
       const providers = await api.call('providers.list', {});
       expect(providers.ok && providers.result.find((p) => p.id === 'gmail')).toMatchObject({ signIn: 'oauth2', host: 'imap.gmail.com' });
 
-      const started = await api.call('accounts.signIn', {
-        name: 'alice', user: 'alice', host: '127.0.0.1', port: dovecot.imapPort, tls: 'plain', allowPlain: true, issuer: as.issuer, scope: `offline_access ${IMAP_SCOPE}`, clientId: CLIENT_ID,
-      });
+      const started = await api.call('accounts.signIn', mailbox.request);
       if (!started.ok) throw new Error(started.error);
       expect(started.result.opened).toBe(true);
       expect(opened).toEqual([started.result.url]);
-      await signInWithBrowser(page, started.result.url, 'alice', PASSWORD);
+      await signInWithBrowser(page, started.result.url, 'alice', ALICE_PASSWORD);
       expect(await e.until((x) => x.kind === 'signin')).toMatchObject({ kind: 'signin', name: 'alice', ok: true, account: { auth: 'oauth2', user: 'alice' } });
       await e.until((x) => x.kind === 'account' && x.account.state === 'watching');
       // The refresh token is in the app's keyring, not in a file.
@@ -95,7 +91,7 @@ describe('accounts.signIn', () => {
       const again = await api.call('accounts.signIn', { name: 'alice' });
       if (!again.ok) throw new Error(again.error);
       const revoked = keyring.values.get('alice');
-      await signInWithBrowser(page, again.result.url, 'alice', PASSWORD);
+      await signInWithBrowser(page, again.result.url, 'alice', ALICE_PASSWORD);
       await e.until((x) => x.kind === 'signin' && x !== e.seen.find((y) => y.kind === 'signin'));
       const watching = await e.until((x) => x.kind === 'account' && x.account.state === 'watching' && e.seen.indexOf(x) > e.seen.indexOf(stopped));
       expect(watching).toMatchObject({ account: { name: 'alice', state: 'watching' } });

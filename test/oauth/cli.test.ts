@@ -5,29 +5,26 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.ts';
-import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
-import { CLIENT_ID, IMAP_SCOPE, signInElsewhere, signInWithBrowser, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
+import { ALICE_PASSWORD, type OAuthMailbox, signInElsewhere, signInWithBrowser, startOAuthMailbox } from '../helpers/oauth-server.ts';
 import { runWarden, runWardenAsync, spawnWarden } from '../helpers/warden.ts';
 
 /** `warden account add --oauth` and `warden account signin`, as a user runs them, with a real browser. */
 
-const PASSWORD = 'alice-cli-password';
-let as: OAuthTestServer;
-let dovecot: Dovecot;
+let mailbox: OAuthMailbox;
+let as: OAuthMailbox['as'];
 let browser: Browser;
 let page: Page;
 let data: string;
 
 beforeAll(async () => {
-  as = await startOAuthServer({ users: { alice: PASSWORD } });
-  dovecot = await startDovecot({ users: ['alice'], oauth2: { introspectionUrl: as.introspectionUrl, scope: IMAP_SCOPE } });
+  mailbox = await startOAuthMailbox();
+  ({ as } = mailbox);
   browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await dovecot?.stop();
-  await as?.close();
+  await mailbox?.stop();
 });
 
 beforeEach(async () => {
@@ -57,15 +54,17 @@ function running(child: ChildProcessWithoutNullStreams) {
   return { url, exit, output };
 }
 
-const addArgs = () => [
-  '--data-dir', data, 'account', 'add', 'alice', '--oauth', '--oauth-issuer', as.issuer, '--client-id', CLIENT_ID, '--scope', `offline_access ${IMAP_SCOPE}`,
-  '--host', '127.0.0.1', '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', 'alice',
-];
+/** The mailbox's sign-in request, as the command line's options. */
+const addArgs = () => {
+  const r = mailbox.request;
+  return ['--data-dir', data, 'account', 'add', r.name, '--oauth', '--oauth-issuer', r.issuer, '--client-id', r.clientId, '--scope', r.scope,
+    '--host', r.host, '--port', String(r.port), '--tls', r.tls, '--allow-plain', '--user', r.user];
+};
 
 describe('warden account add --oauth', () => {
   it('prints the address to open, waits for the browser, keeps the sign-in; account test logs in with it; signin signs in again', async () => {
     const add = running(spawnWarden(addArgs()));
-    await signInWithBrowser(page, await add.url, 'alice', PASSWORD);
+    await signInWithBrowser(page, await add.url, 'alice', ALICE_PASSWORD);
     const added = await add.exit;
     expect(added.stderr).toBe('');
     expect(added.status).toBe(0);
@@ -79,7 +78,7 @@ describe('warden account add --oauth', () => {
     const file = join(data, 'secrets', 'alice.refresh-token');
     const first = readFileSync(file, 'utf8');
     const again = running(spawnWarden(['--data-dir', data, 'account', 'signin', 'alice']));
-    await signInWithBrowser(page, await again.url, 'alice', PASSWORD);
+    await signInWithBrowser(page, await again.url, 'alice', ALICE_PASSWORD);
     expect((await again.exit).status).toBe(0);
     expect(readFileSync(file, 'utf8')).not.toBe(first);
     expect((await runWardenAsync(['--data-dir', data, 'account', 'test', 'alice'])).status).toBe(0);
@@ -88,7 +87,7 @@ describe('warden account add --oauth', () => {
   it('finishes with the address pasted on its input, from a browser on another computer', async () => {
     const child = spawnWarden(addArgs());
     const add = running(child);
-    const landed = await signInElsewhere(browser, as.issuer, await add.url, 'alice', PASSWORD);
+    const landed = await signInElsewhere(browser, as.issuer, await add.url, 'alice', ALICE_PASSWORD);
     await new Promise((r) => setTimeout(r, 300));
     expect(add.output()).not.toMatch(/Signed in/);
     child.stdin.write('not an address\n');
@@ -102,7 +101,7 @@ describe('warden account add --oauth', () => {
   it('says what is missing, and keeps nothing', () => {
     const gmail = runWarden(['--data-dir', data, 'account', 'add', 'g', '--provider', 'gmail', '--oauth', '--user', 'me@gmail.com'], { env: { WARDEN_GMAIL_CLIENT_ID: '' } });
     expect(gmail.status).not.toBe(0);
-    expect(gmail.stderr).toMatch(/no Gmail sign-in app of its own yet: register one .* give its client ID \(--client-id, or WARDEN_GMAIL_CLIENT_ID\)/);
+    expect(gmail.stderr).toMatch(/no Gmail sign-in app of its own yet: register one .* give its client ID with --client-id or in the app, or set WARDEN_GMAIL_CLIENT_ID/);
     // Gmail also takes an app password.
     const gmailPassword = runWarden(['--data-dir', data, 'account', 'add', 'gp', '--provider', 'gmail', '--user', 'me@gmail.com', '--password-env', 'GMAIL_APP_PASSWORD']);
     expect(gmailPassword.stderr).toBe('');

@@ -8,31 +8,29 @@ import { AccountSignIn, type SignInRequest } from '../../src/engine/account-sign
 import { AccountService } from '../../src/engine/accounts.ts';
 import { databaseFile } from '../../src/engine/data-dir.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
-import { CLIENT_ID, IMAP_SCOPE, signInElsewhere, signInWithBrowser, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
+import { ALICE_PASSWORD, CLIENT_ID, type OAuthMailbox, signInElsewhere, signInWithBrowser, startOAuthMailbox } from '../helpers/oauth-server.ts';
 
 /**
  * Signing an account in with OAuth2 (RFC 8252), all real: oidc-provider as the provider, its
  * pages filled in Chromium, Dovecot checking the tokens against it (oauth.md recipe).
  */
 
-const PASSWORD = 'alice-sign-in-password';
-let as: OAuthTestServer;
-let dovecot: Dovecot;
+let mailbox: OAuthMailbox;
+let as: OAuthMailbox['as'];
+let dovecot: OAuthMailbox['dovecot'];
 let browser: Browser;
 let page: Page;
 let data: string;
 
 beforeAll(async () => {
-  as = await startOAuthServer({ users: { alice: PASSWORD } });
-  dovecot = await startDovecot({ users: ['alice'], oauth2: { introspectionUrl: as.introspectionUrl, scope: IMAP_SCOPE } });
+  mailbox = await startOAuthMailbox();
+  ({ as, dovecot } = mailbox);
   browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await dovecot?.stop();
-  await as?.close();
+  await mailbox?.stop();
 });
 
 beforeEach(async () => {
@@ -45,17 +43,7 @@ afterEach(async () => {
   rmSync(data, { recursive: true, force: true });
 });
 
-const request = (): SignInRequest => ({
-  name: 'alice',
-  user: 'alice',
-  host: '127.0.0.1',
-  port: dovecot.imapPort,
-  tls: 'plain',
-  allowPlain: true,
-  issuer: as.issuer,
-  scope: `offline_access ${IMAP_SCOPE}`,
-  clientId: CLIENT_ID,
-});
+const request = (): SignInRequest => ({ ...mailbox.request });
 
 /** Whether anything still listens on a loopback port. */
 const listening = (port: number) =>
@@ -72,7 +60,7 @@ describe('signing in with OAuth2', () => {
     expect(signIn.url.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
     expect(signIn.url.searchParams.get('login_hint')).toBe('alice');
 
-    const landed = await signInWithBrowser(page, signIn.url, 'alice', PASSWORD);
+    const landed = await signInWithBrowser(page, signIn.url, 'alice', ALICE_PASSWORD);
     const account = await signIn.account;
     expect(await page.textContent('h1')).toBe('Signed in');
     expect(new URL(landed).searchParams.has('code')).toBe(true);
@@ -99,7 +87,7 @@ describe('signing in with OAuth2', () => {
 
   it('finishes with the address pasted from a browser on another machine, whose redirect never arrived', async () => {
     const signIn = await AccountSignIn.start(data, request());
-    const landed = await signInElsewhere(browser, as.issuer, signIn.url, 'alice', PASSWORD);
+    const landed = await signInElsewhere(browser, as.issuer, signIn.url, 'alice', ALICE_PASSWORD);
     const waiting = await Promise.race([signIn.account.then(() => 'signed in'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
     expect(waiting).toBe('waiting');
     signIn.paste(`  ${landed}\n`);
@@ -111,7 +99,7 @@ describe('signing in with OAuth2', () => {
     first.cancel();
     await expect(first.account).rejects.toThrow(/cancelled/);
     // The first sign-in's answer, as a browser elsewhere ends on it.
-    const answer = new URL(await signInElsewhere(browser, as.issuer, first.url, 'alice', PASSWORD));
+    const answer = new URL(await signInElsewhere(browser, as.issuer, first.url, 'alice', ALICE_PASSWORD));
 
     const second = await AccountSignIn.start(data, request());
     second.paste(answer.href);
@@ -128,7 +116,7 @@ describe('signing in with OAuth2', () => {
 
   it('tells when the user did not allow access, and keeps nothing', async () => {
     const signIn = await AccountSignIn.start(data, request());
-    await signInWithBrowser(page, signIn.url, 'alice', PASSWORD, { consent: 'deny' });
+    await signInWithBrowser(page, signIn.url, 'alice', ALICE_PASSWORD, { consent: 'deny' });
     await expect(signIn.account).rejects.toThrow(/did not finish \(access was not allowed\): sign in again, and allow Warden to read your mail/);
     // The browser tab says why too: its answer waited for the outcome.
     expect(await page.textContent('h1')).toBe('Sign-in did not finish');

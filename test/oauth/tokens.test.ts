@@ -8,8 +8,7 @@ import { AccountSignIn } from '../../src/engine/account-sign-in.ts';
 import { AccountService, endpointOf, type Account } from '../../src/engine/accounts.ts';
 import { watch, type WatchEvent } from '../../src/engine/watch.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { startDovecot } from '../helpers/dovecot.ts';
-import { CLIENT_ID, IMAP_SCOPE, signInWithBrowser, startOAuthServer } from '../helpers/oauth-server.ts';
+import { ALICE_PASSWORD, signInWithBrowser, startOAuthMailbox } from '../helpers/oauth-server.ts';
 import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
 /**
@@ -18,7 +17,6 @@ import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
  * with nothing moved. Real oidc-provider, Dovecot and Chromium.
  */
 
-const PASSWORD = 'alice-sign-in-password';
 let browser: Browser;
 
 beforeAll(async () => {
@@ -31,22 +29,12 @@ afterAll(async () => {
 
 /** A provider, a Dovecot checking its tokens, and alice signed in to a new data folder. */
 async function signedIn(accessTokenTtl: number) {
-  const as = await startOAuthServer({ users: { alice: PASSWORD }, accessTokenTtl });
-  const dovecot = await startDovecot({ users: ['alice'], oauth2: { introspectionUrl: as.introspectionUrl, scope: IMAP_SCOPE } });
+  const mailbox = await startOAuthMailbox({ accessTokenTtl });
+  const { as, dovecot } = mailbox;
   const data = mkdtempSync(join(tmpdir(), 'warden-tokens-'));
-  const signIn = await AccountSignIn.start(data, {
-    name: 'alice',
-    user: 'alice',
-    host: '127.0.0.1',
-    port: dovecot.imapPort,
-    tls: 'plain',
-    allowPlain: true,
-    issuer: as.issuer,
-    scope: `offline_access ${IMAP_SCOPE}`,
-    clientId: CLIENT_ID,
-  });
+  const signIn = await AccountSignIn.start(data, mailbox.request);
   const page = await browser.newPage();
-  await signInWithBrowser(page, signIn.url, 'alice', PASSWORD);
+  await signInWithBrowser(page, signIn.url, 'alice', ALICE_PASSWORD);
   await page.close();
   const account = await signIn.account;
   /** Another mail client of alice's, with her password, for one piece of work. */
@@ -67,8 +55,7 @@ async function signedIn(accessTokenTtl: number) {
     append: (raw: string) => withClient((c) => c.append('INBOX', raw)),
     withClient,
     async close() {
-      await dovecot.stop();
-      await as.close();
+      await mailbox.stop();
       rmSync(data, { recursive: true, force: true });
     },
   };
