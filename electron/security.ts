@@ -63,12 +63,8 @@ export function webPreferences(preload: string): WebPreferences {
  * opaque origin ("null"), so the scheme and host are compared instead of `origin`.
  */
 export function isAppUrl(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
+  const parsed = URL.parse(url);
+  if (!parsed) return false;
   return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST && parsed.username === '' && parsed.password === '';
 }
 
@@ -93,12 +89,8 @@ export function windowOpenResponse(): { action: 'deny' } {
  * credentials in the address.
  */
 export function isSignInPage(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
+  const parsed = URL.parse(url);
+  if (!parsed) return false;
   if (parsed.username !== '' || parsed.password !== '') return false;
   return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && (parsed.hostname === '127.0.0.1' || parsed.hostname === '[::1]'));
 }
