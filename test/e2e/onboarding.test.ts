@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api } from '../../src/api/api.ts';
 import { serve, type Served } from '../../src/api/serve.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { launchBrowser, screenshotFolder } from '../helpers/browser.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { browserElsewhere, CLIENT_ID, IMAP_SCOPE, signInOnPage, startOAuthServer, type OAuthTestServer } from '../helpers/oauth-server.ts';
 import { ROOT, runWarden } from '../helpers/warden.ts';
@@ -13,11 +13,10 @@ import { ROOT, runWarden } from '../helpers/warden.ts';
  * Onboarding in the UI, in Chromium against `warden serve`: the providers the engine offers, and
  * a mailbox connected by signing in in the browser (OAuth2), all real: oidc-provider as the
  * provider, its pages filled in the tab the app opened, Dovecot checking the tokens against it.
- * Screenshots go to docs/screenshots, which the README shows.
+ * Screenshots go to docs/screenshots with `npm run screenshots` (screenshotFolder).
  */
 
 const UI = join(ROOT, 'renderer', 'dist');
-const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASSWORD = 'alice-onboarding-password';
 
 let as: OAuthTestServer;
@@ -27,12 +26,13 @@ let served: Served;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let shots: string;
 
 beforeAll(async () => {
   if (!existsSync(join(UI, 'index.html'))) throw new Error('the UI is not built: npm run build:ui (npm test does it first)');
-  mkdirSync(SHOTS, { recursive: true });
   as = await startOAuthServer({ users: { alice: PASSWORD } });
   f = await startMailboxFixture('onboarding', { oauth2: { introspectionUrl: as.introspectionUrl, scope: IMAP_SCOPE } });
+  shots = screenshotFolder(join(f.dir, 'screenshots'));
   // The UI connects the mailbox itself.
   expect(runWarden(['--data-dir', f.data, 'account', 'remove', 'home']).status).toBe(0);
   // A Gmail sign-in app configured, as a build with one registered has it (README: Register a
@@ -85,7 +85,7 @@ describe('onboarding', { timeout: 90_000 }, () => {
     // Its sign-in app is configured: nothing to fill in but the name.
     expect(await page.getByLabel(/^Client ID/).count()).toBe(0);
     expect(await page.getByLabel(/password/i).count()).toBe(0);
-    await page.screenshot({ path: join(SHOTS, 'onboarding-provider.png') });
+    await page.screenshot({ path: join(shots, 'onboarding-provider.png') });
 
     // Without a sign-in app, said in words, with the field to give one (Microsoft's has no secret).
     await page.getByRole('radio', { name: 'Outlook.com / Microsoft 365' }).check();
@@ -119,7 +119,7 @@ describe('onboarding', { timeout: 90_000 }, () => {
     let tab = await openSignIn('Sign in in the browser');
     await expect.poll(() => waiting.getByRole('status').first().textContent()).toMatch(/sign-in page opened in a new tab/);
     await waiting.getByText('The browser is on another computer?').click();
-    await page.screenshot({ path: join(SHOTS, 'onboarding-signin.png') });
+    await page.screenshot({ path: join(shots, 'onboarding-signin.png') });
     await waiting.getByRole('button', { name: 'Cancel the sign-in' }).click();
     await page.getByRole('button', { name: 'Sign in in the browser' }).waitFor();
     expect(await api.call('accounts.signInPaste', { name: 'home', address: tab.url() })).toMatchObject({ ok: false, error: /no sign-in of home is waiting/ });

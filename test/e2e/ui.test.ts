@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../src/api/api.ts';
 import { serve, type Served } from '../../src/api/serve.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { launchBrowser, screenshotFolder } from '../helpers/browser.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
@@ -14,11 +14,10 @@ import { ROOT, runWarden } from '../helpers/warden.ts';
 /**
  * The UI in Chromium against `warden serve` and a real Dovecot (and dnsmasq, so a sender can
  * authenticate): what a user does, from connecting a mailbox to restoring a reject. Screenshots
- * go to docs/screenshots, which the README shows.
+ * go to docs/screenshots with `npm run screenshots` (screenshotFolder).
  */
 
 const UI = join(ROOT, 'renderer', 'dist');
-const SHOTS = join(ROOT, 'docs', 'screenshots');
 const SENDER = { ip: '198.51.100.40', ehlo: 'mx.offers.test', from: 'deals@offers.test' };
 const SPAMMY = `${SPAM_WORDS.join(' ')}.\r\n${SPAM_WORDS.slice(0, 10).join(' ')}.\r\n`;
 
@@ -28,11 +27,12 @@ let api: Api;
 let served: Served;
 let browser: Browser;
 let page: Page;
+let shots: string;
 
 beforeAll(async () => {
   if (!existsSync(join(UI, 'index.html'))) throw new Error('the UI is not built: npm run build:ui (npm test does it first)');
-  mkdirSync(SHOTS, { recursive: true });
   f = await startMailboxFixture('ui');
+  shots = screenshotFolder(join(f.dir, 'screenshots'));
   // The UI connects the mailbox itself.
   expect(runWarden(['--data-dir', f.data, 'account', 'remove', 'home']).status).toBe(0);
   dns = await startDnsmasq({
@@ -104,7 +104,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(async () => JSON.stringify(await api.call('accounts.list', {}))).toMatch(/"folders":\{\}/);
     // A new choice of folders starts the watcher again: the picture once it watches.
     await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/home\s*watching/);
-    await page.screenshot({ path: join(SHOTS, 'accounts.png') });
+    await page.screenshot({ path: join(shots, 'accounts.png') });
   });
 
   it('shows a message another client delivers in Activity within seconds, with its reasons', async () => {
@@ -118,7 +118,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(() => why.getByRole('list', { name: 'The words that decided' }).textContent()).toMatch(/jackpot|bonus/);
     // Observe mode: nothing moved.
     expect(await f.subjects('INBOX')).toContain(subject);
-    await page.screenshot({ path: join(SHOTS, 'activity.png') });
+    await page.screenshot({ path: join(shots, 'activity.png') });
   });
 
   it('in enforce mode the next reject is moved; restoring it from Rejects moves it back, and the sender is accepted next time', async () => {
@@ -131,7 +131,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('link', { name: 'Rejects' }).click();
     await page.getByRole('button', { name: subject, exact: false }).first().click();
     await expect.poll(() => page.getByRole('region', { name: 'Preview' }).textContent()).toMatch(/jackpot/);
-    await page.screenshot({ path: join(SHOTS, 'rejects.png') });
+    await page.screenshot({ path: join(shots, 'rejects.png') });
     await page.getByRole('button', { name: `Restore ${subject}` }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/1 restored to INBOX/);
     await expect.poll(() => f.subjects('INBOX'), { timeout: 15_000 }).toContain(subject);
@@ -184,7 +184,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('link', { name: 'Stats' }).click();
     await page.getByRole('img', { name: 'Decisions per day, by reason' }).waitFor();
     await expect.poll(() => page.getByText(/has learned from \d+ wanted and \d+ junk messages/).count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, 'stats.png') });
+    await page.screenshot({ path: join(shots, 'stats.png') });
 
     await page.getByRole('link', { name: 'Rules' }).click();
     await page.getByLabel('Accept mailing lists at this domain').fill('lists.example.org');
@@ -214,6 +214,6 @@ describe('the UI', { timeout: 90_000 }, () => {
     expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97 } });
     expect(await api.call('preferences.get', {})).toEqual({ ok: true, result: { notifications: false, startAtLogin: null } });
     expect(await api.call('settings.get', {})).toMatchObject({ ok: true, result: { subjectpassHours: 24, rejectsRetentionDays: 30, rulesets: [{ listAllowDomain: 'lists.example.org' }] } });
-    await page.screenshot({ path: join(SHOTS, 'settings.png') });
+    await page.screenshot({ path: join(shots, 'settings.png') });
   });
 });

@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { ROOT } from './warden.ts';
 
 /** Debian's chromium (infra.md section 7): the tests never download a browser. */
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -12,4 +15,15 @@ export function launchBrowser(): Promise<Browser> {
     // server on loopback is loaded. The rest keeps Chromium off the network.
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+}
+
+/**
+ * Where the end-to-end tests put their screenshots: docs/screenshots, which the README shows,
+ * when `npm run screenshots` asks for them (WARDEN_SCREENSHOTS=1); otherwise `scratch`, a folder
+ * the test removes, so that running the tests never changes tracked files.
+ */
+export function screenshotFolder(scratch: string): string {
+  const folder = process.env.WARDEN_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : scratch;
+  mkdirSync(folder, { recursive: true });
+  return folder;
 }
