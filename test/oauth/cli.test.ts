@@ -1,41 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.ts';
-import { ALICE_PASSWORD, type OAuthMailbox, signInElsewhere, signInWithBrowser, startOAuthMailbox } from '../helpers/oauth-server.ts';
+import { describe, expect, it } from 'vitest';
+import { ALICE_PASSWORD, signInElsewhere, signInWithBrowser } from '../helpers/oauth-server.ts';
+import { oauthTestBed } from '../helpers/oauth-test-bed.ts';
 import { runWarden, runWardenAsync, spawnWarden } from '../helpers/warden.ts';
 
 /** `warden account add --oauth` and `warden account signin`, as a user runs them, with a real browser. */
 
-let mailbox: OAuthMailbox;
-let as: OAuthMailbox['as'];
-let browser: Browser;
-let page: Page;
-let data: string;
-
-beforeAll(async () => {
-  mailbox = await startOAuthMailbox();
-  ({ as } = mailbox);
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await mailbox?.stop();
-});
-
-beforeEach(async () => {
-  data = mkdtempSync(join(tmpdir(), 'warden-oauth-cli-'));
-  page = await browser.newPage();
-});
-
-afterEach(async () => {
-  await page.close();
-  rmSync(data, { recursive: true, force: true });
-});
+const bed = oauthTestBed('warden-oauth-cli-');
 
 /** A running warden command: its output so far, the sign-in address once printed, its exit. */
 function running(child: ChildProcessWithoutNullStreams) {
@@ -56,38 +29,38 @@ function running(child: ChildProcessWithoutNullStreams) {
 
 /** The mailbox's sign-in request, as the command line's options. */
 const addArgs = () => {
-  const r = mailbox.request;
-  return ['--data-dir', data, 'account', 'add', r.name, '--oauth', '--oauth-issuer', r.issuer, '--client-id', r.clientId, '--scope', r.scope,
+  const r = bed.mailbox.request;
+  return ['--data-dir', bed.data, 'account', 'add', r.name, '--oauth', '--oauth-issuer', r.issuer, '--client-id', r.clientId, '--scope', r.scope,
     '--host', r.host, '--port', String(r.port), '--tls', r.tls, '--allow-plain', '--user', r.user];
 };
 
 describe('warden account add --oauth', () => {
   it('prints the address to open, waits for the browser, keeps the sign-in; account test logs in with it; signin signs in again', async () => {
     const add = running(spawnWarden(addArgs()));
-    await signInWithBrowser(page, await add.url, 'alice', ALICE_PASSWORD);
+    await signInWithBrowser(bed.page, await add.url, 'alice', ALICE_PASSWORD);
     const added = await add.exit;
     expect(added.stderr).toBe('');
     expect(added.status).toBe(0);
     expect(added.stdout).toMatch(/Signed in: alice: alice at 127\.0\.0\.1:\d+ \(plain, unencrypted\), signs in at http:\/\/127\.0\.0\.1:\d+, kept in \S+alice\.refresh-token, observe\./);
 
     // Not spawnSync: the provider answering its token requests runs in this process.
-    const tested = await runWardenAsync(['--data-dir', data, 'account', 'test', 'alice']);
+    const tested = await runWardenAsync(['--data-dir', bed.data, 'account', 'test', 'alice']);
     expect(tested.stderr).toBe('');
     expect(tested.stdout).toMatch(/Logged in to 127\.0\.0\.1:\d+ as alice/);
 
-    const file = join(data, 'secrets', 'alice.refresh-token');
+    const file = join(bed.data, 'secrets', 'alice.refresh-token');
     const first = readFileSync(file, 'utf8');
-    const again = running(spawnWarden(['--data-dir', data, 'account', 'signin', 'alice']));
-    await signInWithBrowser(page, await again.url, 'alice', ALICE_PASSWORD);
+    const again = running(spawnWarden(['--data-dir', bed.data, 'account', 'signin', 'alice']));
+    await signInWithBrowser(bed.page, await again.url, 'alice', ALICE_PASSWORD);
     expect((await again.exit).status).toBe(0);
     expect(readFileSync(file, 'utf8')).not.toBe(first);
-    expect((await runWardenAsync(['--data-dir', data, 'account', 'test', 'alice'])).status).toBe(0);
+    expect((await runWardenAsync(['--data-dir', bed.data, 'account', 'test', 'alice'])).status).toBe(0);
   });
 
   it('finishes with the address pasted on its input, from a browser on another computer', async () => {
     const child = spawnWarden(addArgs());
     const add = running(child);
-    const landed = await signInElsewhere(browser, as.issuer, await add.url, 'alice', ALICE_PASSWORD);
+    const landed = await signInElsewhere(bed.browser, bed.mailbox.as.issuer, await add.url, 'alice', ALICE_PASSWORD);
     await new Promise((r) => setTimeout(r, 300));
     expect(add.output()).not.toMatch(/Signed in/);
     child.stdin.write('not an address\n');
@@ -99,18 +72,18 @@ describe('warden account add --oauth', () => {
   });
 
   it('says what is missing, and keeps nothing', () => {
-    const gmail = runWarden(['--data-dir', data, 'account', 'add', 'g', '--provider', 'gmail', '--oauth', '--user', 'me@gmail.com'], { env: { WARDEN_GMAIL_CLIENT_ID: '' } });
+    const gmail = runWarden(['--data-dir', bed.data, 'account', 'add', 'g', '--provider', 'gmail', '--oauth', '--user', 'me@gmail.com'], { env: { WARDEN_GMAIL_CLIENT_ID: '' } });
     expect(gmail.status).not.toBe(0);
     expect(gmail.stderr).toMatch(/no Gmail sign-in app of its own yet: register one .* give its client ID with --client-id or in the app, or set WARDEN_GMAIL_CLIENT_ID/);
     // Gmail also takes an app password.
-    const gmailPassword = runWarden(['--data-dir', data, 'account', 'add', 'gp', '--provider', 'gmail', '--user', 'me@gmail.com', '--password-env', 'GMAIL_APP_PASSWORD']);
+    const gmailPassword = runWarden(['--data-dir', bed.data, 'account', 'add', 'gp', '--provider', 'gmail', '--user', 'me@gmail.com', '--password-env', 'GMAIL_APP_PASSWORD']);
     expect(gmailPassword.stderr).toBe('');
     expect(gmailPassword.stdout).toMatch(/Added gp: me@gmail\.com at imap\.gmail\.com:993 \(TLS\), password from \$GMAIL_APP_PASSWORD, observe/);
-    expect(runWarden(['--data-dir', data, 'account', 'remove', 'gp']).status).toBe(0);
-    const fastmail = runWarden(['--data-dir', data, 'account', 'add', 'f', '--provider', 'fastmail', '--user', 'me@fastmail.com']);
+    expect(runWarden(['--data-dir', bed.data, 'account', 'remove', 'gp']).status).toBe(0);
+    const fastmail = runWarden(['--data-dir', bed.data, 'account', 'add', 'f', '--provider', 'fastmail', '--user', 'me@fastmail.com']);
     expect(fastmail.stderr).toMatch(/give one of --password-env VAR or --password-file PATH \(Use an app password/);
-    const password = runWarden(['--data-dir', data, 'account', 'signin', 'nobody']);
+    const password = runWarden(['--data-dir', bed.data, 'account', 'signin', 'nobody']);
     expect(password.stderr).toMatch(/no account named nobody|give the user name/);
-    expect(runWarden(['--data-dir', data, 'account', 'list']).stdout).toMatch(/No accounts yet/);
+    expect(runWarden(['--data-dir', bed.data, 'account', 'list']).stdout).toMatch(/No accounts yet/);
   });
 });
