@@ -119,7 +119,8 @@ try {
   console.log(`SpamAssassin public corpus: ${corpus.length} messages (${hams} ham, ${corpus.length - hams} spam), chronological.`);
   console.log(`hm%: ham judged spam, per cent of ham; sm%: spam not judged spam, per cent of spam.\n`);
   // The index of the 50th ham: from there on the filters have seen some of each (warm).
-  const warm = corpus.findIndex((_, i) => corpus.slice(0, i + 1).filter((m) => m.label === 'ham').length === SIGNIFICANT_HAM);
+  let hamsSeen = 0;
+  const warm = corpus.findIndex((m) => m.label === 'ham' && ++hamsSeen === SIGNIFICANT_HAM);
   const rows = runs.map((r) => {
     const own = misclassification(r.outcomes);
     const half = misclassification(r.outcomes, r.atHalf);
