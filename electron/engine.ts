@@ -8,7 +8,7 @@ import type { ApiService } from '../src/api/contract.ts';
  * the user's browser for sign-in pages, and start at login where the app has one.
  */
 export async function openEngine(options: Pick<ApiOptions, 'secrets' | 'openBrowser' | 'loginItem'>): Promise<ApiService> {
-  const api = await Api.open(resolveDataDir(), options);
+  const api = await Api.open(resolveDataDir(), { kind: 'app', ...options });
   api.start();
   return api;
 }

@@ -3,14 +3,16 @@ import { AccountSignIn } from '../engine/account-sign-in.ts';
 import { AccountService, type Account, type AppSecrets } from '../engine/accounts.ts';
 import { Activity, type DecisionRow } from '../engine/activity.ts';
 import { bootstrap } from '../engine/bootstrap.ts';
+import { EngineContext, type ContextOptions } from '../engine/context.ts';
 import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
 import { Engine, ENGINE_EVENT_KINDS } from '../engine/engine.ts';
+import { Ownership, type OwnerKind } from '../engine/owner.ts';
 import { PreferencesService } from '../engine/preferences.ts';
 import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
-import type { WatchEvent } from '../engine/watch.ts';
+import type { WatchEvent } from '../engine/events.ts';
 import {
   commandParams,
   type AccountState,
@@ -27,12 +29,11 @@ import {
   type ProviderView,
 } from './contract.ts';
 import { AppPreferences } from './preferences.ts';
+import { serve, type Served } from './serve.ts';
 
-export interface ApiOptions {
-  /** Send no DNS query (tests, demos): authentication reports "not checked". */
-  offline?: boolean;
-  /** DNS servers (`host` or `host:port`); the system's when not given. */
-  dnsServers?: string[];
+export interface ApiOptions extends Pick<ContextOptions, 'offline' | 'dnsServers' | 'dnsTimeoutMs' | 'random'> {
+  /** Who owns the data folder through this API (owner.json tells the others): `serve` when not given. */
+  kind?: Exclude<OwnerKind, 'command'>;
   /** The desktop app's keyring, for passwords typed in its window and the refresh tokens of sign-ins. */
   secrets?: AppSecretStore;
   /** Opens an address in the user's browser (the desktop app); without it the UI opens sign-in pages itself. */
@@ -47,10 +48,15 @@ const DAY_MS = 86_400_000;
 
 /**
  * The engine behind the contract of contract.ts: watches every account from `start`, answers
- * commands, and forwards what happens as events. One per data folder and process.
+ * commands, and forwards what happens as events. It owns its data folder (docs/design.md): one
+ * per folder, and every other entry point (a CLI command, a second UI) reaches it through its
+ * control channel, this same API over HTTP on 127.0.0.1 with a token, named in owner.json.
  */
 export class Api implements ApiService {
   readonly #dataDir: string;
+  readonly #ownership: Ownership;
+  readonly #context: EngineContext;
+  #control: Served | undefined;
   readonly #engine: Engine;
   readonly #accounts: AccountService;
   readonly #delivery: DeliveryService;
@@ -63,7 +69,6 @@ export class Api implements ApiService {
   readonly #openBrowser: ApiOptions['openBrowser'];
   readonly #handlers: Handlers;
   readonly #secrets: AppSecretStore | undefined;
-  readonly #dns: { offline: boolean; dnsServers?: string[] };
   /** The app's secrets, decrypted once at start, by account name. */
   readonly #appSecrets = new Map<string, string>();
   /** The same, as the engine reads them, and keeps new ones (refresh tokens a provider replaced). */
@@ -75,30 +80,47 @@ export class Api implements ApiService {
     },
   };
 
-  private constructor(dataDir: string, options: ApiOptions) {
+  private constructor(ownership: Ownership, context: EngineContext, options: ApiOptions) {
+    const dataDir = ownership.dataDir;
     this.#dataDir = dataDir;
+    this.#ownership = ownership;
+    this.#context = context;
     this.#secrets = options.secrets;
     this.#openBrowser = options.openBrowser;
-    this.#accounts = AccountService.open(dataDir);
-    const dns = { offline: options.offline ?? false, ...(options.dnsServers && { dnsServers: options.dnsServers }) };
-    this.#dns = dns;
     const appSecrets = this.#keyring;
-    // The app's Settings can put right stored settings that are no longer valid.
-    this.#delivery = DeliveryService.open(dataDir, { ...dns, toRepairSettings: true });
-    this.#activity = Activity.open(dataDir, appSecrets);
-    this.#preferences = new AppPreferences(PreferencesService.open(dataDir), options.loginItem);
-    this.#engine = new Engine(dataDir, { ...dns, appSecrets });
+    // Everything on the context's one connection, filter and settings (docs/design.md).
+    this.#accounts = AccountService.onDatabase(context.db);
+    this.#delivery = DeliveryService.forAccount(context);
+    this.#activity = Activity.onDatabase(context.db, appSecrets);
+    this.#preferences = new AppPreferences(PreferencesService.onDatabase(context.db), options.loginItem);
+    this.#engine = new Engine(context, { appSecrets });
     for (const kind of ENGINE_EVENT_KINDS) this.#engine.on(kind, (event: WatchEvent) => this.#onEngine(event));
     this.#handlers = this.#makeHandlers();
   }
 
+  /**
+   * Takes the data folder (FolderInUseError when another process has it), opens its context,
+   * and opens the control channel for the other entry points.
+   */
   static async open(dataDir: string, options: ApiOptions = {}): Promise<Api> {
-    const api = new Api(dataDir, options);
+    const ownership = Ownership.take(dataDir, { kind: options.kind ?? 'serve' });
+    let context: EngineContext;
+    try {
+      // The app's Settings can put right stored settings that are no longer valid.
+      const { offline, dnsServers, dnsTimeoutMs, random } = options;
+      context = EngineContext.open(dataDir, { offline, dnsServers, dnsTimeoutMs, random, toRepairSettings: true });
+    } catch (err) {
+      ownership.release();
+      throw err;
+    }
+    const api = new Api(ownership, context, options);
     try {
       for (const account of api.#accounts.list()) {
         const secret = account.config.secret.from === 'app' ? await options.secrets?.get(account.name) : undefined;
         if (secret !== undefined) api.#appSecrets.set(account.name, secret);
       }
+      api.#control = await serve(api, { host: '127.0.0.1', port: 0 });
+      ownership.publish({ control: { url: `http://127.0.0.1:${api.#control.port}`, token: api.#control.token } });
     } catch (err) {
       await api.close();
       throw err;
@@ -106,9 +128,21 @@ export class Api implements ApiService {
     return api;
   }
 
-  /** Starts watching every account. */
-  start(): void {
-    for (const account of this.#accounts.list()) this.#watch(account);
+  /** Tells the processes that find the folder taken where this owner's UI is. */
+  publishUi(url: string): void {
+    this.#ownership.publish({ ui: url });
+  }
+
+  /** Starts watching every account; returns how many there are. */
+  start(): number {
+    const accounts = this.#accounts.list();
+    for (const account of accounts) this.#watch(account);
+    return accounts.length;
+  }
+
+  /** Resolves when no account is watched any more (each stopped by the user, or refused Warden). */
+  idle(): Promise<void> {
+    return this.#engine.idle();
   }
 
   async call<C extends CommandName>(command: C, params: unknown): Promise<CommandResponse<C>> {
@@ -137,12 +171,14 @@ export class Api implements ApiService {
 
   async close(): Promise<void> {
     for (const signIn of this.#signIns.values()) signIn.cancel();
+    await this.#control?.close();
     await this.#engine.stop();
     this.#listeners.clear();
-    this.#activity.close();
-    this.#preferences.close();
-    this.#delivery.close();
-    this.#accounts.close();
+    try {
+      this.#context.close();
+    } finally {
+      this.#ownership.release();
+    }
   }
 
   #makeHandlers(): Handlers {
@@ -166,6 +202,11 @@ export class Api implements ApiService {
           await this.#forgetSecret(p.name);
           throw err;
         }
+      },
+      'accounts.addConfigured': (p) => {
+        const account = this.#accounts.add(p.name, p.config);
+        this.#watch(account);
+        return this.#view(account);
       },
       'accounts.signIn': async (p) => {
         this.#signIns.get(p.name)?.cancel();
@@ -206,20 +247,14 @@ export class Api implements ApiService {
       'accounts.mode': async (p) => {
         this.#accounts.setMode(p.name, p.mode);
         const account = this.#accounts.get(p.name);
-        // The watcher reads the mode when it starts: start it again.
-        if (this.#states.get(p.name)?.state !== 'paused') {
-          await this.#engine.stop(p.name);
-          this.#watch(account);
-        }
+        // From the next message on.
+        await this.#engine.update(account);
+        this.#emit({ kind: 'account', account: this.#view(account) });
         return this.#view(account);
       },
       'accounts.folders': async (p) => {
         const account = this.#accounts.setFolders(p.name, p.folders);
-        // The watcher reads the folders when it starts: start it again.
-        if (this.#engine.watching.includes(p.name)) {
-          await this.#engine.stop(p.name);
-          this.#watch(account);
-        }
+        await this.#engine.update(account);
         return this.#view(account);
       },
       'accounts.pause': async (p) => {
@@ -233,8 +268,7 @@ export class Api implements ApiService {
         return this.#view(account);
       },
       'accounts.bootstrap': (p) =>
-        bootstrap(this.#dataDir, this.#accounts.get(p.name), {
-          ...this.#dns,
+        bootstrap(this.#context, this.#accounts.get(p.name), {
           appSecrets: this.#keyring,
           ...(p.since && { since: new Date(`${p.since}T00:00:00Z`) }),
           ...(p.limit && { limit: p.limit }),
@@ -254,24 +288,22 @@ export class Api implements ApiService {
         return {};
       },
       'settings.get': () => this.#delivery.settings,
-      'settings.set': async (p) => {
+      'settings.set': (p) => {
+        const wasValid = this.#context.settings.valid;
         let settings;
         try {
           settings = this.#delivery.configure(p.changes);
         } catch (err) {
           throw err instanceof InvalidSettingsError ? err.within('changes') : err;
         }
-        // Watchers read the settings when they start: start them again.
-        await this.#restartWatchers();
+        // Every account reads the one settings object at each message: nothing to restart,
+        // but accounts that stopped on settings that no longer validated can start now.
+        if (!wasValid) for (const account of this.#accounts.list()) if (this.#states.get(account.name)?.state === 'stopped') this.#watch(account);
         return settings;
       },
       'filter.get': () => ({ threshold: this.#delivery.junk.params.threshold }),
-      'filter.set': async (p) => {
-        const { threshold } = this.#delivery.junk.configure({ threshold: p.threshold });
-        // Watchers read the filter's settings when they start: start them again.
-        await this.#restartWatchers();
-        return { threshold };
-      },
+      // The one filter of the engine: in force from the next message.
+      'filter.set': (p) => ({ threshold: this.#delivery.junk.configure({ threshold: p.threshold }).threshold }),
       'preferences.get': () => this.#preferences.get(),
       'preferences.set': async (p) => {
         const preferences = await this.#preferences.set(p);
@@ -325,14 +357,6 @@ export class Api implements ApiService {
     if (this.#signIns.get(signIn.name) !== signIn) return;
     this.#signIns.delete(signIn.name);
     this.#emit({ kind: 'signin', name: signIn.name, ok: false, error: err.message });
-  }
-
-  async #restartWatchers(): Promise<void> {
-    for (const name of this.#engine.watching) {
-      await this.#engine.stop(name);
-      const account = this.#findAccount(name);
-      if (account) this.#watch(account);
-    }
   }
 
   #watch(account: Account): void {

@@ -33,6 +33,12 @@ export const commandParams = {
     })
     .strict(),
   /**
+   * Adds an account (observe mode) from a whole configuration, as the command line makes it:
+   * validated like any account's, its secret read from where it says (a variable of the
+   * owner's environment, or a file), never sent here.
+   */
+  'accounts.addConfigured': z.object({ name: accountName, config: z.record(z.string(), z.unknown()) }).strict(),
+  /**
    * Signs an account in with OAuth2 in the browser (RFC 8252): a new account, from a provider
    * preset or with the servers given, or an existing one again (only `name`). Answers at once
    * with the address to open; a `signin` event says how it ended (then the account is watched).
@@ -200,6 +206,7 @@ export interface StatsView {
 export interface CommandResults {
   'accounts.list': AccountView[];
   'accounts.add': AccountView;
+  'accounts.addConfigured': AccountView;
   /** `opened`: the app opened the address in the user's browser; otherwise the UI opens it. */
   'accounts.signIn': { url: string; opened: boolean };
   'accounts.signInPaste': Record<string, never>;

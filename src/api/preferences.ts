@@ -38,8 +38,4 @@ export class AppPreferences {
     this.#stored.set(stored);
     return this.get();
   }
-
-  close(): void {
-    this.#stored.close();
-  }
 }

@@ -11,8 +11,8 @@ export interface ServeOptions {
   host?: string;
   /** 0: a free port. */
   port?: number;
-  /** The built renderer (renderer/dist). */
-  staticDir: string;
+  /** The built renderer (renderer/dist); without it, only the API (the owner's control channel). */
+  staticDir?: string;
   /** The per-run token; a random one when not given. */
   token?: string;
 }
@@ -21,6 +21,8 @@ export interface Served {
   /** The address to open, with the token in its fragment. */
   url: string;
   port: number;
+  /** What every API request must carry (Authorization: Bearer). */
+  token: string;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function serve(api: ApiService, options: ServeOptions): Promise<Ser
       return void handleApi(api, decodeURIComponent(url.pathname.slice(5)) as CommandName, req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'use GET');
+    if (options.staticDir === undefined) return refuse(res, 404, 'this address serves only the API');
     serveFile(options.staticDir, url.pathname, res);
   };
 
@@ -121,6 +124,7 @@ export async function serve(api: ApiService, options: ServeOptions): Promise<Ser
   return {
     url: `http://${shown}:${port}/#token=${token}`,
     port,
+    token,
     close: async () => {
       for (const ws of sockets.clients) ws.terminate();
       sockets.close();

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AccountSignIn, SignInRequest } from '../engine/account-sign-in.ts';
 import type { Account, AccountService, FolderRole } from '../engine/accounts.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
+import { changeFolder } from './folder.ts';
 import type { Output } from './junk.ts';
 
 /** `warden account add|list|remove|mode|test`: the IMAP accounts Warden watches. */
@@ -22,6 +23,20 @@ export function accountCommands(o: Output): Command {
       accounts.close();
     }
   };
+  const dataDirOf = (command: Command) => resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
+  /** A change of the accounts: made by the running engine when there is one (folder.ts), else here. */
+  const changeAccounts = <T>(command: Command, what: string, here: (accounts: AccountService) => T, owner?: Parameters<typeof changeFolder<T>>[2]['owner']) =>
+    changeFolder(dataDirOf(command), what, {
+      here: async () => {
+        const accounts = await open(command);
+        try {
+          return here(accounts);
+        } finally {
+          accounts.close();
+        }
+      },
+      ...(owner && { owner }),
+    });
 
   account
     .command('add')
@@ -86,11 +101,17 @@ export function accountCommands(o: Output): Command {
         providerHosts: [...(p?.providerHosts ?? []), ...options.providerHost],
         folders: Object.fromEntries(options.folder.map(folderOption)),
       };
-      await withAccounts(command, (accounts) => {
-        const added = accounts.add(name, config);
-        o.out(`Added ${describe(added)}.`);
-        o.out(`It is in observe mode: Warden decides and records, and moves nothing. Check it with: warden account test ${name}`);
-      });
+      await changeAccounts(
+        command,
+        `warden account add ${name}`,
+        (accounts) => o.out(`Added ${describe(accounts.add(name, config))}.`),
+        async (client) => {
+          await client.call('accounts.addConfigured', { name, config });
+          o.out(`Added ${name} to the Warden that is running (pid ${client.owner.pid}), which watches it from now on.`);
+          if (config.secret.from === 'env') o.out(`It reads $${config.secret.name} from its own environment: set it where that Warden starts.`);
+        },
+      );
+      o.out(`It is in observe mode: Warden decides and records, and moves nothing. Check it with: warden account test ${name}`);
     });
 
   account
@@ -119,10 +140,13 @@ export function accountCommands(o: Output): Command {
     .description("forget an account's settings; its history stays, for when it is added again")
     .argument('<name>')
     .action(async (name: string, _options: unknown, command: Command) => {
-      await withAccounts(command, (accounts) => {
-        accounts.remove(name);
-        o.out(`Removed account ${name}.`);
-      });
+      await changeAccounts(
+        command,
+        `warden account remove ${name}`,
+        (accounts) => accounts.remove(name),
+        async (client) => void (await client.call('accounts.remove', { name })),
+      );
+      o.out(`Removed account ${name}.`);
     });
 
   account
@@ -131,10 +155,13 @@ export function accountCommands(o: Output): Command {
     .argument('<name>')
     .addArgument(new Command().createArgument('<mode>', 'observe or enforce').choices(['observe', 'enforce']))
     .action(async (name: string, mode: 'observe' | 'enforce', _options: unknown, command: Command) => {
-      await withAccounts(command, (accounts) => {
-        accounts.setMode(name, mode);
-        o.out(mode === 'enforce' ? `Account ${name} now moves what Warden rejects to its Rejects folder.` : `Account ${name} now only observes: nothing is moved.`);
-      });
+      await changeAccounts(
+        command,
+        `warden account mode ${name} ${mode}`,
+        (accounts) => accounts.setMode(name, mode),
+        async (client) => void (await client.call('accounts.mode', { name, mode })),
+      );
+      o.out(mode === 'enforce' ? `Account ${name} now moves what Warden rejects to its Rejects folder.` : `Account ${name} now only observes: nothing is moved.`);
     });
 
   account
@@ -165,10 +192,12 @@ export function accountCommands(o: Output): Command {
    * Signs in in the browser: prints the address to open and waits for the browser to come back,
    * or for the address a browser on another machine ended on, pasted here.
    */
-  const signIn = async (command: Command, request: SignInRequest) => {
+  const signIn = (command: Command, request: SignInRequest) =>
+    // While an engine runs, its window signs in (Sign in again, in Accounts).
+    changeFolder(dataDirOf(command), request.user ? `warden account add ${request.name}` : `warden account signin ${request.name}`, { here: () => signInHere(command, request) });
+  const signInHere = async (command: Command, request: SignInRequest) => {
     const { AccountSignIn } = await import('../engine/account-sign-in.ts');
-    const { resolveDataDir: dataDirOf } = await import('../engine/data-dir.ts');
-    const started: AccountSignIn = await AccountSignIn.start(dataDirOf(command.optsWithGlobals<{ dataDir?: string }>().dataDir), request);
+    const started: AccountSignIn = await AccountSignIn.start(dataDirOf(command), request);
     o.out(`Open this address in your browser and sign in:\n\n  ${started.url.href}\n`);
     o.out(`Waiting for the browser (10 minutes). If it is on another computer, it ends on an address starting with ${started.redirectUri} that does not load: copy that whole address here and press Enter.`);
     const lines = createInterface({ input: process.stdin });

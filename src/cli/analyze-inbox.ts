@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import type { Arrival } from '../engine/catch-up.ts';
+import type { Arrival } from '../engine/events.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import { arrivalJson, arrivalLine } from './arrival.ts';
+import { changeFolder } from './folder.ts';
 import type { Output } from './junk.ts';
 import { addDnsOptions, date, dnsOptionsOf } from './options.ts';
 
@@ -20,14 +21,23 @@ export function analyzeInboxCommand(o: Output): Command {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { AccountService } = await import('../engine/accounts.ts');
       const { analyzeInbox } = await import('../engine/catch-up.ts');
+      const { EngineContext } = await import('../engine/context.ts');
       const account = AccountService.account(dataDir, name);
       const dryRun = options.dryRun ?? false;
-      const arrivals = await analyzeInbox(dataDir, account, {
-        dryRun,
-        ...dnsOptionsOf(command),
-        ...(options.since && { since: options.since }),
-        onArrival: (a, done, total) => {
-          o.out(options.json ? JSON.stringify(arrivalJson(name, a)) : `[${done}/${total}] ${arrivalLine(name, a, dryRun ? 'preview' : 'run')}`);
+      const arrivals = await changeFolder(dataDir, `warden analyze-inbox ${name}`, {
+        here: async () => {
+          const context = EngineContext.open(dataDir, dnsOptionsOf(command));
+          try {
+            return await analyzeInbox(context, account, {
+              dryRun,
+              ...(options.since && { since: options.since }),
+              onArrival: (a, done, total) => {
+                o.out(options.json ? JSON.stringify(arrivalJson(name, a)) : `[${done}/${total}] ${arrivalLine(name, a, dryRun ? 'preview' : 'run')}`);
+              },
+            });
+          } finally {
+            context.close();
+          }
         },
       });
       const summary = summarize(arrivals);

@@ -1,4 +1,4 @@
-import type { Arrival } from '../engine/catch-up.ts';
+import type { Arrival } from '../engine/events.ts';
 
 /** An arrival flattened to what a script needs: one JSON object. */
 export function arrivalJson(account: string, m: Arrival): Record<string, unknown> {

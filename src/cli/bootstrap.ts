@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolveDataDir } from '../engine/data-dir.ts';
+import { changeFolder } from './folder.ts';
 import type { Output } from './junk.ts';
 import { date } from './options.ts';
 import { countBar } from './progress.ts';
@@ -18,18 +19,27 @@ export function bootstrapCommand(o: Output): Command {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { AccountService } = await import('../engine/accounts.ts');
       const { bootstrap } = await import('../engine/bootstrap.ts');
+      const { EngineContext } = await import('../engine/context.ts');
       const account = AccountService.account(dataDir, name);
-      const bar = countBar();
-      let result;
-      try {
-        result = await bootstrap(dataDir, account, {
-          ...(options.since && { since: options.since }),
-          ...(options.limit !== undefined && { limit: options.limit }),
-          onProgress: (p) => bar.update(p.folder, p.done, p.total),
-        });
-      } finally {
-        bar.stop();
-      }
+      const since = options.since && { since: options.since };
+      const limit = options.limit !== undefined && { limit: options.limit };
+      const result = await changeFolder(dataDir, `warden bootstrap ${name}`, {
+        here: async () => {
+          const context = EngineContext.open(dataDir);
+          const bar = countBar();
+          try {
+            return await bootstrap(context, account, { ...since, ...limit, onProgress: (p) => bar.update(p.folder, p.done, p.total) });
+          } finally {
+            bar.stop();
+            context.close();
+          }
+        },
+        // The running engine learns it; its window shows the progress.
+        owner: (client) => {
+          o.err(`Warden is running (pid ${client.owner.pid}): it does the bootstrap, and its window shows the progress.`);
+          return client.call('accounts.bootstrap', { name, ...(since && { since: since.since.toISOString().slice(0, 10) }), ...limit });
+        },
+      });
       for (const f of result.folders) {
         if (options.json) o.out(JSON.stringify(f));
         else o.out(`${f.path}: ${f.messages} messages, ${f.added} new to the history (${KIND_WORDS[f.kind]})${f.errors > 0 ? `, ${f.errors} unreadable or too large, skipped` : ''}`);

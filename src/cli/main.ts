@@ -12,6 +12,7 @@ import { bootstrapCommand } from './bootstrap.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { analyzePaths } from './analyze.ts';
+import { changeFolder } from './folder.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
 import { addDnsOptions, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
@@ -25,6 +26,10 @@ const console_: Output = {
 function reportCounts(summary: unknown): string {
   const s = summary as { kind: string; messages?: number; failing?: number; successful?: number; failed?: number };
   return s.kind === 'dmarc' ? `${s.messages} messages, ${s.failing} failing DKIM and SPF` : `${s.successful} TLS sessions succeeded, ${s.failed} failed`;
+}
+
+function dataDirOf(command: Command): string {
+  return resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
 }
 
 /** Opens the junk filter of the data directory the command line names. */
@@ -64,18 +69,22 @@ junk
   .option('--spam <path...>', 'junk mail', [])
   .action(async (options: { ham: string[]; spam: string[] }, command: Command) => {
     if (options.ham.length + options.spam.length === 0) command.error('give --ham PATH... and/or --spam PATH...');
-    const service = openJunk(command);
-    const interrupt = new AbortController();
-    const onSignal = () => interrupt.abort();
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-    try {
-      const summary = await trainPaths(service, options, interrupt.signal);
-      printTrainSummary(summary, service, console_);
-      if (summary.interrupted) process.exitCode = 130;
-    } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      service.close();
-    }
+    await changeFolder(dataDirOf(command), 'warden junk train', {
+      here: async () => {
+        const service = openJunk(command);
+        const interrupt = new AbortController();
+        const onSignal = () => interrupt.abort();
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        try {
+          const summary = await trainPaths(service, options, interrupt.signal);
+          printTrainSummary(summary, service, console_);
+          if (summary.interrupted) process.exitCode = 130;
+        } finally {
+          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+          service.close();
+        }
+      },
+    });
   });
 
 junk
@@ -132,16 +141,24 @@ junk
   .option('--robinson-strength <s>', 'fisher: how strongly rare words are pulled toward the prior', number)
   .option('--robinson-prior <x>', 'fisher: the score of a word never seen', number)
   .option('--reset', 'also forget all training (needed to change the n-grams once trained)')
-  .action((options: Partial<JunkParams> & { preset?: 'default' | 'mox'; reset?: boolean }, command: Command) => {
-    const service = openJunk(command);
-    try {
-      const { reset, preset, ...changes } = options;
-      const params = service.configure({ ...(preset && PRESETS[preset]), ...changes }, { reset });
-      if (reset) console_.out('Training cleared.');
-      console_.out(`Settings: ${describeParams(params)}`);
-    } finally {
-      service.close();
-    }
+  .action(async (options: Partial<JunkParams> & { preset?: 'default' | 'mox'; reset?: boolean }, command: Command) => {
+    const { reset, preset, ...changes } = options;
+    const configure = () => {
+      const service = openJunk(command);
+      try {
+        const params = service.configure({ ...(preset && PRESETS[preset]), ...changes }, { reset });
+        if (reset) console_.out('Training cleared.');
+        console_.out(`Settings: ${describeParams(params)}`);
+      } finally {
+        service.close();
+      }
+    };
+    const onlyThreshold = !reset && !preset && Object.keys(changes).join() === 'threshold';
+    await changeFolder(dataDirOf(command), 'warden junk config', {
+      here: configure,
+      // The running engine's filter takes a new threshold from its next message; the other settings need it stopped.
+      ...(onlyThreshold && { owner: async (client) => console_.out(`Threshold: ${(await client.call('filter.set', { threshold: changes.threshold! })).threshold}`) }),
+    });
   });
 
 program.addCommand(accountCommands(console_));
@@ -169,22 +186,38 @@ program
   .description('show or change the analysis settings (rulesets, block lists, thresholds; see README)')
   .option('--set <json>', 'merge these settings, e.g. \'{"dnsblZones":["zen.spamhaus.org"]}\'')
   .action(async (options: { set?: string }, command: Command) => {
-    const service = await openDelivery(command, true);
-    try {
-      if (options.set !== undefined) {
-        let changes: unknown;
-        try {
-          changes = JSON.parse(options.set);
-        } catch (err) {
-          command.error(`--set needs a JSON object: ${(err as Error).message}`);
-        }
-        if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) command.error('--set needs a JSON object');
-        service.configure(changes as Record<string, unknown>);
+    const show = async () => {
+      const service = await openDelivery(command, true);
+      try {
+        return service.settings;
+      } finally {
+        service.close();
       }
-      console_.out(JSON.stringify(service.settings, null, 2));
-    } finally {
-      service.close();
+    };
+    if (options.set === undefined) {
+      console_.out(JSON.stringify(await show(), null, 2));
+      return;
     }
+    let changes: unknown;
+    try {
+      changes = JSON.parse(options.set);
+    } catch (err) {
+      command.error(`--set needs a JSON object: ${(err as Error).message}`);
+    }
+    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) command.error('--set needs a JSON object');
+    const settings = await changeFolder(dataDirOf(command), 'warden settings --set', {
+      here: async () => {
+        const service = await openDelivery(command, true);
+        try {
+          return service.configure(changes as Record<string, unknown>);
+        } finally {
+          service.close();
+        }
+      },
+      // The running engine's accounts read the new settings from their next message.
+      owner: (client) => client.call('settings.set', { changes: changes as Record<string, unknown> }),
+    });
+    console_.out(JSON.stringify(settings, null, 2));
   });
 
 program
@@ -231,12 +264,16 @@ addDnsOptions(program.command('filter'))
   .addOption(seedOption())
   .action(async (options: { stdio?: boolean }, command: Command) => {
     if (!options.stdio) command.error('only --stdio is supported: warden filter --stdio');
-    const service = await openDelivery(command);
-    try {
-      await serveStdio(service, process.stdin, process.stdout);
-    } finally {
-      service.close();
-    }
+    await changeFolder(dataDirOf(command), 'warden filter --stdio', {
+      here: async () => {
+        const service = await openDelivery(command);
+        try {
+          await serveStdio(service, process.stdin, process.stdout);
+        } finally {
+          service.close();
+        }
+      },
+    });
   });
 
 // `warden junk classify ... | head` closes the pipe early: that is the reader's choice, not an error.

@@ -1,10 +1,12 @@
 import { Command } from 'commander';
-import type { Account } from '../engine/accounts.ts';
+import type { ContextOptions } from '../engine/context.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
-import type { WatchEvent } from '../engine/watch.ts';
+import type { WatchEvent } from '../engine/events.ts';
 import { arrivalJson, arrivalLine } from './arrival.ts';
 import type { Output } from './junk.ts';
 import { addDnsOptions, dnsOptionsOf, randomOf, seedOption } from './options.ts';
+
+const NO_ACCOUNTS = 'No accounts yet: warden account add NAME --host HOST --user USER --password-env VAR';
 
 /** `warden run`: watch every account's INBOX; `--once`: catch up once, then exit. */
 export function runCommand(o: Output): Command {
@@ -17,35 +19,37 @@ export function runCommand(o: Output): Command {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const dns = { ...dnsOptionsOf(command), random: randomOf(options.seed) };
       const print = (event: WatchEvent) => (options.json ? o.out(JSON.stringify(eventJson(event))) : eventLine(event, o));
-      await withAccountList(dataDir, async (accounts) => {
-        if (accounts.length === 0) {
-          o.out('No accounts yet: warden account add NAME --host HOST --user USER --password-env VAR');
+      const { Ownership, describeOwner } = await import('../engine/owner.ts');
+      if (options.once) {
+        const taken = Ownership.tryTake(dataDir, { kind: 'run' });
+        if (!(taken instanceof Ownership)) {
+          // Whoever owns the folder is already catching up with every account (or soon will be).
+          o.err(`Nothing to do: ${taken.owner ? describeOwner(taken.owner) : 'another Warden process'} owns ${dataDir} and watches its accounts.`);
           return;
         }
-        if (options.once) {
-          const { catchUp } = await import('../engine/catch-up.ts');
-          const { catchUpEvents } = await import('../engine/watch.ts');
-          for (const a of accounts) {
-            try {
-              for (const event of catchUpEvents(await catchUp(dataDir, a, dns))) print(event);
-            } catch (err) {
-              print({ kind: 'stopped', account: a.name, error: (err as Error).message });
-            }
-          }
-          return;
-        }
-        const { Engine, ENGINE_EVENT_KINDS } = await import('../engine/engine.ts');
-        const engine = new Engine(dataDir, dns);
-        for (const kind of ENGINE_EVENT_KINDS) engine.on(kind, print);
-        const onSignal = () => void engine.stop();
-        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
         try {
-          for (const a of accounts) engine.watch(a);
-          await engine.idle();
+          await catchUpOnce(dataDir, dns, print, o);
         } finally {
-          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+          taken.release();
         }
-      });
+        return;
+      }
+      const { Api } = await import('../api/api.ts');
+      const api = await Api.open(dataDir, { kind: 'run', ...dns });
+      const stop = new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+      try {
+        api.subscribe((event) => {
+          if (event.kind !== 'account' && event.kind !== 'signin' && event.kind !== 'preferences' && event.kind !== 'progress') print(event);
+        });
+        if (api.start() === 0) {
+          o.out(NO_ACCOUNTS);
+          return;
+        }
+        // Until the user stops it, or every account has stopped (each said why).
+        await Promise.race([stop, api.idle()]);
+      } finally {
+        await api.close();
+      }
     });
 
   function eventLine(e: WatchEvent, out: Output): void {
@@ -73,22 +77,31 @@ export function runCommand(o: Output): Command {
   }
 }
 
+/** Every account caught up once, on one context, each event printed as it happens. */
+async function catchUpOnce(dataDir: string, options: ContextOptions, print: (event: WatchEvent) => void, o: Output): Promise<void> {
+  const { AccountService } = await import('../engine/accounts.ts');
+  const { EngineContext } = await import('../engine/context.ts');
+  const { catchUp } = await import('../engine/catch-up.ts');
+  const context = EngineContext.open(dataDir, options);
+  try {
+    const accounts = AccountService.onDatabase(context.db).list();
+    if (accounts.length === 0) o.out(NO_ACCOUNTS);
+    for (const a of accounts) {
+      try {
+        await catchUp(context, a, print);
+      } catch (err) {
+        print({ kind: 'stopped', account: a.name, error: (err as Error).message });
+      }
+    }
+  } finally {
+    context.close();
+  }
+}
+
 /** An event as one JSON object: an arrival flattened to what a script needs. */
 function eventJson(e: WatchEvent): Record<string, unknown> {
   if (e.kind === 'stopped') process.exitCode = 1;
   if (e.kind === 'learned') return { kind: e.kind, account: e.account, ...e.learned };
   if (e.kind !== 'arrival') return { ...e };
   return { kind: e.kind, ...arrivalJson(e.account, e.arrival) };
-}
-
-async function withAccountList(dataDir: string, work: (accounts: Account[]) => Promise<void>): Promise<void> {
-  const { AccountService } = await import('../engine/accounts.ts');
-  const service = AccountService.open(dataDir);
-  let accounts: Account[];
-  try {
-    accounts = service.list();
-  } finally {
-    service.close();
-  }
-  await work(accounts);
 }

@@ -17,8 +17,7 @@ export function serveCommand(o: Output): Command {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { Api } = await import('../api/api.ts');
       const { serve } = await import('../api/serve.ts');
-      const { offline, dnsServers } = dnsOptionsOf(command);
-      const api = await Api.open(dataDir, { offline: offline ?? false, ...(dnsServers && { dnsServers }) });
+      const api = await Api.open(dataDir, { kind: 'serve', ...dnsOptionsOf(command) });
       let served;
       try {
         served = await serve(api, { host: options.host, port: options.port, staticDir: UI_DIR });
@@ -26,6 +25,7 @@ export function serveCommand(o: Output): Command {
         await api.close();
         throw new Error(`could not listen on ${options.host}:${options.port}: ${(err as Error).message}`, { cause: err });
       }
+      api.publishUi(served.url);
       api.start();
       o.out(served.url);
       o.err(`Warden is watching your accounts. Open the address above in a browser; it carries this run's key. Ctrl-C stops.`);

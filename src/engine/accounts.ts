@@ -93,13 +93,22 @@ export class AccountService {
   readonly #db: Db;
   readonly #accounts: Accounts;
 
-  private constructor(db: Db) {
+  /** Whether `close` closes the database: only when this service opened it. */
+  readonly #ownsDb: boolean;
+
+  private constructor(db: Db, ownsDb = true) {
     this.#db = db;
+    this.#ownsDb = ownsDb;
     this.#accounts = new Accounts(db);
   }
 
   static open(dataDir: string): AccountService {
     return new AccountService(openDatabase(databaseFile(dataDir)));
+  }
+
+  /** On the engine's connection (EngineContext), which the engine closes. */
+  static onDatabase(db: Db): AccountService {
+    return new AccountService(db, false);
   }
 
   /** One account of the data folder, read and let go: for commands that work on one account. */
@@ -123,7 +132,7 @@ export class AccountService {
   }
 
   close(): void {
-    this.#db.close();
+    if (this.#ownsDb) this.#db.close();
   }
 
   list(): Account[] {

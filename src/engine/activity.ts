@@ -1,8 +1,7 @@
 import { ImapSession } from '../imap/session.ts';
-import { openDatabase, type Db } from '../store/database.ts';
+import type { Db } from '../store/database.ts';
 import { DecisionLog, type DailyCount, type DecisionQuery, type DecisionRow } from '../store/decisions.ts';
 import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
-import { databaseFile } from './data-dir.ts';
 import { MailActions, type Preview } from './mail-actions.ts';
 
 export type { DailyCount, DecisionQuery, DecisionRow, Preview };
@@ -23,8 +22,9 @@ export class Activity {
     this.#appSecrets = appSecrets;
   }
 
-  static open(dataDir: string, appSecrets?: AppSecrets): Activity {
-    return new Activity(openDatabase(databaseFile(dataDir)), appSecrets);
+  /** On the engine's connection (EngineContext), which the engine closes. */
+  static onDatabase(db: Db, appSecrets?: AppSecrets): Activity {
+    return new Activity(db, appSecrets);
   }
 
   decisions(query: DecisionQuery): DecisionRow[] {
@@ -57,10 +57,6 @@ export class Activity {
 
   preview(account: Account, id: number): Promise<Preview> {
     return this.#withSession(account, (actions, session) => actions.preview(session, id));
-  }
-
-  close(): void {
-    this.#db.close();
   }
 
   async #withSession<T>(account: Account, work: (actions: MailActions, session: ImapSession) => Promise<T>): Promise<T> {

@@ -1,11 +1,10 @@
 import type { Folder, FolderRole } from '../imap/roles.ts';
 import { ImapSession } from '../imap/session.ts';
-import { openDatabase } from '../store/database.ts';
 import { History } from '../store/history.ts';
 import { SyncState } from '../store/sync.ts';
 import { endpointOf, type Account } from './accounts.ts';
 import type { MailboxOptions } from './catch-up.ts';
-import { databaseFile } from './data-dir.ts';
+import type { EngineContext } from './context.ts';
 import { DeliveryService } from './delivery.ts';
 
 /** What a folder's mail teaches: Junk is spam, filed mail ham, INBOX neither, Sent whom the user writes to. */
@@ -55,70 +54,63 @@ export function bootstrapPlan(folders: Folder[], roles: Partial<Record<FolderRol
  * analysed. Resumable: each folder's progress is kept per message, and a second run goes on
  * where the first stopped (and then reads only mail filed since).
  */
-export async function bootstrap(dataDir: string, account: Account, options: BootstrapOptions = {}): Promise<BootstrapResult> {
-  const file = databaseFile(dataDir);
-  const db = openDatabase(file);
+export async function bootstrap(context: EngineContext, account: Account, options: BootstrapOptions = {}): Promise<BootstrapResult> {
+  const history = new History(context.db, account.id);
+  const sync = new SyncState(context.db, account.id);
+  const delivery = DeliveryService.forAccount(context, { account: account.id });
+  const session = await ImapSession.open(endpointOf(account, process.env, options.appSecrets));
   try {
-    const history = new History(db, account.id);
-    const sync = new SyncState(db, account.id);
-    const delivery = DeliveryService.onDatabase(db, file, { ...options, account: account.id });
-    const session = await ImapSession.open(endpointOf(account, process.env, options.appSecrets));
-    try {
-      const plan = bootstrapPlan(await session.folders(), await session.roles(account.config.folders));
-      const since = options.since ?? new Date(Date.now() - YEAR_MS);
-      const limit = options.limit ?? 5000;
-      const result: BootstrapResult = { folders: [] };
-      for (const { path, kind } of plan) {
-        const box = await session.open(path);
-        const id = history.mailboxId(path);
-        const point = sync.bootstrapPoint(id);
-        const done = point && point.uidValidity === box.uidValidity ? point : undefined;
-        let selected = (await session.search({ since })).slice(-limit);
-        if (kind === 'neutral') {
-          // INBOX's mail above where watching starts is catch-up's to analyse, not history.
-          const watched = sync.get(id);
-          const lastUid = watched && watched.uidValidity === box.uidValidity ? watched.lastUid : box.uidNext - 1;
-          if (!watched || watched.uidValidity !== box.uidValidity) sync.set(id, { uidValidity: box.uidValidity, lastUid, ...(box.highestModseq && { highestModseq: box.highestModseq }) });
-          selected = selected.filter((uid) => uid <= lastUid);
-        }
-        // What is left: older mail than done (a wider bound), newest first so that the done
-        // range stays one range whenever it stops; then newer mail, oldest first.
-        const older = done ? selected.filter((uid) => uid < done.firstUid).reverse() : [];
-        const newer = done ? selected.filter((uid) => uid > done.lastUid) : selected;
-        const range = { uidValidity: box.uidValidity, firstUid: done?.firstUid ?? newer[0] ?? 0, lastUid: done?.lastUid ?? 0 };
-        const entry = { path, kind, messages: older.length + newer.length, added: 0, errors: 0 };
-        result.folders.push(entry);
-        let count = 0;
-        options.onProgress?.({ folder: path, kind, done: 0, total: entry.messages });
-        for (const [uids, down] of [[older, true], [newer, false]] as const) {
-          for await (const batch of session.fetch(uids, delivery.settings.maxMessageBytes)) {
-            for (const m of batch) {
-              try {
-                if (m.truncated) entry.errors++;
-                else if (kind === 'sent') entry.added += (await delivery.sent(m.raw, m.internalDate.getTime())) > 0 ? 1 : 0;
-                else if (await delivery.file(m.raw, m.internalDate.getTime(), kind === 'neutral' ? undefined : kind)) entry.added++;
-              } catch {
-                // One unreadable message costs only itself (DESIGN.md invariant 7).
-                entry.errors++;
-              }
-              options.onProgress?.({ folder: path, kind, done: ++count, total: entry.messages });
-            }
-            // The training first, then the progress that says it is done.
-            delivery.junk.commit();
-            if (batch.length === 0) continue;
-            if (down) range.firstUid = batch[0]!.uid;
-            else range.lastUid = batch.at(-1)!.uid;
-            sync.setBootstrapPoint(id, range);
-          }
-        }
-        sync.setBootstrapPoint(id, { ...range, doneAt: Date.now() });
+    const plan = bootstrapPlan(await session.folders(), await session.roles(account.config.folders));
+    const since = options.since ?? new Date(Date.now() - YEAR_MS);
+    const limit = options.limit ?? 5000;
+    const result: BootstrapResult = { folders: [] };
+    for (const { path, kind } of plan) {
+      const box = await session.open(path);
+      const id = history.mailboxId(path);
+      const point = sync.bootstrapPoint(id);
+      const done = point && point.uidValidity === box.uidValidity ? point : undefined;
+      let selected = (await session.search({ since })).slice(-limit);
+      if (kind === 'neutral') {
+        // INBOX's mail above where watching starts is catch-up's to analyse, not history.
+        const watched = sync.get(id);
+        const lastUid = watched && watched.uidValidity === box.uidValidity ? watched.lastUid : box.uidNext - 1;
+        if (!watched || watched.uidValidity !== box.uidValidity) sync.set(id, { uidValidity: box.uidValidity, lastUid, ...(box.highestModseq && { highestModseq: box.highestModseq }) });
+        selected = selected.filter((uid) => uid <= lastUid);
       }
-      return result;
-    } finally {
-      await session.close();
-      delivery.close();
+      // What is left: older mail than done (a wider bound), newest first so that the done
+      // range stays one range whenever it stops; then newer mail, oldest first.
+      const older = done ? selected.filter((uid) => uid < done.firstUid).reverse() : [];
+      const newer = done ? selected.filter((uid) => uid > done.lastUid) : selected;
+      const range = { uidValidity: box.uidValidity, firstUid: done?.firstUid ?? newer[0] ?? 0, lastUid: done?.lastUid ?? 0 };
+      const entry = { path, kind, messages: older.length + newer.length, added: 0, errors: 0 };
+      result.folders.push(entry);
+      let count = 0;
+      options.onProgress?.({ folder: path, kind, done: 0, total: entry.messages });
+      for (const [uids, down] of [[older, true], [newer, false]] as const) {
+        for await (const batch of session.fetch(uids, delivery.settings.maxMessageBytes)) {
+          for (const m of batch) {
+            try {
+              if (m.truncated) entry.errors++;
+              else if (kind === 'sent') entry.added += (await delivery.sent(m.raw, m.internalDate.getTime())) > 0 ? 1 : 0;
+              else if (await delivery.file(m.raw, m.internalDate.getTime(), kind === 'neutral' ? undefined : kind)) entry.added++;
+            } catch {
+              // One unreadable message costs only itself (DESIGN.md invariant 7).
+              entry.errors++;
+            }
+            options.onProgress?.({ folder: path, kind, done: ++count, total: entry.messages });
+          }
+          // The training first, then the progress that says it is done.
+          delivery.junk.commit();
+          if (batch.length === 0) continue;
+          if (down) range.firstUid = batch[0]!.uid;
+          else range.lastUid = batch.at(-1)!.uid;
+          sync.setBootstrapPoint(id, range);
+        }
+      }
+      sync.setBootstrapPoint(id, { ...range, doneAt: Date.now() });
     }
+    return result;
   } finally {
-    db.close();
+    await session.close();
   }
 }

@@ -1,68 +1,17 @@
 import { ImapError } from '../imap/errors.ts';
 import { ImapSession, type Fetched } from '../imap/session.ts';
-import { openDatabase, type Db } from '../store/database.ts';
 import { History } from '../store/history.ts';
 import { SyncState, type JournalEntry } from '../store/sync.ts';
 import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
 import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
-import { databaseFile } from './data-dir.ts';
+import type { EngineContext } from './context.ts';
 import { locate } from './mail-actions.ts';
-import { DeliveryService, type Decided, type Decision, type DeliveryOptions } from './delivery.ts';
+import { DeliveryService, type Decided } from './delivery.ts';
+import type { Arrival, Learned, MailboxEvent } from './events.ts';
 import type { Label } from './junk.ts';
 
-/** What happened to one new INBOX message. */
-export interface Arrival {
-  uid: number;
-  subject: string;
-  from: string;
-  /** The decision; undefined when the message could not be analysed (`error` says why). */
-  decision: Decision | undefined;
-  /** Seen before (a copy, or a message the user put back): not analysed again, never moved. */
-  known: boolean;
-  /**
-   * A reject the user put back in INBOX: from now on it counts as wanted mail where it was
-   * destined, and the content filter is trained with it as ham (analysis.md section 8).
-   */
-  restored: boolean;
-  /** Moved to the Rejects folder (enforce mode only). */
-  moved: boolean;
-  /** The message's id in the history, and the decision's in the decision log (new decisions only). */
-  message?: number;
-  decisionId?: number;
-  /** Why it was not analysed, or what went wrong after. */
-  error?: string;
-  /** Not analysed: when Warden tries again; absent when it gave up (analysis.md E7). */
-  retryAt?: number;
-}
-
-/** What Warden learned from a message that appeared in Junk or Sent, or that the user flagged. */
-export interface Learned {
-  folder: string;
-  role: 'junk' | 'sent' | 'flag';
-  uid: number;
-  /**
-   * junk and flag: `feedback` for a message in the history, `trained` for one Warden never saw
-   * (with the label, for a flag); sent: recipients added.
-   */
-  outcome: string;
-  error?: string;
-}
-
-export interface CatchUp {
-  account: string;
-  mode: Account['mode'];
-  learned: Learned[];
-  /** First run, or INBOX's UIDVALIDITY changed: existing mail is left alone (analysis.md E8). */
-  started: boolean;
-  arrivals: Arrival[];
-  /** Moves a crash had interrupted, finished now. */
-  repaired: number;
-  /** Rejects past the retention period moved on to Trash. */
-  retired: number;
-}
-
-/** How an account's mailbox is analysed: DNS, and the clock (for retries). */
-export interface MailboxOptions extends Pick<DeliveryOptions, 'offline' | 'dnsServers' | 'dnsTimeoutMs' | 'random'> {
+/** An account's mailbox over its engine's context: the clock (for retries), and its secrets. */
+export interface MailboxOptions {
   now?: () => number;
   /** The passwords the desktop app keeps (accounts whose secret is the app's). */
   appSecrets?: AppSecrets;
@@ -86,35 +35,35 @@ const INBOX = 'INBOX';
  * INBOX is: mail already there is not analysed (analysis.md E8). A move is journalled before it
  * is sent and marked done after; a move a crash interrupted is finished on the next run.
  * A message that cannot be analysed stays where it is (fail open, analysis.md section 8).
+ * Each event is reported as it happens.
  */
-export function catchUp(dataDir: string, account: Account, options: MailboxOptions = {}): Promise<CatchUp> {
-  return withMailbox(dataDir, account, options, (mailbox, session) => mailbox.catchUp(session));
+export function catchUp(context: EngineContext, account: Account, emit: (event: MailboxEvent) => void, options: MailboxOptions = {}): Promise<void> {
+  return withMailbox(context, account, options, (mailbox, session) => mailbox.catchUp(session, emit));
 }
 
 /** Analyses mail already in INBOX, as the user asked (see AccountMailbox.analyzeInbox). */
-export function analyzeInbox(dataDir: string, account: Account, options: MailboxOptions & Parameters<AccountMailbox['analyzeInbox']>[1]): Promise<Arrival[]> {
-  return withMailbox(dataDir, account, options, (mailbox, session) => mailbox.analyzeInbox(session, options));
+export function analyzeInbox(context: EngineContext, account: Account, options: MailboxOptions & Parameters<AccountMailbox['analyzeInbox']>[1]): Promise<Arrival[]> {
+  return withMailbox(context, account, options, (mailbox, session) => mailbox.analyzeInbox(session, options));
 }
 
-/** Runs `work` on an account's mailbox over a new session, closing both after. */
-async function withMailbox<T>(dataDir: string, account: Account, options: MailboxOptions, work: (mailbox: AccountMailbox, session: ImapSession) => Promise<T>): Promise<T> {
-  const mailbox = AccountMailbox.open(dataDir, account, options);
+/** Runs `work` on an account's mailbox over a new session, closing the session after. */
+async function withMailbox<T>(context: EngineContext, account: Account, options: MailboxOptions, work: (mailbox: AccountMailbox, session: ImapSession) => Promise<T>): Promise<T> {
+  const mailbox = AccountMailbox.open(context, account, options);
+  const session = await ImapSession.open(endpointOf(account, process.env, options.appSecrets));
   try {
-    const session = await ImapSession.open(endpointOf(account, process.env, options.appSecrets));
-    try {
-      return await work(mailbox, session);
-    } finally {
-      await session.close();
-    }
+    return await work(mailbox, session);
   } finally {
-    mailbox.close();
+    await session.close();
   }
 }
 
-/** An account's state in the data directory: its history, analysis and sync point. */
+/**
+ * An account's state in the data folder: its history, analysis and sync point, over the
+ * context its engine shares between accounts. `account` is read at each message, so a mode
+ * the user changes takes effect at the next arrival (Engine.update).
+ */
 export class AccountMailbox {
-  readonly account: Account;
-  readonly #db: Db;
+  account: Account;
   readonly #history: History;
   readonly #sync: SyncState;
   readonly #unanalysed: UnanalysedLog;
@@ -123,50 +72,43 @@ export class AccountMailbox {
   /** When Rejects was last looked through for rejects past the retention period. */
   #retiredAt = -Infinity;
 
-  private constructor(dataDir: string, account: Account, options: MailboxOptions) {
+  private constructor(context: EngineContext, account: Account, options: MailboxOptions) {
     this.account = account;
-    const file = databaseFile(dataDir);
-    this.#db = openDatabase(file);
-    this.#history = new History(this.#db, account.id);
-    this.#sync = new SyncState(this.#db, account.id);
-    this.#unanalysed = new UnanalysedLog(this.#db, account.id);
+    const db = context.db;
+    this.#history = new History(db, account.id);
+    this.#sync = new SyncState(db, account.id);
+    this.#unanalysed = new UnanalysedLog(db, account.id);
     this.#now = options.now ?? Date.now;
     const { providerHosts, folders } = account.config;
-    const { offline, dnsServers, dnsTimeoutMs, random } = options;
-    try {
-      this.#delivery = DeliveryService.onDatabase(this.#db, file, {
-        offline,
-        dnsServers,
-        dnsTimeoutMs,
-        random,
-        account: account.id,
-        overrides: { ...(providerHosts.length > 0 && { providerHosts }), ...(folders.rejects && { rejectsMailbox: folders.rejects }) },
-      });
-    } catch (err) {
-      this.#db.close();
-      throw err;
-    }
+    this.#delivery = DeliveryService.forAccount(context, {
+      account: account.id,
+      overrides: { ...(providerHosts.length > 0 && { providerHosts }), ...(folders.rejects && { rejectsMailbox: folders.rejects }) },
+    });
+    // Settings that no longer validate stop the account here, with the error that says how to mend them.
+    void this.#delivery.settings;
   }
 
-  static open(dataDir: string, account: Account, options: MailboxOptions = {}): AccountMailbox {
-    return new AccountMailbox(dataDir, account, options);
+  static open(context: EngineContext, account: Account, options: MailboxOptions = {}): AccountMailbox {
+    return new AccountMailbox(context, account, options);
   }
 
-  /** Catches up with INBOX over an open session (see catchUp). */
-  async catchUp(session: ImapSession): Promise<CatchUp> {
-    const account = this.account;
+  /** Catches up with INBOX over an open session (see catchUp), reporting each event to `emit` as it happens. */
+  async catchUp(session: ImapSession, emit: (event: MailboxEvent) => void): Promise<void> {
+    const account = this.account.name;
     const sync = this.#sync;
-    const result: CatchUp = { account: account.name, mode: account.mode, learned: [], started: false, arrivals: [], repaired: 0, retired: 0 };
+    const learned = (entry: Learned) => emit({ kind: 'learned', account, learned: entry });
     // Junk and Sent first: INBOX is selected last, for IDLE to watch.
-    const roles = await session.roles(account.config.folders);
+    const roles = await session.roles(this.account.config.folders);
     for (const role of ['junk', 'sent'] as const) {
       const path = roles[role];
-      if (path && path !== INBOX) result.learned.push(...(await this.#follow(session, path, role)));
+      if (path && path !== INBOX) await this.#follow(session, path, role, learned);
     }
     // Moves out of other folders a crash interrupted, then rejects due for Trash: before INBOX,
     // which is selected last, for IDLE to watch.
-    for (const entry of sync.pending().filter((e) => e.mailbox !== INBOX)) result.repaired += await this.#repair(session, entry);
-    result.retired = await this.#retire(session, roles.trash);
+    let repaired = 0;
+    for (const entry of sync.pending().filter((e) => e.mailbox !== INBOX)) repaired += await this.#repair(session, entry);
+    const retired = await this.#retire(session, roles.trash);
+    if (retired > 0) emit({ kind: 'retired', account, moves: retired });
     const inbox = await session.open(INBOX);
     const inboxId = this.#history.mailboxId(INBOX);
     const known = sync.get(inboxId);
@@ -178,24 +120,27 @@ export class AccountMailbox {
       // UIDVALIDITY cannot be found by UID any more; the message stays in INBOX.
       sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: inbox.uidNext - 1, ...modseqOf(inbox) });
       for (const entry of sync.pending().filter((e) => e.mailbox === INBOX)) sync.done(entry.id, this.#now());
-      result.started = true;
-      return result;
+      if (repaired > 0) emit({ kind: 'repaired', account, moves: repaired });
+      emit({ kind: 'started', account });
+      return;
     }
 
     for (const entry of sync.pending().filter((e) => e.mailbox === INBOX)) {
       // Still in INBOX under the same UIDVALIDITY: the move was not done. Gone: it was.
       if (entry.uidValidity === inbox.uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
       sync.done(entry.id, this.#now());
-      result.repaired++;
+      repaired++;
     }
+    if (repaired > 0) emit({ kind: 'repaired', account, moves: repaired });
 
     // Flags the user set on messages Warden has seen, since the last look.
-    if (known.highestModseq && inbox.highestModseq) result.learned.push(...(await this.#flagged(session, known.highestModseq, known.lastUid)));
+    if (known.highestModseq && inbox.highestModseq) await this.#flagged(session, known.highestModseq, known.lastUid, learned);
 
     const point: InboxPoint = { session, id: inboxId, uidValidity: inbox.uidValidity, lastUid: known.lastUid, highestModseq: known.highestModseq };
+    const arrived = (arrival: Arrival) => emit({ kind: 'arrival', account, arrival });
     const maxBytes = this.#delivery.settings.maxMessageBytes;
     for await (const batch of session.fetch(await session.uidsAfter(known.lastUid), maxBytes)) {
-      for (const message of batch) result.arrivals.push(await this.#arrive(message, point));
+      for (const message of batch) arrived(await this.#arrive(message, point));
     }
     // Those that could not be analysed before, when their pause is over.
     const due = new Map(this.#unanalysed.due(inboxId, inbox.uidValidity, this.#now()).map((e) => [e.uid, e]));
@@ -203,12 +148,11 @@ export class AccountMailbox {
     for await (const batch of session.fetch([...due.keys()], maxBytes)) {
       for (const message of batch) {
         present.add(message.uid);
-        result.arrivals.push(await this.#arrive(message, point, due.get(message.uid)));
+        arrived(await this.#arrive(message, point, due.get(message.uid)));
       }
     }
     for (const [uid, entry] of due) if (!present.has(uid)) this.#unanalysed.resolved(entry.id, this.#now());
     sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: point.lastUid, ...modseqOf(inbox) });
-    return result;
   }
 
   /**
@@ -367,18 +311,17 @@ export class AccountMailbox {
    * recipients become known correspondents, 3.5) since the last look. The first look starts
    * from there: the folder's earlier mail is bootstrap's business.
    */
-  async #follow(session: ImapSession, path: string, role: 'junk' | 'sent'): Promise<Learned[]> {
+  async #follow(session: ImapSession, path: string, role: 'junk' | 'sent', learned: (entry: Learned) => void): Promise<void> {
     // STATUS first: most wakes find nothing new there, and need not select the folder.
     const box = await session.status(path);
     const id = this.#history.mailboxId(path);
     const point = this.#sync.get(id);
     if (!point || point.uidValidity !== box.uidValidity) {
       this.#sync.set(id, { uidValidity: box.uidValidity, lastUid: box.uidNext - 1 });
-      return [];
+      return;
     }
-    if (box.uidNext - 1 <= point.lastUid) return [];
+    if (box.uidNext - 1 <= point.lastUid) return;
     await session.open(path);
-    const learned: Learned[] = [];
     for await (const batch of session.fetch(await session.uidsAfter(point.lastUid))) {
       for (const m of batch) {
         const entry: Learned = { folder: path, role, uid: m.uid, outcome: '' };
@@ -387,24 +330,22 @@ export class AccountMailbox {
         } catch (err) {
           entry.error = (err as Error).message;
         }
-        learned.push(entry);
         this.#sync.set(id, { uidValidity: box.uidValidity, lastUid: m.uid });
+        learned(entry);
       }
     }
-    return learned;
   }
 
   /**
    * $Junk or $NotJunk set by the user (in any mail client) on messages in INBOX since `modseq`
    * trains them so (analysis.md 4.4, mox at H: only when exactly one of the two is set).
    */
-  async #flagged(session: ImapSession, modseq: string, lastUid: number): Promise<Learned[]> {
+  async #flagged(session: ImapSession, modseq: string, lastUid: number, learned: (entry: Learned) => void): Promise<void> {
     const labelled = new Map<number, Label>();
     for (const { uid, flags } of await session.flagsChangedSince(modseq, lastUid)) {
       const label = junkLabel(flags);
       if (label) labelled.set(uid, label);
     }
-    const learned: Learned[] = [];
     for await (const batch of session.fetch([...labelled.keys()].sort((a, b) => a - b))) {
       for (const m of batch) {
         const label = labelled.get(m.uid)!;
@@ -416,17 +357,8 @@ export class AccountMailbox {
         } catch (err) {
           entry.error = (err as Error).message;
         }
-        learned.push(entry);
+        learned(entry);
       }
-    }
-    return learned;
-  }
-
-  close(): void {
-    try {
-      this.#delivery.close();
-    } finally {
-      this.#db.close();
     }
   }
 }

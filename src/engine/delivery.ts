@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { analyze, senderOf, type Decision } from '../analysis/analyze.ts';
-import { analysisSettingsSchema, type AnalysisSettings } from '../analysis/settings.ts';
+import type { AnalysisSettings } from '../analysis/settings.ts';
 import { subjectpassToken } from '../analysis/subjectpass.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { providerAuthResults } from '../auth/provider-results.ts';
-import { DnsblChecker } from '../auth/dnsbl.ts';
-import { DnsResolver } from '../auth/resolver.ts';
 import type { Label } from '../junk/filter.ts';
 import { messageWords } from '../junk/words.ts';
 import { splitAddress } from '../mail/addresses.ts';
@@ -14,43 +12,26 @@ import { orgDomain } from '../mail/org-domain.ts';
 import { parseMessage, type MessageContent } from '../mail/parse.ts';
 import { readReport } from '../mail/reports.ts';
 import { reputation, type Sender } from '../reputation/reputation.ts';
-import { openDatabase, type Db } from '../store/database.ts';
 import { History, type MessageRecord } from '../store/history.ts';
-import { readSetting, writeSetting } from '../store/settings.ts';
-import { databaseFile } from './data-dir.ts';
-import { JunkService } from './junk.ts';
-import { parseWith } from './validate.ts';
+import { EngineContext, type ContextOptions, type DnsOptions } from './context.ts';
+import type { JunkService } from './junk.ts';
 
 export type { AnalysisSettings, Decision };
 
-const SETTINGS_KEY = 'analysis.settings';
+export interface DeliveryOptions extends ContextOptions, AccountAnalysis {}
 
-export interface DeliveryOptions {
-  /** Send no DNS query: every DNS-based check reports "not checked". */
-  offline?: boolean;
-  /** DNS servers (`host` or `host:port`); the system's when not given. */
-  dnsServers?: string[];
-  /** DNS query timeout in ms. */
-  dnsTimeoutMs?: number;
-  /** The threshold jitter's randomness; seed it for reproducible runs. */
-  random?: () => number;
+/** An account's own part of the analysis, over the context every account shares. */
+export interface AccountAnalysis {
   /** The account whose history this is; the file simulation's when not given. */
   account?: number;
   /**
-   * The account's own settings, over the stored ones: its provider hosts (analysis.md 1.3) and
+   * The account's own settings, over the shared ones: its provider hosts (analysis.md 1.3) and
    * its Rejects folder. Not stored by `configure`.
    */
   overrides?: Partial<Pick<AnalysisSettings, 'providerHosts' | 'rejectsMailbox'>>;
-  /**
-   * Opened where the settings are shown and changed (`warden settings`, the app's Settings):
-   * stored settings that are no longer valid (written before a rule was added) do not stop it,
-   * so `configure` can put them right. Reading them, or analysing, says what is wrong.
-   */
-  toRepairSettings?: boolean;
 }
 
-/** How the analysis asks DNS: what an account's catch-up takes from the command line. */
-export type DnsOptions = Pick<DeliveryOptions, 'offline' | 'dnsServers' | 'dnsTimeoutMs'>;
+export type { DnsOptions };
 
 /** What the analysis made of a message, before anything is recorded. */
 export interface Examination {
@@ -85,60 +66,39 @@ export class UnknownMessageError extends Error {
  */
 export class DeliveryService {
   readonly junk: JunkService;
-  readonly #db: Db;
+  readonly #context: EngineContext;
   readonly #history: History;
-  readonly #resolver: DnsResolver;
-  readonly #dnsbl: DnsblChecker;
-  readonly #random: () => number;
-  readonly #overrides: DeliveryOptions['overrides'];
-  /** Whether `close` closes the database: only when this service opened it. */
-  readonly #ownsDb: boolean;
-  #stored: AnalysisSettings | { invalid: Error; raw: object };
+  readonly #overrides: AccountAnalysis['overrides'];
+  /** Whether `close` closes the context: only when this service opened it. */
+  readonly #ownsContext: boolean;
 
-  private constructor(db: Db, file: string, options: DeliveryOptions, ownsDb: boolean) {
-    this.#db = db;
-    this.#ownsDb = ownsDb;
-    this.junk = JunkService.onDatabase(db, file);
-    this.#history = new History(db, options.account);
+  private constructor(context: EngineContext, options: AccountAnalysis, ownsContext: boolean) {
+    this.#context = context;
+    this.#ownsContext = ownsContext;
+    this.junk = context.junk;
+    this.#history = new History(context.db, options.account);
     this.#overrides = options.overrides;
-    this.#resolver = new DnsResolver({ offline: options.offline ?? false, servers: options.dnsServers, timeoutMs: options.dnsTimeoutMs });
-    this.#dnsbl = new DnsblChecker(this.#resolver);
-    this.#random = options.random ?? Math.random;
-    try {
-      this.#stored = storedSettings(db, file);
-    } catch (err) {
-      if (!options.toRepairSettings) throw err;
-      this.#stored = { invalid: err as Error, raw: readSetting(db, SETTINGS_KEY) as object };
-    }
   }
 
+  /** The analysis of a data folder on a context of its own (the command line, the file simulation). */
   static open(dataDir: string, options: DeliveryOptions = {}): DeliveryService {
-    const file = databaseFile(dataDir);
-    const db = openDatabase(file);
-    try {
-      return new DeliveryService(db, file, options, true);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const context = EngineContext.open(dataDir, options);
+    return new DeliveryService(context, options, true);
   }
 
-  /** The analysis of a database another service opened and will close (an account's). */
-  static onDatabase(db: Db, file: string, options: DeliveryOptions = {}): DeliveryService {
-    return new DeliveryService(db, file, options, false);
+  /** An account's analysis on the context its engine shares between accounts. */
+  static forAccount(context: EngineContext, options: AccountAnalysis = {}): DeliveryService {
+    return new DeliveryService(context, options, false);
   }
 
-  /** The settings in force: the stored ones, with the account's overrides. */
+  /** The settings in force: the shared ones as they are now, with the account's overrides. */
   get settings(): AnalysisSettings {
-    if ('invalid' in this.#stored) throw this.#stored.invalid;
-    return { ...this.#stored, ...this.#overrides };
+    return { ...this.#context.settings.get(), ...this.#overrides };
   }
 
   /** Merges `changes` into the stored analysis settings; refuses invalid ones, naming the field. */
   configure(changes: Record<string, unknown>): AnalysisSettings {
-    const stored = 'invalid' in this.#stored ? this.#stored.raw : this.#stored;
-    this.#stored = parseSettings({ ...stored, ...changes });
-    writeSetting(this.#db, SETTINGS_KEY, this.#stored);
+    this.#context.settings.configure(changes);
     return this.settings;
   }
 
@@ -292,17 +252,15 @@ export class DeliveryService {
     return subjectpassToken(address, this.#subjectpassKey(), now);
   }
 
+  /** Closes the context when this service opened it; an engine's is the engine's to close. */
   close(): void {
-    try {
-      this.junk.close();
-    } finally {
-      if (this.#ownsDb) this.#db.close();
-    }
+    if (this.#ownsContext) this.#context.close();
   }
 
 
   async #examine(raw: Uint8Array, content: MessageContent, received: number, facts = this.#facts(raw, content)): Promise<Examination> {
-    const auth = await authenticate(raw, facts, this.#resolver, { random: this.#random });
+    const { resolver, dnsbl, random } = this.#context;
+    const auth = await authenticate(raw, facts, resolver, { random });
     const words = messageWords(content, this.junk.params);
     const decision = await analyze(
       {
@@ -313,9 +271,9 @@ export class DeliveryService {
         classify: () => this.junk.verdict(words),
         reputation: (mailbox, sender) => reputation(this.#history, this.#history.findMailboxId(mailbox), sender, received),
         readReport: (kind) => readReport(raw, kind),
-        dnsbl: (ip) => this.#dnsbl.check(ip, this.settings.dnsblZones),
+        dnsbl: (ip) => dnsbl.check(ip, this.settings.dnsblZones),
         subjectpassKey: () => this.#subjectpassKey(),
-        random: this.#random,
+        random,
         now: received,
       },
       this.junk.params.threshold,
@@ -369,18 +327,4 @@ function messageRecord(facts: MessageFacts, s: Sender, received: number, orig: n
     dkimDomains: s.dkimDomains,
     origDkimDomains: [],
   };
-}
-
-function storedSettings(db: Db, file: string): AnalysisSettings {
-  const stored = readSetting(db, SETTINGS_KEY);
-  try {
-    return parseSettings(stored ?? {});
-  } catch (err) {
-    throw new Error(`the analysis settings stored in ${file} are invalid: ${(err as Error).message}: correct them with warden settings --set, or in the app's Settings`, { cause: err });
-  }
-}
-
-/** Validates analysis settings, naming the offending field in the error. */
-export function parseSettings(value: unknown): AnalysisSettings {
-  return parseWith(analysisSettingsSchema, value, 'analysis settings');
 }

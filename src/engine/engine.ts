@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { Account } from './accounts.ts';
-import type { MailboxOptions } from './catch-up.ts';
-import { watch, type WatchEvent, type WatchOptions } from './watch.ts';
+import { endpointOf, type Account } from './accounts.ts';
+import { AccountMailbox, type MailboxOptions } from './catch-up.ts';
+import type { EngineContext } from './context.ts';
+import type { WatchEvent } from './events.ts';
+import { watch, type WatchOptions } from './watch.ts';
 
 /**
  * The engine's events, one per kind of WatchEvent: `arrival` (a decision made, a message
@@ -18,18 +20,25 @@ export const ENGINE_EVENT_KINDS = Object.keys(KINDS) as WatchEvent['kind'][];
 
 export type EngineOptions = MailboxOptions & Pick<WatchOptions, 'backoff' | 'idleMs'>;
 
+interface Watcher {
+  mailbox: AccountMailbox;
+  stop: AbortController;
+  done: Promise<void>;
+}
+
 /**
  * Watches accounts, each until it is stopped or refuses Warden for good, and tells what
  * happens on a typed emitter: what the command line prints and the API forwards to the UI.
+ * Every account's mailbox works on the one context of the engine (docs/design.md).
  */
 export class Engine extends EventEmitter<EngineEvents> {
-  readonly #dataDir: string;
+  readonly #context: EngineContext;
   readonly #options: EngineOptions;
-  readonly #watchers = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  readonly #watchers = new Map<string, Watcher>();
 
-  constructor(dataDir: string, options: EngineOptions = {}) {
+  constructor(context: EngineContext, options: EngineOptions = {}) {
     super();
-    this.#dataDir = dataDir;
+    this.#context = context;
     this.#options = options;
   }
 
@@ -41,20 +50,39 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Starts watching an account; one already watched is left as it is. */
   watch(account: Account): void {
     if (this.#watchers.has(account.name)) return;
+    const { backoff, idleMs, ...mailboxOptions } = this.#options;
+    // Each event under its own kind; TypeScript cannot follow that through the union.
+    const onEvent = (event: WatchEvent) => (this as EventEmitter).emit(event.kind, event);
+    let mailbox: AccountMailbox;
+    let endpoint: WatchOptions['endpoint'];
+    try {
+      endpoint = endpointOf(account, process.env, mailboxOptions.appSecrets);
+      mailbox = AccountMailbox.open(this.#context, account, mailboxOptions);
+    } catch (err) {
+      onEvent({ kind: 'stopped', account: account.name, error: (err as Error).message });
+      return;
+    }
     const stop = new AbortController();
-    const { backoff, idleMs, ...mailbox } = this.#options;
-    const done = watch(this.#dataDir, account, {
-      signal: stop.signal,
-      // Each event under its own kind; TypeScript cannot follow that through the union.
-      onEvent: (event) => (this as EventEmitter).emit(event.kind, event),
-      mailbox,
-      ...(backoff && { backoff }),
-      ...(idleMs !== undefined && { idleMs }),
-    })
-      // What watch itself cannot report (its data folder failing as it closes): the account stops.
+    const done = watch(mailbox, { signal: stop.signal, onEvent, endpoint, ...(backoff && { backoff }), ...(idleMs !== undefined && { idleMs }) })
+      // What watch itself cannot report (the database failing under it): the account stops.
       .catch((err: unknown) => void this.emit('stopped', { kind: 'stopped', account: account.name, error: (err as Error).message }))
       .finally(() => this.#watchers.delete(account.name));
-    this.#watchers.set(account.name, { stop, done });
+    this.#watchers.set(account.name, { mailbox, stop, done });
+  }
+
+  /**
+   * The account changed while it is watched. Its mode takes effect at the next message; a
+   * change of its server, sign-in or folders starts its watcher again, on the new ones.
+   */
+  async update(account: Account): Promise<void> {
+    const watcher = this.#watchers.get(account.name);
+    if (!watcher) return;
+    if (JSON.stringify(watcher.mailbox.account.config) === JSON.stringify(account.config)) {
+      watcher.mailbox.account = account;
+      return;
+    }
+    await this.stop(account.name);
+    this.watch(account);
   }
 
   /** Stops watching one account, or every account; resolves when they have let go. */

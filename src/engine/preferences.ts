@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { openDatabase, type Db } from '../store/database.ts';
+import type { Db } from '../store/database.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
-import { databaseFile } from './data-dir.ts';
 import { parseWith } from './validate.ts';
 
 /** How the app behaves, beside what it decides: shared by the desktop app and the headless UI. */
@@ -24,8 +23,9 @@ export class PreferencesService {
     this.#db = db;
   }
 
-  static open(dataDir: string): PreferencesService {
-    return new PreferencesService(openDatabase(databaseFile(dataDir)));
+  /** On the engine's connection (EngineContext), which the engine closes. */
+  static onDatabase(db: Db): PreferencesService {
+    return new PreferencesService(db);
   }
 
   get(): Preferences {
@@ -39,7 +39,4 @@ export class PreferencesService {
     return next;
   }
 
-  close(): void {
-    this.#db.close();
-  }
 }

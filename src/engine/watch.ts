@@ -1,19 +1,9 @@
 import { ImapError } from '../imap/errors.ts';
 import { IDLE_MS, ImapSession } from '../imap/session.ts';
-import { endpointOf, type Account } from './accounts.ts';
-import { AccountMailbox, type Arrival, type CatchUp, type Learned, type MailboxOptions } from './catch-up.ts';
+import type { AccountMailbox } from './catch-up.ts';
+import type { WatchEvent } from './events.ts';
 
-/** What watching an account reports, as it happens. */
-export type WatchEvent =
-  | { kind: 'connected'; account: string }
-  | { kind: 'started'; account: string }
-  | { kind: 'repaired'; account: string; moves: number }
-  | { kind: 'retired'; account: string; moves: number }
-  | { kind: 'arrival'; account: string; arrival: Arrival }
-  | { kind: 'learned'; account: string; learned: Learned }
-  | { kind: 'disconnected'; account: string; error: string; retryInMs: number }
-  /** `signIn`: the account's OAuth2 sign-in is gone; only signing in again helps. */
-  | { kind: 'stopped'; account: string; error: string; signIn?: true };
+export type { WatchEvent };
 
 export interface WatchOptions {
   signal: AbortSignal;
@@ -24,8 +14,8 @@ export interface WatchOptions {
   idleMs?: number;
   /** The reconnect jitter's randomness. */
   random?: () => number;
-  /** How the account's mail is analysed (DNS, clock). */
-  mailbox?: MailboxOptions;
+  /** Where the account's server is, and how to sign in. */
+  endpoint: Parameters<typeof ImapSession.open>[0];
 }
 
 /**
@@ -35,63 +25,38 @@ export interface WatchOptions {
  * login or an untrusted certificate stops the account (retrying would not help, and servers lock
  * out clients that retry wrong passwords).
  */
-export async function watch(dataDir: string, account: Account, options: WatchOptions): Promise<void> {
+export async function watch(mailbox: AccountMailbox, options: WatchOptions): Promise<void> {
   const { signal, onEvent } = options;
   const backoff = options.backoff ?? { firstMs: 1_000, maxMs: 5 * 60_000 };
   const random = options.random ?? Math.random;
-  const name = account.name;
-  let endpoint: ReturnType<typeof endpointOf>;
-  let mailbox: AccountMailbox;
-  try {
-    endpoint = endpointOf(account, process.env, options.mailbox?.appSecrets);
-    mailbox = AccountMailbox.open(dataDir, account, options.mailbox);
-  } catch (err) {
-    onEvent({ kind: 'stopped', account: name, error: (err as Error).message });
-    return;
-  }
+  const name = mailbox.account.name;
   let delay = backoff.firstMs;
-  try {
-    while (!signal.aborted) {
-      let session: ImapSession | undefined;
-      try {
-        session = await ImapSession.open(endpoint);
-        onEvent({ kind: 'connected', account: name });
-        delay = backoff.firstMs;
-        while (!signal.aborted) {
-          const mark = session.changes;
-          for (const event of catchUpEvents(await mailbox.catchUp(session))) onEvent(event);
-          await session.waitForChange(signal, options.idleMs ?? IDLE_MS, mark);
-        }
-      } catch (err) {
-        if (signal.aborted) break;
-        const message = (err as Error).message;
-        if (err instanceof ImapError && (err.kind === 'tls' || (err.kind === 'auth' && err.code !== 'UNAVAILABLE'))) {
-          onEvent({ kind: 'stopped', account: name, error: message, ...(err.code === 'SIGN_IN_AGAIN' && { signIn: true as const }) });
-          return;
-        }
-        const wait = Math.round(delay * (0.5 + random()));
-        onEvent({ kind: 'disconnected', account: name, error: message, retryInMs: wait });
-        await sleep(wait, signal);
-        delay = Math.min(delay * 2, backoff.maxMs);
-      } finally {
-        await session?.close();
+  while (!signal.aborted) {
+    let session: ImapSession | undefined;
+    try {
+      session = await ImapSession.open(options.endpoint);
+      onEvent({ kind: 'connected', account: name });
+      delay = backoff.firstMs;
+      while (!signal.aborted) {
+        const mark = session.changes;
+        await mailbox.catchUp(session, onEvent);
+        await session.waitForChange(signal, options.idleMs ?? IDLE_MS, mark);
       }
+    } catch (err) {
+      if (signal.aborted) break;
+      const message = (err as Error).message;
+      if (err instanceof ImapError && (err.kind === 'tls' || (err.kind === 'auth' && err.code !== 'UNAVAILABLE'))) {
+        onEvent({ kind: 'stopped', account: name, error: message, ...(err.code === 'SIGN_IN_AGAIN' && { signIn: true as const }) });
+        return;
+      }
+      const wait = Math.round(delay * (0.5 + random()));
+      onEvent({ kind: 'disconnected', account: name, error: message, retryInMs: wait });
+      await sleep(wait, signal);
+      delay = Math.min(delay * 2, backoff.maxMs);
+    } finally {
+      await session?.close();
     }
-  } finally {
-    mailbox.close();
   }
-}
-
-/** A catch-up as the events a watcher reports. */
-export function catchUpEvents(result: CatchUp): WatchEvent[] {
-  const account = result.account;
-  return [
-    ...(result.started ? [{ kind: 'started', account } as const] : []),
-    ...(result.repaired > 0 ? [{ kind: 'repaired', account, moves: result.repaired } as const] : []),
-    ...(result.retired > 0 ? [{ kind: 'retired', account, moves: result.retired } as const] : []),
-    ...result.learned.map((learned) => ({ kind: 'learned', account, learned }) as const),
-    ...result.arrivals.map((arrival) => ({ kind: 'arrival', account, arrival }) as const),
-  ];
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDeadDns } from '../helpers/dead-dns.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { providerMessage } from '../helpers/provider-mail.ts';
-import { runWarden, spawnWarden } from '../helpers/warden.ts';
+import { runWarden, spawnWarden, watchWarden } from '../helpers/warden.ts';
 
 /**
  * `warden run --once` against a real Dovecot: mail appended to INBOX by another client is
@@ -218,21 +217,8 @@ describe('warden run --once', () => {
 
 describe('warden run (watching)', () => {
   it('moves a reject when it arrives, reconnects after a server restart, and stops on SIGTERM', async () => {
-    const child = spawnWarden(['--data-dir', f.data, 'run', '--json'], f.env);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const waiting: { test: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const event = JSON.parse(line) as Record<string, unknown>;
-      const i = waiting.findIndex((w) => w.test(event));
-      if (i >= 0) waiting.splice(i, 1)[0]!.resolve(event);
-    });
-    // Generous waits: a loaded CI machine is slow, and a missed event would hang for 25 minutes.
-    const next = (test: (e: Record<string, unknown>) => boolean, seconds = 30) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no event ${test.toString()} within ${seconds} s; stderr: ${stderr}`)), seconds * 1000);
-        waiting.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-      });
+    const warden = watchWarden(['--data-dir', f.data, 'run', '--json'], f.env);
+    const next = warden.next;
     try {
       await next((e) => e.kind === 'connected');
       const spam = await f.append('spam');
@@ -248,9 +234,7 @@ describe('warden run (watching)', () => {
       const after = await f.append('spam');
       expect(await next((e) => e.kind === 'arrival' && e.subject === after)).toMatchObject({ moved: true });
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await warden.stop()).toBe(0);
     }
   }, 150_000);
 });

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountService, endpointOf, type Account } from '../../src/engine/accounts.ts';
-import { AccountMailbox, RETRY_DELAYS_MS, type CatchUp, type MailboxOptions } from '../../src/engine/catch-up.ts';
+import { AccountMailbox, RETRY_DELAYS_MS, type MailboxOptions } from '../../src/engine/catch-up.ts';
+import { EngineContext } from '../../src/engine/context.ts';
 import { Engine } from '../../src/engine/engine.ts';
+import type { Arrival, Learned } from '../../src/engine/events.ts';
 import { ImapSession } from '../../src/imap/session.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { runWarden } from '../helpers/warden.ts';
@@ -34,18 +36,35 @@ afterAll(async () => {
   await f?.close();
 });
 
+/** What one catch-up reported, gathered. */
+interface CatchUp {
+  started: boolean;
+  arrivals: Arrival[];
+  learned: Learned[];
+  repaired: number;
+  retired: number;
+}
+
 async function catchUp(options: MailboxOptions = {}, as: Account = account): Promise<CatchUp> {
-  const mailbox = AccountMailbox.open(f.data, as, { offline: true, ...options });
+  const result: CatchUp = { started: false, arrivals: [], learned: [], repaired: 0, retired: 0 };
+  const context = EngineContext.open(f.data, { offline: true });
   try {
+    const mailbox = AccountMailbox.open(context, as, options);
     const session = await ImapSession.open(endpointOf(account, f.env));
     try {
-      return await mailbox.catchUp(session);
+      await mailbox.catchUp(session, (e) => {
+        if (e.kind === 'started') result.started = true;
+        else if (e.kind === 'arrival') result.arrivals.push(e.arrival);
+        else if (e.kind === 'learned') result.learned.push(e.learned);
+        else result[e.kind] += e.moves;
+      });
     } finally {
       await session.close();
     }
   } finally {
-    mailbox.close();
+    context.close();
   }
+  return result;
 }
 
 function settings(changes: Record<string, unknown>): void {
@@ -177,7 +196,8 @@ describe('retention', () => {
 describe('the engine', () => {
   it('tells what happens on its typed events, and lets go when stopped', async () => {
     process.env.HOME_PASSWORD = f.env.HOME_PASSWORD;
-    const engine = new Engine(f.data, { offline: true });
+    const context = EngineContext.open(f.data, { offline: true });
+    const engine = new Engine(context);
     try {
       const connected = once(engine, 'connected');
       engine.watch(account);
@@ -191,14 +211,16 @@ describe('the engine', () => {
       await engine.stop();
       expect(engine.watching).toEqual([]);
     } finally {
+      context.close();
       delete process.env.HOME_PASSWORD;
     }
   });
 
   it('stops an account whose password is refused, and is idle then', async () => {
     process.env.HOME_PASSWORD = 'wrong';
+    const context = EngineContext.open(f.data);
     try {
-      const engine = new Engine(f.data);
+      const engine = new Engine(context);
       const stopped = once(engine, 'stopped');
       engine.watch(account);
       await engine.idle();
@@ -206,6 +228,7 @@ describe('the engine', () => {
       expect(event.error).toMatch(/password/);
       expect(engine.watching).toEqual([]);
     } finally {
+      context.close();
       delete process.env.HOME_PASSWORD;
     }
   });

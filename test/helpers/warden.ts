@@ -80,3 +80,50 @@ export class FilterClient {
     });
   }
 }
+
+/** A long-running `warden` (run --json, serve) whose JSON lines a test waits for. */
+export interface WatchedWarden {
+  child: ChildProcessWithoutNullStreams;
+  /** Every JSON line so far. */
+  events: Record<string, unknown>[];
+  /** The next JSON line from now on that passes `test`; fails after `seconds`, with what it printed on stderr. */
+  next(test: (event: Record<string, unknown>) => boolean, seconds?: number): Promise<Record<string, unknown>>;
+  stderr(): string;
+  /** SIGTERM, and its exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function watchWarden(args: string[], env?: NodeJS.ProcessEnv): WatchedWarden {
+  const child = spawnWarden(args, env);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const waiting: { test: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
+  const events: Record<string, unknown>[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    let event: Record<string, unknown>;
+    try {
+      event = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    events.push(event);
+    const i = waiting.findIndex((w) => w.test(event));
+    if (i >= 0) waiting.splice(i, 1)[0]!.resolve(event);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    events,
+    stderr: () => stderr,
+    // Generous waits: a loaded CI machine is slow, and a missed event would hang for 25 minutes.
+    next: (test, seconds = 30) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no event ${test.toString()} within ${seconds} s; stderr: ${stderr}`)), seconds * 1000);
+        waiting.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+      }),
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -6,6 +6,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountSignIn } from '../../src/engine/account-sign-in.ts';
 import { AccountService, endpointOf, type Account } from '../../src/engine/accounts.ts';
+import { AccountMailbox } from '../../src/engine/catch-up.ts';
+import { EngineContext } from '../../src/engine/context.ts';
 import { watch, type WatchEvent } from '../../src/engine/watch.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { ALICE_PASSWORD, signInWithBrowser, startOAuthMailbox } from '../helpers/oauth-server.ts';
@@ -66,10 +68,11 @@ function watching(data: string, account: Account) {
   const events: WatchEvent[] = [];
   const waiters: { kind: WatchEvent['kind']; test: (e: WatchEvent) => boolean; resolve: (e: WatchEvent) => void }[] = [];
   const controller = new AbortController();
-  const done = watch(data, account, {
+  const context = EngineContext.open(data, { offline: true });
+  const done = watch(AccountMailbox.open(context, account), {
     signal: controller.signal,
     backoff: { firstMs: 50, maxMs: 500 },
-    mailbox: { offline: true },
+    endpoint: endpointOf(account, process.env),
     onEvent: (event) => {
       events.push(event);
       for (const w of waiters.filter((w) => w.kind === event.kind && w.test(event))) {
@@ -77,7 +80,7 @@ function watching(data: string, account: Account) {
         w.resolve(event);
       }
     },
-  });
+  }).finally(() => context.close());
   return {
     events,
     done,

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FolderInUseError, Ownership } from '../../src/engine/owner.ts';
+import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { runWarden, watchWarden } from '../helpers/warden.ts';
+
+/**
+ * One engine owns a data folder (docs/design.md): whichever of the app, `warden run` and
+ * `warden serve` starts first; a second says who has it and does not start; commands reach the
+ * running one and take effect at its next message; a killed owner leaves nothing behind.
+ */
+
+describe('ownership of a data folder', () => {
+  it('is one process at a time, says who has it, and is free again once let go', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-owner-'));
+    try {
+      const first = Ownership.take(dir, { kind: 'run' });
+      first.publish({ ui: 'http://127.0.0.1:1/#token=x' });
+      const second = Ownership.tryTake(dir, { kind: 'serve' });
+      expect(second).not.toBeInstanceOf(Ownership);
+      expect(second).toEqual({ owner: expect.objectContaining({ kind: 'run', pid: process.pid, ui: 'http://127.0.0.1:1/#token=x' }) });
+      expect(() => Ownership.take(dir, { kind: 'serve' })).toThrow(FolderInUseError);
+      expect(() => Ownership.take(dir, { kind: 'serve' })).toThrow(/in use by warden run \(pid \d+, since .*\), its UI at http:\/\/127\.0\.0\.1:1/);
+      first.release();
+      Ownership.take(dir, { kind: 'serve' }).release();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('with an engine running', () => {
+  let f: MailboxFixture;
+
+  beforeAll(async () => {
+    f = await startMailboxFixture('owner');
+  });
+
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it('refuses a second engine, sends commands to the first, which applies them at its next message', async () => {
+    const engine = watchWarden(['--data-dir', f.data, 'run', '--json', '--offline'], f.env);
+    try {
+      await engine.next((e) => e.kind === 'connected');
+
+      // A second engine on the folder: refused, naming the first.
+      for (const second of [['run'], ['serve', '--offline']]) {
+        const r = runWarden(['--data-dir', f.data, ...second], { env: f.env });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`in use by warden run \\(pid ${engine.child.pid}, since `));
+      }
+      // A cron run --once: nothing to do, and nothing done twice.
+      const once = runWarden(['--data-dir', f.data, 'run', '--once', '--json'], { env: f.env });
+      expect(once.status).toBe(0);
+      expect(once.stdout).toBe('');
+      expect(once.stderr).toMatch(/Nothing to do: warden run .* owns/);
+
+      // Observe mode: a reject stays in INBOX.
+      const observed = await f.append('spam');
+      expect(await engine.next((e) => e.kind === 'arrival' && e.subject === observed)).toMatchObject({ accept: false, moved: false });
+
+      // The mode, changed from the command line, applies to the next arrival, with no restart.
+      const mode = runWarden(['--data-dir', f.data, 'account', 'mode', 'home', 'enforce']);
+      expect(mode.status, mode.stderr).toBe(0);
+      const enforced = await f.append('spam');
+      expect(await engine.next((e) => e.kind === 'arrival' && e.subject === enforced)).toMatchObject({ accept: false, moved: true });
+      expect(await f.subjects('Rejects')).toEqual([enforced]);
+
+      // So do the analysis settings: rejects go to the folder named now.
+      const set = runWarden(['--data-dir', f.data, 'settings', '--set', '{"rejectsMailbox":"Quarantine"}']);
+      expect(set.status, set.stderr).toBe(0);
+      const quarantined = await f.append('spam');
+      expect(await engine.next((e) => e.kind === 'arrival' && e.subject === quarantined)).toMatchObject({ moved: true, mailbox: 'Quarantine' });
+      expect(await f.subjects('Quarantine')).toEqual([quarantined]);
+      expect(runWarden(['--data-dir', f.data, 'settings', '--set', '{"rejectsMailbox":"Rejects"}']).status).toBe(0);
+      // No connection was restarted for either change.
+      expect(engine.events.filter((e) => e.kind === 'connected' || e.kind === 'disconnected')).toHaveLength(1);
+
+      // A command with no way through the running engine is refused, naming it.
+      const train = runWarden(['--data-dir', f.data, 'junk', 'train', '--ham', f.dir]);
+      expect(train.status).toBe(1);
+      expect(train.stderr).toMatch(/in use by warden run .*: stop it first, then run warden junk train again/);
+    } finally {
+      expect(await engine.stop()).toBe(0);
+    }
+    // Let go: the folder is free for the next owner at once.
+    const after = runWarden(['--data-dir', f.data, 'account', 'mode', 'home', 'observe']);
+    expect(after.status, after.stderr).toBe(0);
+  }, 180_000);
+
+  it('is free again at once after the owner is killed', async () => {
+    const engine = watchWarden(['--data-dir', f.data, 'run', '--json', '--offline'], f.env);
+    await engine.next((e) => e.kind === 'connected');
+    engine.child.kill('SIGKILL');
+    await new Promise((resolve) => engine.child.once('exit', resolve));
+    const next = watchWarden(['--data-dir', f.data, 'run', '--json', '--offline'], f.env);
+    try {
+      await next.next((e) => e.kind === 'connected');
+    } finally {
+      expect(await next.stop()).toBe(0);
+    }
+  }, 120_000);
+});
