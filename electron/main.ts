@@ -6,14 +6,14 @@ import type { MenuItemConstructorOptions, WebContents } from 'electron';
 import type { AccountView, ApiEvent, ApiService, AppLoginItem } from '../src/api/contract.ts';
 import { serveAppFile } from './app-protocol.ts';
 import { CALL_CHANNEL } from './channels.ts';
-import { openEngine } from './engine.ts';
+import { openEngine, ownedElsewhere } from './engine.ts';
 import { APP_ID } from './identity.ts';
 import { callHandler, sendEvent } from './ipc.ts';
 import { autostartFile, HIDDEN_ARG, linuxExecutable, linuxLoginItem } from './login-item.ts';
 import { notificationsFor, RejectBatcher, rejectOf, SignInNotices, type NotificationModel, type Reject } from './notifications.ts';
 import { viewUrl, type View } from './routes.ts';
 import { SafeSecretFile } from './secrets.ts';
-import { allowNavigation, APP_SCHEME, APP_URL, appScheme, grantPermission, isSignInPage, webPreferences, windowOpenResponse } from './security.ts';
+import { allowNavigation, APP_SCHEME, APP_URL, appScheme, grantPermission, isOwnerUi, isSignInPage, webPreferences, windowOpenResponse } from './security.ts';
 import { trayIconBitmap } from './tray-icon.ts';
 import { trayModel, type TrayAction, type TrayIcon, type TrayMenuItem } from './tray-state.ts';
 
@@ -23,8 +23,15 @@ let window: BrowserWindow | undefined;
 let quitting = false;
 
 if (app.requestSingleInstanceLock()) {
-  start().catch((err: unknown) => {
-    dialog.showErrorBox('Warden cannot start', (err as Error).message);
+  start().catch(async (err: unknown) => {
+    const elsewhere = ownedElsewhere(err);
+    if (elsewhere && 'open' in elsewhere) {
+      // warden serve owns the data folder: its UI is this Warden.
+      await openOwnerUi(elsewhere.open).catch(() => undefined);
+      app.exit(0);
+      return;
+    }
+    dialog.showErrorBox('Warden cannot start', elsewhere?.message ?? (err as Error).message);
     app.exit(1);
   });
 } else {
@@ -137,6 +144,12 @@ function show(view?: View): void {
 async function openSignInPage(url: string): Promise<void> {
   if (!isSignInPage(url)) throw new Error(`not a sign-in page: ${url}`);
   // eslint-disable-next-line no-restricted-properties -- checklist item 15 holds: only sign-in pages the engine built, checked just above, never links from mail.
+  await shell.openExternal(url);
+}
+
+async function openOwnerUi(url: string): Promise<void> {
+  if (!isOwnerUi(url)) throw new Error(`not a Warden UI on this computer: ${url}`);
+  // eslint-disable-next-line no-restricted-properties -- checklist item 15 holds: the address the owning warden serve wrote in the data folder, checked just above, never a link from mail.
   await shell.openExternal(url);
 }
 

@@ -96,6 +96,15 @@ export function isSignInPage(url: string): boolean {
 }
 
 /**
+ * The other kind (checklist item 15): the UI of the `warden serve` that owns the data folder,
+ * whose address it wrote in the folder's owner.json (0600): plain HTTP to this machine only.
+ */
+export function isOwnerUi(url: string): boolean {
+  const parsed = URL.parse(url);
+  return parsed !== null && parsed.protocol === 'http:' && parsed.username === '' && parsed.password === '' && (parsed.hostname === '127.0.0.1' || parsed.hostname === '[::1]');
+}
+
+/**
  * Permission requests and checks (checklist item 5): all refused. The page needs no camera,
  * location, notification or clipboard permission: notifications come from the main process.
  */

@@ -458,3 +458,4 @@ function decisionView(r: DecisionRow): DecisionView {
 }
 
 export { resolveDataDir } from '../engine/data-dir.ts';
+export { FolderInUseError } from '../engine/owner.ts';

@@ -6,6 +6,7 @@ import {
   CONTENT_SECURITY_POLICY,
   grantPermission,
   isAppUrl,
+  isOwnerUi,
   isSignInPage,
   isTrustedSender,
   webPreferences,
@@ -112,6 +113,13 @@ describe("Electron's security checklist", () => {
     expect(isSignInPage('http://127.0.0.1:4444/auth?x=1')).toBe(true);
     for (const url of ['http://accounts.example.com/auth', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@example.com/', 'not a url', 'http://localhost.evil.test/']) {
       expect(isSignInPage(url), url).toBe(false);
+    }
+  });
+
+  it("15: and the UI of the warden serve that owns the data folder, on this machine only", () => {
+    expect(isOwnerUi('http://127.0.0.1:4242/#token=abc')).toBe(true);
+    for (const url of ['https://127.0.0.1:4242/', 'http://192.168.1.2:4242/', 'http://localhost.evil.test/', 'http://u:p@127.0.0.1/', 'file:///x', 'not a url']) {
+      expect(isOwnerUi(url), url).toBe(false);
     }
   });
 
