@@ -4,7 +4,7 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /**
- * DESIGN.md's layers: which src/ folders each folder may import. A folder imports only from
+ * docs/design.md's layers: which src/ folders each folder may import. A folder imports only from
  * layers below it; electron/ and renderer/ reach the engine only through src/api.
  */
 const layers = {
@@ -26,13 +26,13 @@ const zones = [
   ...Object.entries(layers).map(([layer, allowed]) => ({
     target: `./src/${layer}`,
     from: folders.filter((f) => f !== layer && !allowed.includes(f)).map((f) => `./src/${f}`),
-    message: `DESIGN.md: src/${layer} may import only ${allowed.length ? allowed.map((f) => `src/${f}`).join(', ') : 'nothing of ours'}.`,
+    message: `docs/design.md: src/${layer} may import only ${allowed.length ? allowed.map((f) => `src/${f}`).join(', ') : 'nothing of ours'}.`,
   })),
-  { target: './src', from: ['./electron', './renderer'], message: 'DESIGN.md: the engine never imports Electron or the UI.' },
+  { target: './src', from: ['./electron', './renderer'], message: 'docs/design.md: the engine never imports Electron or the UI.' },
   {
     target: ['./electron', './renderer'],
     from: folders.filter((f) => f !== 'api').map((f) => `./src/${f}`),
-    message: 'DESIGN.md: the app reaches the engine only through src/api.',
+    message: 'docs/design.md: the app reaches the engine only through src/api.',
   },
 ];
 

@@ -19,7 +19,7 @@ type SecretFileContents = Record<string, string>;
  * Account secrets encrypted with Electron's safeStorage (Keychain on macOS, DPAPI on Windows,
  * the Secret Service or KWallet on Linux), in one JSON file only the user may read, keyed by
  * account name, each value the ciphertext in base64. The plain text is never written
- * (DESIGN.md invariant 8): where safeStorage would only obfuscate, on Linux without a keyring
+ * (docs/design.md invariant 8): where safeStorage would only obfuscate, on Linux without a keyring
  * (its `basic_text` backend, a key built into Chromium), nothing is stored.
  */
 export class SafeSecretFile implements SecretStore {

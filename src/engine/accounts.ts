@@ -33,7 +33,7 @@ export type OAuthAccountSettings = z.infer<typeof oauthSchema>;
 
 /**
  * An account's configuration. It never holds a secret: only where to read it at run time, an
- * environment variable or a file only its owner can read (DESIGN.md invariant 8).
+ * environment variable or a file only its owner can read (docs/design.md invariant 8).
  */
 export const accountConfigSchema = z
   .object({

@@ -94,7 +94,7 @@ export async function bootstrap(context: EngineContext, account: Account, option
               else if (kind === 'sent') entry.added += (await delivery.sent(m.raw, m.internalDate.getTime())) > 0 ? 1 : 0;
               else if (await delivery.file(m.raw, m.internalDate.getTime(), kind === 'neutral' ? undefined : kind)) entry.added++;
             } catch {
-              // One unreadable message costs only itself (DESIGN.md invariant 7).
+              // One unreadable message costs only itself (docs/design.md invariant 7).
               entry.errors++;
             }
             options.onProgress?.({ folder: path, kind, done: ++count, total: entry.messages });

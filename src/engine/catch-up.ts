@@ -115,7 +115,7 @@ export class AccountMailbox {
 
     if (!known || known.uidValidity !== inbox.uidValidity) {
       // UIDs of another UIDVALIDITY mean nothing now (RFC 3501 section 2.3.1.1): start from
-      // here. Nothing is analysed or trained again (DESIGN.md invariant 6): the history knows
+      // here. Nothing is analysed or trained again (docs/design.md invariant 6): the history knows
       // messages by their bytes, not by UID. A move a crash left pending under the old
       // UIDVALIDITY cannot be found by UID any more; the message stays in INBOX.
       sync.set(inboxId, { uidValidity: inbox.uidValidity, lastUid: inbox.uidNext - 1, ...modseqOf(inbox) });

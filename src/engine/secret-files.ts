@@ -11,7 +11,7 @@ export function secretFile(dataDir: string, account: string, kind: SecretKind): 
 
 /**
  * Writes a secret to a file only the user can read (0600, in a 0700 folder), never in the
- * database (DESIGN.md invariant 8). Written to a new file renamed over the old one, so a crash
+ * database (docs/design.md invariant 8). Written to a new file renamed over the old one, so a crash
  * leaves the old secret or the new one, never half of one (a rotated refresh token must not be lost).
  */
 export function writeSecretFile(path: string, secret: string): void {

@@ -3,7 +3,7 @@ import { describe, ImapError, type Attempt } from './errors.ts';
 import { attemptOf, DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, withLogin, type ImapEndpoint } from './probe.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
 
-/** A message as fetched, without setting \Seen (BODY.PEEK[], DESIGN.md invariant 2). */
+/** A message as fetched, without setting \Seen (BODY.PEEK[], docs/design.md invariant 2). */
 export interface Fetched {
   uid: number;
   raw: Buffer;
@@ -15,7 +15,7 @@ export interface Fetched {
 /**
  * Whether one message can be moved without touching others: with MOVE (RFC 6851), or with UID
  * COPY and UID EXPUNGE of exactly its UID (UIDPLUS, RFC 4315). Without both, imapflow would copy
- * and send a plain EXPUNGE, which removes every message marked \Deleted (DESIGN.md invariant 1).
+ * and send a plain EXPUNGE, which removes every message marked \Deleted (docs/design.md invariant 1).
  */
 export function canMoveOnly(capabilities: string[]): boolean {
   return capabilities.includes('MOVE') || capabilities.includes('UIDPLUS');

@@ -95,7 +95,7 @@ export interface MessageFacts {
 
 /**
  * The facts of a message from its raw bytes and its header fields (parse.ts). Never throws: a
- * field that is missing or unreadable gives its empty value (invariant 7 of DESIGN.md).
+ * field that is missing or unreadable gives its empty value (docs/design.md invariant 7).
  */
 export function messageFacts(raw: Uint8Array, headers: HeaderField[], options: BoundaryOptions = {}): MessageFacts {
   const values = (name: string) => headers.filter((field) => field.name === name).map((field) => field.value);

@@ -178,7 +178,7 @@ export const MIGRATIONS: readonly string[] = [
 
   // 5: where Warden is in each watched mailbox, and the journal of its actions on the server:
   // written before an action is sent and marked done after, so a crash in between is repaired
-  // at the next start (DESIGN.md invariant 3).
+  // at the next start (docs/design.md invariant 3).
   `
   CREATE TABLE mailbox_sync (
     mailbox_id INTEGER PRIMARY KEY REFERENCES mailbox (id),
@@ -206,7 +206,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE mailbox_sync ADD COLUMN highest_modseq TEXT;
   `,
 
-  // 7: messages Warden could not analyse (analysis.md E7, DESIGN.md invariant 7): left where
+  // 7: messages Warden could not analyse (analysis.md E7, docs/design.md invariant 7): left where
   // they are, logged with the error, and tried again a few times with growing pauses. And the
   // journal by fingerprint: a reject is restorable only when Warden itself moved it.
   `
