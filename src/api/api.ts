@@ -7,7 +7,7 @@ import { EngineContext, type ContextOptions } from '../engine/context.ts';
 import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
 import { Engine, ENGINE_EVENT_KINDS } from '../engine/engine.ts';
-import { Ownership, type OwnerKind } from '../engine/owner.ts';
+import { Ownership, type OwnerInfo, type OwnerKind } from '../engine/owner.ts';
 import { PreferencesService } from '../engine/preferences.ts';
 import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
@@ -34,6 +34,8 @@ import { serve, type Served } from './serve.ts';
 export interface ApiOptions extends Pick<ContextOptions, 'offline' | 'dnsServers' | 'dnsTimeoutMs' | 'random'> {
   /** Who owns the data folder through this API (owner.json tells the others): `serve` when not given. */
   kind?: Exclude<OwnerKind, 'command'>;
+  /** Told once when a command holds the data folder, which the engine waits for. */
+  onWait?: (owner: OwnerInfo) => void;
   /** The desktop app's keyring, for passwords typed in its window and the refresh tokens of sign-ins. */
   secrets?: AppSecretStore;
   /** Opens an address in the user's browser (the desktop app); without it the UI opens sign-in pages itself. */
@@ -103,7 +105,7 @@ export class Api implements ApiService {
    * and opens the control channel for the other entry points.
    */
   static async open(dataDir: string, options: ApiOptions = {}): Promise<Api> {
-    const ownership = Ownership.take(dataDir, { kind: options.kind ?? 'serve' });
+    const ownership = await Ownership.takeForEngine(dataDir, options.kind ?? 'serve', options.onWait);
     let context: EngineContext;
     try {
       // The app's Settings can put right stored settings that are no longer valid.

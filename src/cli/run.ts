@@ -21,7 +21,7 @@ export function runCommand(o: Output): Command {
       const print = (event: WatchEvent) => (options.json ? o.out(JSON.stringify(eventJson(event))) : eventLine(event, o));
       const { Ownership, describeOwner } = await import('../engine/owner.ts');
       if (options.once) {
-        const taken = Ownership.tryTake(dataDir, { kind: 'run' });
+        const taken = Ownership.tryTake(dataDir, { kind: 'command', command: 'warden run --once' });
         if (!(taken instanceof Ownership)) {
           // Whoever owns the folder is already catching up with every account (or soon will be).
           o.err(`Nothing to do: ${taken.owner ? describeOwner(taken.owner) : 'another Warden process'} owns ${dataDir} and watches its accounts.`);
@@ -35,7 +35,7 @@ export function runCommand(o: Output): Command {
         return;
       }
       const { Api } = await import('../api/api.ts');
-      const api = await Api.open(dataDir, { kind: 'run', ...dns });
+      const api = await Api.open(dataDir, { kind: 'run', ...dns, onWait: (owner) => o.err(`Waiting for ${describeOwner(owner)} to finish with ${dataDir}…`) });
       const stop = new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
       try {
         api.subscribe((event) => {

@@ -17,7 +17,8 @@ export function serveCommand(o: Output): Command {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { Api } = await import('../api/api.ts');
       const { serve } = await import('../api/serve.ts');
-      const api = await Api.open(dataDir, { kind: 'serve', ...dnsOptionsOf(command) });
+      const { describeOwner } = await import('../engine/owner.ts');
+      const api = await Api.open(dataDir, { kind: 'serve', ...dnsOptionsOf(command), onWait: (owner) => o.err(`Waiting for ${describeOwner(owner)} to finish with ${dataDir}…`) });
       let served;
       try {
         served = await serve(api, { host: options.host, port: options.port, staticDir: UI_DIR });

@@ -56,6 +56,23 @@ export class Ownership {
     throw new FolderInUseError(dataDir, taken.owner);
   }
 
+  /**
+   * Takes the folder for an engine: waits while a command has it (`warden bootstrap`, cron's
+   * `warden run --once`: they end by themselves, and the engine must not be the one refused),
+   * telling `onWait` once; throws FolderInUseError when another engine has it.
+   */
+  static async takeForEngine(dataDir: string, kind: Exclude<OwnerKind, 'command'>, onWait?: (owner: OwnerInfo) => void): Promise<Ownership> {
+    let told = false;
+    for (;;) {
+      const taken = Ownership.tryTake(dataDir, { kind });
+      if (taken instanceof Ownership) return taken;
+      if (taken.owner?.kind !== 'command') throw new FolderInUseError(dataDir, taken.owner);
+      if (!told) onWait?.(taken.owner);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   /** Takes the folder, or says who has it (waiting briefly for an owner that has just started to say so). */
   static tryTake(dataDir: string, info: Pick<OwnerInfo, 'kind' | 'command'>): Ownership | { owner: OwnerInfo | undefined } {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -18,6 +18,7 @@ export const CHECKS = {
   undecided: 'undecided',
   decidedTwice: 'decided twice',
   unlearned: 'restores not learned',
+  learnedWrongly: 'rejects learned as wanted mail, not put back',
 } as const;
 export type Check = keyof typeof CHECKS;
 
@@ -66,7 +67,7 @@ export async function audit(client: ImapFlow, dbFile: string, account: string, d
   const recorded = history(dbFile, account);
   const count = (m: Map<string, number>, id: string) => m.get(id) ?? 0;
   const a: Audit = {
-    counts: { lost: 0, duplicated: 0, reRejected: 0, misplaced: 0, undecided: 0, decidedTwice: 0, unlearned: 0 },
+    counts: { lost: 0, duplicated: 0, reRejected: 0, misplaced: 0, undecided: 0, decidedTwice: 0, unlearned: 0, learnedWrongly: 0 },
     findings: [],
     inInbox: 0,
     inRejects: 0,
@@ -104,6 +105,8 @@ export async function audit(client: ImapFlow, dbFile: string, account: string, d
     else a.rejected++;
     if (decision.decisions > 1) failed('decidedTwice');
     if (put && decision.isReject) failed('unlearned');
+    // What two engines on one folder did: one's move taken by the other for the user's restore.
+    if (!put && !decision.accept && !decision.isReject) failed('learnedWrongly');
     const expected = folders.get(put || decision.accept ? 'INBOX' : decision.mailbox);
     if (i + r === 1 && (!expected || count(expected, id) !== 1)) failed('misplaced');
   }

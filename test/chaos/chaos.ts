@@ -48,7 +48,7 @@ process.exitCode = failures > 0 ? 1 : 0;
 /** Prints the figures as a table; returns how many checks failed. */
 function printFigures(r: ChaosResult, requested: number): number {
   const a = r.audit;
-  const injected = r.faults.kill + r.faults.restart + r.faults.cut;
+  const injected = Object.values(r.faults).reduce((a, b) => a + b, 0);
   const rows: (string | number)[][] = [['figure', 'value', 'check']];
   let failures = 0;
   const check = (figure: string, value: number, ok: boolean, rule: string) => {
@@ -66,6 +66,7 @@ function printFigures(r: ChaosResult, requested: number): number {
   info('  warden killed (SIGKILL)', r.faults.kill);
   info('  Dovecot restarted', r.faults.restart);
   info('  connection cut', r.faults.cut);
+  info('  a second engine started, and refused', r.faults.second);
   info('engine reconnections', r.events.disconnected ?? 0);
   info('moves repaired after a crash', r.finalRun.repairedMoves + (r.events['repaired.moves'] ?? 0));
   info('left for the final catch-up', r.finalRun.arrivals);

@@ -61,6 +61,11 @@ export class EngineProcess {
   }
 
   /** SIGKILL: no chance to finish anything, as a power cut or the OOM killer. */
+  /** The running engine's process id, once started. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   async kill(): Promise<void> {
     const child = this.#detach();
     child?.kill('SIGKILL');

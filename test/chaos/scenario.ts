@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseFile } from '../../src/engine/data-dir.ts';
@@ -14,8 +14,11 @@ import { EngineProcess } from './engine.ts';
 import { MailClient, ServerLock } from './mail-client.ts';
 import { Progress, sleep } from './progress.ts';
 
-/** SIGKILL of `warden run` (started again at once), Dovecot restarted, the engine's connection cut. */
-export type FaultKind = 'kill' | 'restart' | 'cut';
+/**
+ * SIGKILL of `warden run` (started again at once), Dovecot restarted, the engine's connection
+ * cut, a second engine started on the same data folder (which must refuse to start).
+ */
+export type FaultKind = 'kill' | 'restart' | 'cut' | 'second';
 
 export interface ChaosOptions {
   /** Backlog size: distinct corpus messages delivered to INBOX. */
@@ -111,7 +114,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`delivering ${backlog.messages.length} messages; ${options.faults} faults to come`);
     engine.start();
 
-    const act = faultActions(engine, dovecot, proxy, lock, trace);
+    const act = faultActions(engine, dovecot, proxy, lock, trace, data, env);
     const restored = new Set<string>();
     const wanted = options.restores ?? Math.max(3, Math.round(options.messages / 40));
     const failFast = <T>(p: Promise<T>) =>
@@ -171,7 +174,8 @@ async function deliver(messages: BacklogMessage[], client: MailClient, progress:
 
 type FaultActions = Record<FaultKind, () => Promise<void>>;
 
-function faultActions(engine: EngineProcess, dovecot: Dovecot, proxy: TcpProxy, lock: ServerLock, trace: (line: string) => void): FaultActions {
+function faultActions(engine: EngineProcess, dovecot: Dovecot, proxy: TcpProxy, lock: ServerLock, trace: (line: string) => void, data: string, env: NodeJS.ProcessEnv): FaultActions {
+  let seconds = 0;
   return {
     kill: async () => {
       trace('fault: SIGKILL');
@@ -191,19 +195,48 @@ function faultActions(engine: EngineProcess, dovecot: Dovecot, proxy: TcpProxy, 
       }
       trace(`fault: ${proxy.cutAll()} connections cut`);
     },
+    // Another engine on the folder, as a user starting `warden run` twice, or cron's `run
+    // --once` beside it: it must leave at once, naming the one that runs, and do nothing.
+    second: async () => {
+      const once = seconds++ % 2 === 1;
+      // Once the engine has taken the folder: a second one started while it is still starting
+      // would take it first, and the engine would be the second.
+      for (const since = Date.now(); ownerPid(data) !== engine.pid; await sleep(10)) {
+        if (Date.now() - since > STALL_MS) throw new Error(`the engine has not taken its data folder for ${STALL_MS / 1000} s`);
+      }
+      trace(`fault: a second engine (${once ? 'run --once' : 'run'})`);
+      const r = await runWardenAsync(['--data-dir', data, ...(once ? ['run', '--once', '--json', '--offline'] : ['run', '--json', '--offline'])], env);
+      const refused = once ? r.status === 0 && r.stdout === '' && /Nothing to do/.test(r.stderr) : r.status === 1 && /in use by warden run/.test(r.stderr);
+      if (!refused) throw new Error(`a second engine was not refused: exit ${r.status}, stdout ${r.stdout.slice(0, 500)}, stderr ${r.stderr.slice(0, 500)}`);
+    },
   };
+}
+
+/** The process that owns the data folder, by what it wrote in owner.json (docs/design.md). */
+function ownerPid(data: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(data, 'owner.json'), 'utf8')) as { pid: number }).pid;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Injects `count` faults, each at a random point of the engine's progress through the backlog
- * (one in each of `count` equal stretches of it), up to 50 ms after it gets there. Kills and
- * cuts are two fifths each, restarts a fifth, in a random order.
+ * (one in each of `count` equal stretches of it), up to 50 ms after it gets there. A fifth are
+ * restarts, a tenth second engines, and the rest kills and cuts in equal parts, in a random order.
  */
 async function injectFaults(count: number, messages: number, random: () => number, act: FaultActions, progress: Progress, log: (line: string) => void): Promise<Record<FaultKind, number>> {
-  const done: Record<FaultKind, number> = { kill: 0, restart: 0, cut: 0 };
+  const done: Record<FaultKind, number> = { kill: 0, restart: 0, cut: 0, second: 0 };
   const restarts = Math.round(count / 5);
-  const kills = Math.round((count - restarts) / 2);
-  const kinds: FaultKind[] = [...Array<FaultKind>(kills).fill('kill'), ...Array<FaultKind>(restarts).fill('restart'), ...Array<FaultKind>(count - kills - restarts).fill('cut')];
+  const seconds = Math.round(count / 10);
+  const kills = Math.round((count - restarts - seconds) / 2);
+  const kinds: FaultKind[] = [
+    ...Array<FaultKind>(kills).fill('kill'),
+    ...Array<FaultKind>(restarts).fill('restart'),
+    ...Array<FaultKind>(seconds).fill('second'),
+    ...Array<FaultKind>(count - kills - restarts - seconds).fill('cut'),
+  ];
   shuffle(kinds, random);
   for (const [k, kind] of kinds.entries()) {
     await progress.reach(Math.floor(((k + random()) * messages) / count));

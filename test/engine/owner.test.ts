@@ -29,6 +29,26 @@ describe('ownership of a data folder', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('lets an engine wait for a command that holds the folder, and refuses it beside another engine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-owner-'));
+    try {
+      const command = Ownership.take(dir, { kind: 'command', command: 'warden bootstrap home' });
+      const waited: string[] = [];
+      let started = false;
+      const engine = Ownership.takeForEngine(dir, 'serve', (owner) => waited.push(owner.command ?? '')).then((o) => ((started = true), o));
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(started).toBe(false);
+      expect(waited).toEqual(['warden bootstrap home']);
+      command.release();
+      const owner = await engine;
+      expect(owner.info.kind).toBe('serve');
+      await expect(Ownership.takeForEngine(dir, 'run')).rejects.toThrow(/in use by warden serve/);
+      owner.release();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('with an engine running', () => {
