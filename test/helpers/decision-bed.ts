@@ -50,7 +50,7 @@ export const BED_SETTINGS = {
   rulesets: [
     { headersRegexp: { '^list-id$': 'announce\\.list\\.test' }, listAllowDomain: 'list.test' },
     { verifiedDomain: 'forwarder.test', isForward: true },
-    { msgFromRegexp: '@lists\\.sender\\.test$', mailbox: 'Lists', acceptRejectsToMailbox: 'Lists/Rejects' },
+    { msgFromRegexp: '@lists\\.[a-z]+\\.test$', mailbox: 'Lists', acceptRejectsToMailbox: 'Lists/Rejects' },
   ],
 };
 
