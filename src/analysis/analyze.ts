@@ -314,7 +314,7 @@ function reportDestination(facts: MessageFacts, reports: AnalysisSettings['repor
   return undefined;
 }
 
-/** Why a report is not accepted (analysis.md 2.2 steps 6, 7, mox at H), or undefined. */
+/** Why a report is not accepted (mox's analyze.go@A:193-255), or undefined. */
 function reportProblem(report: Report, facts: MessageFacts, auth: AuthResults, domains: string[], now: number): string | undefined {
   if (report.kind === 'dmarc') {
     if (auth.dmarc.result !== 'pass') return `the report's sender did not pass DMARC (${auth.dmarc.result})`;

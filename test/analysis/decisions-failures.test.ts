@@ -47,6 +47,10 @@ describe('internal failures decide nothing', () => {
     await failsWhileAway('recipient', 'reputation-error', 'wendy@sender.test');
   });
 
+  it('L135-138, L167-168 reputation-error: the destination mailbox cannot be looked up', async () => {
+    await failsWhileAway('mailbox', 'reputation-error', 'walt@sender.test');
+  });
+
   it('L314-318 subjectpass-error: the subject-pass key cannot be read', async () => {
     await failsWhileAway('subjectpass_key', 'subjectpass-error', 'xavier@sender.test');
   });
