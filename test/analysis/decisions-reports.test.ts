@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PTR, REPORTER, startDecisionBed, type DecisionBed, type Delivered } from '../helpers/decision-bed.ts';
 import { attachment, dmarcReportXml, gzipped, tlsReportJson, zipped } from '../helpers/report-mail.ts';
+import { runWarden } from '../helpers/warden.ts';
 
 /**
  * Mail to the user's DMARC and TLS reporting addresses (mox's analyze.go@893a6f8911 L190-255,
@@ -82,5 +83,18 @@ describe('TLS reports', () => {
     const d = await toTls(report);
     expect(d).toMatchObject({ accept: true, reason: 'reporting' });
     expect(d.evidence.report).toMatchObject({ kind: 'tls', accepted: true });
+  });
+});
+
+describe('accepted reports', () => {
+  it('are kept: warden reports lists them', () => {
+    const listed = runWarden(['--data-dir', bed.data, 'reports', '--json']);
+    expect(listed.status, listed.stderr).toBe(0);
+    const kept = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; org: string; about: string });
+    expect(kept.map((r) => [r.kind, r.org, r.about]).sort()).toEqual([
+      ['dmarc', 'reporter.test', 'example.test'],
+      ['tls', 'reporter.test', 'example.test'],
+      ['tls', 'reporter.test', 'example.test'],
+    ]);
   });
 });
