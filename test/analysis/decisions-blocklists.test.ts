@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOOD, LISTED, LISTED_FORWARDER, LISTED_LIST_SERVER, SPAMMY, UNHEALTHY_ZONE, ZONE, startDecisionBed, type DecisionBed } from '../helpers/decision-bed.ts';
+import { providerMessage } from '../helpers/provider-mail.ts';
+import { FilterClient, runWarden } from '../helpers/warden.ts';
+import { DEAD_ZONE, GOOD, HAMMY, LISTED, LISTED_FORWARDER, LISTED_LIST_SERVER, SPAMMY, UNHEALTHY_ZONE, ZONE, startDecisionBed, type DecisionBed } from '../helpers/decision-bed.ts';
 
 /**
  * DNS block lists (mox's analyze.go@893a6f8911 L367-400, docs/fidelity.md), against dnsmasq
@@ -58,5 +60,21 @@ describe('block lists', () => {
     // The same list's mail from an unlisted server is accepted.
     const clean = await bed.deliver({ ...GOOD, from: 'uma@list.test', mailFrom: 'bounce@list.test', sign: 'list.test', headers: ['List-Id: Chat <chat.list.test>'] });
     expect(clean).toMatchObject({ accept: true, reason: 'no-bad-signals' });
+  });
+
+  it('L385-387: a list whose lookup fails lists nothing; the next list is asked', async () => {
+    const set = runWarden(['--data-dir', bed.data, 'settings', '--set', JSON.stringify({ dnsblZones: [DEAD_ZONE, ZONE] })]);
+    expect(set.status, set.stderr).toBe(0);
+    const filter = new FilterClient(bed.data, ['--dns', bed.dns.server, '--dns-timeout', '300']);
+    try {
+      const deliver = async (m: Parameters<typeof providerMessage>[0]) => filter.request({ id: 1, op: 'deliver', path: bed.write(await providerMessage(m)) });
+      const clean = await deliver({ ...GOOD, from: 'vera@sender.test', mailFrom: 'vera@sender.test', sign: 'sender.test', body: HAMMY });
+      expect(clean).toMatchObject({ ok: true, accept: true, reason: 'no-bad-signals', evidence: { dnsbl: { result: 'temperror' } } });
+      const listed = await deliver({ ...LISTED, from: 'will@sender.test', mailFrom: 'will@sender.test', sign: 'sender.test', body: HAMMY });
+      expect(listed).toMatchObject({ ok: true, accept: false, reason: 'dns-blocklisted', evidence: { dnsbl: { zone: ZONE, result: 'fail' } } });
+      expect(asked(DEAD_ZONE)).toContain(`7.100.51.198.${DEAD_ZONE}`);
+    } finally {
+      await filter.close();
+    }
   });
 });

@@ -33,6 +33,8 @@ export const LISTED_LIST_SERVER = { ip: '192.0.2.60', ehlo: 'lists.list.test' };
 /** The block lists: one that lists everything (127.0.0.1 too: unhealthy, so skipped), then a healthy one. */
 export const UNHEALTHY_ZONE = 'everything.test';
 export const ZONE = 'dnsbl.test';
+/** A block list whose server never answers (dnsmasq forwards it to a port where nothing does). */
+export const DEAD_ZONE = 'dead.test';
 
 export const SPAMMY = `${SPAM_WORDS.join(' ')}.\r\n${SPAM_WORDS.slice(0, 10).join(' ')}.\r\n`;
 export const HAMMY = `${HAM_WORDS.join(' ')}.\r\n`;
@@ -130,6 +132,7 @@ export async function startDecisionBed({ ham = 50 }: { ham?: number } = {}): Pro
       dkimKeyRecord('esp.test'),
       dkimKeyRecord('friends.test'),
     ],
+    extra: [`server=/${DEAD_ZONE}/127.0.0.1#9`],
   });
   const dir = mkdtempSync(join(tmpdir(), 'warden-decisions-'));
   const data = join(dir, 'data');
