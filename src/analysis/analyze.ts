@@ -10,13 +10,14 @@ import { matchRuleset } from './rulesets.ts';
 import type { AnalysisSettings } from './settings.ts';
 import { checkSubjectpass, type SubjectpassCheck } from './subjectpass.ts';
 
-/** Why a message was accepted or rejected: mox's reason tokens (analysis.md 2.1). */
+/**
+ * Why a message was accepted or rejected: mox's reason tokens (analysis.md 2.1). mox's tokens
+ * for its own failures are not decisions here: see AnalysisFailure.
+ */
 export type Reason =
   | 'list-allow'
   | 'dmarc-policy'
-  | 'reputation-error'
   | 'spf-policy'
-  | 'junk-classify-error'
   | 'no-bad-signals'
   | 'junk-content'
   | 'junk-content-strict'
@@ -103,14 +104,39 @@ export interface AnalysisInput {
   now: number;
 }
 
+/**
+ * The analysis itself failed (mox's reputation-error, subjectpass-error, junk-classify-error):
+ * the message is not judged. mox answers 451 and the sender retries; Warden has no sender to
+ * retry, so the message stays where it is, unanalysed, and is tried again later
+ * (docs/fidelity.md, "Internal failures").
+ */
+export class AnalysisFailure extends Error {
+  override name = 'AnalysisFailure';
+  readonly reason: 'reputation-error' | 'subjectpass-error' | 'junk-classify-error';
+
+  constructor(reason: AnalysisFailure['reason'], what: string, cause: unknown) {
+    super(`${what} (${reason}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.reason = reason;
+  }
+}
+
+/** Runs one of the analysis's own lookups; its failure is an AnalysisFailure, never a decision. */
+function internal<T>(reason: AnalysisFailure['reason'], what: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    throw new AnalysisFailure(reason, what, err);
+  }
+}
+
 /** mox's stricter content threshold for suspicious circumstances (analysis.md 2.2 step 16). */
 const STRICT_THRESHOLD = 0.25;
 
 /**
- * mox's delivery decision (analysis.md section 2.2, at revision H) as Warden adapts it (section
- * 8). Steps mox takes that need an SMTP session are left out: rate limits (0),
- * authentication-required (8), Introbox (10), and the subject-pass hint (19), which would mean
- * sending mail.
+ * mox's delivery decision, smtpserver/analyze.go at the revision Warden is built from
+ * (893a6f8911), as Warden adapts it. docs/fidelity.md lists each of its branches, Warden's
+ * counterpart, and where and why Warden deviates; the comments marked "Deviation" below are
+ * those. The subject-pass hint is left out: it means sending mail.
  */
 export async function analyze(input: AnalysisInput, threshold: number): Promise<Decision> {
   const { facts, auth, settings } = input;
@@ -142,6 +168,9 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
   const accept = (reason: Reason, text: string, score: number): Decision => ({ ...base, accept: true, reason, text, mailbox: destined, isReject: false, score });
   const reject = (reason: Reason, text: string, score: number): Decision => {
     // mox's reject helper (step 4): a ruleset may keep its rejects in a mailbox of its own.
+    // Deviation: mox then answers accept (analyze.go@A:174-179), which to it means "the sender
+    // need not retry"; Warden's accept means "leave it where it arrived", so a reject stays a
+    // reject, moved to that mailbox (docs/fidelity.md).
     const mailbox = ruleset?.acceptRejectsToMailbox ?? settings.rejectsMailbox;
     return { ...base, accept: false, reason, text, mailbox, isReject: true, score };
   };
@@ -185,13 +214,8 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
     if (problem === undefined) base.report = summary;
   }
 
-  // Step 9: reputation. Deviation (analysis.md 8, fail open): an error accepts.
-  let rep: Reputation;
-  try {
-    rep = input.reputation(destined, sender);
-  } catch (err) {
-    return accept('reputation-error', `reputation could not be read: ${(err as Error).message}`, 0.5);
-  }
+  // Step 9: reputation.
+  let rep = internal('reputation-error', 'the sender\'s reputation could not be read', () => input.reputation(destined, sender));
   // Deviation from mox: when authentication was not checked (offline, or no trusted hop),
   // whether the From address is forged is unknown, not "unvalidated"; reputation of the address
   // or its domain then only leans (steps 13, 14). mox would let the history of a freemail domain
@@ -237,21 +261,19 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
 
   // Step 15: a valid subject-pass token accepts.
   if (settings.subjectpassHours > 0) {
-    const check = checkSubjectpass(facts.rawSubject, facts.from, input.subjectpassKey(), settings.subjectpassHours * 3_600_000, input.now);
+    const key = internal('subjectpass-error', 'the subject-pass key could not be read', input.subjectpassKey);
+    const check = checkSubjectpass(facts.rawSubject, facts.from, key, settings.subjectpassHours * 3_600_000, input.now);
     evidence.subjectpass = check;
     if (check === 'valid') return accept('subjectpass', 'the subject carries a valid pass token', 0);
   }
 
   // Step 16: the content filter, with a threshold moved by jitter and lowered when suspicious.
-  let content: ReturnType<typeof classification>;
-  try {
-    content = classification();
-  } catch (err) {
-    return accept('junk-classify-error', `the content filter failed: ${(err as Error).message}`, 0.5);
-  }
+  const content = internal('junk-classify-error', 'the content filter failed', classification);
   let limit = threshold + settings.jitter * (2 * input.random() - 1);
   let reason: Reason = 'junk-content';
   let why = '';
+  // mox's later stricter rules for plaintext SMTP and a hidden recipient (2ff87a0) are settings,
+  // off unless turned on (docs/fidelity.md).
   if (limit > STRICT_THRESHOLD) {
     if (suspiciousIprev) [limit, reason, why] = [STRICT_THRESHOLD, 'junk-content-strict', `the sending IP has no valid reverse name (${auth.iprev.result})`];
     else if (settings.strictPlaintext && facts.boundary && !facts.boundary.tls) {
@@ -261,15 +283,20 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
     }
   }
   evidence.junk = { ...content, threshold: limit };
-  // mox at H: an insignificant filter (under 50 trained ham) does not reject, unless iprev is suspicious.
+  // Deviation: mox at Warden's revision judges content from the first message; mox from 6aa2139
+  // (2025) on, and Warden, let an insignificant filter (under 50 trained ham) reject nothing,
+  // unless iprev is suspicious: a new filter scores near 0.5 and would reject mail for want of
+  // training (docs/fidelity.md).
   const contentAccepts = content.probability <= limit || (!content.significant && !suspiciousIprev);
   if (!contentAccepts) {
     const text = `the content looks like junk (${content.probability.toFixed(3)} > ${limit.toFixed(3)})${why ? `; stricter because ${why}` : ''}`;
     return reject(reason, text, content.probability);
   }
 
-  // Step 17: DNS block lists, only for mail that would be accepted, only with an IP.
-  if (settings.dnsblZones.length > 0 && facts.boundary && sender.ipMasked[0] !== '') {
+  // Step 17: DNS block lists, only for mail that would be accepted, only with an IP. As in mox
+  // (analyze.go@A:380), the connecting IP is looked up even for forwarded and List-Id mail,
+  // whose IP is only kept out of reputation.
+  if (settings.dnsblZones.length > 0 && facts.boundary) {
     const listed = await input.dnsbl(facts.boundary.ip);
     evidence.dnsbl = listed;
     if (listed.result === 'fail') {
@@ -287,7 +314,7 @@ function reportDestination(facts: MessageFacts, reports: AnalysisSettings['repor
   return undefined;
 }
 
-/** Why a report is not accepted (analysis.md 2.2 steps 6, 7, mox at H), or undefined. */
+/** Why a report is not accepted (mox's analyze.go@A:193-255), or undefined. */
 function reportProblem(report: Report, facts: MessageFacts, auth: AuthResults, domains: string[], now: number): string | undefined {
   if (report.kind === 'dmarc') {
     if (auth.dmarc.result !== 'pass') return `the report's sender did not pass DMARC (${auth.dmarc.result})`;
@@ -296,8 +323,9 @@ function reportProblem(report: Report, facts: MessageFacts, auth: AuthResults, d
     if (report.end.getTime() > now + 60_000) return 'the period of the report ends in the future';
     return undefined;
   }
-  // RFC 8460 section 5.3: signed by the From domain (or, as mox at H, a parent of it in the same
-  // organisational domain), over the whole body, with a key that allows TLS reports.
+  // RFC 8460 section 5.3: signed by the From domain, over the whole body, with a key that allows
+  // TLS reports. Deviation: as mox from the day after Warden's revision (61bae75), a parent of
+  // the From domain in the same organisational domain also signs (docs/fidelity.md).
   const from = facts.from?.domain ?? '';
   const signed = auth.dkim.some(
     (d) =>

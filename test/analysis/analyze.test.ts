@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, type AnalysisInput } from '../../src/analysis/analyze.ts';
+import { AnalysisFailure, analyze, type AnalysisInput } from '../../src/analysis/analyze.ts';
 import { analysisSettingsSchema } from '../../src/analysis/settings.ts';
 import { subjectpassToken } from '../../src/analysis/subjectpass.ts';
 import type { AuthResults } from '../../src/auth/results.ts';
@@ -200,6 +200,19 @@ describe('analyze: the decision flow of analysis.md section 2.2', () => {
     expect(asked).toBe(1);
   });
 
+  it('step 17: forwarded and List-Id mail is looked up by its connecting IP, though kept out of IP reputation', async () => {
+    const asked: string[] = [];
+    const dnsbl = (ip: string) => (asked.push(ip), Promise.resolve({ zone: 'dnsbl.test', result: 'fail' as const, explanation: '' }));
+    const forwarding = { dnsblZones: ['dnsbl.test'], rulesets: [{ verifiedDomain: 'forwarder.test', isForward: true }] };
+    const forwarded = await decide(input({ settings: forwarding, auth: auth({ dkimDomains: ['forwarder.test'] }), dnsbl }));
+    expect(forwarded).toMatchObject({ accept: false, reason: 'dns-blocklisted', forwarded: true });
+    expect(forwarded.sender.ipMasked).toEqual(['', '', '']);
+    const list = await decide(input({ settings: { dnsblZones: ['dnsbl.test'] }, facts: facts({ listId: 'announce.list.test' }), dnsbl }));
+    expect(list).toMatchObject({ accept: false, reason: 'dns-blocklisted' });
+    expect(list.sender.ipMasked).toEqual(['', '', '']);
+    expect(asked).toEqual(['198.51.100.7', '198.51.100.7']);
+  });
+
   it('steps 6, 7, 12: a verified report about one of your domains is accepted and kept', async () => {
     const dmarc = { kind: 'dmarc' as const, org: 'reporter.test', reportId: 'r', domain: 'example.test', policy: 'reject', begin: new Date(NOW - 86_400_000), end: new Date(NOW - 1000), messages: 3, failing: 0 };
     const settings = { reports: { domains: ['example.test'], dmarcAddresses: ['dmarc@example.test'], tlsAddresses: ['tls@example.test'] } };
@@ -240,11 +253,17 @@ describe('analyze: the decision flow of analysis.md section 2.2', () => {
     expect((await decide(tlsInput({ ...signature, domain: 'elsewhere.test' }))).evidence.report?.problem).toMatch(/DKIM/);
   });
 
-  it('fails open when reputation or the content filter throws', async () => {
+  it('decides nothing when reputation, the subject-pass key or the content filter fails: it throws an AnalysisFailure', async () => {
     const broken = () => {
       throw new Error('disk I/O error');
     };
-    expect(await decide(input({ reputation: broken }))).toMatchObject({ accept: true, reason: 'reputation-error' });
-    expect(await decide(input({ classify: broken }))).toMatchObject({ accept: true, reason: 'junk-classify-error' });
+    const failure = async (i: AnalysisInput, reason: string) => {
+      const err: unknown = await decide(i).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AnalysisFailure);
+      expect(err).toMatchObject({ reason, message: expect.stringContaining(`(${reason}): disk I/O error`) });
+    };
+    await failure(input({ reputation: broken }), 'reputation-error');
+    await failure(input({ subjectpassKey: broken }), 'subjectpass-error');
+    await failure(input({ classify: broken }), 'junk-classify-error');
   });
 });

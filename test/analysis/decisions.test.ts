@@ -1,129 +1,29 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
-import { dkimKeyRecord, providerMessage, type ProviderMessage } from '../helpers/provider-mail.ts';
-import { HAM_WORDS, NOVEL_WORDS, SPAM_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
-import { attachment, dmarcReportXml, gzipped, tlsReportJson, zipped } from '../helpers/report-mail.ts';
-import { FilterClient, runWarden } from '../helpers/warden.ts';
+import { FORWARDER, GOOD, NO_PTR, NOVEL, NOVEL_SUBJECT, SPAMMY, startDecisionBed, type DecisionBed, type Delivered } from '../helpers/decision-bed.ts';
+import { providerMessage } from '../helpers/provider-mail.ts';
+import { runWarden } from '../helpers/warden.ts';
 
 /**
- * Every branch of the decision flow (analysis.md 2.2) reached through `warden filter --stdio`,
+ * The main path of the decision flow (docs/fidelity.md) reached through `warden filter --stdio`,
  * with a real DNS server (dnsmasq) serving SPF, DKIM, DMARC, PTR and block-list records, and
- * the history built by the protocol's deliver, feedback and sent requests.
+ * the history built by the protocol's deliver, feedback and sent requests. The other files
+ * named decisions-* take one family of branches each.
  */
 
-/** The sender's outbound host: SPF allows it, its PTR and A agree (iprev pass). */
-const GOOD = { ip: '198.51.100.7', ehlo: 'mx.sender.test' };
-/** Another host of the same network, listed by the block list. */
-const LISTED = { ip: '198.51.100.8', ehlo: 'mx2.sender.test' };
-/** A host without a reverse name (iprev permerror). */
-const NO_PTR = { ip: '203.0.113.9', ehlo: 'shady.test' };
-/** A DMARC and TLS reporter's outbound host. */
-const REPORTER = { ip: '198.51.100.20', ehlo: 'mx.reporter.test' };
-/** The user's other mailbox, forwarding to this one. */
-const FORWARDER = { ip: '192.0.2.50', ehlo: 'out.forwarder.test' };
-
-const SPAMMY = `${SPAM_WORDS.join(' ')}.\r\n${SPAM_WORDS.slice(0, 10).join(' ')}.\r\n`;
-/** Words the filter never saw: a probability of 0.5, between the strict 0.25 and the 0.95 threshold. */
-const NOVEL = `${NOVEL_WORDS.join(' ')}.\r\n`;
-const NOVEL_SUBJECT = NOVEL_WORDS.slice(0, 3).join(' ');
-
-let dns: Dnsmasq;
-let dir: string;
-let filter: FilterClient;
-let serial = 0;
+let bed: DecisionBed;
 
 beforeAll(async () => {
-  dns = await startDnsmasq({
-    hosts: [
-      { name: GOOD.ehlo, ips: [GOOD.ip] },
-      { name: LISTED.ehlo, ips: [LISTED.ip] },
-      { name: FORWARDER.ehlo, ips: [FORWARDER.ip] },
-      { name: REPORTER.ehlo, ips: [REPORTER.ip] },
-    ],
-    addresses: [
-      // dnsbl.test lists 198.51.100.8 and, as a healthy list must, 127.0.0.2 (analysis.md 6.1).
-      { name: '8.100.51.198.dnsbl.test', ip: '127.0.0.2' },
-      { name: '2.0.0.127.dnsbl.test', ip: '127.0.0.2' },
-    ],
-    txts: [
-      { name: 'sender.test', value: 'v=spf1 ip4:198.51.100.0/24 -all' },
-      { name: '_dmarc.sender.test', value: 'v=DMARC1; p=reject' },
-      dkimKeyRecord('sender.test'),
-      { name: 'shady.test', value: 'v=spf1 ip4:203.0.113.0/24 -all' },
-      { name: 'strict.test', value: 'v=spf1 ip4:192.0.2.0/24 -all' },
-      dkimKeyRecord('list.test'),
-      { name: 'forwarder.test', value: 'v=spf1 ip4:192.0.2.50 -all' },
-      dkimKeyRecord('forwarder.test'),
-      { name: '8.100.51.198.dnsbl.test', value: 'Listed for testing' },
-      { name: 'reporter.test', value: 'v=spf1 ip4:198.51.100.20 -all' },
-      { name: '_dmarc.reporter.test', value: 'v=DMARC1; p=none' },
-      dkimKeyRecord('reporter.test'),
-      dkimKeyRecord('esp.test'),
-      dkimKeyRecord('friends.test'),
-    ],
-  });
-  dir = mkdtempSync(join(tmpdir(), 'warden-decisions-'));
-  const data = join(dir, 'data');
-  const settings = {
-    jitter: 0,
-    strictPlaintext: true,
-    strictRecipient: true,
-    dnsblZones: ['dnsbl.test'],
-    reports: { domains: ['example.test'], dmarcAddresses: ['dmarc-reports@example.test'], tlsAddresses: ['tls-reports@example.test'] },
-    rulesets: [
-      { headersRegexp: { '^list-id$': 'announce\\.list\\.test' }, listAllowDomain: 'list.test' },
-      { verifiedDomain: 'forwarder.test', isForward: true },
-      { msgFromRegexp: '@lists\\.sender\\.test$', mailbox: 'Lists', acceptRejectsToMailbox: 'Lists/Rejects' },
-    ],
-  };
-  const set = runWarden(['--data-dir', data, 'settings', '--set', JSON.stringify(settings)]);
-  expect(set.stderr).toBe('');
-  expect(JSON.parse(set.stdout)).toMatchObject(settings);
-  filter = new FilterClient(data, ['--dns', dns.server]);
-  // A significant content filter: 50 ham messages trained (mox's rule), and some spam.
-  for (let i = 0; i < 60; i++) {
-    const kind = i < 50 ? 'ham' : 'spam';
-    const path = write(syntheticMessage(kind, i));
-    expect(await filter.request({ id: i, op: 'train', path, label: kind })).toMatchObject({ ok: true });
-  }
+  bed = await startDecisionBed();
 });
 
 afterAll(async () => {
-  await filter?.close();
-  await dns?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await bed?.close();
 });
 
-function write(raw: string | Buffer): string {
-  const path = join(dir, `${++serial}.eml`);
-  writeFileSync(path, raw);
-  return path;
-}
-
-interface Delivered {
-  ok: boolean;
-  msg: string;
-  accept: boolean;
-  reason: string;
-  mailbox: string;
-  score: number;
-  text: string;
-  evidence: { junk: { probability: number; threshold: number } | null; reputation: { method: string } | null; auth: { dmarc: { result: string } } };
-}
-
-async function deliver(m: Partial<ProviderMessage> & { from: string }): Promise<Delivered> {
-  const path = write(await providerMessage({ ...GOOD, body: `${HAM_WORDS.join(' ')}.\r\n`, ...m }));
-  const response = (await filter.request({ id: serial, op: 'deliver', path })) as unknown as Delivered;
-  expect(response.ok, JSON.stringify(response)).toBe(true);
-  return response;
-}
-
-async function feedback(msg: string, label: 'ham' | 'spam'): Promise<void> {
-  expect(await filter.request({ id: serial, op: 'feedback', msg, label })).toEqual({ id: serial, ok: true });
-}
+const write = (raw: string | Buffer) => bed.write(raw);
+const deliver: DecisionBed['deliver'] = (m) => bed.deliver(m);
+const feedback: DecisionBed['feedback'] = (msg, label) => bed.feedback(msg, label);
+const filter = { request: (r: Record<string, unknown>) => bed.filter.request(r) };
 
 describe('the decision flow against real DNS', () => {
   it('no-bad-signals: authenticated mail with ham content', async () => {
@@ -165,7 +65,7 @@ describe('the decision flow against real DNS', () => {
   });
 
   it('subjectpass: a token the user handed out gets spam content through', async () => {
-    const made = runWarden(['--data-dir', join(dir, 'data'), 'subjectpass', 'kim@sender.test']);
+    const made = runWarden(['--data-dir', bed.data, 'subjectpass', 'kim@sender.test']);
     expect(made.status).toBe(0);
     const token = made.stdout.trim();
     expect(token).toMatch(/^\(pass:[\w-]{22}\)$/);
@@ -173,12 +73,6 @@ describe('the decision flow against real DNS', () => {
     expect(d).toMatchObject({ accept: true, reason: 'subjectpass' });
     const other = await deliver({ from: 'leo@sender.test', mailFrom: 'leo@sender.test', sign: 'sender.test', body: SPAMMY, subject: `Hello ${token}` });
     expect(other).toMatchObject({ accept: false, reason: 'junk-content' });
-  });
-
-  it('dns-blocklisted: a listed IP, only when everything else accepts', async () => {
-    const d = await deliver({ ...LISTED, from: 'mike@sender.test', mailFrom: 'mike@sender.test', sign: 'sender.test' });
-    expect(d).toMatchObject({ accept: false, reason: 'dns-blocklisted' });
-    expect(d.text).toContain('dnsbl.test');
   });
 
   it('list-allow: a mailing list verified by its DKIM domain', async () => {
@@ -197,27 +91,6 @@ describe('the decision flow against real DNS', () => {
     const d = await deliver({ ...FORWARDER, from: 'nina@sender.test', mailFrom: 'srs@forwarder.test', sign: 'forwarder.test' });
     expect(d).toMatchObject({ accept: true, reason: 'no-bad-signals' });
     expect(d.evidence.auth.dmarc.result).toBe('fail');
-  });
-
-  it('reporting: DMARC and TLS reports about your domains are accepted and kept', async () => {
-    const period = { begin: new Date('2026-11-22T00:00:00Z'), end: new Date('2026-11-23T00:00:00Z') };
-    const dmarc = attachment({ type: 'application/zip', name: 'report.zip', bytes: zipped('report.xml', dmarcReportXml({ domain: 'example.test', ...period })) });
-    const d = await deliver({ ...REPORTER, from: 'noreply@reporter.test', mailFrom: 'bounces@reporter.test', sign: 'reporter.test', to: 'dmarc-reports@example.test', ...dmarc });
-    expect(d).toMatchObject({ accept: true, reason: 'reporting' });
-    const tls = attachment({ type: 'application/tlsrpt+gzip', name: 'report.json.gz', bytes: gzipped(tlsReportJson({ domains: ['example.test'], ...period })) });
-    const t = await deliver({ ...REPORTER, from: 'tlsrpt@reporter.test', mailFrom: 'bounces@reporter.test', sign: 'reporter.test', to: 'tls-reports@example.test', ...tls });
-    expect(t).toMatchObject({ accept: true, reason: 'reporting' });
-    // Unsigned, from elsewhere: DMARC does not pass, so it is a message like any other.
-    const forged = await deliver({ ...NO_PTR, from: 'noreply@reporter.test', to: 'dmarc-reports@example.test', ...dmarc });
-    expect(forged.reason).not.toBe('reporting');
-
-    const listed = runWarden(['--data-dir', join(dir, 'data'), 'reports', '--json']);
-    expect(listed.status).toBe(0);
-    const kept = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; org: string; about: string });
-    expect(kept.map((r) => [r.kind, r.org, r.about]).sort()).toEqual([
-      ['dmarc', 'reporter.test', 'example.test'],
-      ['tls', 'reporter.test', 'example.test'],
-    ]);
   });
 
   it('msgtofull: someone the user wrote to is accepted, whatever the content', async () => {
@@ -239,11 +112,6 @@ describe('the decision flow against real DNS', () => {
     const hidden = await deliver({ from: 'oscar@sender.test', mailFrom: 'oscar@sender.test', sign: 'sender.test', body: NOVEL, subject: NOVEL_SUBJECT, to: 'someone@else.test', headers: ['Delivered-To: bob@example.test'] });
     expect(hidden).toMatchObject({ accept: false, reason: 'junk-content-strict' });
     expect(hidden.text).toContain('neither To nor Cc');
-  });
-
-  it('a ruleset keeps its rejects in a mailbox of its own', async () => {
-    const d = await deliver({ from: 'digest@lists.sender.test', mailFrom: 'digest@lists.sender.test', body: SPAMMY });
-    expect(d).toMatchObject({ accept: false, mailbox: 'Lists/Rejects' });
   });
 
   it('msgtodomain: the domain of someone the user wrote to is accepted', async () => {

@@ -45,11 +45,13 @@ interface CatchUp {
   retired: number;
 }
 
-async function catchUp(options: MailboxOptions = {}, as: Account = account): Promise<CatchUp> {
+/** One catch-up; `opened` runs once the mailbox (its analysis) is open, before it looks at INBOX. */
+async function catchUp(options: MailboxOptions = {}, as: Account = account, opened?: () => void): Promise<CatchUp> {
   const result: CatchUp = { started: false, arrivals: [], learned: [], repaired: 0, retired: 0 };
   const context = EngineContext.open(f.data, { offline: true });
   try {
     const mailbox = AccountMailbox.open(context, as, options);
+    opened?.();
     const session = await ImapSession.open(endpointOf(account, f.env));
     try {
       await mailbox.catchUp(session, (e) => {
@@ -79,6 +81,16 @@ function query<T>(sql: string): T[] {
   const db = new Database(join(f.data, 'warden.db'), { readonly: true });
   try {
     return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs SQL on the data folder's database from another connection. */
+function write(sql: string): void {
+  const db = new Database(join(f.data, 'warden.db'));
+  try {
+    db.exec(sql);
   } finally {
     db.close();
   }
@@ -129,6 +141,32 @@ describe('a message Warden cannot analyse', () => {
     expect((await catchUp({ now: () => t + 7 * 24 * 3600_000 })).arrivals).toEqual([]);
     expect(await f.subjects('INBOX')).toContain(big);
     settings({ maxMessageBytes: 32 * 1024 * 1024 });
+  });
+});
+
+describe('an internal failure of the analysis', () => {
+  it('is no decision: the message stays in INBOX unanalysed, logged, and is retried (docs/fidelity.md)', async () => {
+    const subject = await f.append('spam');
+    const decisions = () => query<{ n: number }>('SELECT count(*) AS n FROM decision')[0]!.n;
+    const before = decisions();
+    const t0 = Date.now();
+    // The word table goes away after the mailbox opened its content filter: reading it fails
+    // when the message is classified (mox's junk-classify-error).
+    const first = await catchUp({ now: () => t0 }, account, () => write('ALTER TABLE junk_word RENAME TO junk_word_away'));
+    write('ALTER TABLE junk_word_away RENAME TO junk_word');
+    expect(first.arrivals).toEqual([expect.objectContaining({ decision: undefined, moved: false, retryAt: t0 + RETRY_DELAYS_MS[0]! })]);
+    expect(first.arrivals[0]!.error).toMatch(/junk-classify-error.*junk_word/);
+    expect(decisions()).toBe(before);
+    expect(await f.subjects('INBOX')).toContain(subject);
+    expect(query<{ error: string; retry_at: number }>('SELECT error, retry_at FROM unanalysed WHERE retry_at IS NOT NULL')).toEqual([
+      { error: first.arrivals[0]!.error, retry_at: t0 + RETRY_DELAYS_MS[0]! },
+    ]);
+
+    const retried = await catchUp({ now: () => t0 + RETRY_DELAYS_MS[0]! });
+    expect(retried.arrivals).toEqual([expect.objectContaining({ subject, known: false })]);
+    expect(retried.arrivals[0]!.error).toBeUndefined();
+    expect(retried.arrivals[0]!.decision).toBeDefined();
+    expect(decisions()).toBe(before + 1);
   });
 });
 

@@ -23,6 +23,7 @@ const LABELS: Record<string, string> = {
   'dns-blocklisted': 'on a DNS block list',
   subjectpass: 'a pass token',
   reporting: 'a DMARC or TLS report',
+  // Only in decisions recorded before an internal failure stopped being a decision (docs/fidelity.md).
   'reputation-error': 'accepted: reputation failed',
   'junk-classify-error': 'accepted: the filter failed',
 };
