@@ -5,7 +5,8 @@
  * with the history at corpus size, against the content filter alone; the UI's list pages over
  * 100 000 decisions (test/bench/lists.ts) and the UI's bundle, first load and scrolling over
  * them (test/bench/ui.ts); and the IMAP engine on a
- * throw-away Dovecot (test/bench/imap.ts), alone with `npm run bench -- --imap`. BENCH_RUNS sets
+ * throw-away Dovecot (test/bench/imap.ts), alone with `npm run bench -- --imap`; one engine
+ * watching 1, 3 and 6 accounts (test/bench/accounts.ts), alone with `npm run bench -- --accounts`. BENCH_RUNS sets
  * the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and BENCH_ARRIVAL_MS the IMAP backlog
  * size, the number of arrivals watched and the time between them.
  *
@@ -16,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { badMessages } from '../helpers/bad-mail.ts';
+import { benchAccounts } from './accounts.ts';
 import { benchAnalysis } from './analysis.ts';
 import { benchLists } from './lists.ts';
 import { benchUi } from './ui.ts';
@@ -27,8 +29,9 @@ import { measure, summarize, TIME, wardenCommand, type Measurement } from './mea
 import { fixed, printTable, ratio } from './table.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** `npm run bench -- --imap`: only the IMAP engine's rows. */
+/** `npm run bench -- --imap`: only the IMAP engine's rows; `-- --accounts`: only one engine watching several accounts. */
 const imapOnly = process.argv.includes('--imap');
+const accountsOnly = process.argv.includes('--accounts');
 
 if (!existsSync(TIME)) {
   console.error(`${TIME} is missing: install GNU time (apt-get install time) to measure peak memory.`);
@@ -52,7 +55,7 @@ try {
   const warden = wardenCommand();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`SpamAssassin public corpus: ${messages} messages, ${fixed(megabytes, 0)} MB. ${availableParallelism()} cores (${cpu}), Node ${process.version}.`);
-  if (!imapOnly) {
+  if (!imapOnly && !accountsOnly) {
     const runs = { wardenTrain: [] as Measurement[], wardenClassify: [] as Measurement[], bogoTrain: [] as Measurement[], bogoClassify: [] as Measurement[] };
     for (let run = 0; run < RUNS; run++) {
       process.stderr.write(`run ${run + 1}/${RUNS}\n`);
@@ -122,16 +125,29 @@ try {
   if (!dovecotVersion()) {
     console.log('\nDovecot is not installed: no IMAP rows (apt-get install dovecot-imapd).');
   } else {
-    await benchImap({
-      work,
-      warden,
-      runs: RUNS,
-      messages: Number(process.env.BENCH_IMAP_MESSAGES ?? Infinity),
-      arrivals: Number(process.env.BENCH_ARRIVALS ?? 500),
-      intervalMs: Number(process.env.BENCH_ARRIVAL_MS ?? 50),
-      ham: join(work, 'ham'),
-      spam: join(work, 'spam'),
-    });
+    if (!accountsOnly) {
+      await benchImap({
+        work,
+        warden,
+        runs: RUNS,
+        messages: Number(process.env.BENCH_IMAP_MESSAGES ?? Infinity),
+        arrivals: Number(process.env.BENCH_ARRIVALS ?? 500),
+        intervalMs: Number(process.env.BENCH_ARRIVAL_MS ?? 50),
+        ham: join(work, 'ham'),
+        spam: join(work, 'spam'),
+      });
+    }
+    if (!imapOnly) {
+      await benchAccounts({
+        work,
+        warden,
+        ham: join(work, 'ham'),
+        spam: join(work, 'spam'),
+        counts: [1, 3, 6],
+        perSecond: Number(process.env.BENCH_ACCOUNTS_RATE ?? 2),
+        seconds: Number(process.env.BENCH_ACCOUNTS_SECONDS ?? 60),
+      });
+    }
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -166,8 +166,7 @@ export async function benchImap(o: ImapBenchOptions): Promise<void> {
   }
 }
 
-async function connect(dovecot: Dovecot): Promise<ImapFlow> {
-  const user = dovecot.users[0]!;
+export async function connect(dovecot: Dovecot, user = dovecot.users[0]!): Promise<ImapFlow> {
   const client = new ImapFlow({ host: dovecot.host, port: dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user: user.name, pass: user.password }, logger: false });
   client.on('error', () => {});
   await client.connect();
@@ -175,7 +174,7 @@ async function connect(dovecot: Dovecot): Promise<ImapFlow> {
 }
 
 /** Line ends as IMAP has them (RFC 3501 section 2.3.4): CRLF. Bytes kept as they are (latin1). */
-function crlf(raw: Buffer): Buffer {
+export function crlf(raw: Buffer): Buffer {
   return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
@@ -290,12 +289,12 @@ async function idleFloor(dovecot: Dovecot, appender: ImapFlow, count = ALONE): P
   }
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The peak resident memory of a running process (Linux: VmHWM). */
-function peakRssMB(pid: number): number {
+export function peakRssMB(pid: number): number {
   const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
 }
