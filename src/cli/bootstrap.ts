@@ -27,9 +27,13 @@ export function bootstrapCommand(o: Output): Command {
         here: async () => {
           const context = EngineContext.open(dataDir);
           const bar = countBar();
+          const interrupt = new AbortController();
+          const onSignal = () => interrupt.abort();
+          process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
           try {
-            return await bootstrap(context, account, { ...since, ...limit, onProgress: (p) => bar.update(p.folder, p.done, p.total) });
+            return await bootstrap(context, account, { ...since, ...limit, signal: interrupt.signal, onProgress: (p) => bar.update(p.folder, p.done, p.total) });
           } finally {
+            process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
             bar.stop();
             context.close();
           }
@@ -44,7 +48,10 @@ export function bootstrapCommand(o: Output): Command {
         if (options.json) o.out(JSON.stringify(f));
         else o.out(`${f.path}: ${f.messages} messages, ${f.added} new to the history (${KIND_WORDS[f.kind]})${f.errors > 0 ? `, ${f.errors} unreadable or too large, skipped` : ''}`);
       }
-      if (!options.json) o.out('Done. Run it again any time: it goes on from where it stopped.');
+      if ('interrupted' in result && result.interrupted) {
+        o.err('Interrupted: what was learned so far is kept. Run it again to go on from where it stopped.');
+        process.exitCode = 130;
+      } else if (!options.json) o.out('Done. Run it again any time: it goes on from where it stopped.');
     });
 }
 

@@ -22,10 +22,14 @@ export interface BootstrapOptions extends MailboxOptions {
   limit?: number;
   /** Called after each message and at each folder's start. */
   onProgress?: (p: { folder: string; kind: FolderKind; done: number; total: number }) => void;
+  /** Stops at the next message (Ctrl-C): what is done is kept, and the next run goes on from there. */
+  signal?: AbortSignal;
 }
 
 export interface BootstrapResult {
   folders: { path: string; kind: FolderKind; messages: number; added: number; errors: number }[];
+  /** Stopped by `signal` before the end. */
+  interrupted?: true;
 }
 
 const YEAR_MS = 365 * 24 * 3600_000;
@@ -89,6 +93,7 @@ export async function bootstrap(context: EngineContext, account: Account, option
       for (const [uids, down] of [[older, true], [newer, false]] as const) {
         for await (const batch of session.fetch(uids, delivery.settings.maxMessageBytes)) {
           for (const m of batch) {
+            if (options.signal?.aborted) break;
             try {
               if (m.truncated) entry.errors++;
               else if (kind === 'sent') entry.added += (await delivery.sent(m.raw, m.internalDate.getTime())) > 0 ? 1 : 0;
@@ -101,6 +106,11 @@ export async function bootstrap(context: EngineContext, account: Account, option
           }
           // The training first, then the progress that says it is done.
           delivery.junk.commit();
+          if (options.signal?.aborted) {
+            // A batch left halfway is not marked done: the next run does it again (training is idempotent).
+            result.interrupted = true;
+            return result;
+          }
           if (batch.length === 0) continue;
           if (down) range.firstUid = batch[0]!.uid;
           else range.lastUid = batch.at(-1)!.uid;

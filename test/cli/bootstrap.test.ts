@@ -7,7 +7,7 @@ import { startDovecot } from '../helpers/dovecot.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { providerMessage } from '../helpers/provider-mail.ts';
 import { syntheticMessage } from '../helpers/synthetic-mail.ts';
-import { runWarden } from '../helpers/warden.ts';
+import { runWarden, spawnWarden } from '../helpers/warden.ts';
 
 /**
  * `warden bootstrap`: the history from the mail an account already has (analysis.md E8), against
@@ -188,4 +188,42 @@ describe('warden bootstrap', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/password/);
   });
+});
+
+describe('warden bootstrap interrupted', () => {
+  it('stops at the next message on Ctrl-C, keeps what it learned, and the next run goes on', async () => {
+    const g = await startMailboxFixture('bootstrap-interrupted');
+    try {
+      await g.client.mailboxCreate('Archive');
+      for (let i = 0; i < 400; i++) await g.client.append('Archive', syntheticMessage('ham', 20_000 + i).replace(/\n/g, '\r\n'));
+      const db = () => new Database(join(g.data, 'warden.db'), { readonly: true });
+      const recorded = () => {
+        const d = db();
+        try {
+          return (d.prepare('SELECT count(*) AS n FROM msg').get() as { n: number }).n;
+        } finally {
+          d.close();
+        }
+      };
+      const child = spawnWarden(['--data-dir', g.data, 'bootstrap', 'home', '--json'], g.env);
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      for (const since = Date.now(); recorded() === 0; await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() - since > 60_000) throw new Error(`bootstrap recorded nothing in 60 s: ${stderr}`);
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/Interrupted: what was learned so far is kept\. Run it again/);
+      const kept = recorded();
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(400);
+      // The rest, and nothing twice.
+      const again = runWarden(['--data-dir', g.data, 'bootstrap', 'home', '--json'], { env: g.env });
+      expect(again.status, again.stderr).toBe(0);
+      expect(recorded()).toBe(400);
+    } finally {
+      await g.close();
+    }
+  }, 180_000);
 });
