@@ -14,9 +14,7 @@ import { checkSubjectpass, type SubjectpassCheck } from './subjectpass.ts';
 export type Reason =
   | 'list-allow'
   | 'dmarc-policy'
-  | 'reputation-error'
   | 'spf-policy'
-  | 'junk-classify-error'
   | 'no-bad-signals'
   | 'junk-content'
   | 'junk-content-strict'
@@ -185,13 +183,10 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
     if (problem === undefined) base.report = summary;
   }
 
-  // Step 9: reputation. Deviation (analysis.md 8, fail open): an error accepts.
-  let rep: Reputation;
-  try {
-    rep = input.reputation(destined, sender);
-  } catch (err) {
-    return accept('reputation-error', `reputation could not be read: ${(err as Error).message}`, 0.5);
-  }
+  // Step 9: reputation. An error reading it is thrown, not accepted: mox answers it with a
+  // temporary failure (451) for the sender to try again; here the message stays where it is,
+  // unanalysed, and is tried again (DESIGN.md invariant 10).
+  let rep = input.reputation(destined, sender);
   // Deviation from mox: when authentication was not checked (offline, or no trusted hop),
   // whether the From address is forged is unknown, not "unvalidated"; reputation of the address
   // or its domain then only leans (steps 13, 14). mox would let the history of a freemail domain
@@ -243,12 +238,8 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
   }
 
   // Step 16: the content filter, with a threshold moved by jitter and lowered when suspicious.
-  let content: ReturnType<typeof classification>;
-  try {
-    content = classification();
-  } catch (err) {
-    return accept('junk-classify-error', `the content filter failed: ${(err as Error).message}`, 0.5);
-  }
+  // An error is thrown, as reputation's above (mox: 451, junk-classify-error).
+  const content = classification();
   let limit = threshold + settings.jitter * (2 * input.random() - 1);
   let reason: Reason = 'junk-content';
   let why = '';

@@ -1,6 +1,7 @@
 import { ImapError } from '../imap/errors.ts';
 import { ImapSession, type Fetched } from '../imap/session.ts';
-import { openDatabase, type Db } from '../store/database.ts';
+import { openDatabase, throwIfStoreFault, type Db } from '../store/database.ts';
+import { backupIfDue } from '../store/backups.ts';
 import { History } from '../store/history.ts';
 import { SyncState, type JournalEntry } from '../store/sync.ts';
 import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
@@ -152,8 +153,23 @@ export class AccountMailbox {
     return new AccountMailbox(dataDir, account, options);
   }
 
-  /** Catches up with INBOX over an open session (see catchUp). */
+  /**
+   * Catches up with INBOX over an open session (see catchUp), then backs the database up when a
+   * backup is due (daily, docs/backups.md). A database that cannot be used (damaged, read-only,
+   * disk full) throws a StoreError saying so: the caller stops, it does not retry.
+   */
   async catchUp(session: ImapSession): Promise<CatchUp> {
+    try {
+      const result = await this.#catchUp(session);
+      await backupIfDue(this.#db, this.#now());
+      return result;
+    } catch (err) {
+      throwIfStoreFault(err, this.#db.name);
+      throw err;
+    }
+  }
+
+  async #catchUp(session: ImapSession): Promise<CatchUp> {
     const account = this.account;
     const sync = this.#sync;
     const result: CatchUp = { account: account.name, mode: account.mode, learned: [], started: false, arrivals: [], repaired: 0, retired: 0 };
@@ -265,6 +281,8 @@ export class AccountMailbox {
     try {
       decided = await this.#decide(message);
     } catch (err) {
+      // The database failing is no fault of the message's: stop, leave it for after the repair.
+      throwIfStoreFault(err, this.#db.name);
       return this.#unanalysable(arrivalOf(message.uid), point, (err as Error).message, retry);
     }
     const { facts, decision, known } = decided;
@@ -276,6 +294,7 @@ export class AccountMailbox {
         await this.#delivery.feedback(known.msg, 'ham', message.raw);
         arrival.restored = true;
       } catch (err) {
+        throwIfStoreFault(err, this.#db.name);
         arrival.error = `could not learn from the restore: ${(err as Error).message}`;
       }
     }
@@ -385,6 +404,7 @@ export class AccountMailbox {
         try {
           entry.outcome = role === 'junk' ? await this.#delivery.judge(m.raw, 'spam') : `${await this.#delivery.sent(m.raw, m.internalDate.getTime())} recipients added`;
         } catch (err) {
+          throwIfStoreFault(err, this.#db.name);
           entry.error = (err as Error).message;
         }
         learned.push(entry);
@@ -414,6 +434,7 @@ export class AccountMailbox {
           if (outcome === 'unchanged') continue;
           entry.outcome = `${outcome} as ${label}`;
         } catch (err) {
+          throwIfStoreFault(err, this.#db.name);
           entry.error = (err as Error).message;
         }
         learned.push(entry);

@@ -1,5 +1,6 @@
 import { ImapError } from '../imap/errors.ts';
 import { IDLE_MS, ImapSession } from '../imap/session.ts';
+import { StoreError } from '../store/database.ts';
 import { endpointOf, type Account } from './accounts.ts';
 import { AccountMailbox, type Arrival, type CatchUp, type Learned, type MailboxOptions } from './catch-up.ts';
 
@@ -65,8 +66,9 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
       } catch (err) {
         if (signal.aborted) break;
         const message = (err as Error).message;
-        if (err instanceof ImapError && (err.kind === 'tls' || (err.kind === 'auth' && err.code !== 'UNAVAILABLE'))) {
-          onEvent({ kind: 'stopped', account: name, error: message, ...(err.code === 'SIGN_IN_AGAIN' && { signIn: true as const }) });
+        // A database that cannot be used (StoreError: damaged, read-only, disk full) stops too.
+        if (err instanceof StoreError || (err instanceof ImapError && (err.kind === 'tls' || (err.kind === 'auth' && err.code !== 'UNAVAILABLE')))) {
+          onEvent({ kind: 'stopped', account: name, error: message, ...(err instanceof ImapError && err.code === 'SIGN_IN_AGAIN' && { signIn: true as const }) });
           return;
         }
         const wait = Math.round(delay * (0.5 + random()));

@@ -240,11 +240,12 @@ describe('analyze: the decision flow of analysis.md section 2.2', () => {
     expect((await decide(tlsInput({ ...signature, domain: 'elsewhere.test' }))).evidence.report?.problem).toMatch(/DKIM/);
   });
 
-  it('fails open when reputation or the content filter throws', async () => {
+  it('throws, never accepts, when reputation or the content filter fails (the message is tried again)', async () => {
+    const failure = new Error('database disk image is malformed');
     const broken = () => {
-      throw new Error('disk I/O error');
+      throw failure;
     };
-    expect(await decide(input({ reputation: broken }))).toMatchObject({ accept: true, reason: 'reputation-error' });
-    expect(await decide(input({ classify: broken }))).toMatchObject({ accept: true, reason: 'junk-classify-error' });
+    await expect(decide(input({ reputation: broken }))).rejects.toBe(failure);
+    await expect(decide(input({ classify: broken }))).rejects.toBe(failure);
   });
 });
