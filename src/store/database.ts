@@ -94,7 +94,7 @@ export function openDatabase(file: string): Db {
  */
 export function checkIntegrity(db: Db, file = db.name): void {
   const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
-  const found = problems.map((p) => p.quick_check).filter((p) => p !== 'ok');
+  const found = problems.flatMap((p) => p.quick_check.split('\n')).filter((p) => p !== 'ok' && !p.startsWith('***'));
   if (found.length > 0) throw new DatabaseDamagedError(file, `the database ${file} is damaged (${found.join('; ')})`);
 }
 
