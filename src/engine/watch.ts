@@ -19,7 +19,10 @@ export type WatchEvent =
 export interface WatchOptions {
   signal: AbortSignal;
   onEvent: (event: WatchEvent) => void;
-  /** Reconnect delays: doubled after each failure from `firstMs` up to `maxMs`, with jitter. */
+  /**
+   * Reconnect delays: doubled after each failure from `firstMs` up to `maxMs`, with jitter; back
+   * to `firstMs` only when a session caught up and then failed with another error than the last.
+   */
   backoff?: { firstMs: number; maxMs: number };
   /** IDLE is renewed this often (default IDLE_MS). */
   idleMs?: number;
@@ -28,6 +31,9 @@ export interface WatchOptions {
   /** How the account's mail is analysed (DNS, clock). */
   mailbox?: MailboxOptions;
 }
+
+/** A session that lasted this long was well: its end starts the backoff afresh. */
+const STABLE_MS = 60_000;
 
 /**
  * Watches one account's INBOX until `signal` aborts: catches up, then waits with IDLE for new
@@ -51,16 +57,23 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
     return;
   }
   let delay = backoff.firstMs;
+  // The backoff starts afresh only after a session that caught up and then lasted a minute, or
+  // failed otherwise than the last: an error that recurs after every login (a folder the server
+  // refuses, say) waits longer each time, rather than reconnecting every second for ever.
+  let lastError: string | undefined;
+  const now = options.mailbox?.now ?? Date.now;
   try {
     while (!signal.aborted) {
       let session: ImapSession | undefined;
+      let caughtUp = false;
+      const since = now();
       try {
         session = await ImapSession.open(endpoint);
         onEvent({ kind: 'connected', account: name });
-        delay = backoff.firstMs;
         while (!signal.aborted) {
           const mark = session.changes;
           for (const event of catchUpEvents(await mailbox.catchUp(session))) onEvent(event);
+          caughtUp = true;
           await session.waitForChange(signal, options.idleMs ?? IDLE_MS, mark);
         }
       } catch (err) {
@@ -71,6 +84,8 @@ export async function watch(dataDir: string, account: Account, options: WatchOpt
           onEvent({ kind: 'stopped', account: name, error: message, ...(err instanceof ImapError && err.code === 'SIGN_IN_AGAIN' && { signIn: true as const }) });
           return;
         }
+        if (caughtUp && (message !== lastError || now() - since >= STABLE_MS)) delay = backoff.firstMs;
+        lastError = message;
         const wait = Math.round(delay * (0.5 + random()));
         onEvent({ kind: 'disconnected', account: name, error: message, retryInMs: wait });
         await sleep(wait, signal);
