@@ -2,6 +2,7 @@ import { ImapFlow } from 'imapflow';
 import { describe, ImapError, type Attempt } from './errors.ts';
 import { attemptOf, DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, withLogin, type ImapEndpoint } from './probe.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
+import { withTlsHint } from './tls-hint.ts';
 
 /** A message as fetched, without setting \Seen (BODY.PEEK[], DESIGN.md invariant 2). */
 export interface Fetched {
@@ -92,7 +93,7 @@ export class ImapSession {
       await client.connect();
     } catch (err) {
       client.close();
-      throw describe(err, attempt);
+      throw await withTlsHint(describe(err, attempt), attempt);
     }
     return new ImapSession(client, attempt);
   }
