@@ -141,25 +141,41 @@ async function handleApi(api: ApiService, command: CommandName, req: IncomingMes
     const body = await readBody(req);
     params = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
   } catch (err) {
-    return refuse(res, 400, (err as Error).message);
+    if (!(err instanceof TooLarge)) return refuse(res, 400, (err as Error).message);
+    // RFC 9110 section 15.5.14; the rest of the body is not read, so the connection ends after.
+    res.setHeader('Connection', 'close');
+    return refuse(res, 413, err.message);
   }
   const response = await api.call(command, params);
   res.writeHead(response.ok ? 200 : 400, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(JSON.stringify(response));
 }
 
+class TooLarge extends Error {}
+
+/**
+ * The request's body, up to MAX_BODY_BYTES: a larger one (by its Content-Length, or as it
+ * arrives) is refused with TooLarge and its rest discarded as it comes, so that the answer (413)
+ * reaches the client rather than a reset connection.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const tooLarge = () => new TooLarge(`the request is larger than ${MAX_BODY_BYTES} bytes, the most the API takes`);
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      req.resume();
+      return reject(tooLarge());
+    }
+    let chunks: Buffer[] | undefined = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`the request is larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks?.push(chunk);
+      else if (chunks) {
+        chunks = undefined;
+        reject(tooLarge());
+      }
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => chunks && resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

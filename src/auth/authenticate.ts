@@ -48,6 +48,8 @@ const SPF_RESULTS = new Set<SpfResult>(['pass', 'fail', 'softfail', 'neutral', '
 export async function authenticate(raw: Uint8Array, facts: MessageFacts, resolver: DnsResolver, options: AuthenticateOptions = {}): Promise<AuthResults> {
   const hop = facts.boundary;
   if (resolver.offline || !hop) return notChecked();
+  const health = await resolver.health();
+  if (!health.ok) return { ...notChecked(), reason: health.reason };
 
   const mailFrom = facts.mailFrom && facts.mailFrom.domain !== '' ? facts.mailFrom : undefined;
   const ehlo = hop.ehlo.toLowerCase().replace(/\.$/, '');

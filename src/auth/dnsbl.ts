@@ -1,6 +1,6 @@
 import { canonicalIp } from '../mail/ip.ts';
 import type { DnsblOutcome } from './results.ts';
-import { isNotFound, reversedLabels, type DnsResolver } from './resolver.ts';
+import { isNotFound, reversedLabels, WELL_KNOWN_NAMES, type DnsHealth, type DnsResolver } from './resolver.ts';
 
 /**
  * DNS block lists as mox uses them (analysis.md 6.1, `dnsbl/dnsbl.go`, `smtpserver/dnsbl.go`):
@@ -88,11 +88,17 @@ export class DnsblChecker {
    * Whether `ip` is listed by one of `zones`, asked one after the other in order, skipping
    * unhealthy zones; the first listing wins. Without a listing the result is `temperror` when
    * some zone's lookup failed, else `pass`. Offline, without zones, or when `ip` is not an
-   * address: `not-checked`, without a query. Never throws.
+   * address: `not-checked`, without a query; when the DNS fails its health check, `not-checked`
+   * with the reason. Never throws.
    */
   async check(ip: string, zones: string[]): Promise<DnsblOutcome> {
     const address = canonicalIp(ip);
     if (this.#resolver.offline || zones.length === 0 || address === undefined) return { zone: '', result: 'not-checked', explanation: '' };
+    const deadline = this.#now() + this.zoneTimeout;
+    const dns = await withDeadline(this.#resolver.health(), deadline, this.#now).catch(
+      (): DnsHealth => ({ ok: false, reason: `the DNS did not answer for ${WELL_KNOWN_NAMES.join(', ')} within ${this.zoneTimeout} ms, so it is not asked about senders` }),
+    );
+    if (!dns.ok) return { zone: '', result: 'not-checked', explanation: '', reason: dns.reason };
     let failed = false;
     for (const zone of zones) {
       const outcome = await this.#checkZone(zone, address).catch((): ZoneLookup => ({ result: 'temperror', explanation: '' }));

@@ -33,6 +33,17 @@ export interface DnsAnswers {
 }
 export type RecordType = keyof DnsAnswers;
 
+/**
+ * Names that resolve wherever DNS works: a root server's, and the domains IANA keeps for
+ * documentation (RFC 2606). A resolver that finds none of them does not answer the truth (a
+ * captive portal's, a hotel's, one that denies everything), and what it says about senders is
+ * not used: in the spirit of mox's health check of DNS block lists (RFC 5782 section 5).
+ */
+export const WELL_KNOWN_NAMES = ['a.root-servers.net', 'example.com', 'iana.org'];
+
+/** Whether the resolver can be believed: `reason` says why not, for the evidence. */
+export type DnsHealth = { ok: true } | { ok: false; reason: string };
+
 /** The resolver contract of mailauth: a `dns.resolve` look-alike. */
 export type MailauthResolver = (name: string, rrtype: string) => Promise<unknown>;
 
@@ -55,6 +66,8 @@ export interface DnsResolverOptions {
   maxEntries?: number;
   /** The clock, ms since the epoch (tests). */
   now?: () => number;
+  /** How long the health check's result is kept, ms. Default 5 min. */
+  healthTtl?: number;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
@@ -95,6 +108,8 @@ export class DnsResolver {
   readonly #maxTtl: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
+  readonly #healthTtl: number;
+  #health: { checked: number; health: Promise<DnsHealth> } | undefined;
   #servers: string[] | undefined;
   #timeout: number;
   #tries: number;
@@ -110,7 +125,34 @@ export class DnsResolver {
     this.#maxTtl = options.maxTtl ?? 60 * 60_000;
     this.#maxEntries = options.maxEntries ?? 10_000;
     this.#now = options.now ?? Date.now;
+    this.#healthTtl = options.healthTtl ?? 5 * 60_000;
     this.#resolver = this.#makeResolver();
+  }
+
+  /**
+   * Whether the DNS answers the truth: one of WELL_KNOWN_NAMES resolves. Checked at most once
+   * per `healthTtl` (a check under way is shared), and again when the servers change. When it
+   * fails, DNS-based checks report "not checked" rather than what this resolver says (fail open).
+   */
+  health(): Promise<DnsHealth> {
+    const known = this.#health;
+    if (known && this.#now() - known.checked <= this.#healthTtl) return known.health;
+    const health = this.#checkHealth();
+    this.#health = { checked: this.#now(), health };
+    return health;
+  }
+
+  async #checkHealth(): Promise<DnsHealth> {
+    const codes = await Promise.all(WELL_KNOWN_NAMES.map((name) => this.resolve4(name).then(() => '', errorCode)));
+    if (codes.includes('')) return { ok: true };
+    const servers = this.servers.join(', ') || "the system's";
+    const denied = codes.every((code) => NOT_FOUND.has(code));
+    return {
+      ok: false,
+      reason: denied
+        ? `the DNS (${servers}) says that none of ${WELL_KNOWN_NAMES.join(', ')} exists: it denies everything (a captive portal, or a filtering resolver), so it is not asked about senders`
+        : `the DNS (${servers}) answered for none of ${WELL_KNOWN_NAMES.join(', ')} (${[...new Set(codes)].join(', ')}), so it is not asked about senders`,
+    };
   }
 
   get servers(): string[] {
@@ -120,6 +162,7 @@ export class DnsResolver {
     this.#servers = servers;
     this.#resolver = this.#makeResolver();
     this.clearCache();
+    this.#health = undefined;
   }
 
   /** Time to wait for one answer, ms (c-ares' per-try timeout). */
@@ -139,7 +182,7 @@ export class DnsResolver {
     this.#resolver = this.#makeResolver();
   }
 
-  /** Forgets every cached answer. */
+  /** Forgets every cached answer (not the health check's result: see health). */
   clearCache(): void {
     this.#cache.clear();
   }

@@ -15,8 +15,10 @@ export type DnsblResult = 'pass' | 'fail' | 'temperror' | 'not-checked';
 export type FromValidation = 'strict' | 'relaxed' | 'dmarc' | 'none';
 
 export interface AuthResults {
-  /** False when nothing was checked (offline, or no trusted hop): every result is `not-checked`. */
+  /** False when nothing was checked (offline, no trusted hop, or DNS that cannot be believed): every result is `not-checked`. */
   checked: boolean;
+  /** Why nothing was checked, when the DNS failed its health check (DnsResolver.health). */
+  reason?: string;
   spf: {
     result: SpfResult;
     /** Which identity SPF evaluated: the MAIL FROM domain, or the HELO name for a null sender. */
@@ -60,4 +62,6 @@ export interface DnsblOutcome {
   result: DnsblResult;
   /** The TXT explanation of a listing, when the zone gave one. */
   explanation: string;
+  /** Why it was not checked, when the DNS failed its health check. */
+  reason?: string;
 }

@@ -8,6 +8,7 @@ import { resolveDataDir } from '../engine/data-dir.ts';
 import type { DeliveryService } from '../engine/delivery.ts';
 import { accountCommands } from './account.ts';
 import { analyzeInboxCommand } from './analyze-inbox.ts';
+import { backupCommands } from './backup.ts';
 import { bootstrapCommand } from './bootstrap.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
@@ -166,6 +167,7 @@ program.addCommand(runCommand(console_));
 program.addCommand(bootstrapCommand(console_));
 program.addCommand(analyzeInboxCommand(console_));
 program.addCommand(serveCommand(console_));
+program.addCommand(backupCommands(console_));
 
 addDnsOptions(program.command('analyze'))
   .description('decide on messages as new INBOX arrivals, with the evidence; records nothing')

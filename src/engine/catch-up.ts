@@ -1,5 +1,7 @@
 import { ImapError } from '../imap/errors.ts';
 import { ImapSession, type Fetched } from '../imap/session.ts';
+import { throwIfStoreFault, type Db } from '../store/database.ts';
+import { backupIfDue } from '../store/backups.ts';
 import { History } from '../store/history.ts';
 import { SyncState, type JournalEntry } from '../store/sync.ts';
 import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
@@ -64,6 +66,8 @@ async function withMailbox<T>(context: EngineContext, account: Account, options:
  */
 export class AccountMailbox {
   account: Account;
+  /** The engine's connection (its context's), for what concerns the whole database. */
+  readonly #db: Db;
   readonly #history: History;
   readonly #sync: SyncState;
   readonly #unanalysed: UnanalysedLog;
@@ -75,6 +79,7 @@ export class AccountMailbox {
   private constructor(context: EngineContext, account: Account, options: MailboxOptions) {
     this.account = account;
     const db = context.db;
+    this.#db = db;
     this.#history = new History(db, account.id);
     this.#sync = new SyncState(db, account.id);
     this.#unanalysed = new UnanalysedLog(db, account.id);
@@ -92,8 +97,23 @@ export class AccountMailbox {
     return new AccountMailbox(context, account, options);
   }
 
-  /** Catches up with INBOX over an open session (see catchUp), reporting each event to `emit` as it happens. */
+  /**
+   * Catches up with INBOX over an open session (see catchUp), reporting each event to `emit` as
+   * it happens, then backs the database up when a backup is due (daily, docs/backups.md). A
+   * database that cannot be used (damaged, read-only, disk full) throws a StoreError saying so:
+   * the caller stops, it does not retry.
+   */
   async catchUp(session: ImapSession, emit: (event: MailboxEvent) => void): Promise<void> {
+    try {
+      await this.#catchUp(session, emit);
+      await backupIfDue(this.#db, this.#now());
+    } catch (err) {
+      throwIfStoreFault(err, this.#db.name);
+      throw err;
+    }
+  }
+
+  async #catchUp(session: ImapSession, emit: (event: MailboxEvent) => void): Promise<void> {
     const account = this.account.name;
     const sync = this.#sync;
     const learned = (entry: Learned) => emit({ kind: 'learned', account, learned: entry });
@@ -209,6 +229,8 @@ export class AccountMailbox {
     try {
       decided = await this.#decide(message);
     } catch (err) {
+      // The database failing is no fault of the message's: stop, leave it for after the repair.
+      throwIfStoreFault(err, this.#db.name);
       return this.#unanalysable(arrivalOf(message.uid), point, (err as Error).message, retry);
     }
     const { facts, decision, known } = decided;
@@ -220,6 +242,7 @@ export class AccountMailbox {
         await this.#delivery.feedback(known.msg, 'ham', message.raw);
         arrival.restored = true;
       } catch (err) {
+        throwIfStoreFault(err, this.#db.name);
         arrival.error = `could not learn from the restore: ${(err as Error).message}`;
       }
     }
@@ -328,6 +351,7 @@ export class AccountMailbox {
         try {
           entry.outcome = role === 'junk' ? await this.#delivery.judge(m.raw, 'spam') : `${await this.#delivery.sent(m.raw, m.internalDate.getTime())} recipients added`;
         } catch (err) {
+          throwIfStoreFault(err, this.#db.name);
           entry.error = (err as Error).message;
         }
         this.#sync.set(id, { uidValidity: box.uidValidity, lastUid: m.uid });
@@ -355,6 +379,7 @@ export class AccountMailbox {
           if (outcome === 'unchanged') continue;
           entry.outcome = `${outcome} as ${label}`;
         } catch (err) {
+          throwIfStoreFault(err, this.#db.name);
           entry.error = (err as Error).message;
         }
         learned(entry);

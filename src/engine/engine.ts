@@ -63,7 +63,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     const stop = new AbortController();
-    const done = watch(mailbox, { signal: stop.signal, onEvent, endpoint, ...(backoff && { backoff }), ...(idleMs !== undefined && { idleMs }) })
+    const done = watch(mailbox, { signal: stop.signal, onEvent, endpoint, ...(backoff && { backoff }), ...(idleMs !== undefined && { idleMs }), ...(mailboxOptions.now && { now: mailboxOptions.now }) })
       // What watch itself cannot report (the database failing under it): the account stops.
       .catch((err: unknown) => void this.emit('stopped', { kind: 'stopped', account: account.name, error: (err as Error).message }))
       .finally(() => this.#watchers.delete(account.name));

@@ -142,21 +142,18 @@ export function describe(err: unknown, at: Attempt): ImapError {
     case 'EConnectionClosed':
     case 'ClosedAfterConnectText':
     case 'ClosedAfterConnectTLS': {
+      // No guess about TLS here: withTlsHint adds it when the port is found to answer in TLS.
       const reason = typeof raw.reason === 'string' && raw.reason ? ` (the server said: ${scrub(raw.reason, at.secrets)})` : '';
-      const hint = at.tls === 'plain' || at.tls === 'starttls' ? ': if this is a TLS port (like 993), choose implicit TLS' : '';
-      return make('network', `the connection to ${where} was closed${reason}${hint}`);
+      return make('network', `the connection to ${where} was closed${reason}`);
     }
   }
 
   return make('protocol', `unexpected answer from ${where}: ${message}${saidPart}`);
 }
 
-export function timeoutError(at: Pick<Attempt, 'host' | 'port' | 'tls' | 'timeoutMs'>, code?: string): ImapError {
+export function timeoutError(at: Pick<Attempt, 'host' | 'port' | 'timeoutMs'>, code?: string): ImapError {
   const seconds = Math.round(at.timeoutMs / 100) / 10;
-  const hint = at.tls === 'implicit'
-    ? 'check the host, the port and any firewall'
-    : 'check the host, the port and any firewall; if it is a TLS port (like 993), choose implicit TLS';
-  return new ImapError('timeout', `no answer from ${at.host}:${at.port} within ${seconds} s: ${hint}`, code);
+  return new ImapError('timeout', `no answer from ${at.host}:${at.port} within ${seconds} s: check the host, the port and any firewall`, code);
 }
 
 /** The human part of the server's answer: `2 NO [AUTHENTICATIONFAILED] Authentication failed.` -> `Authentication failed.` */

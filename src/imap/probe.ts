@@ -8,6 +8,7 @@ import { rootCertificates } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { describe, ImapError, scrub, timeoutError, type Attempt } from './errors.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
+import { withTlsHint } from './tls-hint.ts';
 
 export { ImapError, type ImapErrorKind } from './errors.ts';
 export { folderRoles, FOLDER_ROLES, type Folder, type FolderRole } from './roles.ts';
@@ -163,7 +164,7 @@ async function probeOnce(endpoint: ImapEndpoint, options: ProbeOptions): Promise
     return await Promise.race([running, deadline]);
   } catch (err) {
     client.close();
-    throw describe(err, attempt);
+    throw await withTlsHint(describe(err, attempt), attempt);
   } finally {
     clearTimeout(timer);
   }

@@ -2,6 +2,7 @@ import { ImapFlow } from 'imapflow';
 import { describe, ImapError, type Attempt } from './errors.ts';
 import { attemptOf, DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, withLogin, type ImapEndpoint } from './probe.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
+import { withTlsHint } from './tls-hint.ts';
 
 /** A message as fetched, without setting \Seen (BODY.PEEK[], docs/design.md invariant 2). */
 export interface Fetched {
@@ -28,6 +29,14 @@ export function canMoveOnly(capabilities: string[]): boolean {
  */
 export const IDLE_MS = 4 * 60_000;
 
+/**
+ * How long a session may hear nothing from the server while it waits for an answer before the
+ * connection counts as stalled and is dropped (to be reconnected): a command's answer, or
+ * IDLE's, which is renewed every STALL_MS * 2/3 so that a live connection is never quiet that
+ * long. A peer gone silent in IDLE is found after at most two of these (imapflow first asks NOOP).
+ */
+export const STALL_MS = 25_000;
+
 /** How many messages are fetched before they are analysed and moved (no command runs inside a fetch). */
 const FETCH_BATCH = 20;
 
@@ -37,14 +46,14 @@ const FETCH_BATCH = 20;
  */
 export class ImapSession {
   readonly #client: ImapFlow;
-  readonly #attempt: Attempt;
+  readonly #attempt: Attempt & { stallMs: number };
 
   #folders: Folder[] | undefined;
 
   /** How many times INBOX changed (a message came or went) while this session was open. */
   #changes = 0;
 
-  private constructor(client: ImapFlow, attempt: Attempt) {
+  private constructor(client: ImapFlow, attempt: Attempt & { stallMs: number }) {
     this.#client = client;
     this.#attempt = attempt;
     // Counted all the time, not only while waiting: a message that arrives during a catch-up
@@ -54,29 +63,37 @@ export class ImapSession {
     };
     client.on('exists', count);
     client.on('expunge', count);
+    // imapflow reports its socket timeout as an error event, then fails what was pending as a
+    // lost connection: remembered, so that the error says it stalled.
+    client.on('error', (err: { code?: unknown }) => {
+      if (err.code === 'ETIMEOUT') this.#stalled = true;
+    });
   }
+
+  /** The connection went quiet for STALL_MS while an answer was due, and was dropped. */
+  #stalled = false;
 
   /** A mark to pass to waitForChange: changes after it end the wait at once. */
   get changes(): number {
     return this.#changes;
   }
 
-  static open(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ImapSession> {
-    return withLogin(endpoint, (loggingIn) => ImapSession.#open(loggingIn, timeoutMs));
+  static open(endpoint: ImapEndpoint, timeoutMs = DEFAULT_TIMEOUT_MS, stallMs = STALL_MS): Promise<ImapSession> {
+    return withLogin(endpoint, (loggingIn) => ImapSession.#open(loggingIn, timeoutMs, stallMs));
   }
 
-  static async #open(endpoint: ImapEndpoint, timeoutMs: number): Promise<ImapSession> {
-    const attempt = attemptOf(endpoint, timeoutMs);
-    // A session sits silent in IDLE between mails: the socket may stay quiet longer than a
-    // command may take, up to IDLE_MS (watch renews IDLE before that, which is traffic).
-    const client = new ImapFlow({ ...imapflowOptions(endpoint, timeoutMs), socketTimeout: IDLE_MS + timeoutMs });
+  static async #open(endpoint: ImapEndpoint, timeoutMs: number, stallMs: number): Promise<ImapSession> {
+    const attempt = { ...attemptOf(endpoint, timeoutMs), stallMs };
+    // Silence while an answer is due is a stall (STALL_MS); IDLE is renewed often enough to
+    // never be that quiet when the server is there.
+    const client = new ImapFlow({ ...imapflowOptions(endpoint, timeoutMs), socketTimeout: stallMs, maxIdleTime: Math.round((stallMs * 2) / 3) });
     // Errors also arrive as events; without a listener they would crash the process.
     client.on('error', () => {});
     try {
       await client.connect();
     } catch (err) {
       client.close();
-      throw describe(err, attempt);
+      throw await withTlsHint(describe(err, attempt), attempt);
     }
     return new ImapSession(client, attempt);
   }
@@ -255,6 +272,7 @@ export class ImapSession {
   }
 
   #lost(): ImapError {
+    if (this.#stalled) return this.#stall();
     return new ImapError('network', `the connection to ${this.#attempt.host}:${this.#attempt.port} was lost`, 'ECONNRESET');
   }
 
@@ -262,7 +280,13 @@ export class ImapSession {
     try {
       return await work();
     } catch (err) {
-      throw describe(err, this.#attempt);
+      throw this.#stalled ? this.#stall() : describe(err, this.#attempt);
     }
+  }
+
+  /** A stall: the session was up, so no hint about ports or TLS applies. */
+  #stall(): ImapError {
+    const { host, port, stallMs } = this.#attempt;
+    return new ImapError('timeout', `the connection to ${host}:${port} stalled: nothing came for ${Math.round(stallMs / 1000)} s`, 'ETIMEOUT');
   }
 }

@@ -128,6 +128,23 @@ describe('warden serve', () => {
     expect((await fetch(`${base}/`)).status).toBe(200);
   });
 
+  it('answers a request larger than 1 MB with 413, not a reset connection, and goes on serving', async () => {
+    const big = { filler: 'x'.repeat(2 * 1024 * 1024) };
+    const sized = await call('stats.get', big);
+    expect(sized.status).toBe(413);
+    expect(sized.body).toEqual({ ok: false, error: 'the request is larger than 1048576 bytes, the most the API takes' });
+    // Without a Content-Length (chunked), found as it arrives.
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify(big)));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${base}/api/stats.get`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body, duplex: 'half' });
+    expect(chunked.status).toBe(413);
+    expect(await result('stats.get')).toBeDefined();
+  });
+
   it('names the field at fault in invalid parameters, and unknown commands', async () => {
     expect(await call('decisions.list', { limit: 5000 })).toMatchObject({ status: 400, body: { ok: false, field: 'limit' } });
     expect(await call('settings.set', { changes: { jitter: 'lots' } })).toMatchObject({ status: 400, body: { ok: false, error: expect.stringMatching(/jitter/), field: 'changes.jitter' } });

@@ -295,19 +295,33 @@ describe('nothing checked', () => {
 });
 
 describe('DNS failures', () => {
-  it('a server that never answers gives temperrors within the timeouts, and no throw', async () => {
+  it('a server that never answers fails the health check: nothing is checked, the reason says so, within the timeout', async () => {
     const r = new DnsResolver({ servers: [dead.server], timeoutMs: 300, tries: 1 });
     const start = performance.now();
     const auth = await check({ from: 'alice@sender.test', mailFrom: 'bounce@sender.test', sign: 'sender.test' }, {}, r);
     const took = performance.now() - start;
+    expect(auth).toEqual({
+      ...notChecked(),
+      reason: `the DNS (${dead.server}) answered for none of a.root-servers.net, example.com, iana.org (ETIMEOUT), so it is not asked about senders`,
+    });
+    // The well-known names asked at once: one timeout.
+    expect(took).toBeLessThan(1500);
+  });
+
+  it('a server that answers the well-known names but not about the sender gives temperrors, and no throw', async () => {
+    const r = new FlakyResolver({ servers: [dns.server], timeoutMs: 2000, tries: 1 }, {
+      'TXT sender.test': 'ETIMEOUT',
+      'TXT sel1._domainkey.sender.test': 'ETIMEOUT',
+      'TXT _dmarc.sender.test': 'ETIMEOUT',
+      [`PTR ${GOOD_IP.split('.').reverse().join('.')}.in-addr.arpa`]: 'ETIMEOUT',
+    });
+    const auth = await check({ from: 'alice@sender.test', mailFrom: 'bounce@sender.test', sign: 'sender.test' }, {}, r);
     expect(auth.checked).toBe(true);
     expect(auth.spf.result).toBe('temperror');
     expect(auth.dkim).toMatchObject([{ domain: 'sender.test', selector: 'sel1', result: 'temperror' }]);
     expect(auth.dmarc).toMatchObject({ result: 'temperror', reject: false, use: false });
     expect(auth.iprev.result).toBe('temperror');
     expect(auth.mailFromValidated).toBe(false);
-    // DKIM key, SPF record, DMARC record: one after the other, 300 ms each.
-    expect(took).toBeLessThan(2000);
   });
 
   it('the cache spares a second message from the same sender its queries', async () => {
@@ -317,5 +331,40 @@ describe('DNS failures', () => {
     expect(first).toBeGreaterThan(0);
     await check({ from: 'alice@sender.test', mailFrom: 'bounce@sender.test', sign: 'sender.test' }, {}, r);
     expect(r.queries).toBe(first);
+  });
+});
+
+describe('DNS that denies everything', () => {
+  let denying: Dnsmasq;
+  beforeAll(async () => {
+    // A captive portal's or hotel's resolver: NXDOMAIN for every name, the sender's records too.
+    denying = await startDnsmasq({ wellKnown: false });
+  });
+  afterAll(async () => {
+    await denying?.stop();
+  });
+
+  it('counts as no DNS: nothing checked (fail open), the evidence says why, and the check is asked once', async () => {
+    const r = new DnsResolver({ servers: [denying.server], timeoutMs: 2000, tries: 1 });
+    const before = denying.queries();
+    const auth = await check({ from: 'alice@sender.test', mailFrom: 'bounce@sender.test', sign: 'sender.test', ip: BAD_IP }, {}, r);
+    expect(auth).toEqual({
+      ...notChecked(),
+      reason: `the DNS (${denying.server}) says that none of a.root-servers.net, example.com, iana.org exists: it denies everything (a captive portal, or a filtering resolver), so it is not asked about senders`,
+    });
+    const asked = denying.queries();
+    expect(asked - before).toBe(3);
+    // Remembered: the next message asks nothing.
+    expect((await check({ from: 'bob@soft.test', mailFrom: 'bob@soft.test', ip: BAD_IP }, {}, r)).checked).toBe(false);
+    expect(denying.queries()).toBe(asked);
+  });
+
+  it('the same server with the well-known names is believed, and its NXDOMAIN for the sender counts', async () => {
+    const r = resolver();
+    expect(await r.health()).toEqual({ ok: true });
+    const auth = await check({ from: 'bob@nospf.test', mailFrom: 'bob@nospf.test', ip: BAD_IP }, {}, r);
+    expect(auth.checked).toBe(true);
+    expect(auth.spf.result).toBe('none');
+    expect(auth.iprev.result).not.toBe('not-checked');
   });
 });

@@ -125,24 +125,45 @@ describe('DnsblChecker', () => {
     const r = resolver();
     const checker = new DnsblChecker(r, { now: () => now });
     await checker.check('198.51.100.9', ['good.test']);
-    expect(r.queries).toBe(3); // 127.0.0.1, 127.0.0.2, the address
+    expect(r.queries).toBe(6); // the resolver's well-known names (3), 127.0.0.1, 127.0.0.2, the address
     r.clearCache();
     await checker.check('198.51.100.9', ['good.test']);
-    expect(r.queries).toBe(4); // the address only
+    expect(r.queries).toBe(7); // the address only
     now += 4 * 60 * 60_000 + 1;
     r.clearCache();
     await checker.check('198.51.100.9', ['good.test']);
-    expect(r.queries).toBe(7); // health checked again
+    expect(r.queries).toBe(10); // the zone's health checked again
   });
 
-  it('is a temperror when a zone does not answer, within the zone deadline', async () => {
+  it('is not checked, saying why, when the DNS does not answer at all, within the zone deadline', async () => {
     const r = new DnsResolver({ servers: [dead.server], timeoutMs: 5000, tries: 1 });
     const checker = new DnsblChecker(r, { zoneTimeout: 300 });
     const start = performance.now();
-    expect(await checker.check(LISTED, ['good.test'])).toEqual({ zone: '', result: 'temperror', explanation: '' });
+    expect(await checker.check(LISTED, ['good.test'])).toEqual({
+      zone: '',
+      result: 'not-checked',
+      explanation: '',
+      reason: 'the DNS did not answer for a.root-servers.net, example.com, iana.org within 300 ms, so it is not asked about senders',
+    });
     expect(performance.now() - start).toBeLessThan(1000);
-    // The health check ran out of time: a DNS error, so the zone is still used next time.
+  });
+
+  it('is a temperror when a zone does not answer, within the zone deadline', async () => {
+    const r = new FlakyResolver({ servers: [dns.server], timeoutMs: 5000, tries: 1 }, { 'A 1.0.0.127.good.test': 'ETIMEOUT', 'A 2.0.0.127.good.test': 'ETIMEOUT', 'A 7.100.51.198.good.test': 'ETIMEOUT' });
+    const checker = new DnsblChecker(r, { zoneTimeout: 300 });
+    expect(await checker.check(LISTED, ['good.test'])).toEqual({ zone: '', result: 'temperror', explanation: '' });
+    // The health check failed: a DNS error, so the zone is still used next time.
     expect(await checker.health('good.test')).toBe('dns-error');
+  });
+
+  it('is not checked, saying why, when the DNS denies everything', async () => {
+    const denying = await startDnsmasq({ wellKnown: false });
+    try {
+      const checker = new DnsblChecker(new DnsResolver({ servers: [denying.server] }));
+      expect(await checker.check(LISTED, ['good.test'])).toMatchObject({ result: 'not-checked', reason: expect.stringContaining('it denies everything') });
+    } finally {
+      await denying.stop();
+    }
   });
 
   it('moves on to the next zone after one that failed', async () => {

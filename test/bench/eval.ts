@@ -5,7 +5,10 @@
  * installed, runs through its own CLI with a private word list, in the same run.
  *
  * npm run eval -- --pipeline: the same protocol through Warden's whole analysis (deliver, then
- * feedback with the true label, DNS offline), beside the Bayesian filter alone.
+ * feedback with the true label, DNS offline), beside the Bayesian filter alone. With
+ * `--dns SERVER` the pipeline asks that DNS server instead of running offline; with `--deny-dns`
+ * it asks a dnsmasq started here that answers NXDOMAIN for every name (a captive portal's DNS),
+ * which the resolver's health check must treat as no DNS: the same hm% as offline.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -13,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRESETS } from '../../src/engine/junk.ts';
 import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
+import { startDnsmasq } from '../helpers/dnsmasq.ts';
 import { FilterClient, runWarden as runWardenCli } from '../helpers/warden.ts';
 import { Bogofilter } from './bogofilter.ts';
 import { chronologicalCorpus, CORPUS_PROVIDER_HOSTS, type CorpusMessage } from './corpus.ts';
@@ -58,11 +62,11 @@ async function runWarden(corpus: CorpusMessage[], dir: string, preset: keyof typ
  * Warden's whole analysis: each message delivered as a new INBOX arrival at its arrival time,
  * then the user's judgement given as feedback (restore or move to Junk), offline.
  */
-async function runPipeline(corpus: CorpusMessage[], dir: string): Promise<Run> {
-  const name = 'warden pipeline';
+async function runPipeline(corpus: CorpusMessage[], dir: string, dns: string[]): Promise<Run> {
+  const name = dns.length === 0 ? 'warden pipeline' : `warden pipeline, DNS ${dns.join(' ')}`;
   const configured = runWardenCli(['--data-dir', dir, 'settings', '--set', JSON.stringify({ providerHosts: CORPUS_PROVIDER_HOSTS })]);
   if (configured.status !== 0) throw new Error(`warden settings failed: ${configured.stderr}`);
-  const client = new FilterClient(dir, ['--offline', '--seed', '1']);
+  const client = new FilterClient(dir, [...(dns.length === 0 ? ['--offline'] : ['--dns', ...dns]), '--seed', '1']);
   const outcomes: Outcome[] = [];
   const reasons = new Map<string, number>();
   const started = performance.now();
@@ -103,14 +107,18 @@ function progress(name: string, done: number, total: number): void {
   }
 }
 
-const { values: flags } = parseArgs({ options: { pipeline: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({
+  options: { pipeline: { type: 'boolean', default: false }, dns: { type: 'string', multiple: true, default: [] }, 'deny-dns': { type: 'boolean', default: false } },
+});
 const corpus = await chronologicalCorpus();
 const hams = corpus.filter((m) => m.label === 'ham').length;
 const work = mkdtempSync(join(tmpdir(), 'warden-eval-'));
+const denying = flags['deny-dns'] ? await startDnsmasq({ wellKnown: false }) : undefined;
+const dns = denying ? [denying.server] : flags.dns;
 try {
   const runs = [
     await runWarden(corpus, join(work, 'warden'), 'default'),
-    flags.pipeline ? await runPipeline(corpus, join(work, 'pipeline')) : await runWarden(corpus, join(work, 'warden-mox'), 'mox'),
+    flags.pipeline ? await runPipeline(corpus, join(work, 'pipeline'), dns) : await runWarden(corpus, join(work, 'warden-mox'), 'mox'),
   ];
   const bogofilter = Bogofilter.version();
   if (bogofilter) runs.push(runBogofilter(corpus, join(work, 'bogofilter'), bogofilter));
@@ -146,7 +154,8 @@ try {
   const compare = (a: typeof warden, b: typeof warden) =>
     `1-ROCA% ${ratio(a.roca, b.roca)} (warm ${ratio(a.warmRoca, b.warmRoca)}), hm% at own threshold ${ratio(a.own.hm, b.own.hm)}, sm% at own threshold ${ratio(a.own.sm, b.own.sm)}, messages/s ${ratio(a.rate, b.rate)}`;
   if (flags.pipeline) {
-    console.log(`\nThe pipeline: each message delivered (offline: no DNS), then feedback with its true label; provider hosts ${CORPUS_PROVIDER_HOSTS.join(', ')}.`);
+    const how = denying ? `DNS from ${denying.server}, a dnsmasq answering NXDOMAIN for every name` : dns.length > 0 ? `DNS from ${dns.join(', ')}` : 'offline: no DNS';
+    console.log(`\nThe pipeline: each message delivered (${how}), then feedback with its true label; provider hosts ${CORPUS_PROVIDER_HOSTS.join(', ')}.`);
     console.log(`pipeline / warden (Bayes alone): ${compare(second, warden)}`);
     if (bogo) console.log(`pipeline / bogofilter: ${compare(second, bogo)}`);
     console.log('\nPipeline decisions by reason:');
@@ -162,5 +171,6 @@ try {
       `${spamBefore} spam messages (${fixed((100 * spamBefore) / (corpus.length - hams), 1)}% of spam) arrive before that, which sets a floor under warden's sm%.`,
   );
 } finally {
+  await denying?.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -218,7 +218,7 @@ describe('warden run --once', () => {
 describe('warden run (watching)', () => {
   it('moves a reject when it arrives, reconnects after a server restart, and stops on SIGTERM', async () => {
     const warden = watchWarden(['--data-dir', f.data, 'run', '--json'], f.env);
-    const next = warden.next;
+    const next = (test: Parameters<typeof warden.next>[0]) => warden.next(test);
     try {
       await next((e) => e.kind === 'connected');
       const spam = await f.append('spam');

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WELL_KNOWN_NAMES } from '../../src/auth/resolver.ts';
 
 /**
  * A throw-away DNS server for tests: dnsmasq on 127.0.0.1 at a free port, answering only the
@@ -25,6 +26,11 @@ export interface DnsRecords {
   txts?: { name: string; value: string | string[] }[];
   /** Config lines added as they are. */
   extra?: string[];
+  /**
+   * The names every working DNS has (WELL_KNOWN_NAMES), on by default, so that the resolver's
+   * health check passes; false: a DNS that denies everything, as a captive portal's does.
+   */
+  wellKnown?: boolean;
 }
 
 export interface Dnsmasq {
@@ -87,6 +93,7 @@ function config(port: number, records: DnsRecords): string {
     // Everything not defined below is NXDOMAIN, answered here, never forwarded.
     'address=/#/',
   ];
+  if (records.wellKnown !== false) for (const name of WELL_KNOWN_NAMES) lines.push(`address=/${name}/192.0.2.53`);
   for (const h of records.hosts ?? []) lines.push(`host-record=${h.name},${h.ips.join(',')}`);
   for (const a of records.addresses ?? []) lines.push(`address=/${a.name}/${a.ip}`);
   for (const p of records.ptrs ?? []) lines.push(`ptr-record=${arpa(p.ip)},${p.name}`);

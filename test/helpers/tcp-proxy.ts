@@ -11,6 +11,12 @@ export interface TcpProxy {
   open(): number;
   /** Resets every open connection, on both sides (TCP RST, no orderly close); returns how many. */
   cutAll(): number;
+  /**
+   * Stops passing bytes on every open connection, both ways, without closing them: a link that
+   * went dead under an open connection (a sleeping laptop's Wi-Fi, a router that forgot it).
+   * Returns how many.
+   */
+  stallAll(): number;
   /** Cuts every connection and stops listening. */
   stop(): Promise<void>;
 }
@@ -37,6 +43,15 @@ export function startTcpProxy(target: { host: string; port: number }): Promise<T
     pairs.clear();
     return cut;
   };
+  const stallAll = () => {
+    for (const [client, upstream] of pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    return pairs.size;
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -46,6 +61,7 @@ export function startTcpProxy(target: { host: string; port: number }): Promise<T
         port,
         open: () => pairs.size,
         cutAll,
+        stallAll,
         stop: () =>
           new Promise((done) => {
             cutAll();

@@ -105,7 +105,7 @@ describe('probe against Dovecot', () => {
   it('plain mode against the implicit-TLS port times out and suggests implicit TLS', async () => {
     const err = await probeError(alice({ port: dovecot.imapsPort }), 500);
     expect(err.kind).toBe('timeout');
-    expect(err.message).toContain('choose implicit TLS');
+    expect(err.message).toBe(`no answer from 127.0.0.1:${dovecot.imapsPort} within 0.5 s: check the host, the port and any firewall: 127.0.0.1:${dovecot.imapsPort} answers in TLS from the first byte, so choose implicit TLS`);
   });
 
   it('STARTTLS on the plain port works with the CA', async () => {
@@ -178,7 +178,20 @@ describe('probe failures without Dovecot', () => {
       const err = await probeError({ host: '127.0.0.1', port: fake.port, tls: 'plain', user: 'alice', password: 'pw' }, 500);
       expect(err.kind).toBe('timeout');
       expect(err.message).toMatch(new RegExp(`^no answer from 127\\.0\\.0\\.1:${fake.port} within 0\\.5 s`));
+      // Silent to a TLS hello too: nothing says it is a TLS port, so no hint sends the user there.
+      expect(err.message).not.toContain('TLS');
       expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      fake.server.close();
+    }
+  });
+
+  it('a connection cut before the greeting says so, with no TLS hint when the port does not speak TLS', async () => {
+    const fake = await fakeServer((socket) => socket.resetAndDestroy());
+    try {
+      const err = await probeError({ host: '127.0.0.1', port: fake.port, tls: 'plain', user: 'alice', password: 'pw' }, 2_000);
+      expect(err.kind).toBe('network');
+      expect(err.message).toBe(`the connection to 127.0.0.1:${fake.port} was closed`);
     } finally {
       fake.server.close();
     }

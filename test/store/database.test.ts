@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, StoreError, type Db } from '../../src/store/database.ts';
+import { DatabaseDamagedError, openDatabase, StoreError, type Db } from '../../src/store/database.ts';
 import { SqliteWordCounts } from '../../src/store/junk-words.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { readSetting, writeSetting } from '../../src/store/settings.ts';
@@ -169,15 +169,17 @@ describe('openDatabase', () => {
     ['a few bytes', Buffer.from('hi')],
     ['random bytes', randomBytes(16 * 1024, 42)],
     ['an SQLite header over garbage', Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), randomBytes(8192, 7)])],
-  ])('refuses a file holding %s with a clear StoreError and leaves it byte for byte unchanged', (_name, content) => {
+  ])('refuses a file holding %s as damaged, saying how to start afresh, and leaves it byte for byte unchanged', (_name, content) => {
     const file = join(dir, 'warden.db');
     writeFileSync(file, content);
     expect(() => openDatabase(file)).toThrow(StoreError);
     try {
       openDatabase(file);
     } catch (err) {
+      expect(err).toBeInstanceOf(DatabaseDamagedError);
       expect((err as Error).message).toBe(
-        `${file} is not a Warden database (file is not a database); move it away or choose another --data-dir`,
+        `the database ${file} is damaged or not a Warden database (file is not a database). Warden stopped rather than decide from a damaged history. ` +
+          `There is no backup in ${join(dir, 'backups')}: to start afresh, forgetting what Warden learned, move ${file} away, or choose another --data-dir.`,
       );
     }
     expect(readFileSync(file).equals(content)).toBe(true);
