@@ -4,7 +4,8 @@
  * worst time per message on a generated set of hostile messages; and the time of one analysis
  * with the history at corpus size, against the content filter alone; the UI's list pages over
  * 100 000 decisions (test/bench/lists.ts) and the UI's bundle, first load and scrolling over
- * them (test/bench/ui.ts); and the IMAP engine on a
+ * them (test/bench/ui.ts); the history's size, stats and search at 100 000 and 1 000 000
+ * decisions (test/bench/history.ts), alone with `npm run bench -- --history`; and the IMAP engine on a
  * throw-away Dovecot (test/bench/imap.ts), alone with `npm run bench -- --imap`. BENCH_RUNS sets
  * the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and BENCH_ARRIVAL_MS the IMAP backlog
  * size, the number of arrivals watched and the time between them.
@@ -17,6 +18,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { badMessages } from '../helpers/bad-mail.ts';
 import { benchAnalysis } from './analysis.ts';
+import { benchHistory } from './history.ts';
 import { benchLists } from './lists.ts';
 import { benchUi } from './ui.ts';
 import { benchImap, dovecotVersion } from './imap.ts';
@@ -29,6 +31,8 @@ import { fixed, printTable, ratio } from './table.ts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** `npm run bench -- --imap`: only the IMAP engine's rows. */
 const imapOnly = process.argv.includes('--imap');
+/** `npm run bench -- --history`: only the history's rows. */
+const historyOnly = process.argv.includes('--history');
 
 if (!existsSync(TIME)) {
   console.error(`${TIME} is missing: install GNU time (apt-get install time) to measure peak memory.`);
@@ -52,7 +56,9 @@ try {
   const warden = wardenCommand();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`SpamAssassin public corpus: ${messages} messages, ${fixed(megabytes, 0)} MB. ${availableParallelism()} cores (${cpu}), Node ${process.version}.`);
-  if (!imapOnly) {
+  if (historyOnly) {
+    await benchHistory(work);
+  } else if (!imapOnly) {
     const runs = { wardenTrain: [] as Measurement[], wardenClassify: [] as Measurement[], bogoTrain: [] as Measurement[], bogoClassify: [] as Measurement[] };
     for (let run = 0; run < RUNS; run++) {
       process.stderr.write(`run ${run + 1}/${RUNS}\n`);
@@ -117,11 +123,12 @@ try {
     await benchAnalysis(work);
     await benchLists(work);
     await benchUi(join(work, 'lists'));
+    await benchHistory(work);
   }
 
-  if (!dovecotVersion()) {
+  if (!historyOnly && !dovecotVersion()) {
     console.log('\nDovecot is not installed: no IMAP rows (apt-get install dovecot-imapd).');
-  } else {
+  } else if (!historyOnly) {
     await benchImap({
       work,
       warden,
