@@ -6,6 +6,7 @@ import { SyncState, type JournalEntry } from '../store/sync.ts';
 import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
 import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
 import { databaseFile } from './data-dir.ts';
+import { pruneHistory, PRUNE_EVERY_MS } from './retention.ts';
 import { locate } from './mail-actions.ts';
 import { DeliveryService, type Decided, type Decision, type DeliveryOptions } from './delivery.ts';
 import type { Label } from './junk.ts';
@@ -122,6 +123,8 @@ export class AccountMailbox {
   readonly #now: () => number;
   /** When Rejects was last looked through for rejects past the retention period. */
   #retiredAt = -Infinity;
+  /** When the history was last pruned (retention, docs/history.md). */
+  #prunedAt = -Infinity;
 
   private constructor(dataDir: string, account: Account, options: MailboxOptions) {
     this.account = account;
@@ -167,6 +170,10 @@ export class AccountMailbox {
     // which is selected last, for IDLE to watch.
     for (const entry of sync.pending().filter((e) => e.mailbox !== INBOX)) result.repaired += await this.#repair(session, entry);
     result.retired = await this.#retire(session, roles.trash);
+    if (this.#now() - this.#prunedAt >= PRUNE_EVERY_MS) {
+      this.#prunedAt = this.#now();
+      await pruneHistory(this.#history, this.#delivery.settings.historyRetentionDays, this.#prunedAt);
+    }
     const inbox = await session.open(INBOX);
     const inboxId = this.#history.mailboxId(INBOX);
     const known = sync.get(inboxId);

@@ -144,6 +144,7 @@ function fill(dataDir: string, seeds: Delivered[], words: string[], size: number
             decidedAt: at,
             accept: !reject,
             reason: reject ? 'junk-content' : decision.reason,
+            text: decision.text,
             mailbox: reject ? 'Rejects' : 'INBOX',
             score: decision.score,
             evidence: decision,

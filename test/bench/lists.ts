@@ -33,7 +33,7 @@ export async function benchLists(work: string): Promise<void> {
   const db = openDatabase(join(dataDir, 'warden.db'));
   try {
     const history = new History(db, LOCAL_ACCOUNT);
-    const seeds = db.prepare('SELECT m.*, d.accept, d.reason, d.mailbox, d.score, d.evidence FROM msg m JOIN decision d ON d.msg_id = m.id').all() as Record<string, unknown>[];
+    const seeds = db.prepare('SELECT m.*, d.accept, d.reason, d.text, d.mailbox, d.score FROM msg m JOIN decision d ON d.msg_id = m.id').all() as Record<string, unknown>[];
     history.transaction(() => {
       for (let i = seeds.length; i < DECISIONS; i++) {
         const s = seeds[i % seeds.length]!;
@@ -66,7 +66,16 @@ export async function benchLists(work: string): Promise<void> {
           dkimDomains: [],
           origDkimDomains: [],
         });
-        history.logDecision({ msgId: id, decidedAt: Date.now(), accept: !reject, reason: reject ? 'junk-content' : (s.reason as string), mailbox: s.mailbox as string, score: s.score as number, evidence: JSON.parse(s.evidence as string) });
+        history.logDecision({
+          msgId: id,
+          decidedAt: Date.now(),
+          accept: !reject,
+          reason: reject ? 'junk-content' : (s.reason as string),
+          text: s.text as string,
+          mailbox: s.mailbox as string,
+          score: s.score as number,
+          evidence: history.lastDecision(s.id as number)!.evidence,
+        });
       }
     });
   } finally {
