@@ -58,19 +58,23 @@ export class DecisionLog {
       terms.push(sql);
       values.push(...args);
     };
+    // A search reads the decisions its words match, newest first (the index's rowid is the
+    // decision's id): it stops at a page, and a search that matches nothing reads nothing.
+    const match = q.search === undefined ? undefined : matchQuery(q.search);
+    const from = match === undefined ? 'decision d' : 'decision_words w JOIN decision d ON d.id = w.rowid';
+    const order = match === undefined ? 'd.id' : 'w.rowid';
+    if (match !== undefined) term('w.decision_words MATCH ?', match);
     if (q.account !== undefined) term('a.name = ?', q.account);
     if (q.accept !== undefined) term('d.accept = ?', Number(q.accept));
     if (q.reason !== undefined) term('d.reason = ?', q.reason);
-    if (q.before !== undefined) term('d.id < ?', q.before);
+    if (q.before !== undefined) term(`${order} < ?`, q.before);
     if (q.rejected) {
       // A reject's decision is one: d.accept = 0 lets the verdict's index find them.
       term(`d.accept = 0 AND m.is_reject = 1 AND m.retired_at IS NULL AND EXISTS (SELECT 1 FROM journal j WHERE j.fingerprint = m.fingerprint AND j.account_id = m.account_id AND j.done_at IS NOT NULL)`);
     }
-    const match = q.search === undefined ? undefined : matchQuery(q.search);
-    if (match !== undefined) term('m.id IN (SELECT rowid FROM msg_words WHERE msg_words MATCH ?)', match);
     const where = terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '';
     const rows = this.#db
-      .prepare(`SELECT ${COLUMNS} FROM decision d JOIN msg m ON m.id = d.msg_id JOIN account a ON a.id = m.account_id ${where} ORDER BY d.id DESC LIMIT ?`)
+      .prepare(`SELECT ${COLUMNS} FROM ${from} JOIN msg m ON m.id = d.msg_id JOIN account a ON a.id = m.account_id ${where} ORDER BY ${order} DESC LIMIT ?`)
       .all(...values, q.limit) as Row[];
     return rows.map(rowOf);
   }

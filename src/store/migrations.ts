@@ -291,16 +291,18 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT DO UPDATE SET count = count + 1;
   END;
 
-  -- The words of each message's subject and sender address (FTS5, contentless: the text is in
-  -- msg). The rowid is the message's id; the triggers keep it in step, and msg's subject and
-  -- sender never change.
-  CREATE VIRTUAL TABLE msg_words USING fts5 (words, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
-  INSERT INTO msg_words (rowid, words) SELECT id, subject || ' ' || from_local || '@' || from_domain FROM msg;
-  CREATE TRIGGER msg_words_add AFTER INSERT ON msg BEGIN
-    INSERT INTO msg_words (rowid, words) VALUES (new.id, new.subject || ' ' || new.from_local || '@' || new.from_domain);
+  -- The words of each decision's message, its subject and sender address (FTS5, contentless:
+  -- the text is in msg). The rowid is the decision's id, so a search reads its matches newest
+  -- first and stops at a page. The triggers keep it in step; a message's subject and sender
+  -- never change.
+  CREATE VIRTUAL TABLE decision_words USING fts5 (words, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+  INSERT INTO decision_words (rowid, words)
+    SELECT d.id, m.subject || ' ' || m.from_local || '@' || m.from_domain FROM decision d JOIN msg m ON m.id = d.msg_id;
+  CREATE TRIGGER decision_words_add AFTER INSERT ON decision BEGIN
+    INSERT INTO decision_words (rowid, words) SELECT new.id, subject || ' ' || from_local || '@' || from_domain FROM msg WHERE id = new.msg_id;
   END;
-  CREATE TRIGGER msg_words_remove AFTER DELETE ON msg BEGIN
-    DELETE FROM msg_words WHERE rowid = old.id;
+  CREATE TRIGGER decision_words_remove AFTER DELETE ON decision BEGIN
+    DELETE FROM decision_words WHERE rowid = old.id;
   END;
 
   CREATE INDEX msg_age ON msg (account_id, received);
