@@ -1,8 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../../src/analysis/settings.ts';
 import { Api } from '../../src/api/api.ts';
 import { DeliveryService, type Delivered } from '../../src/engine/delivery.ts';
 import { seededRandom } from '../../src/engine/random.ts';
+import { pruneHistory } from '../../src/engine/retention.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { History, LOCAL_ACCOUNT } from '../../src/store/history.ts';
 import { chronologicalCorpus } from './corpus.ts';
@@ -25,7 +28,8 @@ function median(values: number[]): number {
  * delivered, their records then repeated through the history's own writes, one arrival a minute
  * up to now, one in four a reject, one in ten judged by the user. Subjects and senders vary (a
  * word from another subject, one of 5 000 sender names) so the search index is not one
- * repeated row.
+ * repeated row. Then one pass of retention at the default setting over each history: how long
+ * it takes, and the longest it holds the event loop (what an arrival may wait).
  */
 export async function benchHistory(work: string, sizes: readonly number[] = [100_000, 1_000_000]): Promise<void> {
   const corpus = await chronologicalCorpus();
@@ -33,6 +37,7 @@ export async function benchHistory(work: string, sizes: readonly number[] = [100
     ['decisions', 'database', 'per 100 000', 'stats 30 d', 'stats 365 d', 'search, common word', 'search, rare word', 'search, no match', 'one decision with evidence'],
   ];
   const breakdowns: string[] = [];
+  const retention: string[][] = [['decisions', 'deleted', 'kept', 'took', 'longest hold of the event loop']];
   for (const size of sizes) {
     const dataDir = join(work, `history-${size}`);
     const seeds = await seedDecisions(dataDir, corpus);
@@ -74,11 +79,32 @@ export async function benchHistory(work: string, sizes: readonly number[] = [100
     } finally {
       await api.close();
     }
+    retention.push([String(size), ...(await timedRetention(file))]);
   }
   console.log('\nThe history at scale, through the API (median of 7; the time is also how long an arrival waits behind the call):');
   printTable(rows);
   console.log('Where the bytes are (dbstat):');
   for (const line of breakdowns) console.log(`  ${line}`);
+  const days = DEFAULT_ANALYSIS_SETTINGS.historyRetentionDays;
+  console.log(`\nRetention at the default setting (${days} days; src/engine/retention.ts), one pass over that history, as the engine runs it hourly:`);
+  printTable(retention);
+}
+
+/** One retention pass at the default setting: what it deleted, how long it took, and the longest it held the event loop. */
+async function timedRetention(file: string): Promise<string[]> {
+  const db = openDatabase(file);
+  try {
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const started = performance.now();
+    const { messages } = await pruneHistory(new History(db, LOCAL_ACCOUNT), DEFAULT_ANALYSIS_SETTINGS.historyRetentionDays, Date.now());
+    const seconds = (performance.now() - started) / 1000;
+    delay.disable();
+    const kept = db.prepare<[], number>('SELECT count(*) FROM msg').pluck().get()!;
+    return [String(messages), String(kept), `${fixed(seconds, 1)} s`, `${fixed(delay.max / 1e6, 0)} ms`];
+  } finally {
+    db.close();
+  }
 }
 
 /** Trains the content filter on the corpus's first 1 000 messages and delivers the next 300. */
