@@ -400,7 +400,7 @@ export class History {
     return { deleted: removed.length, ...(scanned.length === limit && { next: last }) };
   }
 
-  /** Deletes up to `limit` addresses the user last wrote to before `before` (reputation counts none older, 3.5); returns how many. */
+  /** Deletes up to `limit` addresses the user wrote to before `before` (docs/history.md); returns how many. */
   pruneRecipients(before: number, limit: number): number {
     return this.#statement('DELETE FROM recipient WHERE id IN (SELECT id FROM recipient WHERE account_id = ? AND sent < ? LIMIT ?)').run(this.#account, before, limit).changes;
   }
