@@ -6,7 +6,7 @@ import { SyncState, type JournalEntry } from '../store/sync.ts';
 import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
 import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
 import { databaseFile } from './data-dir.ts';
-import { pruneHistory, PRUNE_EVERY_MS } from './retention.ts';
+import { Retention } from './retention.ts';
 import { locate } from './mail-actions.ts';
 import { DeliveryService, type Decided, type Decision, type DeliveryOptions } from './delivery.ts';
 import type { Label } from './junk.ts';
@@ -123,14 +123,15 @@ export class AccountMailbox {
   readonly #now: () => number;
   /** When Rejects was last looked through for rejects past the retention period. */
   #retiredAt = -Infinity;
-  /** When the history was last pruned (retention, docs/history.md). */
-  #prunedAt = -Infinity;
+  /** What the history no longer needs, deleted a slice at each catch-up (docs/history.md). */
+  readonly #retention: Retention;
 
   private constructor(dataDir: string, account: Account, options: MailboxOptions) {
     this.account = account;
     const file = databaseFile(dataDir);
     this.#db = openDatabase(file);
     this.#history = new History(this.#db, account.id);
+    this.#retention = new Retention(this.#history);
     this.#sync = new SyncState(this.#db, account.id);
     this.#unanalysed = new UnanalysedLog(this.#db, account.id);
     this.#now = options.now ?? Date.now;
@@ -170,10 +171,7 @@ export class AccountMailbox {
     // which is selected last, for IDLE to watch.
     for (const entry of sync.pending().filter((e) => e.mailbox !== INBOX)) result.repaired += await this.#repair(session, entry);
     result.retired = await this.#retire(session, roles.trash);
-    if (this.#now() - this.#prunedAt >= PRUNE_EVERY_MS) {
-      this.#prunedAt = this.#now();
-      await pruneHistory(this.#history, this.#delivery.settings.historyRetentionDays, this.#prunedAt);
-    }
+    await this.#retention.run(this.#delivery.settings.historyRetentionDays, this.#now());
     const inbox = await session.open(INBOX);
     const inboxId = this.#history.mailboxId(INBOX);
     const known = sync.get(inboxId);

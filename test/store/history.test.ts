@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pruneHistory } from '../../src/engine/retention.ts';
+import { pruneHistory, Retention } from '../../src/engine/retention.ts';
 import { openDatabase, type Db } from '../../src/store/database.ts';
 import { DecisionLog, matchQuery } from '../../src/store/decisions.ts';
 import { packEvidence, unpackEvidence } from '../../src/store/evidence.ts';
@@ -266,6 +266,37 @@ describe('retention', () => {
     expect(await pruneHistory(history, 365, NOW)).toEqual({ messages: 1234, recipients: 0 });
     expect(count('msg')).toBe(601);
     expect(other.findById(theirs)).toBeDefined();
+  });
+});
+
+describe('retention as the catch-ups run it', () => {
+  const MINUTE = 60_000;
+  beforeEach(() => {
+    history.transaction(() => {
+      for (let i = 0; i < 1234; i++) history.insertMessage(message({ daysAgo: 500 }));
+    });
+  });
+
+  it('stops when its time is spent, and goes on from where it stopped', async () => {
+    const slices: number[] = [];
+    let from;
+    do {
+      const pruned = await pruneHistory(history, 365, NOW, { from, budgetMs: 0 });
+      slices.push(pruned.messages);
+      from = pruned.next;
+    } while (from);
+    expect(slices).toEqual([500, 500, 234]);
+    expect(count('msg')).toBe(0);
+  });
+
+  it('starts a pass at most hourly, and finishes a pass it started at the next catch-ups', async () => {
+    const retention = new Retention(history, 0);
+    expect((await retention.run(365, NOW)).messages).toBe(500);
+    expect((await retention.run(365, NOW + MINUTE)).messages).toBe(500);
+    expect((await retention.run(365, NOW + 2 * MINUTE)).messages).toBe(234);
+    decided({ daysAgo: 400 });
+    expect((await retention.run(365, NOW + 30 * MINUTE)).messages).toBe(0);
+    expect((await retention.run(365, NOW + 61 * MINUTE)).messages).toBe(1);
   });
 });
 
