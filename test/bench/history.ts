@@ -43,13 +43,16 @@ export async function benchHistory(work: string, sizes: readonly number[] = [100
     const seeds = await seedDecisions(dataDir, corpus);
     const words = [...new Set(seeds.flatMap((s) => s.facts.subject.toLowerCase().split(/[^a-z]+/)).filter((w) => w.length > 3))];
     const started = performance.now();
+    const cpu = process.cpuUsage();
     fill(dataDir, seeds, words, size);
     const fillSeconds = (performance.now() - started) / 1000;
+    const { user, system } = process.cpuUsage(cpu);
+    const fillCpuMicros = (user + system) / size;
     const file = join(dataDir, 'warden.db');
     const db = openDatabase(file);
     db.pragma('wal_checkpoint(TRUNCATE)');
     const bytes = statSync(file).size;
-    breakdowns.push(`${size} decisions (written in ${fixed(fillSeconds, 0)} s): ${tableSizes(db)}`);
+    breakdowns.push(`${size} decisions (written in ${fixed(fillSeconds, 0)} s, ${fixed(fillCpuMicros, 0)} µs of CPU each): ${tableSizes(db)}`);
     db.close();
 
     const api = await Api.open(dataDir, { offline: true });
