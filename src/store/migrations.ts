@@ -296,6 +296,10 @@ export const MIGRATIONS: readonly string[] = [
   -- first and stops at a page. The triggers keep it in step; a message's subject and sender
   -- never change.
   CREATE VIRTUAL TABLE decision_words USING fts5 (words, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+  -- Deleting does not rewrite a segment once a tenth of it is deleted (FTS5's deletemerge):
+  -- retention deletes thousands, and that rewrite held a transaction for a second and more.
+  -- The merges that every write does (automerge) drop the deleted entries in time.
+  INSERT INTO decision_words (decision_words, rank) VALUES ('deletemerge', 0);
   INSERT INTO decision_words (rowid, words)
     SELECT d.id, m.subject || ' ' || m.from_local || '@' || m.from_domain FROM decision d JOIN msg m ON m.id = d.msg_id;
   CREATE TRIGGER decision_words_add AFTER INSERT ON decision BEGIN
