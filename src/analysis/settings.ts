@@ -130,6 +130,13 @@ export const analysisSettingsSchema = z
      */
     rejectsRetentionDays: z.number().int().min(1).nullable().default(null),
     /**
+     * Decisions and messages received longer ago than this many days leave the history, unless
+     * something still needs them: reputation keeps what the user judged for its longest window
+     * (3 years), a restore keeps the message for good, a reject still in Rejects stays
+     * (docs/history.md). null keeps everything.
+     */
+    historyRetentionDays: z.number().int().min(1).nullable().default(365),
+    /**
      * Messages larger than this are not analysed and stay where they are, logged as
      * unanalysed: a filter must not hold a huge attachment in memory, and junk is rarely big.
      */

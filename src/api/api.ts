@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { AccountSignIn } from '../engine/account-sign-in.ts';
 import { AccountService, type Account, type AppSecrets } from '../engine/accounts.ts';
-import { Activity, type DecisionRow } from '../engine/activity.ts';
+import { Activity } from '../engine/activity.ts';
 import { bootstrap } from '../engine/bootstrap.ts';
 import { EngineContext, type ContextOptions } from '../engine/context.ts';
 import type { Decision } from '../engine/delivery.ts';
@@ -278,9 +278,10 @@ export class Api implements ApiService {
         }),
       'decisions.list': (p) => page(this.#activity.decisions({ ...p, limit: p.limit }), p.limit),
       'decisions.get': (p) => {
-        const row = this.#activity.decision(p.id);
-        if (!row) throw new Error(`no decision ${p.id}`);
-        return { ...decisionView(row), decision: JSON.parse(row.evidence) as Decision };
+        const found = this.#activity.decision(p.id);
+        if (!found) throw new Error(`no decision ${p.id}`);
+        const { evidence, ...row } = found;
+        return { ...row, decision: evidence as Decision };
       },
       'rejects.list': (p) => page(this.#activity.decisions({ ...p, rejected: true, limit: p.limit }), p.limit),
       'rejects.restore': (p) => this.#activity.restore(this.#accounts.get(p.account), p.messages),
@@ -448,15 +449,8 @@ function providerView(p: (typeof PROVIDERS)[number]): ProviderView {
   };
 }
 
-function page(rows: DecisionRow[], limit: number): Page<DecisionView> {
-  const items = rows.map(decisionView);
-  return rows.length === limit ? { items, next: rows.at(-1)!.id } : { items };
-}
-
-function decisionView(r: DecisionRow): DecisionView {
-  const { evidence, ...rest } = r;
-  const text = (JSON.parse(evidence) as Partial<Decision>).text ?? '';
-  return { ...rest, text };
+function page(items: DecisionView[], limit: number): Page<DecisionView> {
+  return items.length === limit ? { items, next: items.at(-1)!.id } : { items };
 }
 
 export { resolveDataDir } from '../engine/data-dir.ts';

@@ -31,7 +31,7 @@ export class Activity {
     return this.#log.list(query);
   }
 
-  decision(id: number): DecisionRow | undefined {
+  decision(id: number): (DecisionRow & { evidence: unknown }) | undefined {
     return this.#log.get(id);
   }
 

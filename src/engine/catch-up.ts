@@ -7,6 +7,7 @@ import { SyncState, type JournalEntry } from '../store/sync.ts';
 import { UnanalysedLog, type UnanalysedEntry } from '../store/unanalysed.ts';
 import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
 import type { EngineContext } from './context.ts';
+import { Retention } from './retention.ts';
 import { locate } from './mail-actions.ts';
 import { DeliveryService, type Decided } from './delivery.ts';
 import type { Arrival, Learned, MailboxEvent } from './events.ts';
@@ -75,12 +76,15 @@ export class AccountMailbox {
   readonly #now: () => number;
   /** When Rejects was last looked through for rejects past the retention period. */
   #retiredAt = -Infinity;
+  /** What the history no longer needs, deleted a slice at each catch-up (docs/history.md). */
+  readonly #retention: Retention;
 
   private constructor(context: EngineContext, account: Account, options: MailboxOptions) {
     this.account = account;
     const db = context.db;
     this.#db = db;
     this.#history = new History(db, account.id);
+    this.#retention = new Retention(this.#history);
     this.#sync = new SyncState(db, account.id);
     this.#unanalysed = new UnanalysedLog(db, account.id);
     this.#now = options.now ?? Date.now;
@@ -129,6 +133,7 @@ export class AccountMailbox {
     for (const entry of sync.pending().filter((e) => e.mailbox !== INBOX)) repaired += await this.#repair(session, entry);
     const retired = await this.#retire(session, roles.trash);
     if (retired > 0) emit({ kind: 'retired', account, moves: retired });
+    await this.#retention.run(this.#delivery.settings.historyRetentionDays, this.#now());
     const inbox = await session.open(INBOX);
     const inboxId = this.#history.mailboxId(INBOX);
     const known = sync.get(inboxId);

@@ -183,6 +183,7 @@ export class DeliveryService {
         decidedAt: Date.now(),
         accept: decision.accept,
         reason: decision.reason,
+        text: decision.text,
         mailbox: decision.mailbox,
         score: decision.score,
         evidence: decision,

@@ -48,6 +48,9 @@ export interface Reputation {
 const DAY = 24 * 60 * 60 * 1000;
 const YEAR = 365 * DAY;
 
+/** How far back the longest step looks (1a to 1c: 3 years): retention keeps judged mail this long. */
+export const LONGEST_WINDOW_MS = 3 * YEAR;
+
 /**
  * The sender's reputation in the user's own mail history, mox's steps in mox's order
  * (smtpserver/reputation.go): the first step that finds history decides. `mailbox` is the id of

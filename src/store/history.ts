@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
+import { packEvidence, unpackEvidence } from './evidence.ts';
 
 /** The account the files and stdio simulation use until IMAP accounts exist (migration 2). */
 export const LOCAL_ACCOUNT = 1;
@@ -87,9 +88,25 @@ export interface DecisionRecord {
   decidedAt: number;
   accept: boolean;
   reason: string;
+  /** The reason in words, as the lists show it. */
+  text: string;
   mailbox: string;
   score: number;
   evidence: unknown;
+}
+
+/** What retention deletes (docs/history.md): times in ms since the epoch, by when a message was received. */
+export interface PruneRule {
+  /** Messages received before this, unless they are kept for one of the reasons below. */
+  before: number;
+  /** A message the user judged (junk or not junk) is kept until this; it must not be after `before`. */
+  judgedBefore: number;
+}
+
+/** Where a prune stopped: the last message it looked at, in the order of received time and id. */
+export interface PruneCursor {
+  received: number;
+  id: number;
 }
 
 /** A DMARC or TLS report's summary (src/mail/reports.ts), as kept. */
@@ -291,18 +308,20 @@ export class History {
     return added;
   }
 
-  /** Logs a decision; returns its id. */
+  /** Logs a decision, its evidence deflated (src/store/evidence.ts); returns its id. */
   logDecision(d: DecisionRecord): number {
-    const { lastInsertRowid } = this.#statement('INSERT INTO decision (msg_id, decided_at, accept, reason, mailbox, score, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    const { lastInsertRowid } = this.#statement('INSERT INTO decision (msg_id, decided_at, accept, reason, text, mailbox, score) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       d.msgId,
       d.decidedAt,
       Number(d.accept),
       d.reason,
+      d.text,
       d.mailbox,
       d.score,
-      JSON.stringify(d.evidence),
     );
-    return Number(lastInsertRowid);
+    const id = Number(lastInsertRowid);
+    this.#statement('INSERT INTO decision_evidence (decision_id, body) VALUES (?, ?)').run(id, packEvidence(d.evidence));
+    return id;
   }
 
   /** Keeps the summary of a DMARC or TLS report that arrived with a message. */
@@ -330,19 +349,60 @@ export class History {
 
   /** The latest decision about a message. */
   lastDecision(msgId: number): DecisionRecord | undefined {
-    const row = this.#statement('SELECT * FROM decision WHERE msg_id = ? ORDER BY id DESC LIMIT 1').get(msgId) as
-      | { msg_id: number; decided_at: number; accept: number; reason: string; mailbox: string; score: number; evidence: string }
-      | undefined;
+    const row = this.#statement(
+      'SELECT d.msg_id, d.decided_at, d.accept, d.reason, d.text, d.mailbox, d.score, e.body FROM decision d JOIN decision_evidence e ON e.decision_id = d.id ' +
+        'WHERE d.msg_id = ? ORDER BY d.id DESC LIMIT 1',
+    ).get(msgId) as { msg_id: number; decided_at: number; accept: number; reason: string; text: string; mailbox: string; score: number; body: Buffer | string } | undefined;
     if (!row) return undefined;
     return {
       msgId: row.msg_id,
       decidedAt: row.decided_at,
       accept: row.accept === 1,
       reason: row.reason,
+      text: row.text,
       mailbox: row.mailbox,
       score: row.score,
-      evidence: JSON.parse(row.evidence),
+      evidence: unpackEvidence(row.body),
     };
+  }
+
+  /**
+   * One batch of retention (docs/history.md): looks at up to `limit` messages received before
+   * `rule.before`, oldest first from `after`, and deletes those nothing needs any more, with
+   * their decisions, evidence, DKIM domains, reports, search words and the journal of moves
+   * done on them. Kept: a message the user restored (never rejected again, DESIGN.md invariant
+   * 4); one the user judged, until `rule.judgedBefore` (reputation counts it); a reject Warden
+   * moved that is still in Rejects (the user may restore it); one with a move still pending.
+   * Returns how many it deleted, and where to go on from (none when it looked at the last).
+   */
+  prune(rule: PruneRule, after: PruneCursor | undefined, limit: number): { deleted: number; next?: PruneCursor } {
+    const from = after ?? { received: -Infinity, id: 0 };
+    const scanned = this.#statement('SELECT id, received FROM msg WHERE account_id = ? AND received < ? AND (received, id) > (?, ?) ORDER BY received, id LIMIT ?').all(
+      this.#account,
+      rule.before,
+      from.received,
+      from.id,
+      limit,
+    ) as PruneCursor[];
+    if (scanned.length === 0) return { deleted: 0 };
+    const last = scanned.at(-1)!;
+    const removed = this.#statement(
+      `DELETE FROM msg AS m WHERE account_id = ? AND received < ? AND (received, id) > (?, ?) AND (received, id) <= (?, ?)
+       AND restored_at IS NULL
+       AND (NOT (junk OR notjunk) OR received < ?)
+       AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.account_id = m.account_id AND j.done_at IS NULL AND j.fingerprint = m.fingerprint)
+       AND NOT (is_reject = 1 AND retired_at IS NULL
+         AND EXISTS (SELECT 1 FROM journal j WHERE j.fingerprint = m.fingerprint AND j.account_id = m.account_id AND j.done_at IS NOT NULL))
+       RETURNING fingerprint`,
+    ).all(this.#account, rule.before, from.received, from.id, last.received, last.id, rule.judgedBefore) as { fingerprint: string }[];
+    const journal = this.#statement('DELETE FROM journal WHERE fingerprint = ? AND account_id = ? AND done_at IS NOT NULL');
+    for (const { fingerprint } of removed) journal.run(fingerprint, this.#account);
+    return { deleted: removed.length, ...(scanned.length === limit && { next: last }) };
+  }
+
+  /** Deletes up to `limit` addresses the user wrote to before `before` (docs/history.md); returns how many. */
+  pruneRecipients(before: number, limit: number): number {
+    return this.#statement('DELETE FROM recipient WHERE id IN (SELECT id FROM recipient WHERE account_id = ? AND sent < ? LIMIT ?)').run(this.#account, before, limit).changes;
   }
 
   /** The subject-pass key of a recipient address, made by `create` on first use. */

@@ -256,6 +256,65 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE msg ADD COLUMN retired_at INTEGER;
   CREATE INDEX msg_rejects_by_age ON msg (account_id, rejected_at) WHERE is_reject = 1 AND retired_at IS NULL;
   `,
+
+  // 11: a history that stays small and fast (docs/history.md). The evidence leaves the decision
+  // row for a table of its own, deflated from now on (src/store/evidence.ts; what an earlier
+  // schema wrote stays JSON text), and the reason in words stays in the row: lists and counts
+  // read the row alone. Decisions are counted per day as they are written, for the charts;
+  // subjects and senders get a full-text index, for search; the history an index by age, for
+  // retention; and corrections one each, for the charts.
+  `
+  CREATE TABLE decision_evidence (
+    decision_id INTEGER PRIMARY KEY REFERENCES decision (id) ON DELETE CASCADE,
+    body NOT NULL
+  );
+  INSERT INTO decision_evidence (decision_id, body) SELECT id, evidence FROM decision;
+  ALTER TABLE decision ADD COLUMN text TEXT NOT NULL DEFAULT '';
+  UPDATE decision SET text = coalesce(json_extract(evidence, '$.text'), '') WHERE json_valid(evidence);
+  ALTER TABLE decision DROP COLUMN evidence;
+  -- Only the charts read decisions by time, and they read decision_day now.
+  DROP INDEX decision_time;
+
+  -- Decisions per UTC day, reason and verdict. Kept by the trigger as each decision is
+  -- written, and kept when retention deletes the decisions: the charts show what Warden did.
+  CREATE TABLE decision_day (
+    day TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    accept INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, reason, accept)
+  ) WITHOUT ROWID;
+  INSERT INTO decision_day (day, reason, accept, count)
+    SELECT date(decided_at / 1000, 'unixepoch'), reason, accept, count(*) FROM decision GROUP BY 1, 2, 3;
+  CREATE TRIGGER decision_day_count AFTER INSERT ON decision BEGIN
+    INSERT INTO decision_day (day, reason, accept, count) VALUES (date(new.decided_at / 1000, 'unixepoch'), new.reason, new.accept, 1)
+      ON CONFLICT DO UPDATE SET count = count + 1;
+  END;
+
+  -- The words of each decision's message, its subject and sender address (FTS5, contentless:
+  -- the text is in msg). The rowid is the decision's id, so a search reads its matches newest
+  -- first and stops at a page. The triggers keep it in step; a message's subject and sender
+  -- never change.
+  CREATE VIRTUAL TABLE decision_words USING fts5 (words, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+  -- Deleting does not rewrite a segment once a tenth of it is deleted (FTS5's deletemerge):
+  -- retention deletes thousands, and that rewrite held a transaction for a second and more.
+  -- The merges that every write does (automerge) drop the deleted entries in time.
+  INSERT INTO decision_words (decision_words, rank) VALUES ('deletemerge', 0);
+  INSERT INTO decision_words (rowid, words)
+    SELECT d.id, m.subject || ' ' || m.from_local || '@' || m.from_domain FROM decision d JOIN msg m ON m.id = d.msg_id;
+  CREATE TRIGGER decision_words_add AFTER INSERT ON decision BEGIN
+    INSERT INTO decision_words (rowid, words) SELECT new.id, subject || ' ' || from_local || '@' || from_domain FROM msg WHERE id = new.msg_id;
+  END;
+  CREATE TRIGGER decision_words_remove AFTER DELETE ON decision BEGIN
+    DELETE FROM decision_words WHERE rowid = old.id;
+  END;
+
+  CREATE INDEX msg_age ON msg (account_id, received);
+  CREATE INDEX msg_restored ON msg (restored_at) WHERE restored_at IS NOT NULL;
+  CREATE INDEX msg_junked ON msg (junked_at) WHERE junked_at IS NOT NULL;
+  -- Deleting a message deletes its reports (ON DELETE CASCADE): found by this index.
+  CREATE INDEX report_msg ON report (msg_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,8 +4,9 @@
  * worst time per message on a generated set of hostile messages; and the time of one analysis
  * with the history at corpus size, against the content filter alone; the UI's list pages over
  * 100 000 decisions (test/bench/lists.ts) and the UI's bundle, first load and scrolling over
- * them (test/bench/ui.ts); and the IMAP engine on a
- * throw-away Dovecot (test/bench/imap.ts), alone with `npm run bench -- --imap`; one engine
+ * them (test/bench/ui.ts); the history's size, stats and search at 100 000 and 1 000 000
+ * decisions (test/bench/history.ts), alone with `npm run bench -- --history`; the IMAP engine on a
+ * throw-away Dovecot (test/bench/imap.ts), alone with `npm run bench -- --imap`; and one engine
  * watching 1, 3 and 6 accounts (test/bench/accounts.ts), alone with `npm run bench -- --accounts`. BENCH_RUNS sets
  * the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and BENCH_ARRIVAL_MS the IMAP backlog
  * size, the number of arrivals watched and the time between them.
@@ -19,6 +20,7 @@ import { basename, join } from 'node:path';
 import { badMessages } from '../helpers/bad-mail.ts';
 import { benchAccounts } from './accounts.ts';
 import { benchAnalysis } from './analysis.ts';
+import { benchHistory } from './history.ts';
 import { benchLists } from './lists.ts';
 import { benchUi } from './ui.ts';
 import { benchImap, dovecotVersion } from './imap.ts';
@@ -29,9 +31,8 @@ import { measure, summarize, TIME, wardenCommand, type Measurement } from './mea
 import { fixed, printTable, ratio } from './table.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** `npm run bench -- --imap`: only the IMAP engine's rows; `-- --accounts`: only one engine watching several accounts. */
-const imapOnly = process.argv.includes('--imap');
-const accountsOnly = process.argv.includes('--accounts');
+/** `npm run bench -- --imap`, `-- --accounts` or `-- --history`: only those rows. */
+const only = (['imap', 'accounts', 'history'] as const).find((part) => process.argv.includes(`--${part}`));
 
 if (!existsSync(TIME)) {
   console.error(`${TIME} is missing: install GNU time (apt-get install time) to measure peak memory.`);
@@ -55,7 +56,7 @@ try {
   const warden = wardenCommand();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`SpamAssassin public corpus: ${messages} messages, ${fixed(megabytes, 0)} MB. ${availableParallelism()} cores (${cpu}), Node ${process.version}.`);
-  if (!imapOnly && !accountsOnly) {
+  if (only === undefined) {
     const runs = { wardenTrain: [] as Measurement[], wardenClassify: [] as Measurement[], bogoTrain: [] as Measurement[], bogoClassify: [] as Measurement[] };
     for (let run = 0; run < RUNS; run++) {
       process.stderr.write(`run ${run + 1}/${RUNS}\n`);
@@ -121,11 +122,14 @@ try {
     await benchLists(work);
     await benchUi(join(work, 'lists'));
   }
+  if (only === undefined || only === 'history') await benchHistory(work);
 
-  if (!dovecotVersion()) {
+  if (only === 'history') {
+    // No IMAP rows.
+  } else if (!dovecotVersion()) {
     console.log('\nDovecot is not installed: no IMAP rows (apt-get install dovecot-imapd).');
   } else {
-    if (!accountsOnly) {
+    if (only !== 'accounts') {
       await benchImap({
         work,
         warden,
@@ -137,7 +141,7 @@ try {
         spam: join(work, 'spam'),
       });
     }
-    if (!imapOnly) {
+    if (only !== 'imap') {
       await benchAccounts({
         work,
         warden,

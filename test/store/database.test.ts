@@ -15,7 +15,7 @@ import { seededRandom } from '../../src/engine/random.ts';
 const JUNK_TABLES = ['junk_total', 'junk_trained', 'junk_word', 'setting'];
 
 /** Every table the migrations create, read from their SQL. */
-const MIGRATED_TABLES = [...new Set(MIGRATIONS.flatMap((sql) => [...sql.matchAll(/CREATE TABLE\s+(\w+)/gi)].map((m) => m[1]!)))].sort();
+const MIGRATED_TABLES = [...new Set(MIGRATIONS.flatMap((sql) => [...sql.matchAll(/CREATE (?:VIRTUAL )?TABLE\s+(\w+)/gi)].map((m) => m[1]!)))].sort();
 
 
 function randomBytes(length: number, seed: number): Buffer {
@@ -23,8 +23,12 @@ function randomBytes(length: number, seed: number): Buffer {
   return Buffer.from(Array.from({ length }, () => Math.floor(next() * 256)));
 }
 
+/** The tables, without those SQLite makes for itself or behind a virtual table (FTS5's shadow tables). */
 function tables(db: Db): string[] {
-  return db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+  return db
+    .prepare<[], string>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all();
 }
 
 /** Opens a file with plain better-sqlite3, to look at or prepare it behind openDatabase's back. */
