@@ -181,7 +181,7 @@ export class JunkService {
 export function describeParams(p: JunkParams): string {
   const classifier =
     p.classifier === 'fisher'
-      ? `Robinson-Fisher (strength ${p.robinsonStrength}, prior ${p.robinsonPrior})`
+      ? `Robinson-Fisher (strength ${p.robinsonStrength}, prior ${p.robinsonPrior}, combined as ${p.combine})`
       : `mox (max power ${p.maxPower}, top words ${p.topWords}, rare words ${p.rareWords})`;
   return `${classifier}, ${wordSettings(p)}, threshold ${p.threshold}, ignore words ${p.ignoreWords}`;
 }

@@ -67,14 +67,23 @@ export function classifyMox(
  * A word's score is its message-normalised spam frequency p, pulled toward the prior x with
  * strength s: f = (s·x + n·p) / (s + n), n the messages it was seen in. Every word scoring at
  * least `ignoreWords` away from 0.5 counts. Fisher's χ² test asks how unlikely the product of
- * the f (and of the 1 - f) is for random scores; the two answers combine into one indicator
- * that is near 1 for spam, near 0 for ham, and near 0.5 when the evidence is mixed.
+ * the f (and of the 1 - f) is for random scores: the first tail probability is small when the
+ * words are hammy, the second when they are spammy.
+ *
+ * `combine` turns the two into one score, near 1 for spam, near 0 for ham:
+ * - `indicator`, Robinson's (1 + H − S) / 2. When both tails are tiny (a long message with
+ *   strong words of both kinds) it is 0.5 however much stronger one side is: later spam whose
+ *   words were also seen in ham piles up just above 0.5, under any threshold a user would set.
+ * - `share`, the spam side's share of all the evidence in log space, ln S / (ln H + ln S): the
+ *   same 0.5 for balanced evidence and the same order where the indicator is not saturated,
+ *   but where it is, a message with 1e-23 against 1e-4 scores 0.85, not 0.5
+ *   (docs/content-filter.md has the figures).
  */
 export function classifyFisher(
   list: WordList,
   counts: CountTable,
   totals: Counts,
-  params: Pick<JunkParams, 'ignoreWords' | 'robinsonStrength' | 'robinsonPrior'>,
+  params: Pick<JunkParams, 'ignoreWords' | 'robinsonStrength' | 'robinsonPrior' | 'combine'>,
 ): Classification {
   const { ignoreWords, robinsonStrength: s, robinsonPrior: x } = params;
   const c: Counts = { ham: 0, spam: 0 };
@@ -97,9 +106,10 @@ export function classifyFisher(
     else if (f > 0.5) keepStrongest(spams, EXPLAINED_WORDS, { list, i, r: f, strength: f - 0.5 });
   }
   if (n === 0) return result(0.5, totals, hams, spams);
-  const hamminess = chiSquareSurvival(-2 * sumLnF, n); // small when the words are spammy
-  const spamminess = chiSquareSurvival(-2 * sumLn1mF, n); // small when the words are hammy
-  return result((1 + hamminess - spamminess) / 2, totals, hams, spams);
+  const lnH = logChiSquareSurvival(-2 * sumLnF, n); // very negative when the words are hammy
+  const lnS = logChiSquareSurvival(-2 * sumLn1mF, n); // very negative when the words are spammy
+  if (params.combine === 'indicator') return result((1 + Math.exp(lnH) - Math.exp(lnS)) / 2, totals, hams, spams);
+  return result(lnH + lnS < 0 ? lnS / (lnH + lnS) : 0.5, totals, hams, spams);
 }
 
 /** The word's spam frequency among spam, relative to both: message-normalised, as in Graham's scheme. */
@@ -114,6 +124,11 @@ function wordProbability(c: Counts, totals: Counts): number {
  * a Poisson sum: e^(-m) Σ_{i<k} m^i / i!, with m = x2 / 2.
  */
 export function chiSquareSurvival(x2: number, k: number): number {
+  return Math.exp(logChiSquareSurvival(x2, k));
+}
+
+/** ln P(χ² ≥ x2) with 2k degrees of freedom, finite where the probability itself underflows. */
+export function logChiSquareSurvival(x2: number, k: number): number {
   const m = x2 / 2;
   if (m < 700) {
     let term = Math.exp(-m);
@@ -122,7 +137,7 @@ export function chiSquareSurvival(x2: number, k: number): number {
       term *= m / i;
       sum += term;
     }
-    return Math.min(sum, 1);
+    return Math.min(Math.log(sum), 0);
   }
   // e^(-m) underflows: sum the terms in log space, scaled by the largest.
   const logTerms = new Float64Array(k);
@@ -136,7 +151,7 @@ export function chiSquareSurvival(x2: number, k: number): number {
   }
   let scaled = 0;
   for (const t of logTerms) scaled += Math.exp(t - largest);
-  return Math.min(Math.exp(largest) * scaled, 1);
+  return Math.min(largest + Math.log(scaled), 0);
 }
 
 function result(probability: number, totals: Counts, hams: Candidate[], spams: Candidate[]): Classification {

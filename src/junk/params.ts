@@ -3,10 +3,11 @@ import { z } from 'zod';
 /**
  * The filter's settings. The ranges are mox's config validation (junk.md section 5).
  *
- * Defaults: mox's quickstart values, except for two changes that `npm run eval` shows better on
- * both 1-ROCA% and hm% (junk.md section 9): word pairs as well as single words, and Robinson's
- * word scores with Fisher's combination instead of Graham's. `MOX_PARAMS` is the
- * mox-compatible set.
+ * Defaults: mox's quickstart values, except for changes that `npm run eval` shows better in its
+ * online, temporal and bootstrap protocols (docs/content-filter.md): word pairs as well as single
+ * words; Robinson's word scores with Fisher's combination instead of Graham's, made one score as
+ * the spam side's share of the evidence; and every word counting (no ignore band). `MOX_PARAMS`
+ * is the mox-compatible set.
  */
 export const junkParamsSchema = z
   .object({
@@ -21,6 +22,8 @@ export const junkParamsSchema = z
     ignoreWords: z.number().min(0).max(0.5).default(0.1),
     /** fisher: how strongly a rarely seen word is pulled toward the prior (Robinson's s; bogofilter's robs). */
     robinsonStrength: z.number().positive().default(0.0178),
+    /** fisher: how the two χ² tails make one score (classify.ts): the spam side's share of the evidence, or Robinson's indicator. */
+    combine: z.enum(['share', 'indicator']).default('share'),
     /** fisher: the score of a word never seen (Robinson's x); 0.5 takes no side. */
     robinsonPrior: z.number().gt(0).lt(1).default(0.5),
     /** mox: word scores are clamped into [maxPower, 1 - maxPower]. */
@@ -37,7 +40,8 @@ export const junkParamsSchema = z
 
 export type JunkParams = z.infer<typeof junkParamsSchema>;
 
-export const DEFAULT_JUNK_PARAMS: JunkParams = junkParamsSchema.parse({});
+/** The schema's defaults are mox's where mox has the setting; Warden's own default counts every word. */
+export const DEFAULT_JUNK_PARAMS: JunkParams = junkParamsSchema.parse({ ignoreWords: 0 });
 
 /** mox's filter exactly as its quickstart configures it (junk.md section 5). */
 export const MOX_PARAMS: JunkParams = junkParamsSchema.parse({ classifier: 'mox', twograms: false });

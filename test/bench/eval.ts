@@ -4,6 +4,10 @@
  * trained with its true label. Warden runs as `warden filter --stdio`; bogofilter, when
  * installed, runs through its own CLI with a private word list, in the same run.
  *
+ * Then the held-out protocols (test/bench/held-out.ts): temporal, trained on the earlier half
+ * and classifying the later half without feedback; and bootstrap, trained on the folders a user
+ * would have filed by then, with the catch counts a user sees at the default threshold.
+ *
  * npm run eval -- --pipeline: the same protocol through Warden's whole analysis (deliver, then
  * feedback with the true label, DNS offline), beside the Bayesian filter alone. With
  * `--dns SERVER` the pipeline asks that DNS server instead of running offline; with `--deny-dns`
@@ -20,6 +24,7 @@ import { startDnsmasq } from '../helpers/dnsmasq.ts';
 import { FilterClient, runWarden as runWardenCli } from '../helpers/warden.ts';
 import { Bogofilter } from './bogofilter.ts';
 import { chronologicalCorpus, CORPUS_PROVIDER_HOSTS, type CorpusMessage } from './corpus.ts';
+import { bogofilterHeldOut, BOOTSTRAP_HAM, BOOTSTRAP_SPAM, catches, heldOutSplits, wardenHeldOut } from './held-out.ts';
 import { misclassification, oneMinusRocaPercent, type Outcome } from './metrics.ts';
 import { fixed, printTable, ratio } from './table.ts';
 
@@ -107,6 +112,39 @@ function progress(name: string, done: number, total: number): void {
   }
 }
 
+/** The temporal and bootstrap protocols: Warden with its default settings, bogofilter beside. */
+async function printHeldOut(corpus: CorpusMessage[], work: string, bogofilter: string | undefined): Promise<void> {
+  const { temporal, bootstrap } = heldOutSplits(corpus);
+  const { test } = temporal;
+  const testSpam = test.filter((m) => m.label === 'spam').length;
+  const since = new Date(test[0]!.time).toISOString().slice(0, 10);
+  console.log(
+    `\nHeld out: trained on the earlier half, then the later half (${test.length} messages from ${since} on, ${test.length - testSpam} ham, ${testSpam} spam) classified without feedback.`,
+  );
+  const rows: (string | number)[][] = [['protocol', 'filter', '1-ROCA%', 'hm%', 'sm%', 'spam caught', 'ham rejected', 'spam caught at 0.5', 'ham rejected at 0.5']];
+  const ratios: string[] = [];
+  for (const [name, split] of [
+    ['temporal', temporal],
+    ['bootstrap', bootstrap],
+  ] as const) {
+    const runs: [string, Outcome[]][] = [['warden', await wardenHeldOut(split, join(work, `${name}-warden`))]];
+    if (bogofilter) runs.push([bogofilter, bogofilterHeldOut(split, join(work, `${name}-bogofilter`))]);
+    for (const [filter, outcomes] of runs) {
+      const own = misclassification(outcomes);
+      const at = catches(outcomes);
+      const half = catches(outcomes, (o) => o.score > 0.5);
+      rows.push([name, filter, fixed(oneMinusRocaPercent(outcomes), 3), fixed(own.hm), fixed(own.sm), at.caught, at.rejected, half.caught, half.rejected]);
+    }
+    if (runs.length === 2) ratios.push(`${name} 1-ROCA% ${ratio(oneMinusRocaPercent(runs[0]![1]), oneMinusRocaPercent(runs[1]![1]))}`);
+  }
+  printTable(rows);
+  console.log(
+    `temporal: trained on all ${temporal.train.length} earlier messages; bootstrap: on the latest ${BOOTSTRAP_HAM} ham and ${BOOTSTRAP_SPAM} spam before the split, as a user's Archive and Junk would hold them.`,
+  );
+  console.log(`Caught and rejected at each filter's own threshold (warden's default; bogofilter's spam cutoff), and at 0.5.`);
+  if (ratios.length > 0) console.log(`warden / bogofilter: ${ratios.join(', ')}`);
+}
+
 const { values: flags } = parseArgs({
   options: { pipeline: { type: 'boolean', default: false }, dns: { type: 'string', multiple: true, default: [] }, 'deny-dns': { type: 'boolean', default: false } },
 });
@@ -133,15 +171,18 @@ try {
     const own = misclassification(r.outcomes);
     const half = misclassification(r.outcomes, r.atHalf);
     const warmRoca = oneMinusRocaPercent(r.outcomes.slice(warm));
-    return { r, own, half, roca: oneMinusRocaPercent(r.outcomes), warmRoca, rate: r.outcomes.length / r.seconds };
+    const warmOwn = misclassification(r.outcomes.slice(warm));
+    return { r, own, half, roca: oneMinusRocaPercent(r.outcomes), warmRoca, warmOwn, rate: r.outcomes.length / r.seconds };
   });
   printTable([
-    ['filter', 'threshold', 'hm%', 'sm%', 'hm%@0.5', 'sm%@0.5', '1-ROCA%', 'warm 1-ROCA%', 'messages/s'],
-    ...rows.map(({ r, own, half, roca, warmRoca, rate }) => [
+    ['filter', 'threshold', 'hm%', 'sm%', 'warm hm%', 'warm sm%', 'hm%@0.5', 'sm%@0.5', '1-ROCA%', 'warm 1-ROCA%', 'messages/s'],
+    ...rows.map(({ r, own, half, roca, warmRoca, warmOwn, rate }) => [
       r.name,
       r.threshold,
       fixed(own.hm),
       fixed(own.sm),
+      fixed(warmOwn.hm),
+      fixed(warmOwn.sm),
       fixed(half.hm),
       fixed(half.sm),
       fixed(roca, 3),
@@ -149,7 +190,10 @@ try {
       fixed(rate, 0),
     ]),
   ]);
-  console.log(`warm 1-ROCA%: the messages from the ${SIGNIFICANT_HAM}th ham on (${corpus.length - warm} of ${corpus.length}), scored as they were in the same run.`);
+  console.log(
+    `warm: the messages from the ${SIGNIFICANT_HAM}th ham on (${corpus.length - warm} of ${corpus.length}), scored as they were in the same run; ` +
+      `warm hm% and sm% at each filter's own threshold.`,
+  );
   const [warden, second, bogo] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0] | undefined];
   const compare = (a: typeof warden, b: typeof warden) =>
     `1-ROCA% ${ratio(a.roca, b.roca)} (warm ${ratio(a.warmRoca, b.warmRoca)}), hm% at own threshold ${ratio(a.own.hm, b.own.hm)}, sm% at own threshold ${ratio(a.own.sm, b.own.sm)}, messages/s ${ratio(a.rate, b.rate)}`;
@@ -170,6 +214,7 @@ try {
     `\nWarden judges nothing junk before ${SIGNIFICANT_HAM} ham messages are trained (as mox): in this order, ` +
       `${spamBefore} spam messages (${fixed((100 * spamBefore) / (corpus.length - hams), 1)}% of spam) arrive before that, which sets a floor under warden's sm%.`,
   );
+  await printHeldOut(corpus, work, bogofilter);
 } finally {
   await denying?.stop();
   rmSync(work, { recursive: true, force: true });

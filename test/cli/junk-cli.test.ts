@@ -11,7 +11,7 @@ import { runWarden } from '../helpers/warden.ts';
  * in a child process, on data folders in a temporary directory.
  */
 
-const DEFAULT_SETTINGS = 'Settings: Robinson-Fisher (strength 0.0178, prior 0.5), 1+2-grams, threshold 0.95, ignore words 0.1';
+const DEFAULT_SETTINGS = 'Settings: Robinson-Fisher (strength 0.0178, prior 0.5, combined as share), 1+2-grams, threshold 0.95, ignore words 0';
 const MOX_SETTINGS = 'Settings: mox (max power 0.01, top words 10, rare words 2), 1-grams, threshold 0.95, ignore words 0.1';
 
 /** The four kinds of source `train` takes, with how many messages each holds. */

@@ -296,7 +296,7 @@ describe('chiSquareSurvival', () => {
 
 describe('classifyFisher', () => {
   const totals: Counts = { ham: 100, spam: 100 };
-  const fisher = { ignoreWords: 0.1, robinsonStrength: 0.0178, robinsonPrior: 0.5 };
+  const fisher = { ignoreWords: 0.1, robinsonStrength: 0.0178, robinsonPrior: 0.5, combine: 'share' } as const;
   const counts: Record<string, [number, number]> = {};
   const spammy: string[] = [];
   const hammy: string[] = [];
@@ -331,14 +331,17 @@ describe('classifyFisher', () => {
   });
 
   it("scores a word with Robinson's f(w) = (s·x + n·p) / (s + n)", () => {
-    // One word: hamminess = f, spamminess = 1 - f, so the probability is f itself.
+    // One word: the tails are f and 1 - f, so the indicator is f itself, and the share ln(1-f) / (ln f + ln(1-f)).
     const once = table({ rare: [0, 1] }); // p = 1, n = 1
-    const r1 = classifyFisher(wordList(['rare']), once, { ham: 10, spam: 10 }, { ignoreWords: 0, robinsonStrength: 1, robinsonPrior: 0.5 });
+    const params = { ignoreWords: 0, robinsonStrength: 1, robinsonPrior: 0.5, combine: 'indicator' } as const;
+    const r1 = classifyFisher(wordList(['rare']), once, { ham: 10, spam: 10 }, params);
     expect(r1.spams).toEqual([['rare', expect.closeTo(0.75, 12)]]);
     expect(r1.probability).toBeCloseTo(0.75, 12);
+    const share = classifyFisher(wordList(['rare']), once, { ham: 10, spam: 10 }, { ...params, combine: 'share' });
+    expect(share.probability).toBeCloseTo(Math.log(0.25) / (Math.log(0.75) + Math.log(0.25)), 12);
 
     const some = table({ some: [1, 3] }); // p = 0.3 / (0.3 + 0.1) = 0.75, n = 4
-    const r2 = classifyFisher(wordList(['some']), some, { ham: 10, spam: 10 }, { ignoreWords: 0, robinsonStrength: 2, robinsonPrior: 0.2 });
+    const r2 = classifyFisher(wordList(['some']), some, { ham: 10, spam: 10 }, { ...params, robinsonStrength: 2, robinsonPrior: 0.2 });
     expect(r2.spams).toEqual([['some', expect.closeTo((2 * 0.2 + 4 * 0.75) / 6, 12)]]);
   });
 
@@ -348,8 +351,9 @@ describe('classifyFisher', () => {
     const many: Record<string, [number, number]> = {};
     for (let i = 0; i < 15; i++) many[`word${i}`] = [10, 12 + 2 * i];
     const words = Object.keys(many);
-    const params = { ignoreWords: 0.05, robinsonStrength: 0.0178, robinsonPrior: 0.5 };
+    const params = { ignoreWords: 0.05, robinsonStrength: 0.0178, robinsonPrior: 0.5, combine: 'indicator' } as const;
     const result = classifyFisher(wordList(words), table(many), totals, params);
+    const share = classifyFisher(wordList(words), table(many), totals, { ...params, combine: 'share' });
     const f = words.map((w) => {
       const [h, s] = many[w]!;
       const p = s / 100 / (s / 100 + h / 100);
@@ -359,6 +363,7 @@ describe('classifyFisher', () => {
     const hamminess = survival(-2 * f.reduce((a, x) => a + Math.log(x), 0), f.length);
     const spamminess = survival(-2 * f.reduce((a, x) => a + Math.log(1 - x), 0), f.length);
     expect(result.probability).toBeCloseTo((1 + hamminess - spamminess) / 2, 9);
+    expect(share.probability).toBeCloseTo(Math.log(spamminess) / (Math.log(hamminess) + Math.log(spamminess)), 9);
     expect(result.spams).toHaveLength(10);
     expect(result.spams[0]![0]).toBe('word14');
   });
@@ -366,8 +371,23 @@ describe('classifyFisher', () => {
   it('skips words within ignoreWords of 0.5', () => {
     const mild = table({ mild: [45, 55] }); // f ≈ 0.55
     expect(classifyFisher(wordList(['mild']), mild, totals, fisher)).toMatchObject({ probability: 0.5, spams: [], hams: [] });
-    const used = classifyFisher(wordList(['mild']), mild, totals, { ...fisher, ignoreWords: 0.01 });
+    const used = classifyFisher(wordList(['mild']), mild, totals, { ...fisher, ignoreWords: 0.01, combine: 'indicator' });
     expect(used.probability).toBeCloseTo(0.55, 3);
+  });
+
+  it('scores by the stronger side when both are strong, where the indicator says 0.5', () => {
+    // 40 words seen only in spam against 20 seen only in ham: both tails are tiny.
+    const strong: Record<string, [number, number]> = {};
+    for (let i = 0; i < 40; i++) strong[`s${i}`] = [0, 90];
+    for (let i = 0; i < 20; i++) strong[`h${i}`] = [90, 0];
+    const words = wordList(Object.keys(strong));
+    const indicator = classifyFisher(words, table(strong), totals, { ...fisher, combine: 'indicator' });
+    expect(indicator.probability).toBeCloseTo(0.5, 6);
+    const share = classifyFisher(words, table(strong), totals, fisher);
+    expect(share.probability).toBeGreaterThan(0.7);
+    // The mirror image scores the mirror value.
+    const mirrored: Record<string, [number, number]> = Object.fromEntries(Object.entries(strong).map(([w, [h, sp]]) => [w, [sp, h]]));
+    expect(classifyFisher(words, table(mirrored), totals, fisher).probability).toBeCloseTo(1 - share.probability, 12);
   });
 
   it('is significant iff at least 50 ham messages were trained', () => {
