@@ -13,6 +13,8 @@ import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { analyzePaths } from './analyze.ts';
 import { changeFolder } from './folder.ts';
+import { rejectsCommands } from './rejects.ts';
+import { serviceCommands } from './service.ts';
 import { applyConventions, errorLine } from './conventions.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
@@ -167,6 +169,8 @@ program.addCommand(runCommand(console_));
 program.addCommand(bootstrapCommand(console_));
 program.addCommand(analyzeInboxCommand(console_));
 program.addCommand(serveCommand(console_));
+program.addCommand(rejectsCommands(console_));
+program.addCommand(serviceCommands(console_));
 
 addDnsOptions(program.command('analyze'))
   .description('decide on messages as new INBOX arrivals, with the evidence; records nothing')
