@@ -188,7 +188,7 @@ addDnsOptions(program.command('analyze'))
 
 program
   .command('settings')
-  .description('show or change the analysis settings (rulesets, block lists, thresholds; see README)')
+  .description('show or change the analysis settings (rulesets, block lists, thresholds; see README, Settings)')
   .option('--set <json>', 'merge these settings, e.g. \'{"dnsblZones":["zen.spamhaus.org"]}\'')
   .action(async (options: { set?: string }, command: Command) => {
     const show = async () => {
@@ -264,7 +264,7 @@ program
   });
 
 addDnsOptions(program.command('filter'))
-  .description('serve the filter and the analysis over a JSON-lines protocol (see README)')
+  .description('serve the filter and the analysis over a JSON-lines protocol (docs/filter-stdio.md)')
   .option('--stdio', 'read requests from standard input, write responses to standard output')
   .addOption(seedOption())
   .action(async (options: { stdio?: boolean }, command: Command) => {
