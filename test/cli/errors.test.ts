@@ -26,7 +26,8 @@ function failsWith(args: string[], line: string | RegExp) {
   expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
 }
 
-describe('errors', () => {
+// Each test runs the command line a few times, seconds each on a busy machine.
+describe('errors', { timeout: 90_000 }, () => {
   it('answers a mistyped command with the suggestion alone, not the whole help', () => {
     failsWith(['acount'], "warden: unknown command 'acount': did you mean account?");
     failsWith(['junk', 'tran'], "warden: unknown command 'tran': did you mean train?");
