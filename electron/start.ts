@@ -1,13 +1,14 @@
-// npm start: the desktop app when Electron's binary is here, otherwise the headless server
-// (warden serve), whose URL opens the same UI in a browser. Says which, and why.
-import { spawn } from 'node:child_process';
+// npm start: the desktop app, fetching Electron's binary first when it is missing; otherwise
+// (it cannot be fetched) the headless server (warden serve), whose URL opens the same UI in a
+// browser. Says which, and why.
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { buildElectron } from './build.ts';
 import { startPlan } from './launch.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
-const plan = startPlan(root, process.env);
+const plan = await startPlan(root, process.env, (line) => console.error(`warden: ${line}`));
 
 switch (plan.run) {
   case 'nothing':
@@ -29,9 +30,22 @@ switch (plan.run) {
   }
 }
 
+/** Runs what npm start starts, and stops it when npm start is stopped. */
 function run(command: string, argv: string[], env: NodeJS.ProcessEnv): void {
   const child = spawn(command, argv, { stdio: 'inherit', env });
-  // Ctrl-C reaches the child through the terminal; a plain kill of npm start is passed on.
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop(child, signal));
+  // npm runs this under a shell, and on SIGTERM npm stops that shell, which dies without passing
+  // the signal on: this process is then handed to init (its parent changes). That is the sign.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) stop(child, 'SIGTERM');
+  }, 500);
+  child.on('exit', (code, signal) => {
+    clearInterval(watch);
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 }

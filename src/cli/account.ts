@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { AccountSignIn, SignInRequest } from '../engine/account-sign-in.ts';
 import type { Account, AccountService, FolderRole } from '../engine/accounts.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
@@ -101,11 +101,17 @@ export function accountCommands(o: Output): Command {
         providerHosts: [...(p?.providerHosts ?? []), ...options.providerHost],
         folders: Object.fromEntries(options.folder.map(folderOption)),
       };
+      const checkSecret = await secretChecker();
       await changeAccounts(
         command,
         `warden account add ${name}`,
-        (accounts) => o.out(`Added ${describe(accounts.add(name, config))}.`),
+        (accounts) => {
+          checkSecret(name, config);
+          o.out(`Added ${describe(accounts.add(name, config))}.`);
+        },
         async (client) => {
+          // The running Warden reads a variable from its own environment; a file is the same file there.
+          if (config.secret.from === 'file') checkSecret(name, config);
           await client.call('accounts.addConfigured', { name, config });
           o.out(`Added ${name} to the Warden that is running (pid ${client.owner.pid}), which watches it from now on.`);
           if (config.secret.from === 'env') o.out(`It reads $${config.secret.name} from its own environment: set it where that Warden starts.`);
@@ -117,7 +123,7 @@ export function accountCommands(o: Output): Command {
   account
     .command('signin')
     .description('sign an account in again in the browser (OAuth2), after its sign-in was revoked or expired')
-    .argument('<name>')
+    .argument('<name>', ACCOUNT_ARGUMENT)
     .action(async (name: string, _options: unknown, command: Command) => {
       await signIn(command, { name });
     });
@@ -138,7 +144,7 @@ export function accountCommands(o: Output): Command {
   account
     .command('remove')
     .description("forget an account's settings; its history stays, for when it is added again")
-    .argument('<name>')
+    .argument('<name>', ACCOUNT_ARGUMENT)
     .action(async (name: string, _options: unknown, command: Command) => {
       await changeAccounts(
         command,
@@ -151,9 +157,9 @@ export function accountCommands(o: Output): Command {
 
   account
     .command('mode')
-    .description('observe: decide and record only; enforce: move what is rejected to Rejects')
-    .argument('<name>')
-    .addArgument(new Command().createArgument('<mode>', 'observe or enforce').choices(['observe', 'enforce']))
+    .description("change how Warden treats an account's mail")
+    .argument('<name>', ACCOUNT_ARGUMENT)
+    .addArgument(new Argument('<mode>', 'observe: decide and record only; enforce: move what is rejected to Rejects').choices(['observe', 'enforce']))
     .action(async (name: string, mode: 'observe' | 'enforce', _options: unknown, command: Command) => {
       await changeAccounts(
         command,
@@ -167,7 +173,7 @@ export function accountCommands(o: Output): Command {
   account
     .command('test')
     .description('log in, and show what the server offers and which folders Warden will use')
-    .argument('<name>')
+    .argument('<name>', ACCOUNT_ARGUMENT)
     .option('--json', 'as JSON')
     .action(async (name: string, options: { json?: boolean }, command: Command) => {
       await withAccounts(command, async (accounts) => {
@@ -206,7 +212,7 @@ export function accountCommands(o: Output): Command {
       try {
         started.paste(line);
       } catch (err) {
-        o.err((err as Error).message);
+        o.err(`warden: ${(err as Error).message}`);
       }
     });
     try {
@@ -223,6 +229,18 @@ export function accountCommands(o: Output): Command {
 
   return account;
 }
+
+/**
+ * Reads the secret (and the CA file) as each run will: a variable that is not set, or a file
+ * that is missing or that others can read, is said when the account is added, not later.
+ */
+async function secretChecker(): Promise<(name: string, config: unknown) => void> {
+  const { accountConfigSchema, endpointOf } = await import('../engine/accounts.ts');
+  const { parseWith } = await import('../engine/validate.ts');
+  return (name, config) => void endpointOf({ id: 0, name, mode: 'observe', config: parseWith(accountConfigSchema, config, `settings for account ${name}`) });
+}
+
+const ACCOUNT_ARGUMENT = 'the account, by the name it was added with (warden account list)';
 
 const ROLE_ORDER: FolderRole[] = ['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts'];
 

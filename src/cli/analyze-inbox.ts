@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Account } from '../engine/accounts.ts';
 import type { Arrival } from '../engine/events.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import { arrivalJson, arrivalLine } from './arrival.ts';
@@ -42,7 +43,7 @@ export function analyzeInboxCommand(o: Output): Command {
       });
       const summary = summarize(arrivals);
       if (options.json) o.out(JSON.stringify({ summary: true, dryRun, mode: account.mode, ...summary }));
-      else o.out(summaryLine(summary, dryRun, account.mode));
+      else o.out(summaryLine(summary, dryRun, account));
     });
 }
 
@@ -67,10 +68,10 @@ function summarize(arrivals: Arrival[]): Summary {
   };
 }
 
-function summaryLine(s: Summary, dryRun: boolean, mode: string): string {
+function summaryLine(s: Summary, dryRun: boolean, { name, mode }: Account): string {
   if (s.messages === 0) return 'No unread, unflagged mail in INBOX to analyse.';
   const rejects = dryRun
-    ? `${s.rejected} would be moved to Rejects${mode === 'observe' ? ' in enforce mode (this account observes: warden account mode NAME enforce)' : ''}`
+    ? `${s.rejected} would be moved to Rejects${mode === 'observe' ? ` in enforce mode (this account observes: warden account mode ${name} enforce)` : ''}`
     : mode === 'enforce'
       ? `${s.rejected} rejected, ${s.moved} moved to Rejects`
       : `${s.rejected} rejected and left in INBOX (observe mode)`;

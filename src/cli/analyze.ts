@@ -23,7 +23,7 @@ export async function analyzePaths(service: DeliveryService, paths: string[], js
       ({ decision } = await service.examine(message.raw));
     } catch (err) {
       failed++;
-      o.err(`${message.source}: cannot analyse: ${(err as Error).message}`);
+      o.err(`warden: ${message.source}: cannot analyse: ${(err as Error).message}`);
       continue;
     }
     if (json) o.out(JSON.stringify({ source: message.source, ...decisionJson(decision) }));

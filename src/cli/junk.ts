@@ -87,7 +87,7 @@ export function printTrainSummary(s: TrainSummary, junk: JunkService, o: Output)
   );
   if (s.interrupted) o.out('Run the same command again to continue: messages already trained are skipped.');
   if (s.unreadable.length > 0) {
-    o.err(`${s.unreadable.length} messages could not be read and were skipped:`);
+    o.err(`warden: ${s.unreadable.length} messages could not be read and were skipped:`);
     for (const { source, error } of s.unreadable.slice(0, 20)) o.err(`  ${source}: ${error}`);
     if (s.unreadable.length > 20) o.err(`  … and ${s.unreadable.length - 20} more`);
   }
@@ -116,7 +116,7 @@ export async function classifyPaths(junk: JunkService, paths: string[], json: bo
       v = await junk.classify(message.raw);
     } catch (err) {
       failed++;
-      o.err(`${message.source}: cannot classify: ${(err as Error).message}`);
+      o.err(`warden: ${message.source}: cannot classify: ${(err as Error).message}`);
       continue;
     }
     if (json) {

@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { describeParams, JunkService, PRESETS, type JunkParams } from '../engine/junk.ts';
-import { resolveDataDir } from '../engine/data-dir.ts';
+import { prepareDataDir, resolveDataDir } from '../engine/data-dir.ts';
 import type { DeliveryService } from '../engine/delivery.ts';
 import { accountCommands } from './account.ts';
 import { analyzeInboxCommand } from './analyze-inbox.ts';
@@ -14,6 +14,9 @@ import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { analyzePaths } from './analyze.ts';
 import { changeFolder } from './folder.ts';
+import { rejectsCommands } from './rejects.ts';
+import { serviceCommands } from './service.ts';
+import { applyConventions, errorLine } from './conventions.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
 import { addDnsOptions, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
@@ -58,8 +61,8 @@ const program = new Command('warden')
   .description('Junk filtering of a modern mail server, for any IMAP mailbox.')
   .version(pkg.version)
   .option('--data-dir <dir>', 'where Warden keeps its state (default: $WARDEN_DATA_DIR, else the platform data folder)')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (text, write) => write(`warden: ${text.replace(/^error: /, '')}`) });
+  // Every command works in the data folder: a bad one is named before the command starts.
+  .hook('preAction', (_program, action) => prepareDataDir(resolveDataDir(action.optsWithGlobals<{ dataDir?: string }>().dataDir)));
 
 const junk = program.command('junk').description('the Bayesian content filter');
 
@@ -69,7 +72,7 @@ junk
   .option('--ham <path...>', 'wanted mail', [])
   .option('--spam <path...>', 'junk mail', [])
   .action(async (options: { ham: string[]; spam: string[] }, command: Command) => {
-    if (options.ham.length + options.spam.length === 0) command.error('give --ham PATH... and/or --spam PATH...');
+    if (options.ham.length + options.spam.length === 0) command.error('nothing to train: give --ham PATH... and/or --spam PATH...');
     await changeFolder(dataDirOf(command), 'warden junk train', {
       here: async () => {
         const service = openJunk(command);
@@ -169,6 +172,8 @@ program.addCommand(bootstrapCommand(console_));
 program.addCommand(analyzeInboxCommand(console_));
 program.addCommand(serveCommand(console_));
 program.addCommand(backupCommands(console_));
+program.addCommand(rejectsCommands(console_));
+program.addCommand(serviceCommands(console_));
 
 addDnsOptions(program.command('analyze'))
   .description('decide on messages as new INBOX arrivals, with the evidence; records nothing')
@@ -186,7 +191,7 @@ addDnsOptions(program.command('analyze'))
 
 program
   .command('settings')
-  .description('show or change the analysis settings (rulesets, block lists, thresholds; see README)')
+  .description('show or change the analysis settings (rulesets, block lists, thresholds; see README, Settings)')
   .option('--set <json>', 'merge these settings, e.g. \'{"dnsblZones":["zen.spamhaus.org"]}\'')
   .action(async (options: { set?: string }, command: Command) => {
     const show = async () => {
@@ -205,9 +210,9 @@ program
     try {
       changes = JSON.parse(options.set);
     } catch (err) {
-      command.error(`--set needs a JSON object: ${(err as Error).message}`);
+      command.error(`--set is not JSON (${(err as Error).message}): give a JSON object, e.g. --set '{"jitter":0.05}'`);
     }
-    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) command.error('--set needs a JSON object');
+    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) command.error('--set is not a JSON object: give one, e.g. --set \'{"jitter":0.05}\'');
     const settings = await changeFolder(dataDirOf(command), 'warden settings --set', {
       here: async () => {
         const service = await openDelivery(command, true);
@@ -262,11 +267,11 @@ program
   });
 
 addDnsOptions(program.command('filter'))
-  .description('serve the filter and the analysis over a JSON-lines protocol (see README)')
+  .description('serve the filter and the analysis over a JSON-lines protocol (docs/filter-stdio.md)')
   .option('--stdio', 'read requests from standard input, write responses to standard output')
   .addOption(seedOption())
   .action(async (options: { stdio?: boolean }, command: Command) => {
-    if (!options.stdio) command.error('only --stdio is supported: warden filter --stdio');
+    if (!options.stdio) command.error('warden filter serves only standard input and output: warden filter --stdio');
     await changeFolder(dataDirOf(command), 'warden filter --stdio', {
       here: async () => {
         const service = await openDelivery(command);
@@ -279,6 +284,8 @@ addDnsOptions(program.command('filter'))
     });
   });
 
+applyConventions(program);
+
 // `warden junk classify ... | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
@@ -288,7 +295,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 try {
   await program.parseAsync();
 } catch (err) {
-  process.stderr.write(`warden: ${(err as Error).message}\n`);
+  process.stderr.write(`${errorLine((err as Error).message, program)}\n`);
   if (process.env.WARDEN_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
   process.exitCode = 1;
 }

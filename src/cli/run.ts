@@ -72,7 +72,7 @@ export function runCommand(o: Output): Command {
         return out.err(`${e.account}: ${e.error}; trying again in ${Math.round(e.retryInMs / 1000)} s`);
       case 'stopped':
         process.exitCode = 1;
-        return out.err(`${e.account}: stopped: ${e.error}${e.signIn ? ` (warden account signin ${e.account})` : ''}`);
+        return out.err(`warden: ${e.account} stopped: ${e.error}${e.signIn ? ` (warden account signin ${e.account})` : ''}`);
     }
   }
 }

@@ -65,7 +65,7 @@ export const accountConfigSchema = z
     folders: z.partialRecord(z.enum(ROLES), z.string().min(1)).default({}),
   })
   .strict()
-  .refine((c) => c.tls !== 'plain' || c.allowPlain, { message: 'plain IMAP sends your password unencrypted: use implicit TLS or STARTTLS, or allow it explicitly', path: ['tls'] })
+  .refine((c) => c.tls !== 'plain' || c.allowPlain, { message: 'plain IMAP sends your password unencrypted: use implicit TLS or STARTTLS, or allow it explicitly (--allow-plain)', path: ['tls'] })
   .refine((c) => !c.oauth || c.auth === 'oauth2', { message: 'an OAuth2 sign-in needs auth oauth2', path: ['auth'] })
   // A refresh token may be replaced at each refresh (rotation): Warden must be able to write it back.
   .refine((c) => !c.oauth || c.secret.from !== 'env', { message: 'the refresh token of a sign-in is kept in a file or the app, where Warden can replace it, not in an environment variable', path: ['secret'] });
@@ -141,7 +141,7 @@ export class AccountService {
 
   get(name: string): Account {
     const row = this.#accounts.find(name);
-    if (!row) throw new AccountError(`no account named ${name} (warden account list shows them)`);
+    if (!row) throw new AccountError(`no account named ${name}: warden account list shows them`);
     return account(row);
   }
 
@@ -176,7 +176,7 @@ export class AccountService {
   }
 
   setMode(name: string, mode: AccountMode): void {
-    if (!this.#accounts.setMode(name, mode)) throw new AccountError(`no account named ${name}`);
+    if (!this.#accounts.setMode(name, mode)) throw new AccountError(`no account named ${name}: warden account list shows them`);
   }
 
   /** Logs in to the account's server: its capabilities and folders, with the roles found. */
@@ -245,23 +245,23 @@ function appSecret(what: string, a: Account, secrets: AppSecrets | undefined): s
 function readSecret(what: string, from: Exclude<AccountConfig['secret'], { from: 'app' }>, env: NodeJS.ProcessEnv): string {
   if (from.from === 'env') {
     const value = env[from.name];
-    if (!value) throw new AccountError(`${what} is read from the environment variable ${from.name}, which is not set`);
+    if (!value) throw new AccountError(`${what} is read from the environment variable ${from.name}, which is not set: set it where Warden runs, or keep the secret in a file with --password-file`);
     return value;
   }
   let mode: number;
   try {
     const stat = statSync(from.path);
-    if (!stat.isFile()) throw new AccountError(`${what} is read from ${from.path}, which is not a file`);
+    if (!stat.isFile()) throw new AccountError(`${what} is read from ${from.path}, which is not a file: give the path of the file that holds it`);
     mode = stat.mode;
   } catch (err) {
     if (err instanceof AccountError) throw err;
-    throw new AccountError(`${what} is read from ${from.path}, which cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new AccountError(`${what} is read from ${from.path}, which cannot be read (${(err as Error).message}): put the secret in that file (chmod 600), or give another`, { cause: err });
   }
   // Other users must not be able to read it (nor write it): the file holds a secret.
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     throw new AccountError(`${what} is read from ${from.path}, which others can read: chmod 600 ${from.path}`);
   }
   const value = readFileSync(from.path, 'utf8').trim();
-  if (value === '') throw new AccountError(`${what} is read from ${from.path}, which is empty`);
+  if (value === '') throw new AccountError(`${what} is read from ${from.path}, which is empty: put the secret in it`);
   return value;
 }

@@ -52,6 +52,11 @@ export interface Delivered extends Examination {
 export interface Decided extends Examination {
   /** Known already by its bytes: its id, and whether it is recorded as a reject. */
   known?: { msg: number; isReject: boolean };
+  /**
+   * Recorded without a decision or a judgement (INBOX's mail at bootstrap): new mail to decide
+   * on, whose decision `record` puts over that record, by this id.
+   */
+  filed?: number;
 }
 
 /** A message the history does not know. */
@@ -130,9 +135,12 @@ export class DeliveryService {
     if (!stored) return this.#examine(raw, content, received, facts);
     const known = { msg: stored.id, isReject: stored.isReject };
     const decision = this.#history.lastDecision(stored.id)?.evidence as Decision | undefined;
-    // Known without a decision: filed before Warden watched (bootstrap). Analysed to be shown,
-    // never recorded or acted on.
-    return decision ? { facts, decision, known } : { ...(await this.#examine(raw, content, received, facts)), known };
+    if (decision) return { facts, decision, known };
+    // Known without a decision: filed before Warden watched (bootstrap). Filed as junk or as
+    // wanted mail, the user judged it: analysed to be shown, never recorded or acted on. Found in
+    // INBOX, nobody judged it: it is mail to decide on like any (analyze-inbox, E8).
+    const examined = await this.#examine(raw, content, received, facts);
+    return stored.junk || stored.notjunk ? { ...examined, known } : { ...examined, filed: stored.id };
   }
 
   /**
@@ -164,19 +172,21 @@ export class DeliveryService {
   }
 
   /** deliver's second half: records a new decision in the history; returns the message's and the decision's ids. */
-  record({ facts, decision }: Examination, received: number): { msg: number; decision: number } {
+  record({ facts, decision, filed }: Decided, received: number): { msg: number; decision: number } {
     return this.#history.transaction(() => {
       const destined = this.#history.mailboxId(decision.destined);
       const orig = decision.isReject ? this.#history.mailboxId(decision.mailbox) : destined;
-      const id = this.#history.insertMessage({
-        ...messageRecord(facts, decision.sender, received, orig),
+      const decided = {
+        origMailbox: orig,
         destinedMailbox: decision.isReject ? destined : null,
         isReject: decision.isReject,
         rejectedAt: decision.isReject ? Date.now() : null,
         isForward: decision.forwarded,
         isMailingList: decision.mailingList,
-        origDkimDomains: decision.origDkimDomains,
-      });
+      };
+      let id = filed;
+      if (id === undefined) id = this.#history.insertMessage({ ...messageRecord(facts, decision.sender, received, orig), ...decided, origDkimDomains: decision.origDkimDomains });
+      else this.#history.setDecided(id, decided);
       if (decision.report) this.#history.storeReport(id, decision.report);
       const logged = this.#history.logDecision({
         msgId: id,

@@ -274,6 +274,22 @@ export class History {
     );
   }
 
+  /**
+   * The first decision on a message recorded without one (INBOX's mail at bootstrap), over its
+   * record: where the decision put it, and what the analysis found it to be.
+   */
+  setDecided(id: number, m: Pick<MessageRecord, 'origMailbox' | 'destinedMailbox' | 'isReject' | 'rejectedAt' | 'isForward' | 'isMailingList'>): void {
+    this.#statement('UPDATE msg SET orig_mailbox = ?, destined_mailbox = ?, is_reject = ?, rejected_at = ?, is_forward = ?, is_mailing_list = ? WHERE id = ?').run(
+      m.origMailbox,
+      m.destinedMailbox,
+      Number(m.isReject),
+      m.rejectedAt,
+      Number(m.isForward),
+      Number(m.isMailingList),
+      id,
+    );
+  }
+
   /** A rejected message the user took back: it now counts where it was destined (analysis.md 8). */
   restore(id: number): void {
     this.#statement('UPDATE msg SET orig_mailbox = coalesce(destined_mailbox, orig_mailbox), is_reject = 0, restored_at = ? WHERE id = ?').run(Date.now(), id);

@@ -26,11 +26,13 @@ afterAll(async () => {
 const warden = (args: string[], env: NodeJS.ProcessEnv = {}) => runWarden(['--data-dir', data, 'account', ...args], { env });
 const alice = () => dovecot.users[0]!;
 
-function add(name: string, extra: string[]) {
-  return warden(['add', name, '--host', dovecot.host, '--user', alice().name, ...extra]);
+/** Adds an account; the secret is checked when it is added, so P (and HOME_IMAP_PASSWORD) hold it. */
+function add(name: string, extra: string[], env: NodeJS.ProcessEnv = { P: alice().password, HOME_IMAP_PASSWORD: alice().password }) {
+  return warden(['add', name, '--host', dovecot.host, '--user', alice().name, ...extra], env);
 }
 
-describe('warden account', () => {
+// Each test runs the command line up to ten times, a few seconds each on a busy machine.
+describe('warden account', { timeout: 120_000 }, () => {
   it('adds an account in observe mode, lists it, and never stores the secret', () => {
     const added = add('home', ['--port', String(dovecot.imapsPort), '--password-env', 'HOME_IMAP_PASSWORD', '--ca-file', join(dir, 'ca.pem')]);
     expect(added.stderr).toBe('');
@@ -65,11 +67,27 @@ describe('warden account', () => {
     expect(untrusted.stderr).toMatch(/certificate/i);
   });
 
+  it('checks the secret when the account is added: the variable is set, the file exists and is 0600', () => {
+    const unset = add('early', ['--password-env', 'UNSET_IMAP_PASSWORD']);
+    expect(unset.status).not.toBe(0);
+    expect(unset.stderr).toBe('warden: the password of account early is read from the environment variable UNSET_IMAP_PASSWORD, which is not set: set it where Warden runs, or keep the secret in a file with --password-file\n');
+    const file = join(dir, 'early-password');
+    const missing = add('early', ['--password-file', file]);
+    expect(missing.stderr).toMatch(new RegExp(`^warden: the password of account early is read from ${file}, which cannot be read \\(ENOENT.*\\): put the secret in that file \\(chmod 600\\), or give another\n$`));
+    writeFileSync(file, 'secret\n', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    expect(add('early', ['--password-file', file]).stderr).toBe(`warden: the password of account early is read from ${file}, which others can read: chmod 600 ${file}\n`);
+    // Nothing was saved meanwhile.
+    expect(warden(['list']).stdout).not.toContain('early:');
+    chmodSync(file, 0o600);
+    expect(add('early', ['--password-file', file]).status).toBe(0);
+  });
+
   it('reads a password file only when only its owner can read it', () => {
     const file = join(dir, 'password');
-    writeFileSync(file, alice().password + '\n');
-    chmodSync(file, 0o644);
+    writeFileSync(file, alice().password + '\n', { mode: 0o600 });
     add('filed', ['--port', String(dovecot.imapsPort), '--password-file', file, '--ca-file', join(dir, 'ca.pem')]);
+    chmodSync(file, 0o644);
     const open = warden(['test', 'filed']);
     expect(open.status).not.toBe(0);
     expect(open.stderr).toContain(`chmod 600 ${file}`);

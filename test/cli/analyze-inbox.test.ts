@@ -25,7 +25,6 @@ beforeAll(async () => {
   } finally {
     lock.release();
   }
-  expect(runWarden(['--data-dir', f.data, 'account', 'mode', 'home', 'enforce']).status).toBe(0);
 });
 
 afterAll(async () => {
@@ -49,7 +48,17 @@ function decisions(): number {
   }
 }
 
-describe('warden analyze-inbox', () => {
+function history(): { subject: string; is_reject: number }[] {
+  const db = new Database(join(f.data, 'warden.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT subject, is_reject FROM msg ORDER BY received, id').all() as { subject: string; is_reject: number }[];
+  } finally {
+    db.close();
+  }
+}
+
+// Each test runs the command line a few times, several seconds each on a busy machine.
+describe('warden analyze-inbox', { timeout: 120_000 }, () => {
   it('previews with --dry-run: unread, unflagged mail only, nothing recorded, moved or marked read', async () => {
     const { lines, summary } = analyzeInbox('--dry-run');
     expect(lines.map((l) => [l.subject, l.accept, l.moved])).toEqual([
@@ -61,10 +70,26 @@ describe('warden analyze-inbox', () => {
     expect(await f.subjects('INBOX')).toEqual([subjects.ham, subjects.spam, `${subjects.readSpam} [seen]`, subjects.flaggedSpam]);
   });
 
-  it('says in words what would move', () => {
+  it('says in words what would move, and how to let it move', () => {
     const r = runWarden(['--data-dir', f.data, 'analyze-inbox', 'home', '--offline', '--dry-run'], { env: f.env });
     expect(r.stdout).toMatch(/\[2\/2\] home #2 .*: reject \(junk-content\).* → would move to Rejects/);
-    expect(r.stdout).toMatch(/2 messages: 1 accepted, 1 would be moved to Rejects, 0 seen before, 0 not analysed\. Nothing was recorded or moved\./);
+    expect(r.stdout).toContain(
+      '2 messages: 1 accepted, 1 would be moved to Rejects in enforce mode (this account observes: warden account mode home enforce), 0 seen before, 0 not analysed. Nothing was recorded or moved.',
+    );
+  });
+
+  it('after bootstrap, which records INBOX without judging it, still shows what would happen to that mail', () => {
+    const boot = runWarden(['--data-dir', f.data, 'bootstrap', 'home', '--json'], { env: f.env });
+    expect(boot.status, boot.stderr).toBe(0);
+    expect(boot.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toContainEqual(expect.objectContaining({ path: 'INBOX', kind: 'neutral', added: 4 }));
+    const { lines, summary } = analyzeInbox('--dry-run');
+    expect(lines.map((l) => [l.subject, l.accept, l.known])).toEqual([
+      [subjects.ham, true, false],
+      [subjects.spam, false, false],
+    ]);
+    expect(summary).toMatchObject({ messages: 2, accepted: 1, rejected: 1, known: 0 });
+    expect(decisions()).toBe(0);
+    expect(runWarden(['--data-dir', f.data, 'account', 'mode', 'home', 'enforce']).status).toBe(0);
   });
 
   it('finds nothing received after --since', () => {
@@ -75,10 +100,17 @@ describe('warden analyze-inbox', () => {
     expect(bad.stderr).toMatch(/YYYY-MM-DD/);
   });
 
-  it('in enforce mode decides, records and moves the rejects; watching then starts after them', async () => {
+  it('in enforce mode decides, records and moves the rejects, bootstrapped or not; watching then starts after them', async () => {
     const { summary } = analyzeInbox();
     expect(summary).toMatchObject({ dryRun: false, messages: 2, accepted: 1, rejected: 1, moved: 1 });
     expect(decisions()).toBe(2);
+    // Decided over bootstrap's records: each message once in the history, the reject as one.
+    expect(history()).toEqual([
+      { subject: subjects.ham, is_reject: 0 },
+      { subject: subjects.spam, is_reject: 1 },
+      { subject: subjects.readSpam, is_reject: 0 },
+      { subject: subjects.flaggedSpam, is_reject: 0 },
+    ]);
     expect(await f.subjects('Rejects')).toEqual([subjects.spam]);
     expect(await f.subjects('INBOX')).toEqual([subjects.ham, `${subjects.readSpam} [seen]`, subjects.flaggedSpam]);
     // Again: what is left was decided before.

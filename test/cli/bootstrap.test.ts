@@ -167,7 +167,7 @@ describe('warden bootstrap', () => {
     // A second account on the same mailbox, with its own history.
     const alice = f.dovecot.users[0]!;
     const args = ['--host', f.dovecot.host, '--port', String(f.dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', alice.name, '--password-env', 'HOME_PASSWORD'];
-    expect(runWarden(['--data-dir', f.data, 'account', 'add', 'second', ...args]).status).toBe(0);
+    expect(runWarden(['--data-dir', f.data, 'account', 'add', 'second', ...args], { env: f.env }).status).toBe(0);
     const run = (...more: string[]) => {
       const r = runWarden(['--data-dir', f.data, 'bootstrap', 'second', '--json', ...more], { env: f.env });
       expect(r.status, r.stderr).toBe(0);

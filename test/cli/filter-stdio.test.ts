@@ -7,7 +7,7 @@ import { NOVEL_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { FilterClient, runWarden, spawnWarden } from '../helpers/warden.ts';
 
 /**
- * `warden filter --stdio` as the README specifies it: one JSON request a line in, one response
+ * `warden filter --stdio` as docs/filter-stdio.md specifies it: one JSON request a line in, one response
  * a line out, in order, each echoing the request's id; failures answered, never fatal.
  */
 

@@ -211,7 +211,7 @@ describe('warden run --once', () => {
   it('reports a wrong password for the account and goes on', () => {
     const r = runWarden(['--data-dir', f.data, 'run', '--once'], { env: { HOME_PASSWORD: 'wrong' } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^home: stopped: .*password/m);
+    expect(r.stderr).toMatch(/^warden: home stopped: .*password/m);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * `npm run demo`: Warden working on a mailbox that is not yours. A throw-away Dovecot on
  * loopback holds a demo account; its Junk and Archive folders are seeded from the SpamAssassin
- * corpus and Warden learns from them (bootstrap); then `warden serve` watches it while new
- * corpus mail arrives in INBOX every few seconds. Open the printed address; Ctrl-C ends it all
- * and removes the mailbox.
+ * corpus (ham and spam in the corpus's proportion, test/demo/plan.ts) and Warden learns from
+ * them (bootstrap); then `warden serve` watches it, in enforce mode, while newer corpus mail
+ * (interleaved in the same proportion) arrives in INBOX every few seconds: accepted, or moved
+ * to Rejects, each with its reasons. Open the printed address; Ctrl-C ends it all and removes
+ * the mailbox.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,9 +15,10 @@ import { parseArgs } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { Api } from '../../src/api/api.ts';
 import { serve } from '../../src/api/serve.ts';
-import { chronologicalCorpus } from '../bench/corpus.ts';
+import { chronologicalCorpus, CORPUS_PROVIDER_HOSTS } from '../bench/corpus.ts';
 import { DOVECOT, startDovecot } from '../helpers/dovecot.ts';
 import { runWarden } from '../helpers/warden.ts';
+import { demoPlan } from './plan.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,23 +44,26 @@ const cleanup = async () => {
 };
 
 try {
-  const corpus = await chronologicalCorpus();
-  const seedCount = Number(values.seed);
-  const seed = corpus.slice(0, seedCount);
-  const stream = corpus.slice(seedCount);
+  const { seed, stream } = demoPlan(await chronologicalCorpus(), Number(values.seed));
   const client = new ImapFlow({ host: dovecot.host, port: dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user: user.name, pass: user.password }, logger: false });
   client.on('error', () => {});
   await client.connect();
   await client.mailboxCreate('Archive').catch(() => {});
-  console.error(`Seeding the demo mailbox: ${seed.length} messages, spam in Junk and ham in Archive…`);
+  const seedSpam = seed.filter((m) => m.label === 'spam').length;
+  console.error(`Seeding the demo mailbox: ${seed.length - seedSpam} ham messages in Archive, ${seedSpam} spam in Junk…`);
   for (const m of seed) await client.append(m.label === 'spam' ? 'Junk' : 'Archive', readFileSync(m.path), ['\\Seen']);
 
   const env = { DEMO_PASSWORD: user.password };
   const add = runWarden(
-    ['--data-dir', data, 'account', 'add', 'demo', '--host', dovecot.host, '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', user.name, '--password-env', 'DEMO_PASSWORD'],
+    ['--data-dir', data, 'account', 'add', 'demo', '--host', dovecot.host, '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', user.name, '--password-env', 'DEMO_PASSWORD',
+      // The corpus owners' own servers: the Received header where they took mail in is trusted.
+      '--provider-host', ...CORPUS_PROVIDER_HOSTS],
     { env },
   );
   if (add.status !== 0) throw new Error(add.stderr);
+  // Rejects go to the Rejects folder, for the demo to show both kinds of decision where they land.
+  const enforce = runWarden(['--data-dir', data, 'account', 'mode', 'demo', 'enforce']);
+  if (enforce.status !== 0) throw new Error(enforce.stderr);
   // What a user does first: learn from the folders they already have (Junk and filed mail).
   const bootstrap = runWarden(['--data-dir', data, 'bootstrap', 'demo'], { env });
   if (bootstrap.status !== 0) throw new Error(`bootstrap failed: ${bootstrap.stderr}`);
@@ -67,7 +73,7 @@ try {
   const served = await serve(api, { port: Number(values.port), staticDir: join(import.meta.dirname, '../../renderer/dist') });
   api.start();
   console.log(served.url);
-  console.error('Open the address above. New mail arrives in the demo INBOX every few seconds; the account observes (switch it to enforce in the UI). Ctrl-C ends the demo.');
+  console.error('Open the address above. New mail arrives in the demo INBOX every few seconds, about two ham to one spam: Warden accepts it or moves it to Rejects, each with its reasons (the account enforces; switch it to observe in the UI). Ctrl-C ends the demo.');
 
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort()).once('SIGTERM', () => stop.abort());

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,11 +13,12 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** A checkout at `root` with an electron package, its path.txt and binary as asked. */
-async function checkout(name: string, parts: { pathTxt?: string; binary?: boolean; ui?: boolean }): Promise<string> {
+async function checkout(name: string, parts: { pathTxt?: string; binary?: boolean; ui?: boolean; installer?: string }): Promise<string> {
   const root = path.join(dir, name);
   const electron = path.join(root, 'node_modules', 'electron');
   await mkdir(path.join(electron, 'dist'), { recursive: true });
   await writeFile(path.join(electron, 'package.json'), '{"name":"electron"}');
+  if (parts.installer !== undefined) await writeFile(path.join(electron, 'install.js'), parts.installer);
   if (parts.pathTxt !== undefined) await writeFile(path.join(electron, 'path.txt'), parts.pathTxt);
   if (parts.binary) await writeFile(path.join(electron, 'dist', 'electron'), '');
   if (parts.ui) {
@@ -58,20 +60,69 @@ describe("finding Electron's binary without downloading it", () => {
   });
 });
 
+/**
+ * A stand-in for Electron: a script that records the arguments it was started with, and the
+ * signal that stopped it, in `record`.
+ */
+function standIn(record: string): string {
+  return `#!/bin/sh
+echo "$@" > ${record}
+trap 'echo stopped >> ${record}; exit 0' TERM INT
+while :; do sleep 0.1; done
+`;
+}
+
+/** A stand-in for the electron package's installer: writes the binary and path.txt, as it does. */
+function installerWriting(binary: string): string {
+  return `const fs = require('fs'), path = require('path');
+fs.writeFileSync(path.join(__dirname, 'dist', 'electron'), ${JSON.stringify(binary)}, { mode: 0o755 });
+fs.writeFileSync(path.join(__dirname, 'path.txt'), 'electron');
+`;
+}
+
 describe('what npm start runs', () => {
   it('Electron when its binary and the built UI are there', async () => {
     const root = await checkout('ready', { pathTxt: 'electron', binary: true, ui: true });
-    expect(startPlan(root, {})).toEqual({ run: 'electron', binary: path.join(root, 'node_modules', 'electron', 'dist', 'electron') });
+    expect(await startPlan(root, {})).toEqual({ run: 'electron', binary: path.join(root, 'node_modules', 'electron', 'dist', 'electron') });
   });
 
   it('nothing, saying so, when the UI is not built', async () => {
     const root = await checkout('no-ui', { pathTxt: 'electron', binary: true });
-    expect(startPlan(root, {})).toEqual({ run: 'nothing', why: 'the UI is not built (renderer/dist/index.html is missing): build the renderer first.' });
+    expect(await startPlan(root, {})).toEqual({ run: 'nothing', why: 'the UI is not built (renderer/dist/index.html is missing): build the renderer first.' });
   });
 
-  it('the headless server, with the reason, when Electron is missing', async () => {
+  it("fetches a missing binary with the package's own installer, saying so, then runs it", async () => {
+    const record = path.join(dir, 'fetched-args');
+    const root = await checkout('fetch', { ui: true, installer: installerWriting(standIn(record)) });
+    const said: string[] = [];
+    const plan = await startPlan(root, {}, (line) => said.push(line));
+    const binary = path.join(root, 'node_modules', 'electron', 'dist', 'electron');
+    expect(plan).toEqual({ run: 'electron', binary });
+    expect(said).toEqual(["Fetching Electron's binary (about 100 MB, once) with the electron package's installer; giving up after 300 s…"]);
+    // What path.txt now points at is what runs.
+    const child = spawn(binary, [root, '--data-dir', 'x']);
+    await until(() => existsSync(record));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(readFileSync(record, 'utf8')).toBe(`${root} --data-dir x\nstopped\n`);
+  });
+
+  it('the headless server, saying why, when the fetch fails or takes too long', async () => {
+    const failing = await checkout('fetch-fails', { ui: true, installer: "console.error('RequestError: getaddrinfo ENOTFOUND github.com'); console.error('    at stack'); process.exit(1);" });
+    expect(await startPlan(failing, {})).toEqual({
+      run: 'serve',
+      why: "Electron's binary could not be fetched (RequestError: getaddrinfo ENOTFOUND github.com): Electron's binary was never downloaded (node_modules/electron/path.txt is missing): the electron package fetches it from GitHub on first use, which did not happen or could not reach GitHub.",
+    });
+    const hanging = await checkout('fetch-hangs', { ui: true, installer: 'setInterval(() => {}, 1000);' });
+    const started = Date.now();
+    const plan = await startPlan(hanging, {}, () => {}, 1500);
+    expect(plan).toMatchObject({ run: 'serve', why: expect.stringMatching(/^Electron's binary could not be fetched \(it took longer than 2 s\)/) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('the headless server, with the reason, when Electron is missing and there is no installer', async () => {
     const root = await checkout('no-binary', { ui: true });
-    const plan = startPlan(root, {});
+    const plan = await startPlan(root, {});
     expect(plan.run).toBe('serve');
     expect('why' in plan && plan.why).toMatch(/^Electron does not start: Electron's binary was never downloaded/);
   });
@@ -99,4 +150,47 @@ describe('what npm start runs', () => {
     expect(stderr).toContain('warden: starting the headless server instead; open the URL it prints in a browser.\n');
     expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+\n/);
   });
+
+  it('starts the binary the package points at with the checkout and the arguments, and stops it when npm start is stopped', { timeout: 300_000 }, async () => {
+    const dist = path.join(dir, 'stand-in-dist');
+    await mkdir(dist, { recursive: true });
+    for (const [name, stopStart] of [
+      ['signal', (shell: ChildProcess, start: number) => process.kill(start, 'SIGTERM')],
+      // npm stops the shell it runs a script in, which dies without passing the signal on.
+      ['shell', (shell: ChildProcess) => shell.kill('SIGTERM')],
+    ] as const) {
+      const record = path.join(dir, `started-${name}`);
+      await writeFile(path.join(dist, 'electron'), standIn(record), { mode: 0o755 });
+      // As npm runs it: under a shell.
+      const shell = spawn('/bin/sh', ['-c', `${process.execPath} electron/start.ts --data-dir ${path.join(dir, 'data')}; true`], {
+        env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: dist },
+        stdio: 'ignore',
+      });
+      await until(() => existsSync(record), 90_000);
+      expect(readFileSync(record, 'utf8')).toBe(`${ROOT} --data-dir ${path.join(dir, 'data')}\n`);
+      const start = Number(execFileSync('pgrep', ['-P', String(shell.pid), '-f', 'electron/start.ts'], { encoding: 'utf8' }).trim());
+      stopStart(shell, start);
+      await until(() => readFileSync(record, 'utf8').endsWith('stopped\n'));
+      await until(() => !alive(start));
+    }
+  });
 });
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!done()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -44,7 +44,7 @@ export async function startMailboxFixture(prefix: string, options: Pick<DovecotO
   const trained = runWarden(['--data-dir', data, 'junk', 'train', '--ham', join(dir, 'ham'), '--spam', join(dir, 'spam')]);
   if (trained.status !== 0) throw new Error(`training failed: ${trained.stderr}`);
   const args = ['--host', dovecot.host, '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', alice.name, '--password-env', 'HOME_PASSWORD'];
-  const added = runWarden(['--data-dir', data, 'account', 'add', 'home', ...args]);
+  const added = runWarden(['--data-dir', data, 'account', 'add', 'home', ...args], { env });
   if (added.status !== 0) throw new Error(`account add failed: ${added.stderr}`);
 
   const connect = async () => {

@@ -76,7 +76,7 @@ describe('warden account add --oauth', () => {
     expect(gmail.status).not.toBe(0);
     expect(gmail.stderr).toMatch(/no Gmail sign-in app of its own yet: register one .* give its client ID with --client-id or in the app, or set WARDEN_GMAIL_CLIENT_ID/);
     // Gmail also takes an app password.
-    const gmailPassword = runWarden(['--data-dir', bed.data, 'account', 'add', 'gp', '--provider', 'gmail', '--user', 'me@gmail.com', '--password-env', 'GMAIL_APP_PASSWORD']);
+    const gmailPassword = runWarden(['--data-dir', bed.data, 'account', 'add', 'gp', '--provider', 'gmail', '--user', 'me@gmail.com', '--password-env', 'GMAIL_APP_PASSWORD'], { env: { GMAIL_APP_PASSWORD: 'an app password' } });
     expect(gmailPassword.stderr).toBe('');
     expect(gmailPassword.stdout).toMatch(/Added gp: me@gmail\.com at imap\.gmail\.com:993 \(TLS\), password from \$GMAIL_APP_PASSWORD, observe/);
     expect(runWarden(['--data-dir', bed.data, 'account', 'remove', 'gp']).status).toBe(0);
