@@ -303,6 +303,10 @@ export class Api implements ApiService {
         if (!wasValid) for (const account of this.#accounts.list()) if (this.#states.get(account.name)?.state === 'stopped') this.#watch(account);
         return settings;
       },
+      'senderRules.list': () => this.#delivery.settings.senderRules,
+      // Every account reads the one settings object at each message: the rules apply from the next.
+      'senderRules.add': (p) => ({ ...this.#delivery.setSenderRule(p.sender, p.action), rules: this.#delivery.settings.senderRules }),
+      'senderRules.remove': (p) => ({ removed: this.#delivery.removeSenderRule(p.sender), rules: this.#delivery.settings.senderRules }),
       'filter.get': () => ({ threshold: this.#delivery.junk.params.threshold }),
       // The one filter of the engine: in force from the next message.
       'filter.set': (p) => ({ threshold: this.#delivery.junk.configure({ threshold: p.threshold }).threshold }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnalysisSettings, Decision } from '../engine/delivery.ts';
+import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
 /**
@@ -107,6 +107,14 @@ export const commandParams = {
   'settings.get': z.object({}).strict(),
   /** Changes analysis settings (rulesets, block lists, …): refused with the field named when invalid. */
   'settings.set': z.object({ changes: z.record(z.string(), z.unknown()) }).strict(),
+  /** The user's allow and block list: addresses and domains whose mail is always accepted or rejected. */
+  'senderRules.list': z.object({}).strict(),
+  /**
+   * Always accept (allow) or always reject (block) mail from an address, or a domain and its
+   * subdomains, in place of the rule it had (docs/sender-rules.md).
+   */
+  'senderRules.add': z.object({ sender: z.string().trim().min(1).max(320), action: z.enum(['allow', 'block']) }).strict(),
+  'senderRules.remove': z.object({ sender: z.string().trim().min(1).max(320) }).strict(),
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
   'filter.get': z.object({}).strict(),
   'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999) }).strict(),
@@ -226,6 +234,10 @@ export interface CommandResults {
   'messages.junk': Record<string, never>;
   'settings.get': AnalysisSettings;
   'settings.set': AnalysisSettings;
+  'senderRules.list': SenderRule[];
+  /** The rule as kept (an address lower-cased, a domain without its @), the one it replaced, and all the rules. */
+  'senderRules.add': { rule: SenderRule; replaced: SenderRule | undefined; rules: SenderRule[] };
+  'senderRules.remove': { removed: SenderRule; rules: SenderRule[] };
   'filter.get': { threshold: number };
   'filter.set': { threshold: number };
   'preferences.get': PreferencesView;

@@ -9,6 +9,7 @@ import type { DeliveryService } from '../engine/delivery.ts';
 import { accountCommands } from './account.ts';
 import { analyzeInboxCommand } from './analyze-inbox.ts';
 import { bootstrapCommand } from './bootstrap.ts';
+import { rulesCommands } from './rules.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { analyzePaths } from './analyze.ts';
@@ -165,6 +166,7 @@ program.addCommand(accountCommands(console_));
 program.addCommand(runCommand(console_));
 program.addCommand(bootstrapCommand(console_));
 program.addCommand(analyzeInboxCommand(console_));
+program.addCommand(rulesCommands(console_));
 program.addCommand(serveCommand(console_));
 
 addDnsOptions(program.command('analyze'))
