@@ -51,6 +51,8 @@ export interface Evidence {
     significant: boolean;
     /** The threshold the probability was compared with, after jitter and strict rules. */
     threshold: number;
+    /** The filter's threshold setting, before jitter (absent in decisions made before it was kept). */
+    configured?: number;
     /** The strongest words on each side: [word, spam probability]. */
     words: [string, number][];
   } | null;
@@ -296,7 +298,7 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
       [limit, reason, why] = [STRICT_THRESHOLD, 'junk-content-strict', 'your address is in neither To nor Cc'];
     }
   }
-  evidence.junk = { ...content, threshold: limit };
+  evidence.junk = { ...content, threshold: limit, configured: threshold };
   // Deviation: mox at Warden's revision judges content from the first message; mox from 6aa2139
   // (2025) on, and Warden, let an insignificant filter (under 50 trained ham) reject nothing,
   // unless iprev is suspicious: a new filter scores near 0.5 and would reject mail for want of

@@ -186,6 +186,8 @@ export interface DecisionView {
   from: string;
   /** Still recorded as a reject (not restored). */
   isReject: boolean;
+  /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
+  junk: boolean;
 }
 
 export interface Page<T> {

@@ -13,6 +13,8 @@ export interface DecisionRow {
   subject: string;
   from: string;
   isReject: boolean;
+  /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
+  junk: boolean;
   /** The decision with its evidence, as recorded (JSON). */
   evidence: string;
 }
@@ -38,7 +40,7 @@ export interface DailyCount {
 }
 
 const COLUMNS = `d.id, a.name AS account, m.id AS message, d.decided_at, d.accept, d.reason, d.mailbox, d.score, m.subject,
-  m.from_local, m.from_domain, m.is_reject, d.evidence`;
+  m.from_local, m.from_domain, m.is_reject, m.junk, d.evidence`;
 
 /** The decision log of every account, newest first, for the UI. */
 export class DecisionLog {
@@ -122,6 +124,7 @@ interface Row {
   from_local: string;
   from_domain: string;
   is_reject: number;
+  junk: number;
   evidence: string;
 }
 
@@ -138,6 +141,7 @@ function rowOf(r: Row): DecisionRow {
     subject: r.subject,
     from: r.from_local || r.from_domain ? `${r.from_local}@${r.from_domain}` : '',
     isReject: r.is_reject === 1,
+    junk: r.junk === 1,
     evidence: r.evidence,
   };
 }

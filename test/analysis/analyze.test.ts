@@ -176,7 +176,10 @@ describe('analyze: the decision flow of analysis.md section 2.2', () => {
   it('step 16: the content threshold, its jitter, and the stricter cases', async () => {
     expect(await decide(input({ probability: 0.96 }))).toMatchObject({ accept: false, reason: 'junk-content', score: 0.96 });
     // jitter 0.05 with random 0.99 moves the threshold to about 0.999.
-    expect(await decide(input({ probability: 0.96, settings: { jitter: 0.05 }, random: () => 0.99 }))).toMatchObject({ accept: true });
+    const jittered = await decide(input({ probability: 0.96, settings: { jitter: 0.05 }, random: () => 0.99 }));
+    expect(jittered).toMatchObject({ accept: true });
+    // The evidence keeps the setting beside the threshold it became, for the UI to explain.
+    expect(jittered.evidence.junk).toMatchObject({ threshold: 0.95 + 0.05 * 0.98, configured: 0.95 });
     // Under 50 trained ham the filter does not reject.
     expect(await decide(input({ probability: 0.99, significant: false }))).toMatchObject({ accept: true });
     const plain = facts({ boundary: { index: 0, ip: '198.51.100.7', ehlo: 'mx.sender.test', tls: false } });
