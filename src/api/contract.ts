@@ -11,6 +11,8 @@ import type { WatchEvent } from '../engine/watch.ts';
 const accountName = z.string().trim().min(1).max(64);
 const cursor = z.number().int().positive().optional();
 const pageSize = z.number().int().min(1).max(500).default(100);
+/** Folders chosen for roles, over the ones found; '' forgets a choice. */
+const folderChoices = z.partialRecord(z.enum(['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts']), z.string());
 
 export const commandParams = {
   /** The accounts, with what the engine is doing with each. */
@@ -30,6 +32,25 @@ export const commandParams = {
       password: z.string().min(1),
       /** The preset the server came from (providers.list): Warden then knows its mail servers. */
       provider: z.string().optional(),
+      /** Log in first, and save nothing when that fails (the error names the field to correct). */
+      test: z.boolean().default(true),
+    })
+    .strict(),
+  /**
+   * Changes an account's server, login or folders. It logs in with the new settings first, and
+   * saves nothing when that fails: the error names the field to correct. A password given
+   * replaces the one kept; without one, the account's own is used.
+   */
+  'accounts.set': z
+    .object({
+      name: accountName,
+      host: z.string().trim().min(1).optional(),
+      port: z.number().int().min(1).max(65_535).optional(),
+      tls: z.enum(['implicit', 'starttls', 'plain']).optional(),
+      allowPlain: z.boolean().optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      folders: folderChoices.optional(),
     })
     .strict(),
   /**
@@ -77,9 +98,7 @@ export const commandParams = {
     .object({ name: accountName, since: z.iso.date().optional(), limit: z.number().int().min(1).max(100_000).optional() })
     .strict(),
   /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
-  'accounts.folders': z
-    .object({ name: accountName, folders: z.partialRecord(z.enum(['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts']), z.string()) })
-    .strict(),
+  'accounts.folders': z.object({ name: accountName, folders: folderChoices }).strict(),
   /** Stops or starts watching an account (the tray's pause). */
   'accounts.pause': z.object({ name: accountName, paused: z.boolean() }).strict(),
   /** Decisions, newest first, a page at a time: `before` is the last id of the previous page. */
@@ -137,6 +156,8 @@ export interface AccountView {
   folders: Partial<Record<'inbox' | 'rejects' | 'junk' | 'sent' | 'trash' | 'archive' | 'drafts', string>>;
   host: string;
   port: number;
+  tls: 'implicit' | 'starttls' | 'plain';
+  allowPlain: boolean;
   user: string;
   /** How the account logs in: a password, or a sign-in in the browser (OAuth2). */
   auth: 'password' | 'oauth2';
@@ -224,6 +245,7 @@ export interface CommandResults {
   'providers.list': ProviderView[];
   'accounts.test': { capabilities: string[]; folders: { path: string; role?: string }[] };
   'accounts.remove': Record<string, never>;
+  'accounts.set': AccountView;
   'accounts.mode': AccountView;
   'accounts.pause': AccountView;
   'accounts.folders': AccountView;
