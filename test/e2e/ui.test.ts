@@ -241,9 +241,10 @@ describe('the UI', { timeout: 90_000 }, () => {
 
     // The restored reject reads Restored, in a colour of its own.
     const restored = page.getByRole('button', { name: 'Why rejected: bonus jackpot second' }).locator('.verdict');
-    expect(await restored.textContent()).toBe('Restored');
-    // As text: the tests are compiled without the DOM's types.
-    const colour = (l: typeof restored) => l.evaluate<string>('(e) => getComputedStyle(e).color');
+    await expect.poll(() => restored.textContent(), { timeout: 15_000 }).toBe('Restored');
+    // The page's getComputedStyle, typed here: the tests are compiled without the DOM's types.
+    type Styles = { getComputedStyle(e: unknown): { color: string } };
+    const colour = (l: typeof restored) => l.evaluate((e) => (globalThis as unknown as Styles).getComputedStyle(e).color);
     const rejectedColour = await colour(page.getByRole('button', { name: 'Why rejected: bonus jackpot first' }).locator('.verdict'));
     const acceptedColour = await colour(accepted.locator('.verdict'));
     expect(new Set([await colour(restored), rejectedColour, acceptedColour]).size).toBe(3);
@@ -266,7 +267,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await row.waitFor({ timeout: 15_000 });
     await row.click();
     const why = page.getByRole('region', { name: `Why: ${subject}` });
-    expect(await why.getByRole('button', { name: 'Move to Junk' }).count()).toBe(1);
+    await why.getByRole('button', { name: 'Move to Junk' }).waitFor();
     const lock = await f.client.getMailboxLock('INBOX');
     let uids: number[] | false | undefined;
     try {
@@ -307,7 +308,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('link', { name: 'Rules' }).click();
     await page.getByLabel('Accept mailing lists at this domain').fill('lists.example.org');
     await page.getByRole('button', { name: 'Add' }).first().click();
-    await expect.poll(() => page.getByRole('list', { name: 'Rules' }).textContent()).toMatch(/Mailing lists at lists\.example\.org/);
+    await expect.poll(() => page.getByRole('list', { name: 'Rules', exact: true }).textContent()).toMatch(/Mailing lists at lists\.example\.org/);
 
     await page.getByRole('link', { name: 'Settings' }).click();
     // In a browser: the desktop app's settings are not shown, and the page says where they are.
@@ -341,7 +342,7 @@ describe('the UI', { timeout: 90_000 }, () => {
   });
 
   it('always rejects, or always accepts, a sender: from the Rules view and from a decision, shown in the evidence', async () => {
-    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Rules' }).click();
     const senders = page.getByRole('list', { name: 'Senders' });
     await expect.poll(() => senders.textContent()).toMatch(/No senders yet/);
     const field = page.getByLabel(/^An address \(alice@example\.com\), or a domain/);
@@ -375,7 +376,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await accepted.waitFor({ timeout: 20_000 });
     expect(await accepted.textContent()).toMatch(/you always accept mail from deals@offers\.test/);
 
-    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Rules' }).click();
     await expect.poll(() => senders.textContent()).toMatch(/Always accept mail from deals@offers\.test/);
     await page.screenshot({ path: join(shots, 'rules.png') });
     await page.getByRole('button', { name: 'Remove: Always reject mail from everyone at offers.test' }).click();
