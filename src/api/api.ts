@@ -408,8 +408,7 @@ export class Api implements ApiService {
   }
 
   #view(a: Account): AccountView {
-    // Added while this engine ran (by the command line): nothing started it.
-    const s = this.#states.get(a.name) ?? { state: 'stopped' as const, error: 'not watched: it was added while Warden was running' };
+    const s = this.#states.get(a.name) ?? { state: 'stopped' as const };
     return {
       name: a.name,
       folders: a.config.folders,

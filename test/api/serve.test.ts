@@ -8,7 +8,7 @@ import { serve, type Served } from '../../src/api/serve.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
-import { runWarden, runWardenAsync } from '../helpers/warden.ts';
+import { runWarden } from '../helpers/warden.ts';
 import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
 /**
@@ -258,17 +258,6 @@ describe('warden serve', () => {
     expect(changed).toMatchObject({ name: 'third', tls: 'plain', allowPlain: true, folders: { trash: 'Drafts' } });
     await expect.poll(async () => (await result<{ name: string; state: string }[]>('accounts.list')).find((a) => a.name === 'third')?.state, { timeout: 15_000 }).toBe('watching');
     expect(await result('accounts.remove', { name: 'third' })).toEqual({});
-  });
-
-  it('says why an account added by the command line while it runs is not watched, and watches it when asked', async () => {
-    const alice = f.dovecot.users[0]!;
-    // Not blocking this process: the server it holds answers meanwhile.
-    const added = await runWardenAsync(['--data-dir', f.data, 'account', 'add', 'fourth', '--host', f.dovecot.host, '--port', String(f.dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', alice.name, '--password-env', 'HOME_PASSWORD']);
-    expect(added.status).toBe(0);
-    expect(await result('accounts.list')).toContainEqual(expect.objectContaining({ name: 'fourth', state: 'stopped', error: 'not watched: it was added while Warden was running' }));
-    expect(await result('accounts.pause', { name: 'fourth', paused: false })).toMatchObject({ name: 'fourth', state: 'connecting' });
-    await expect.poll(async () => (await result<{ name: string; state: string }[]>('accounts.list')).find((a) => a.name === 'fourth')?.state, { timeout: 15_000 }).toBe('watching');
-    expect(await result('accounts.remove', { name: 'fourth' })).toEqual({});
   });
 });
 

@@ -166,12 +166,12 @@ describe('the UI', { timeout: 90_000 }, () => {
     await card.getByRole('button', { name: 'Resume' }).click();
     await expect.poll(() => card.textContent(), { timeout: 15_000 }).toMatch(/Watching INBOX\./);
 
-    // An account the command line adds while Warden runs: stopped, with the reason, and Start watching, not Pause.
-    const added = await runWardenAsync(['--data-dir', f.data, 'account', 'add', 'laptop', '--host', f.dovecot.host, '--port', String(f.dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', f.dovecot.users[0]!.name, '--password-env', 'HOME_PASSWORD'], f.env);
+    // An account the command line adds to the running Warden, whose password variable that
+    // Warden's environment lacks: stopped, with the reason, and Start watching, not Pause.
+    const added = await runWardenAsync(['--data-dir', f.data, 'account', 'add', 'laptop', '--host', f.dovecot.host, '--port', String(f.dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', f.dovecot.users[0]!.name, '--password-env', 'LAPTOP_PASSWORD'], { LAPTOP_PASSWORD: 'set only here' });
     expect(added.status).toBe(0);
-    await page.reload();
     const other = page.getByRole('region', { name: 'Account laptop' });
-    await expect.poll(() => other.textContent()).toMatch(/Stopped: not watched: it was added while Warden was running\./);
+    await expect.poll(() => other.textContent(), { timeout: 15_000 }).toMatch(/Stopped: the password of account laptop is read from the environment variable LAPTOP_PASSWORD, which is not set\./);
     expect(await other.getByRole('button', { name: 'Start watching' }).count()).toBe(1);
     expect(await other.getByRole('button', { name: 'Pause' }).count()).toBe(0);
     // A new account is offered a free name, not one taken.
