@@ -8,7 +8,7 @@ import { serve, type Served } from '../../src/api/serve.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
-import { runWarden } from '../helpers/warden.ts';
+import { runWarden, runWardenAsync } from '../helpers/warden.ts';
 import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
 /**
@@ -235,6 +235,16 @@ describe('warden serve', () => {
     });
     expect(await result('accounts.remove', { name: 'second' })).toEqual({});
     expect((await result<{ name: string }[]>('accounts.list')).map((a) => a.name)).toEqual(['home']);
+  });
+
+  it('takes sender rules from warden rules while it runs: the running engine applies them from the next message', async () => {
+    // Not blocking this process: the engine the command talks to answers from it.
+    const blocked = await runWardenAsync(['--data-dir', f.data, 'rules', 'block', '@Spam.test']);
+    expect(blocked).toMatchObject({ status: 0, stdout: 'Mail from everyone at spam.test and its subdomains is always rejected.\n' });
+    expect(await result('senderRules.list')).toEqual([{ sender: 'spam.test', action: 'block' }]);
+    const removed = await runWardenAsync(['--data-dir', f.data, 'rules', 'remove', 'spam.test']);
+    expect(removed.stdout).toBe('Removed the rule for spam.test: its mail was always rejected, and is analysed like any other now.\n');
+    expect(await result('senderRules.list')).toEqual([]);
   });
 
   it('logs in before it adds or changes an account: what cannot log in is refused, naming the field, and nothing is saved', async () => {
