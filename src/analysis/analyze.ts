@@ -7,6 +7,7 @@ import type { HeaderField } from '../mail/parse.ts';
 import type { ReadReport, Report } from '../mail/reports.ts';
 import type { Reputation, Sender } from '../reputation/reputation.ts';
 import { matchRuleset } from './rulesets.ts';
+import { checkSenderRule, type SenderRuleCheck } from './sender-rules.ts';
 import type { AnalysisSettings } from './settings.ts';
 import { checkSubjectpass, type SubjectpassCheck } from './subjectpass.ts';
 
@@ -25,6 +26,8 @@ export type Reason =
   | 'subjectpass'
   | 'iprev'
   | 'reporting'
+  | 'sender-allow'
+  | 'sender-block'
   | Exclude<Reputation['method'], 'none'>;
 
 /** What the user needs to see to understand a decision. */
@@ -32,6 +35,8 @@ export interface Evidence {
   auth: AuthResults;
   /** The ruleset that matched, by its position in the settings. */
   ruleset: number | undefined;
+  /** The user's allow or block rule for the sender, and whether it decided (absent before it existed). */
+  senderRule?: SenderRuleCheck | null;
   forwarded: boolean;
   reputation: {
     method: Reputation['method'];
@@ -46,6 +51,8 @@ export interface Evidence {
     significant: boolean;
     /** The threshold the probability was compared with, after jitter and strict rules. */
     threshold: number;
+    /** The filter's threshold setting, before jitter (absent in decisions made before it was kept). */
+    configured?: number;
     /** The strongest words on each side: [word, spam probability]. */
     words: [string, number][];
   } | null;
@@ -157,6 +164,7 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
   const evidence: Evidence = {
     auth,
     ruleset: matched?.index,
+    senderRule: null,
     forwarded: false,
     reputation: null,
     junk: null,
@@ -174,6 +182,14 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
     const mailbox = ruleset?.acceptRejectsToMailbox ?? settings.rejectsMailbox;
     return { ...base, accept: false, reason, text, mailbox, isReject: true, score };
   };
+
+  // Warden's own step, before mox's (docs/sender-rules.md): the user's allow and block list. A
+  // forwarding ruleset sets DMARC aside (step 3), so it cannot show an allowed sender forged.
+  const senderRule = checkSenderRule(settings.senderRules, facts.from, auth.dmarc.result === 'fail' && !ruleset?.isForward);
+  evidence.senderRule = senderRule ?? null;
+  if (senderRule?.decided) {
+    return senderRule.action === 'allow' ? accept('sender-allow', senderRule.text, 0) : reject('sender-block', senderRule.text, 1);
+  }
 
   // Step 2: a mailing list the user allowed, verified by SPF or DKIM with exactly that domain.
   const listDomain = ruleset?.listAllowDomain;
@@ -282,7 +298,7 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
       [limit, reason, why] = [STRICT_THRESHOLD, 'junk-content-strict', 'your address is in neither To nor Cc'];
     }
   }
-  evidence.junk = { ...content, threshold: limit };
+  evidence.junk = { ...content, threshold: limit, configured: threshold };
   // Deviation: mox at Warden's revision judges content from the first message; mox from 6aa2139
   // (2025) on, and Warden, let an insignificant filter (under 50 trained ham) reject nothing,
   // unless iprev is suspicious: a new filter scores near 0.5 and would reject mail for want of

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { splitAddress } from '../mail/addresses.ts';
 
 /** A regular expression given as text: refused at load time when it does not compile. */
 const regexp = z.string().refine(
@@ -60,6 +61,32 @@ const address = z
   .transform((a) => a.toLowerCase());
 
 /**
+ * Whom a sender rule names: an address (`alice@example.com`), or a domain (`example.com`, or
+ * `@example.com`) with its subdomains. Kept as the mail's facts have it: the domain lower-case
+ * Unicode (mail/addresses.ts), the local part lower-case (compared without case, as providers do).
+ */
+export const senderPattern = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    const bare = text.replace(/^@/, '');
+    const isAddress = bare.includes('@');
+    // A URL's path would be dropped by the domain's conversion, not refused.
+    const split = /[/:]/.test(bare) ? undefined : splitAddress(isAddress ? bare : `postmaster@${bare}`);
+    if (!split) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is neither an email address nor a domain: give one like alice@example.com, or example.com for everyone there` });
+      return z.NEVER;
+    }
+    return isAddress ? `${split.local.toLowerCase()}@${split.domain}` : split.domain;
+  });
+
+/**
+ * A sender rule (docs/sender-rules.md): mail from this sender is always accepted (allow) or
+ * always rejected (block), whatever its content and reputation.
+ */
+export const senderRuleSchema = z.object({ sender: senderPattern, action: z.enum(['allow', 'block']) }).strict();
+
+/**
  * A ruleset (analysis.md 1.6, mox's config.Ruleset): all criteria given must hold; the first
  * matching ruleset applies.
  */
@@ -95,6 +122,17 @@ export const analysisSettingsSchema = z
     providerHosts: z.array(domain).default([]),
     rejectsMailbox: z.string().min(1).default('Rejects'),
     rulesets: z.array(rulesetSchema).default([]),
+    /** The user's allow and block list, one rule per sender. */
+    senderRules: z
+      .array(senderRuleSchema)
+      .default([])
+      .superRefine((rules, ctx) => {
+        const seen = new Set<string>();
+        for (const [i, r] of rules.entries()) {
+          if (seen.has(r.sender)) ctx.addIssue({ code: 'custom', path: [i, 'sender'], message: `${r.sender} has more than one rule: keep one` });
+          seen.add(r.sender);
+        }
+      }),
     /**
      * The junk threshold is moved by a random amount within ±jitter for each message, as mox
      * does, so a spammer cannot tune a message to sit just under it. 0 turns it off (tests).
@@ -150,6 +188,7 @@ export const analysisSettingsSchema = z
   .strict();
 
 export type Ruleset = z.infer<typeof rulesetSchema>;
+export type SenderRule = z.infer<typeof senderRuleSchema>;
 export type AnalysisSettings = z.infer<typeof analysisSettingsSchema>;
 
 export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = analysisSettingsSchema.parse({});

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { AccountSignIn } from '../engine/account-sign-in.ts';
-import { AccountService, type Account, type AppSecrets } from '../engine/accounts.ts';
+import { AccountService, checkLogin, type Account, type AppSecrets } from '../engine/accounts.ts';
 import { Activity } from '../engine/activity.ts';
 import { bootstrap } from '../engine/bootstrap.ts';
 import { EngineContext, type ContextOptions } from '../engine/context.ts';
@@ -187,17 +187,20 @@ export class Api implements ApiService {
     return {
       'accounts.list': () => this.#accounts.list().map((a) => this.#view(a)),
       'accounts.add': async (p) => {
-        const secret = await this.#keepSecret(p.name, p.password);
+        const config = {
+          host: p.host,
+          port: p.port ?? (p.tls === 'implicit' ? 993 : 143),
+          tls: p.tls,
+          allowPlain: p.allowPlain,
+          user: p.user,
+          secret: this.#secretPlace(p.name),
+          ...(p.provider && preset(p.provider) && { provider: p.provider, providerHosts: preset(p.provider)!.providerHosts }),
+        };
+        // Logged in first: an account that cannot log in is not saved, and the form says why.
+        if (p.test) await checkLogin(this.#accounts.draft(p.name, config), p.password);
+        await this.#keepSecret(p.name, p.password);
         try {
-          const account = this.#accounts.add(p.name, {
-            host: p.host,
-            port: p.port ?? (p.tls === 'implicit' ? 993 : 143),
-            tls: p.tls,
-            allowPlain: p.allowPlain,
-            user: p.user,
-            secret,
-            ...(p.provider && preset(p.provider) && { provider: p.provider, providerHosts: preset(p.provider)!.providerHosts }),
-          });
+          const account = this.#accounts.add(p.name, config);
           this.#watch(account);
           return this.#view(account);
         } catch (err) {
@@ -238,6 +241,23 @@ export class Api implements ApiService {
         const { probe } = await this.#accounts.test(p.name, this.#keyring);
         const roleOf = new Map(Object.entries(probe.roles).map(([role, path]) => [path, role]));
         return { capabilities: probe.capabilities, folders: probe.folders.map((f) => ({ path: f.path, ...(roleOf.has(f.path) && { role: roleOf.get(f.path)! }) })) };
+      },
+      'accounts.set': async (p) => {
+        const { name, password, ...changes } = p;
+        if (password !== undefined && this.#accounts.get(name).config.oauth) {
+          throw new InvalidSettingsError(`${name} signs in in the browser and has no password: sign in again to change it`, 'password');
+        }
+        const secret = password === undefined ? {} : { secret: this.#secretPlace(name) };
+        // Logged in first, with the new settings: what cannot log in is not saved.
+        await checkLogin(this.#accounts.changed(name, { ...changes, ...secret }), password, this.#keyring);
+        if (password !== undefined) await this.#keepSecret(name, password);
+        const account = this.#accounts.set(name, { ...changes, ...secret });
+        // The watcher reads the settings when it starts: start it again, unless the user paused it.
+        if (this.#states.get(name)?.state !== 'paused') {
+          await this.#engine.stop(name);
+          this.#watch(account);
+        }
+        return this.#view(account);
       },
       'accounts.remove': async (p) => {
         await this.#engine.stop(p.name);
@@ -304,6 +324,10 @@ export class Api implements ApiService {
         if (!wasValid) for (const account of this.#accounts.list()) if (this.#states.get(account.name)?.state === 'stopped') this.#watch(account);
         return settings;
       },
+      'senderRules.list': () => this.#delivery.settings.senderRules,
+      // Every account reads the one settings object at each message: the rules apply from the next.
+      'senderRules.add': (p) => ({ ...this.#delivery.setSenderRule(p.sender, p.action), rules: this.#delivery.settings.senderRules }),
+      'senderRules.remove': (p) => ({ removed: this.#delivery.removeSenderRule(p.sender), rules: this.#delivery.settings.senderRules }),
       'filter.get': () => ({ threshold: this.#delivery.junk.params.threshold }),
       // The one filter of the engine: in force from the next message.
       'filter.set': (p) => ({ threshold: this.#delivery.junk.configure({ threshold: p.threshold }).threshold }),
@@ -325,14 +349,15 @@ export class Api implements ApiService {
    * Keeps a password typed in the UI: in the app's keyring when there is one, else in a file
    * only the user can read (never in the database).
    */
-  async #keepSecret(name: string, password: string): Promise<{ from: 'app' } | { from: 'file'; path: string }> {
-    if (this.#secrets) {
-      await this.#keyring.set(name, password);
-      return { from: 'app' };
-    }
-    const path = secretFile(this.#dataDir, name, 'password');
-    writeSecretFile(path, password);
-    return { from: 'file', path };
+  async #keepSecret(name: string, password: string): Promise<void> {
+    const place = this.#secretPlace(name);
+    if (place.from === 'app') await this.#keyring.set(name, password);
+    else writeSecretFile(place.path, password);
+  }
+
+  /** Where #keepSecret keeps an account's password. */
+  #secretPlace(name: string): { from: 'app' } | { from: 'file'; path: string } {
+    return this.#secrets ? { from: 'app' } : { from: 'file', path: secretFile(this.#dataDir, name, 'password') };
   }
 
   async #forgetSecret(name: string): Promise<void> {
@@ -390,6 +415,8 @@ export class Api implements ApiService {
       folders: a.config.folders,
       host: a.config.host,
       port: a.config.port,
+      tls: a.config.tls,
+      allowPlain: a.config.allowPlain,
       user: a.config.user,
       auth: a.config.auth,
       ...(a.config.provider && { provider: a.config.provider }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnalysisSettings, Decision } from '../engine/delivery.ts';
+import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
 /**
@@ -11,6 +11,8 @@ import type { WatchEvent } from '../engine/watch.ts';
 const accountName = z.string().trim().min(1).max(64);
 const cursor = z.number().int().positive().optional();
 const pageSize = z.number().int().min(1).max(500).default(100);
+/** Folders chosen for roles, over the ones found; '' forgets a choice. */
+const folderChoices = z.partialRecord(z.enum(['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts']), z.string());
 
 export const commandParams = {
   /** The accounts, with what the engine is doing with each. */
@@ -30,6 +32,25 @@ export const commandParams = {
       password: z.string().min(1),
       /** The preset the server came from (providers.list): Warden then knows its mail servers. */
       provider: z.string().optional(),
+      /** Log in first, and save nothing when that fails (the error names the field to correct). */
+      test: z.boolean().default(true),
+    })
+    .strict(),
+  /**
+   * Changes an account's server, login or folders. It logs in with the new settings first, and
+   * saves nothing when that fails: the error names the field to correct. A password given
+   * replaces the one kept; without one, the account's own is used.
+   */
+  'accounts.set': z
+    .object({
+      name: accountName,
+      host: z.string().trim().min(1).optional(),
+      port: z.number().int().min(1).max(65_535).optional(),
+      tls: z.enum(['implicit', 'starttls', 'plain']).optional(),
+      allowPlain: z.boolean().optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      folders: folderChoices.optional(),
     })
     .strict(),
   /**
@@ -77,9 +98,7 @@ export const commandParams = {
     .object({ name: accountName, since: z.iso.date().optional(), limit: z.number().int().min(1).max(100_000).optional() })
     .strict(),
   /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
-  'accounts.folders': z
-    .object({ name: accountName, folders: z.partialRecord(z.enum(['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts']), z.string()) })
-    .strict(),
+  'accounts.folders': z.object({ name: accountName, folders: folderChoices }).strict(),
   /** Stops or starts watching an account (the tray's pause). */
   'accounts.pause': z.object({ name: accountName, paused: z.boolean() }).strict(),
   /** Decisions, newest first, a page at a time: `before` is the last id of the previous page. */
@@ -107,6 +126,14 @@ export const commandParams = {
   'settings.get': z.object({}).strict(),
   /** Changes analysis settings (rulesets, block lists, …): refused with the field named when invalid. */
   'settings.set': z.object({ changes: z.record(z.string(), z.unknown()) }).strict(),
+  /** The user's allow and block list: addresses and domains whose mail is always accepted or rejected. */
+  'senderRules.list': z.object({}).strict(),
+  /**
+   * Always accept (allow) or always reject (block) mail from an address, or a domain and its
+   * subdomains, in place of the rule it had (docs/sender-rules.md).
+   */
+  'senderRules.add': z.object({ sender: z.string().trim().min(1).max(320), action: z.enum(['allow', 'block']) }).strict(),
+  'senderRules.remove': z.object({ sender: z.string().trim().min(1).max(320) }).strict(),
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
   'filter.get': z.object({}).strict(),
   'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999) }).strict(),
@@ -129,6 +156,8 @@ export interface AccountView {
   folders: Partial<Record<'inbox' | 'rejects' | 'junk' | 'sent' | 'trash' | 'archive' | 'drafts', string>>;
   host: string;
   port: number;
+  tls: 'implicit' | 'starttls' | 'plain';
+  allowPlain: boolean;
   user: string;
   /** How the account logs in: a password, or a sign-in in the browser (OAuth2). */
   auth: 'password' | 'oauth2';
@@ -178,6 +207,8 @@ export interface DecisionView {
   from: string;
   /** Still recorded as a reject (not restored). */
   isReject: boolean;
+  /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
+  junk: boolean;
 }
 
 export interface Page<T> {
@@ -214,6 +245,7 @@ export interface CommandResults {
   'providers.list': ProviderView[];
   'accounts.test': { capabilities: string[]; folders: { path: string; role?: string }[] };
   'accounts.remove': Record<string, never>;
+  'accounts.set': AccountView;
   'accounts.mode': AccountView;
   'accounts.pause': AccountView;
   'accounts.folders': AccountView;
@@ -226,6 +258,10 @@ export interface CommandResults {
   'messages.junk': Record<string, never>;
   'settings.get': AnalysisSettings;
   'settings.set': AnalysisSettings;
+  'senderRules.list': SenderRule[];
+  /** The rule as kept (an address lower-cased, a domain without its @), the one it replaced, and all the rules. */
+  'senderRules.add': { rule: SenderRule; replaced: SenderRule | undefined; rules: SenderRule[] };
+  'senderRules.remove': { removed: SenderRule; rules: SenderRule[] };
   'filter.get': { threshold: number };
   'filter.set': { threshold: number };
   'preferences.get': PreferencesView;

@@ -43,6 +43,7 @@ export function describeDecision(source: string, d: Decision): string[] {
   } else {
     lines.push('  authentication: not checked (offline, or no trusted Received header)');
   }
+  if (e.senderRule && !e.senderRule.decided) lines.push(`  your rule: ${e.senderRule.text}`);
   if (e.reputation) lines.push(`  reputation (${e.reputation.method}): ${e.reputation.text}`);
   if (e.junk) {
     const words = e.junk.words.map(([w, p]) => `${w} ${p.toFixed(2)}`).join(', ') || '-';

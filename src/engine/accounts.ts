@@ -1,13 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { probe, type FolderRole, type ImapEndpoint, type Probe } from '../imap/probe.ts';
+import { ImapError, probe, type FolderRole, type ImapEndpoint, type ImapErrorKind, type Probe } from '../imap/probe.ts';
 import { accessTokens } from './access-tokens.ts';
 import { Accounts, type AccountMode, type AccountRow } from '../store/accounts.ts';
 import { LOCAL_ACCOUNT } from '../store/history.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { databaseFile } from './data-dir.ts';
-import { parseWith } from './validate.ts';
+import { InvalidSettingsError, parseWith } from './validate.ts';
 
 export type { AccountMode, FolderRole, Probe };
 
@@ -71,6 +71,9 @@ export const accountConfigSchema = z
   .refine((c) => !c.oauth || c.secret.from !== 'env', { message: 'the refresh token of a sign-in is kept in a file or the app, where Warden can replace it, not in an environment variable', path: ['secret'] });
 
 export type AccountConfig = z.infer<typeof accountConfigSchema>;
+
+/** What can be changed of an account once added; a folder choice of '' forgets it. */
+export type AccountChanges = Partial<Pick<AccountConfig, 'host' | 'port' | 'tls' | 'allowPlain' | 'user' | 'secret' | 'folders'>>;
 
 export interface Account {
   /** The id the account's history is kept under. */
@@ -145,14 +148,32 @@ export class AccountService {
     return account(row);
   }
 
-  /** Adds an account in observe mode: it decides and records, and moves nothing. */
-  add(name: string, config: unknown): Account {
+  /** The account `add` would make, in observe mode: its name and settings checked, nothing saved. */
+  draft(name: string, config: unknown): Account {
     if (!/^[\w.@-]{1,64}$/.test(name)) throw new AccountError(`an account name is 1 to 64 letters, digits, or . _ - @: ${JSON.stringify(name)}`);
     if (name === RESERVED) throw new AccountError(`the name ${RESERVED} is kept for the message-file simulation; choose another`);
-    const valid = parseWith(accountConfigSchema, config, `settings for account ${name}`);
-    const row = this.#accounts.add(name, valid, Date.now());
-    if (!row) throw new AccountError(`an account named ${name} exists already (warden account remove ${name} first)`);
+    if (this.#accounts.find(name)) throw existsError(name);
+    return { id: 0, name, mode: 'observe', config: parseWith(accountConfigSchema, config, `settings for account ${name}`) };
+  }
+
+  /** Adds an account in observe mode: it decides and records, and moves nothing. */
+  add(name: string, config: unknown): Account {
+    const row = this.#accounts.add(name, this.draft(name, config).config, Date.now());
+    if (!row) throw existsError(name);
     return account(row);
+  }
+
+  /** The account with `changes` over its settings, checked, nothing saved. */
+  changed(name: string, changes: AccountChanges): Account {
+    const a = this.get(name);
+    const folders = changes.folders && Object.fromEntries(Object.entries({ ...a.config.folders, ...changes.folders }).filter(([, path]) => path !== ''));
+    return { ...a, config: parseWith(accountConfigSchema, { ...a.config, ...changes, ...(folders && { folders }) }, `settings for account ${name}`) };
+  }
+
+  /** Saves `changes` to the account's settings, checked as `changed` does. */
+  set(name: string, changes: AccountChanges): Account {
+    this.#accounts.setConfig(name, this.changed(name, changes).config);
+    return this.get(name);
   }
 
   remove(name: string): void {
@@ -161,11 +182,7 @@ export class AccountService {
 
   /** Chooses the account's folders for roles, over the ones found; an empty path forgets a choice. */
   setFolders(name: string, folders: Partial<Record<FolderRole, string>>): Account {
-    const a = this.get(name);
-    const chosen = Object.fromEntries(Object.entries({ ...a.config.folders, ...folders }).filter(([, path]) => path !== ''));
-    const config = parseWith(accountConfigSchema, { ...a.config, folders: chosen }, `settings for account ${name}`);
-    this.#accounts.setConfig(name, config);
-    return this.get(name);
+    return this.set(name, { folders });
   }
 
   /** Says where the account's secret is now kept (after a new sign-in). */
@@ -183,6 +200,30 @@ export class AccountService {
   async test(name: string, appSecrets?: AppSecrets): Promise<{ account: Account; probe: Probe }> {
     const a = this.get(name);
     return { account: a, probe: await probe(endpointOf(a, process.env, appSecrets)) };
+  }
+}
+
+function existsError(name: string): AccountError {
+  return new AccountError(`an account named ${name} exists already (warden account remove ${name} first)`);
+}
+
+/** The setting to correct when a login fails, by what failed. */
+const FIELD_OF_FAILURE: Record<ImapErrorKind, string | undefined> = { auth: 'password', tls: 'tls', network: 'host', timeout: 'host', protocol: undefined };
+
+/**
+ * Logs in with an account's settings before they are saved (an account being added or changed),
+ * with `secret` typed for them, or else the secret it has. A failure says what failed and names
+ * the setting to correct: settings that cannot log in are not saved.
+ */
+export async function checkLogin(a: Account, secret: string | undefined, appSecrets?: AppSecrets): Promise<Probe> {
+  // A typed secret is handed over as the app's keyring would hand it: it is kept nowhere yet.
+  const typed: AppSecrets = { get: () => secret, set: () => Promise.resolve() };
+  const endpoint = secret === undefined ? endpointOf(a, process.env, appSecrets) : endpointOf({ ...a, config: { ...a.config, secret: { from: 'app' } } }, process.env, typed);
+  try {
+    return await probe(endpoint);
+  } catch (err) {
+    if (!(err instanceof ImapError)) throw err;
+    throw new InvalidSettingsError(`${err.message}; nothing was saved`, FIELD_OF_FAILURE[err.kind]);
   }
 }
 

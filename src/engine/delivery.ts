@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { analyze, senderOf, type Decision } from '../analysis/analyze.ts';
-import type { AnalysisSettings } from '../analysis/settings.ts';
+import { withoutSenderRule, withSenderRule } from '../analysis/sender-rules.ts';
+import { senderPattern, senderRuleSchema, type AnalysisSettings, type SenderRule } from '../analysis/settings.ts';
 import { subjectpassToken } from '../analysis/subjectpass.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { providerAuthResults } from '../auth/provider-results.ts';
@@ -15,8 +16,9 @@ import { reputation, type Sender } from '../reputation/reputation.ts';
 import { History, type MessageRecord } from '../store/history.ts';
 import { EngineContext, type ContextOptions, type DnsOptions } from './context.ts';
 import type { JunkService } from './junk.ts';
+import { parseWith } from './validate.ts';
 
-export type { AnalysisSettings, Decision };
+export type { AnalysisSettings, Decision, SenderRule };
 
 export interface DeliveryOptions extends ContextOptions, AccountAnalysis {}
 
@@ -105,6 +107,26 @@ export class DeliveryService {
   configure(changes: Record<string, unknown>): AnalysisSettings {
     this.#context.settings.configure(changes);
     return this.settings;
+  }
+
+  /**
+   * Always accept (allow) or always reject (block) mail from `sender`, an address or a domain
+   * (docs/sender-rules.md), in place of any rule it had. Returns the rule as kept, and the one
+   * it replaced.
+   */
+  setSenderRule(sender: string, action: SenderRule['action']): { rule: SenderRule; replaced: SenderRule | undefined } {
+    const rule = parseWith(senderRuleSchema, { sender, action }, 'sender rule');
+    const rules = this.settings.senderRules;
+    this.configure({ senderRules: withSenderRule(rules, rule) });
+    return { rule, replaced: rules.find((r) => r.sender === rule.sender) };
+  }
+
+  /** Forgets the rule for `sender`, and returns it; an error when it has none. */
+  removeSenderRule(sender: string): SenderRule {
+    const kept = parseWith(senderPattern, sender, 'sender');
+    const rules = this.settings.senderRules;
+    this.configure({ senderRules: withoutSenderRule(rules, kept) });
+    return rules.find((r) => r.sender === kept)!;
   }
 
   /** Analyses a message as a new INBOX arrival received at `received`, recording nothing. */

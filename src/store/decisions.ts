@@ -16,6 +16,8 @@ export interface DecisionRow {
   subject: string;
   from: string;
   isReject: boolean;
+  /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
+  junk: boolean;
 }
 
 export interface DecisionQuery {
@@ -41,7 +43,7 @@ export interface DailyCount {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const COLUMNS = `d.id, a.name AS account, m.id AS message, d.decided_at, d.accept, d.reason, d.text, d.mailbox, d.score, m.subject,
-  m.from_local, m.from_domain, m.is_reject`;
+  m.from_local, m.from_domain, m.is_reject, m.junk`;
 
 /** The decision log of every account, newest first, for the UI. */
 export class DecisionLog {
@@ -131,6 +133,7 @@ interface Row {
   from_domain: string;
   is_reject: number;
   text: string;
+  junk: number;
 }
 
 function rowOf(r: Row): DecisionRow {
@@ -147,6 +150,7 @@ function rowOf(r: Row): DecisionRow {
     subject: r.subject,
     from: r.from_local || r.from_domain ? `${r.from_local}@${r.from_domain}` : '',
     isReject: r.is_reject === 1,
+    junk: r.junk === 1,
   };
 }
 

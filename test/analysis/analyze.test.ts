@@ -176,7 +176,10 @@ describe('analyze: the decision flow of analysis.md section 2.2', () => {
   it('step 16: the content threshold, its jitter, and the stricter cases', async () => {
     expect(await decide(input({ probability: 0.96 }))).toMatchObject({ accept: false, reason: 'junk-content', score: 0.96 });
     // jitter 0.05 with random 0.99 moves the threshold to about 0.999.
-    expect(await decide(input({ probability: 0.96, settings: { jitter: 0.05 }, random: () => 0.99 }))).toMatchObject({ accept: true });
+    const jittered = await decide(input({ probability: 0.96, settings: { jitter: 0.05 }, random: () => 0.99 }));
+    expect(jittered).toMatchObject({ accept: true });
+    // The evidence keeps the setting beside the threshold it became, for the UI to explain.
+    expect(jittered.evidence.junk).toMatchObject({ threshold: 0.95 + 0.05 * 0.98, configured: 0.95 });
     // Under 50 trained ham the filter does not reject.
     expect(await decide(input({ probability: 0.99, significant: false }))).toMatchObject({ accept: true });
     const plain = facts({ boundary: { index: 0, ip: '198.51.100.7', ehlo: 'mx.sender.test', tls: false } });
@@ -265,5 +268,60 @@ describe('analyze: the decision flow of analysis.md section 2.2', () => {
     await failure(input({ reputation: broken }), 'reputation-error');
     await failure(input({ subjectpassKey: broken }), 'subjectpass-error');
     await failure(input({ classify: broken }), 'junk-classify-error');
+  });
+});
+
+describe("analyze: the user's allow and block list (docs/sender-rules.md)", () => {
+  const junkRep: Reputation = { junk: true, conclusive: true, method: 'msgfromfull', text: 'you judged mail from this address junk', counted: [] };
+  const goodRep: Reputation = { junk: false, conclusive: true, method: 'ip1', text: 'good', counted: [] };
+  const rules = (...senderRules: [string, 'allow' | 'block'][]) => ({ senderRules: senderRules.map(([sender, action]) => ({ sender, action })) });
+
+  it('allow wins over junk content and a junk reputation; the rule shows in the evidence', async () => {
+    const d = await decide(input({ settings: rules(['Alice@Sender.test', 'allow']), reputation: () => junkRep, probability: 0.999 }));
+    expect(d).toMatchObject({ accept: true, reason: 'sender-allow', mailbox: 'INBOX', score: 0, text: 'you always accept mail from alice@sender.test' });
+    expect(d.evidence.senderRule).toEqual({ sender: 'alice@sender.test', action: 'allow', decided: true, text: 'you always accept mail from alice@sender.test' });
+    // Decided first: neither reputation nor content was asked.
+    expect(d.evidence.reputation).toBeNull();
+    expect(d.evidence.junk).toBeNull();
+  });
+
+  it('block rejects with its own reason, over a good reputation and clean content', async () => {
+    const d = await decide(input({ settings: rules(['sender.test', 'block']), reputation: () => goodRep, probability: 0.01 }));
+    expect(d).toMatchObject({ accept: false, reason: 'sender-block', mailbox: 'Rejects', destined: 'INBOX', isReject: true, score: 1 });
+    expect(d.text).toBe('you always reject mail from everyone at sender.test');
+    expect(d.evidence.senderRule).toMatchObject({ sender: 'sender.test', action: 'block', decided: true });
+  });
+
+  it('the most specific rule counts: the address over its domain, a subdomain over its parent', async () => {
+    const from = (local: string, domain: string) => facts({ from: { local, domain } });
+    const settings = rules(['example.test', 'block'], ['news.example.test', 'allow'], ['boss@example.test', 'allow']);
+    expect(await decide(input({ settings, facts: from('Boss', 'example.test') }))).toMatchObject({ reason: 'sender-allow' });
+    expect(await decide(input({ settings, facts: from('intern', 'example.test') }))).toMatchObject({ reason: 'sender-block' });
+    expect(await decide(input({ settings, facts: from('weekly', 'mail.news.example.test') }))).toMatchObject({ reason: 'sender-allow' });
+    expect(await decide(input({ settings, facts: from('x', 'elsewhere.test') }))).toMatchObject({ reason: 'no-bad-signals', evidence: { senderRule: null } });
+    // A domain is matched by whole labels: notexample.test is another domain.
+    expect(await decide(input({ settings, facts: from('x', 'notexample.test') }))).toMatchObject({ reason: 'no-bad-signals' });
+    // No From address: no rule.
+    expect(await decide(input({ settings, facts: facts({ from: undefined }) }))).toMatchObject({ reason: 'no-bad-signals' });
+  });
+
+  it('an allowed sender failing DMARC is forged: the rule does not decide, and says why', async () => {
+    const forged = auth({ fromValidation: 'none', dmarc: { result: 'fail', policy: 'reject', use: true, reject: true, domain: 'sender.test' } });
+    const d = await decide(input({ settings: rules(['sender.test', 'allow']), auth: forged }));
+    expect(d).toMatchObject({ accept: false, reason: 'dmarc-policy' });
+    expect(d.evidence.senderRule).toMatchObject({ action: 'allow', decided: false, text: expect.stringMatching(/failed DMARC: its From address is not its sender's/) });
+    // Failing DMARC under a policy of none: the rest of the analysis decides.
+    const weak = auth({ fromValidation: 'none', dmarc: { result: 'fail', policy: 'none', use: true, reject: false, domain: 'sender.test' } });
+    expect(await decide(input({ settings: rules(['sender.test', 'allow']), auth: weak, probability: 0.99 }))).toMatchObject({ reason: 'junk-content' });
+    // Mail from a forwarder of the user's: DMARC says nothing, so the rule decides.
+    const forwarded = { ...rules(['sender.test', 'allow']), rulesets: [{ verifiedDomain: 'forwarder.test', isForward: true }] };
+    expect(await decide(input({ settings: forwarded, auth: auth({ ...forged, dkimDomains: ['forwarder.test'] }), probability: 0.99 }))).toMatchObject({ reason: 'sender-allow', forwarded: false });
+    // A block rule decides whatever DMARC says.
+    expect(await decide(input({ settings: rules(['sender.test', 'block']), auth: forged }))).toMatchObject({ reason: 'sender-block' });
+  });
+
+  it('a rejecting rule keeps its reject where a ruleset says', async () => {
+    const settings = { ...rules(['sender.test', 'block']), rulesets: [{ msgFromRegexp: '@sender\\.test$', acceptRejectsToMailbox: 'Lists/rejects' }] };
+    expect(await decide(input({ settings }))).toMatchObject({ reason: 'sender-block', mailbox: 'Lists/rejects' });
   });
 });

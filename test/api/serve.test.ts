@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,7 +8,7 @@ import { serve, type Served } from '../../src/api/serve.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
-import { runWarden } from '../helpers/warden.ts';
+import { runWarden, runWardenAsync } from '../helpers/warden.ts';
 import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
 /**
@@ -252,6 +252,39 @@ describe('warden serve', () => {
     });
     expect(await result('accounts.remove', { name: 'second' })).toEqual({});
     expect((await result<{ name: string }[]>('accounts.list')).map((a) => a.name)).toEqual(['home']);
+  });
+
+  it('takes sender rules from warden rules while it runs: the running engine applies them from the next message', async () => {
+    // Not blocking this process: the engine the command talks to answers from it.
+    const blocked = await runWardenAsync(['--data-dir', f.data, 'rules', 'block', '@Spam.test']);
+    expect(blocked).toMatchObject({ status: 0, stdout: 'Mail from everyone at spam.test and its subdomains is always rejected.\n' });
+    expect(await result('senderRules.list')).toEqual([{ sender: 'spam.test', action: 'block' }]);
+    const removed = await runWardenAsync(['--data-dir', f.data, 'rules', 'remove', 'spam.test']);
+    expect(removed.stdout).toBe('Removed the rule for spam.test: its mail was always rejected, and is analysed like any other now.\n');
+    expect(await result('senderRules.list')).toEqual([]);
+  });
+
+  it('logs in before it adds or changes an account: what cannot log in is refused, naming the field, and nothing is saved', async () => {
+    const alice = f.dovecot.users[0]!;
+    const server = { host: f.dovecot.host, port: f.dovecot.imapPort, tls: 'plain', allowPlain: true };
+    const wrong = await call('accounts.add', { name: 'third', ...server, user: alice.name, password: 'not it' });
+    expect(wrong.body).toMatchObject({ ok: false, field: 'password', error: expect.stringMatching(/password.*; nothing was saved$/) });
+    expect(existsSync(join(f.data, 'secrets', 'third.password'))).toBe(false);
+    expect((await result<{ name: string }[]>('accounts.list')).map((a) => a.name)).toEqual(['home']);
+
+    await result('accounts.add', { name: 'third', ...server, user: alice.name, password: alice.password });
+    const secretFile = join(f.data, 'secrets', 'third.password');
+    // A wrong password, or a server that is not there: refused, and the account keeps what it had.
+    expect((await call('accounts.set', { name: 'third', password: 'still not it' })).body).toMatchObject({ ok: false, field: 'password' });
+    expect(readFileSync(secretFile, 'utf8')).toBe(alice.password);
+    expect((await call('accounts.set', { name: 'third', port: 1 })).body).toMatchObject({ ok: false, field: 'host', error: expect.stringMatching(/nothing was saved$/) });
+    expect((await call('accounts.set', { name: 'third', tls: 'plain', allowPlain: false })).body).toMatchObject({ ok: false, field: 'tls' });
+    expect(await result('accounts.list')).toContainEqual(expect.objectContaining({ name: 'third', port: f.dovecot.imapPort, allowPlain: true }));
+    // What logs in is saved, and the account is watched with it.
+    const changed = await result('accounts.set', { name: 'third', password: alice.password, folders: { trash: 'Drafts' } });
+    expect(changed).toMatchObject({ name: 'third', tls: 'plain', allowPlain: true, folders: { trash: 'Drafts' } });
+    await expect.poll(async () => (await result<{ name: string; state: string }[]>('accounts.list')).find((a) => a.name === 'third')?.state, { timeout: 15_000 }).toBe('watching');
+    expect(await result('accounts.remove', { name: 'third' })).toEqual({});
   });
 });
 

@@ -9,7 +9,7 @@ import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
 import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
-import { ROOT, runWarden } from '../helpers/warden.ts';
+import { ROOT, runWarden, runWardenAsync } from '../helpers/warden.ts';
 
 /**
  * The UI in Chromium against `warden serve` and a real Dovecot (and dnsmasq, so a sender can
@@ -54,6 +54,9 @@ afterAll(async () => {
   await f?.close();
 });
 
+/** A decision's row in Activity, whatever its verdict (the row is named verdict first). */
+const rowOf = (subject: string) => page.getByRole('button', { name: new RegExp(`^\\S+ ${subject} `) });
+
 const sendSpam = async (subject: string) => {
   await f.client.append('INBOX', await providerMessage({ ...SENDER, mailFrom: SENDER.from, sign: 'offers.test', subject, body: SPAMMY }));
   return subject;
@@ -66,11 +69,33 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/without its key/);
   });
 
-  it('connects a mailbox: the form, the connection test, observe mode', async () => {
+  it('on a first run opens Accounts to connect a mailbox; empty lists and Stats say so, drawing no empty chart', async () => {
+    await page.goto(served.url);
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/accounts');
+    await page.getByRole('heading', { name: 'Connect a mailbox' }).waitFor();
+
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const empty = page.getByText(/^No decisions yet\./);
+    await empty.waitFor();
+    // The words keep clear of the list's border.
+    const [text, list] = await Promise.all([empty.boundingBox(), page.getByRole('list', { name: 'Decisions' }).boundingBox()]);
+    expect(text!.x - list!.x).toBeGreaterThanOrEqual(12);
+
+    await page.getByRole('link', { name: 'Stats' }).click();
+    await page.getByText(/^No decisions in this period yet/).waitFor();
+    await page.getByText(/^None in this period: you restored no reject/).waitFor();
+    // The fixture's filter is trained: that chart has something to show.
+    await page.getByRole('img', { name: /Messages the content filter learned from/ }).waitFor();
+    expect(await page.getByRole('img', { name: 'Decisions per day, by reason' }).count()).toBe(0);
+    expect(await page.getByRole('img', { name: /Rejects restored/ }).count()).toBe(0);
+  });
+
+  it('connects a mailbox: the form, the connection test before saving, observe mode', async () => {
     await page.goto(served.url);
     await page.getByRole('link', { name: 'Accounts' }).click();
     await page.getByRole('radio', { name: 'Another server' }).check();
-    await page.getByLabel('Name for this account').fill('home');
+    // No account yet: the name offered is home.
+    expect(await page.getByLabel('Name for this account').inputValue()).toBe('home');
     await page.getByLabel('IMAP server').fill(f.dovecot.host);
     await page.getByLabel('Port', { exact: true }).fill(String(f.dovecot.imapPort));
     await page.getByLabel('Security').selectOption('plain');
@@ -84,15 +109,18 @@ describe('the UI', { timeout: 90_000 }, () => {
     expect(await security.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
     await page.getByLabel(/Send my password unencrypted/).check();
     await page.getByRole('button', { name: 'Add account' }).click();
-    // Added, then tested: a wrong password is said in words.
+    // Tested before it is saved: a wrong password is said beside it, nothing is added, and the
+    // form keeps what was typed.
+    const password = page.getByLabel(/^Password/);
+    await expect.poll(() => password.getAttribute('aria-invalid'), { timeout: 15_000 }).toBe('true');
+    expect(await page.locator(`#${await password.getAttribute('aria-describedby')}`).textContent()).toMatch(/password.*nothing was saved$/);
+    expect(await api.call('accounts.list', {})).toEqual({ ok: true, result: [] });
+    expect(await page.getByLabel('IMAP server').inputValue()).toBe(f.dovecot.host);
+    expect(await password.inputValue()).toBe('wrong password');
     const card = page.getByRole('region', { name: 'Account home' });
-    await expect.poll(() => card.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/password/i);
-    // Removing asks first.
-    await card.getByRole('button', { name: 'Remove…' }).click();
-    await card.getByRole('group', { name: 'Remove home?' }).getByRole('button', { name: 'Yes, remove' }).click();
-    await expect.poll(() => card.count()).toBe(0);
+    expect(await card.count()).toBe(0);
 
-    await page.getByLabel(/^Password/).fill(f.dovecot.users[0]!.password);
+    await password.fill(f.dovecot.users[0]!.password);
     await page.getByRole('button', { name: 'Add account' }).click();
     await expect.poll(() => card.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/Connected\. Folders: .*Junk \(junk\)/);
     await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/home\s*watching, observing/);
@@ -107,6 +135,57 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.screenshot({ path: join(shots, 'accounts.png') });
   });
 
+  it('edits an account: tests the new settings before saving, says what failed beside it, keeps the form; shows each state with its reason and only its actions', async () => {
+    const card = page.getByRole('region', { name: 'Account home' });
+    await card.getByRole('button', { name: 'Edit…' }).click();
+    const form = card.getByRole('form', { name: 'Edit home' });
+    const port = form.getByLabel('Port');
+    expect(await port.inputValue()).toBe(String(f.dovecot.imapPort));
+    // A server that is not there: refused, beside the server's field; nothing saved.
+    await port.fill('1');
+    await form.getByRole('button', { name: 'Test and save' }).click();
+    const host = form.getByLabel('IMAP server');
+    await expect.poll(() => host.getAttribute('aria-invalid'), { timeout: 15_000 }).toBe('true');
+    expect(await card.locator(`#${await host.getAttribute('aria-describedby')}`).textContent()).toMatch(/nothing was saved$/);
+    expect(await port.inputValue()).toBe('1');
+    // A wrong new password: refused beside it.
+    await port.fill(String(f.dovecot.imapPort));
+    const password = form.getByLabel(/^New password/);
+    await password.fill('not the password');
+    await form.getByRole('button', { name: 'Test and save' }).click();
+    await expect.poll(() => password.getAttribute('aria-invalid'), { timeout: 15_000 }).toBe('true');
+    expect(await api.call('accounts.list', {})).toMatchObject({ ok: true, result: [{ name: 'home', port: f.dovecot.imapPort, folders: {} }] });
+    // What logs in is saved; the card shows the connection again.
+    await password.fill('');
+    await form.getByRole('button', { name: 'Test and save' }).click();
+    await expect.poll(() => form.count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => card.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/^Connected\./);
+    await expect.poll(() => card.textContent(), { timeout: 15_000 }).toMatch(/Watching INBOX\./);
+
+    // Paused: said so, and Resume is offered instead of Pause.
+    await card.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => card.textContent()).toMatch(/Paused by you/);
+    expect(await card.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+    await card.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => card.textContent(), { timeout: 15_000 }).toMatch(/Watching INBOX\./);
+
+    // An account the command line adds to the running Warden, whose password variable that
+    // Warden's environment lacks: stopped, with the reason, and Start watching, not Pause.
+    const added = await runWardenAsync(['--data-dir', f.data, 'account', 'add', 'laptop', '--host', f.dovecot.host, '--port', String(f.dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', f.dovecot.users[0]!.name, '--password-env', 'LAPTOP_PASSWORD'], { LAPTOP_PASSWORD: 'set only here' });
+    expect(added.status).toBe(0);
+    const other = page.getByRole('region', { name: 'Account laptop' });
+    await expect.poll(() => other.textContent(), { timeout: 15_000 }).toMatch(/Stopped: the password of account laptop is read from the environment variable LAPTOP_PASSWORD, which is not set\./);
+    expect(await other.getByRole('button', { name: 'Start watching' }).count()).toBe(1);
+    expect(await other.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+    // A new account is offered a free name, not one taken.
+    await page.getByRole('radio', { name: 'Another server' }).check();
+    expect(await page.getByLabel('Name for this account').inputValue()).toBe('home-2');
+    // Removing asks first.
+    await other.getByRole('button', { name: 'Remove…' }).click();
+    await other.getByRole('group', { name: 'Remove laptop?' }).getByRole('button', { name: 'Yes, remove' }).click();
+    await expect.poll(() => other.count()).toBe(0);
+  });
+
   it('shows a message another client delivers in Activity within seconds, with its reasons', async () => {
     await page.getByRole('link', { name: 'Activity' }).click();
     const subject = await sendSpam('bonus jackpot first');
@@ -117,6 +196,11 @@ describe('the UI', { timeout: 90_000 }, () => {
     const why = page.getByRole('region', { name: `Why: ${subject}` });
     await expect.poll(() => why.textContent()).toMatch(/junk/i);
     await expect.poll(() => why.getByRole('list', { name: 'The words that decided' }).textContent()).toMatch(/jackpot|bonus/);
+    // The threshold it was held to, and why it is not the one in Settings.
+    expect(await why.textContent()).toMatch(/against a threshold of 0\.\d{3}: your threshold 0\.950, moved [−+]0\.\d{3} at random for this message/);
+    expect(await why.textContent()).toMatch(/moves the threshold a little at random for each message/);
+    // The row's score is labelled.
+    expect(await row.textContent()).toMatch(/ · junk \d+%\s*$/);
     // Observe mode: nothing moved.
     expect(await f.subjects('INBOX')).toContain(subject);
     await page.screenshot({ path: join(shots, 'activity.png') });
@@ -158,11 +242,47 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(() => page.locator(':focus').textContent()).toMatch(new RegExp(`^Accepted\\s*${next}\\s`));
     expect(await page.getByRole('region', { name: `Why: ${next}` }).count()).toBe(0);
 
+    // The restored reject reads Restored, in a colour of its own.
+    const restored = rowOf('bonus jackpot second').locator('.verdict');
+    await expect.poll(() => restored.textContent(), { timeout: 15_000 }).toBe('Restored');
+    // The page's getComputedStyle, typed here: the tests are compiled without the DOM's types.
+    type Styles = { getComputedStyle(e: unknown): { color: string } };
+    const colour = (l: typeof restored) => l.evaluate((e) => (globalThis as unknown as Styles).getComputedStyle(e).color);
+    const rejectedColour = await colour(rowOf('bonus jackpot first').locator('.verdict'));
+    const acceptedColour = await colour(accepted.locator('.verdict'));
+    expect(new Set([await colour(restored), rejectedColour, acceptedColour]).size).toBe(3);
+
     // The user disagrees: from the decision, to Junk.
     await accepted.click();
     await page.getByRole('button', { name: 'Move to Junk' }).click();
-    await expect.poll(() => page.getByText('Moved to Junk: Warden learns from it.').count()).toBe(1);
     await expect.poll(() => f.subjects('Junk'), { timeout: 15_000 }).toContain(next);
+    // Once Warden has learned it, the decision says so, and offers Move to Junk no more.
+    const why = page.getByRole('region', { name: `Why: ${next}` });
+    await expect.poll(() => why.textContent(), { timeout: 15_000 }).toMatch(/Accepted, then filed as junk by you/);
+    expect(await why.getByRole('button', { name: 'Move to Junk' }).count()).toBe(0);
+    expect(await rowOf(next).locator('.verdict').textContent()).toBe('Junk');
+  });
+
+  it('shows mail filed as junk in another mail client as such, without Move to Junk', async () => {
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const subject = await sendSpam('bonus jackpot filed elsewhere');
+    await page.getByRole('button', { name: new RegExp(`^Accepted ${subject} `) }).waitFor({ timeout: 15_000 });
+    // Whatever its verdict becomes.
+    const row = rowOf(subject);
+    await row.click();
+    const why = page.getByRole('region', { name: `Why: ${subject}` });
+    await why.getByRole('button', { name: 'Move to Junk' }).waitFor();
+    const lock = await f.client.getMailboxLock('INBOX');
+    let uids: number[] | false | undefined;
+    try {
+      uids = await f.client.search({ subject }, { uid: true });
+    } finally {
+      lock.release();
+    }
+    await f.move('INBOX', String((uids as number[])[0]), 'Junk');
+    await expect.poll(() => row.locator('.verdict').textContent(), { timeout: 15_000 }).toBe('Junk');
+    await expect.poll(() => why.textContent(), { timeout: 15_000 }).toMatch(/You moved it to Junk, here or in another mail client/);
+    expect(await why.getByRole('button', { name: 'Move to Junk' }).count()).toBe(0);
   });
 
   it('catches up after its connection to the server dropped: what happened meanwhile shows', async () => {
@@ -192,13 +312,16 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('link', { name: 'Rules' }).click();
     await page.getByLabel('Accept mailing lists at this domain').fill('lists.example.org');
     await page.getByRole('button', { name: 'Add' }).first().click();
-    await expect.poll(() => page.getByRole('list', { name: 'Rules' }).textContent()).toMatch(/Mailing lists at lists\.example\.org/);
+    await expect.poll(() => page.getByRole('list', { name: 'Rules', exact: true }).textContent()).toMatch(/Mailing lists at lists\.example\.org/);
 
     await page.getByRole('link', { name: 'Settings' }).click();
-    // Headless: no desktop app to start at login, and the page says so.
-    const atLogin = page.getByLabel('Start Warden when I log in');
-    expect(await atLogin.isDisabled()).toBe(true);
-    expect(await page.locator(`#${await atLogin.getAttribute('aria-describedby')}`).textContent()).toMatch(/served by warden serve/);
+    // In a browser: the desktop app's settings are not shown, and the page says where they are.
+    await page.getByText(/^Desktop notifications and start at login are settings of the desktop app/).waitFor();
+    expect(await page.getByLabel('Start Warden when I log in').count()).toBe(0);
+    expect(await page.getByLabel(/Notify me/).count()).toBe(0);
+    // Sizes in MB.
+    const largest = page.getByLabel(/^Largest message analysed, in MB/);
+    expect(await largest.inputValue()).toBe('32');
     // A block list given as a URL: refused, said beside its control.
     const zones = page.getByLabel(/DNS block lists/);
     await zones.fill('zen.spamhaus.org\nhttp://bl.example.org/');
@@ -210,13 +333,59 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByLabel(/Subject-pass tokens stay valid/).fill('24');
     await page.getByLabel(/Junk threshold/).fill('0.97');
     await page.getByLabel(/Move rejects to Trash after/).fill('30');
-    await page.getByLabel(/Notify me when mail is rejected/).uncheck();
+    await largest.fill('10');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
     expect(await zones.getAttribute('aria-invalid')).toBe('false');
     expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97 } });
-    expect(await api.call('preferences.get', {})).toEqual({ ok: true, result: { notifications: false, startAtLogin: null } });
-    expect(await api.call('settings.get', {})).toMatchObject({ ok: true, result: { subjectpassHours: 24, rejectsRetentionDays: 30, rulesets: [{ listAllowDomain: 'lists.example.org' }] } });
+    expect(await api.call('settings.get', {})).toMatchObject({
+      ok: true,
+      result: { subjectpassHours: 24, rejectsRetentionDays: 30, maxMessageBytes: 10 * 1024 * 1024, rulesets: [{ listAllowDomain: 'lists.example.org' }] },
+    });
     await page.screenshot({ path: join(shots, 'settings.png') });
+  });
+
+  it('always rejects, or always accepts, a sender: from the Rules view and from a decision, shown in the evidence', async () => {
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Rules' }).click();
+    const senders = page.getByRole('list', { name: 'Senders' });
+    await expect.poll(() => senders.textContent()).toMatch(/No senders yet/);
+    const field = page.getByLabel(/^An address \(alice@example\.com\), or a domain/);
+    // Not a sender: said beside the field, and nothing changes.
+    await field.fill('http://offers.test/');
+    await page.getByRole('button', { name: 'Always reject', exact: true }).click();
+    await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator(`#${await field.getAttribute('aria-describedby')}`).textContent()).toMatch(/is neither an email address nor a domain/);
+    await field.fill('@Offers.test');
+    await page.getByRole('button', { name: 'Always reject', exact: true }).click();
+    await expect.poll(() => senders.textContent()).toMatch(/Always reject mail from everyone at offers\.test/);
+    expect(await api.call('senderRules.list', {})).toEqual({ ok: true, result: [{ sender: 'offers.test', action: 'block' }] });
+
+    // The rule decides over the sender's good reputation, with its own reason.
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const blocked = await sendSpam('bonus jackpot blocked');
+    const row = page.getByRole('button', { name: new RegExp(`^Rejected ${blocked} `) });
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.textContent()).toMatch(/you always reject mail from everyone at offers\.test/);
+    await row.click();
+    const why = page.getByRole('region', { name: `Why: ${blocked}` });
+    await expect.poll(() => why.textContent()).toMatch(/reason sender-block/);
+    expect(await why.getByText(/^Your sender rule: you always reject mail from everyone at offers\.test/).count()).toBe(1);
+
+    // From the decision: always accept this one address, over its domain's rule.
+    await why.getByLabel('A rule for').selectOption({ label: SENDER.from });
+    await why.getByRole('button', { name: `Always accept from ${SENDER.from}` }).click();
+    await expect.poll(() => why.getByRole('status').last().textContent()).toMatch(/^Always accept mail from deals@offers\.test, from the next message on/);
+    const allowed = await sendSpam('bonus jackpot allowed');
+    const accepted = page.getByRole('button', { name: new RegExp(`^Accepted ${allowed} `) });
+    await accepted.waitFor({ timeout: 20_000 });
+    expect(await accepted.textContent()).toMatch(/you always accept mail from deals@offers\.test/);
+
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Rules' }).click();
+    await expect.poll(() => senders.textContent()).toMatch(/Always accept mail from deals@offers\.test/);
+    await page.screenshot({ path: join(shots, 'rules.png') });
+    await page.getByRole('button', { name: 'Remove: Always reject mail from everyone at offers.test' }).click();
+    await page.getByRole('button', { name: 'Remove: Always accept mail from deals@offers.test' }).click();
+    await expect.poll(() => senders.textContent()).toMatch(/No senders yet/);
+    expect(await api.call('senderRules.list', {})).toEqual({ ok: true, result: [] });
   });
 });

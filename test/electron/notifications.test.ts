@@ -165,7 +165,7 @@ describe('batching', () => {
 describe('a sign-in that is gone', () => {
   const view = (state: AccountView['state'], needsSignIn?: true): ApiEvent => ({
     kind: 'account',
-    account: { name: 'me', folders: {}, host: 'imap.gmail.com', port: 993, user: 'me@gmail.com', auth: 'oauth2', mode: 'enforce', state, ...(needsSignIn && { needsSignIn }) },
+    account: { name: 'me', folders: {}, host: 'imap.gmail.com', port: 993, tls: 'implicit', allowPlain: false, user: 'me@gmail.com', auth: 'oauth2', mode: 'enforce', state, ...(needsSignIn && { needsSignIn }) },
   });
 
   it('is told once, opening Accounts, and again only after the account was watched again', () => {

@@ -3,7 +3,7 @@ import type { AccountState, AccountView } from '../../src/api/contract.ts';
 import { TOOLTIP_MAX, trayModel, type TrayMenuItem } from '../../electron/tray-state.ts';
 
 function account(name: string, state: AccountState, mode: 'observe' | 'enforce' = 'enforce', error?: string): AccountView {
-  return { name, folders: {}, host: 'imap.example.com', port: 993, user: name, auth: 'password', mode, state, ...(error ? { error } : {}) };
+  return { name, folders: {}, host: 'imap.example.com', port: 993, tls: 'implicit', allowPlain: false, user: name, auth: 'password', mode, state, ...(error ? { error } : {}) };
 }
 
 const noLogin = { startAtLogin: null };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decidingSection, dkimWords, dmarcWords, dnsblWords, iprevWords, spfWords, subjectpassWords } from '../../renderer/src/lib/evidence.ts';
+import { decidingSection, dkimWords, dmarcWords, dnsblWords, iprevWords, spfWords, subjectpassWords, thresholdWords } from '../../renderer/src/lib/evidence.ts';
+import { verdictOf } from '../../renderer/src/lib/verdict.ts';
 
 describe('evidence in words', () => {
   it('says what each authentication result means for the sender', () => {
@@ -32,5 +33,25 @@ describe('decidingSection', () => {
     expect(decidingSection('dmarc-policy')).toBe('auth');
     expect(decidingSection('dns-blocklisted')).toBe('dnsbl');
     expect(decidingSection('list-allow')).toBe('other');
+  });
+});
+
+describe('the threshold and the verdict in words', () => {
+  const junk = { probability: 1, significant: true, words: [] as [string, number][] };
+
+  it('explains the jitter where the threshold shows: the setting, and how far it moved for this message', () => {
+    expect(thresholdWords({ ...junk, threshold: 0.905, configured: 0.95 })).toBe('your threshold 0.950, moved −0.045 at random for this message');
+    expect(thresholdWords({ ...junk, threshold: 0.97, configured: 0.95 })).toBe('your threshold 0.950, moved +0.020 at random for this message');
+    // Recorded before the setting was kept beside it.
+    expect(thresholdWords({ ...junk, threshold: 0.93 })).toBe('your threshold, moved a little at random for this message');
+    expect(thresholdWords({ ...junk, threshold: 0.25, configured: 0.95 })).toMatch(/^the stricter threshold/);
+  });
+
+  it('says what the user did after Warden decided: filed as junk, restored', () => {
+    expect(verdictOf({ accept: true, isReject: false, junk: false })).toEqual({ word: 'Accepted', story: 'Accepted', tone: 'accept' });
+    expect(verdictOf({ accept: true, isReject: false, junk: true })).toEqual({ word: 'Junk', story: 'Accepted, then filed as junk by you', tone: 'reject' });
+    expect(verdictOf({ accept: false, isReject: true, junk: false })).toMatchObject({ word: 'Rejected', tone: 'reject' });
+    expect(verdictOf({ accept: false, isReject: false, junk: false })).toEqual({ word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' });
+    expect(verdictOf({ accept: false, isReject: false, junk: true })).toMatchObject({ word: 'Junk', story: 'Rejected, then filed as junk by you' });
   });
 });

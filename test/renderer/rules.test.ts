@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRule } from '../../renderer/src/lib/rules.ts';
+import { describeRule, describeSenderRule } from '../../renderer/src/lib/rules.ts';
 
 describe('describeRule', () => {
   it("says the UI's two kinds of rule as the user made them", () => {
@@ -16,5 +16,12 @@ describe('describeRule', () => {
       'Mail from an address matching @shop\\.example$: delivered into Shopping; its rejects kept in Shopping/Junk',
     );
     expect(describeRule({ headersRegexp: { '^x-team$': 'ops' }, isForward: false })).toBe('Mail with a header ^x-team$ of ops');
+  });
+});
+
+describe('describeSenderRule', () => {
+  it('says whom the rule names and what it does', () => {
+    expect(describeSenderRule({ sender: 'alice@example.com', action: 'allow' })).toBe('Always accept mail from alice@example.com');
+    expect(describeSenderRule({ sender: 'example.com', action: 'block' })).toBe('Always reject mail from everyone at example.com');
   });
 });

@@ -66,6 +66,20 @@ export function subjectpassWords(check: Evidence['subjectpass']): string | undef
   return words[check];
 }
 
+/** mox's stricter content threshold (analysis/analyze.ts): the decision's text says why it applied. */
+const STRICT_THRESHOLD = 0.25;
+
+/**
+ * Where the threshold the content was held to came from: the filter's setting, moved at random
+ * for each message (the jitter, as mox does), or the stricter threshold of suspicious mail.
+ */
+export function thresholdWords(junk: NonNullable<Evidence['junk']>): string {
+  if (Math.abs(junk.threshold - STRICT_THRESHOLD) < 1e-9) return 'the stricter threshold for suspicious mail (the decision says why)';
+  if (junk.configured === undefined) return 'your threshold, moved a little at random for this message';
+  const moved = junk.threshold - junk.configured;
+  return `your threshold ${junk.configured.toFixed(3)}, moved ${moved < 0 ? '−' : '+'}${Math.abs(moved).toFixed(3)} at random for this message`;
+}
+
 export type Section = 'auth' | 'reputation' | 'content' | 'dnsbl' | 'other';
 
 /** The part of the evidence that decided, by the reason token (README, How Warden decides): shown open. */

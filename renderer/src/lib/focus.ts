@@ -1,7 +1,7 @@
 import { fieldName, type FieldError } from './fields.ts';
 
-/** Puts the keyboard on the control at fault, once it shows its error. */
-export function focusField(error: FieldError): void {
+/** Puts the keyboard on the control at fault, once it shows its error: its id is `prefix` and the field's name. */
+export function focusField(error: FieldError, prefix = ''): void {
   const name = fieldName(error.field);
-  if (name) requestAnimationFrame(() => document.getElementById(name)?.focus());
+  if (name) requestAnimationFrame(() => document.getElementById(`${prefix}${name}`)?.focus());
 }

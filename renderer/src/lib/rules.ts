@@ -1,6 +1,17 @@
 import type { CommandResults } from '../../../src/api/contract.ts';
 
 export type Ruleset = CommandResults['settings.get']['rulesets'][number];
+export type SenderRule = CommandResults['senderRules.list'][number];
+
+/** Whom a sender rule names, in words: the address, or everyone at a domain (docs/sender-rules.md). */
+export function senderWords(sender: string): string {
+  return sender.includes('@') ? sender : `everyone at ${sender}`;
+}
+
+/** A sender rule in words: "Always accept mail from alice@example.com". */
+export function describeSenderRule(r: SenderRule): string {
+  return `Always ${r.action === 'allow' ? 'accept' : 'reject'} mail from ${senderWords(r.sender)}`;
+}
 
 /** A rule in words: what mail it matches, then what it does (the UI's two kinds read as such). */
 export function describeRule(r: Ruleset): string {

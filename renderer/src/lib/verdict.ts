@@ -1,0 +1,22 @@
+import type { DecisionView } from '../../../src/api/contract.ts';
+
+/** What became of a decided message, as the lists and the details say it, and its colour (app.css). */
+export interface Verdict {
+  /** A word for a list row. */
+  word: string;
+  /** The whole story, for the details. */
+  story: string;
+  tone: 'accept' | 'reject' | 'restored';
+}
+
+/**
+ * Warden's decision, then what the user did with the message: filed it in Junk (here or in
+ * another mail client), or restored a reject. The user's word is the last.
+ */
+export function verdictOf(d: Pick<DecisionView, 'accept' | 'isReject' | 'junk'>): Verdict {
+  if (d.junk) return { word: 'Junk', story: `${d.accept ? 'Accepted' : 'Rejected'}, then filed as junk by you`, tone: 'reject' };
+  if (d.accept) return { word: 'Accepted', story: 'Accepted', tone: 'accept' };
+  if (d.isReject) return { word: 'Rejected', story: 'Rejected', tone: 'reject' };
+  return { word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' };
+}
+
