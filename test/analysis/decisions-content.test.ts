@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PTR, SPAMMY, startDecisionBed, type DecisionBed } from '../helpers/decision-bed.ts';
 import { providerMessage } from '../helpers/provider-mail.ts';
-import { FilterClient, runWarden } from '../helpers/warden.ts';
+import { runWarden } from '../helpers/warden.ts';
 
 /**
  * The content filter before it is significant, and subject-pass turned off (mox's
@@ -39,14 +39,8 @@ describe('content', () => {
     const m = { ...NO_PTR, from: 'cid@shady.test', mailFrom: 'cid@shady.test', body: SPAMMY, subject: `Hello ${made.stdout.trim()}` };
     expect(await bed.deliver(m)).toMatchObject({ accept: true, reason: 'subjectpass' });
 
-    expect(runWarden(['--data-dir', bed.data, 'settings', '--set', JSON.stringify({ subjectpassHours: 0 })]).status).toBe(0);
-    const off = new FilterClient(bed.data, ['--dns', bed.dns.server]);
-    try {
-      const path = bed.write(await providerMessage(m));
-      const d = await off.request({ id: 1, op: 'deliver', path });
-      expect(d).toMatchObject({ ok: true, accept: false, reason: 'junk-content-strict', evidence: { subjectpass: 'off' } });
-    } finally {
-      await off.close();
-    }
+    await bed.reconfigure({ subjectpassHours: 0 });
+    const d = await bed.filter.request({ id: 1, op: 'deliver', path: bed.write(await providerMessage(m)) });
+    expect(d).toMatchObject({ ok: true, accept: false, reason: 'junk-content-strict', evidence: { subjectpass: 'off' } });
   });
 });

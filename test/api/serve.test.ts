@@ -177,7 +177,8 @@ describe('warden serve', () => {
   });
 
   it('in enforce mode moves a reject; restoring it from the API moves it back, and the sender is accepted next time', async () => {
-    const mode = next((e) => e.kind === 'connected');
+    // In force from the next message, without a reconnect: the account's view says so at once.
+    const mode = next((e) => e.kind === 'account' && e.account.mode === 'enforce');
     expect(await result('accounts.mode', { name: 'home', mode: 'enforce' })).toMatchObject({ mode: 'enforce' });
     await mode;
     // Junk words from an authenticated sender Warden has never seen: the content decides.

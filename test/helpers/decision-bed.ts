@@ -81,7 +81,14 @@ export interface DecisionBed {
   dns: Dnsmasq;
   /** The data folder. */
   data: string;
+  /** The `warden filter --stdio` process that holds the data folder (docs/design.md, one owner). */
   filter: FilterClient;
+  /**
+   * Changes the stored settings, as a user would with `warden settings --set`: with the filter
+   * process stopped, since it holds the data folder; a new one (with `args` after --dns) serves
+   * from then on.
+   */
+  reconfigure(changes: Record<string, unknown>, args?: string[]): Promise<void>;
   /** Writes a message file; returns its path. */
   write(raw: string | Buffer): string;
   /** Delivers a provider message (from GOOD, with ham content, unless given) and expects a decision. */
@@ -139,7 +146,7 @@ export async function startDecisionBed({ ham = 50 }: { ham?: number } = {}): Pro
   const set = runWarden(['--data-dir', data, 'settings', '--set', JSON.stringify(BED_SETTINGS)]);
   expect(set.stderr).toBe('');
   expect(JSON.parse(set.stdout)).toMatchObject(BED_SETTINGS);
-  const filter = new FilterClient(data, ['--dns', dns.server]);
+  let filter = new FilterClient(data, ['--dns', dns.server]);
   let serial = 0;
   const write = (raw: string | Buffer) => {
     const path = join(dir, `${++serial}.eml`);
@@ -154,7 +161,15 @@ export async function startDecisionBed({ ham = 50 }: { ham?: number } = {}): Pro
   return {
     dns,
     data,
-    filter,
+    get filter() {
+      return filter;
+    },
+    async reconfigure(changes, args = []) {
+      await filter.close();
+      const set = runWarden(['--data-dir', data, 'settings', '--set', JSON.stringify(changes)]);
+      expect(set.status, set.stderr).toBe(0);
+      filter = new FilterClient(data, ['--dns', dns.server, ...args]);
+    },
     write,
     deliverFile,
     async deliver(m) {
