@@ -12,7 +12,7 @@ import type { AnalysisSettings } from './settings.ts';
 import { checkSubjectpass, type SubjectpassCheck } from './subjectpass.ts';
 
 /**
- * Why a message was accepted or rejected: mox's reason tokens (analysis.md 2.1). mox's tokens
+ * Why a message was accepted or rejected: mox's reason tokens (docs/analysis.md 2.1). mox's tokens
  * for its own failures are not decisions here: see AnalysisFailure.
  */
 export type Reason =
@@ -97,7 +97,7 @@ export interface AnalysisInput {
   settings: AnalysisSettings;
   /** The content filter's verdict on the message. */
   classify: () => Classification;
-  /** Reputation of the sender for mail destined to `mailbox` (analysis.md section 3). */
+  /** Reputation of the sender for mail destined to `mailbox` (docs/analysis.md section 3). */
   reputation: (mailbox: string, sender: Sender) => Reputation;
   /** The report attached to the message, only asked for mail to a reporting address. */
   readReport: (kind: Report['kind']) => Promise<ReadReport>;
@@ -136,7 +136,7 @@ function internal<T>(reason: AnalysisFailure['reason'], what: string, work: () =
   }
 }
 
-/** mox's stricter content threshold for suspicious circumstances (analysis.md 2.2 step 16). */
+/** mox's stricter content threshold for suspicious circumstances (docs/analysis.md 2.2 step 16). */
 const STRICT_THRESHOLD = 0.25;
 
 /**
@@ -372,7 +372,7 @@ export function senderOf(facts: MessageFacts, auth: AuthResults): Sender {
     ehloValidated: auth.ehloValidated,
     remoteIp: hop?.ip ?? '',
     // Deviation from mox: mailing-list mail (RFC 2919 List-Id) arrives from the list's server,
-    // whose reputation says nothing about the poster, like a forwarder's (analysis.md E14, E16):
+    // whose reputation says nothing about the poster, like a forwarder's (docs/analysis.md E14, E16):
     // it neither gets nor gives IP reputation.
     ipMasked: hop && facts.listId === '' ? ipMasks(hop.ip) : ['', '', ''],
   };

@@ -87,7 +87,7 @@ export const senderPattern = z
 export const senderRuleSchema = z.object({ sender: senderPattern, action: z.enum(['allow', 'block']) }).strict();
 
 /**
- * A ruleset (analysis.md 1.6, mox's config.Ruleset): all criteria given must hold; the first
+ * A ruleset (docs/analysis.md 1.6, mox's config.Ruleset): all criteria given must hold; the first
  * matching ruleset applies.
  */
 export const rulesetSchema = z
@@ -117,7 +117,7 @@ export const analysisSettingsSchema = z
     /**
      * Host-name suffixes of the servers that receive mail for this mailbox: the provider's, and
      * the user's own forwarders. The Received header where they took a message from the
-     * outside is the trusted one (analysis.md 1.3). Empty: the first hop from a public IP.
+     * outside is the trusted one (docs/analysis.md 1.3). Empty: the first hop from a public IP.
      */
     providerHosts: z.array(domain).default([]),
     rejectsMailbox: z.string().min(1).default('Rejects'),
@@ -140,7 +140,7 @@ export const analysisSettingsSchema = z
     jitter: z.number().min(0).max(0.2).default(0.05),
     /**
      * mox's stricter content threshold (0.25) for mail that arrived without TLS, and for mail
-     * whose envelope recipient (Delivered-To) is in neither To nor Cc (analysis.md 2.2 step 16,
+     * whose envelope recipient (Delivered-To) is in neither To nor Cc (docs/analysis.md 2.2 step 16,
      * mox at H). Off by default: a reject here moves mail with no sender retry behind it, and on
      * the evaluation corpus the two rules put 73 of 4150 ham messages in Rejects (mailing lists
      * never have you in To; old mail never used TLS). The reverse-name rule stays on.
@@ -150,7 +150,7 @@ export const analysisSettingsSchema = z
     /** How long a subject-pass token stays valid, in hours; 0 turns verification off. */
     subjectpassHours: z.number().min(0).default(12),
     /**
-     * Where DMARC aggregate and SMTP TLS reports about the user's own domains arrive (analysis.md
+     * Where DMARC aggregate and SMTP TLS reports about the user's own domains arrive (docs/analysis.md
      * 2.2 steps 6, 7): a verified report for one of `domains` sent to one of these addresses is
      * accepted unless its sender's reputation is conclusively junk, and its summary kept.
      */
@@ -164,7 +164,7 @@ export const analysisSettingsSchema = z
       .default({ domains: [], dmarcAddresses: [], tlsAddresses: [] }),
     /**
      * Rejects older than this many days (since Warden rejected them) are moved on to Trash;
-     * null keeps them in Rejects until you act (analysis.md section 8: Warden deletes nothing).
+     * null keeps them in Rejects until you act (docs/analysis.md section 8: Warden deletes nothing).
      */
     rejectsRetentionDays: z.number().int().min(1).nullable().default(null),
     /**
@@ -180,7 +180,7 @@ export const analysisSettingsSchema = z
      */
     maxMessageBytes: z.number().int().min(1024).default(32 * 1024 * 1024),
     /**
-     * DNS block lists to ask, in order (analysis.md 6.1), by zone (zen.spamhaus.org). None by
+     * DNS block lists to ask, in order (docs/analysis.md 6.1), by zone (zen.spamhaus.org). None by
      * default: a listing leaks sender IPs.
      */
     dnsblZones: z.array(dnsName).default([]),

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Address } from '../mail/facts.ts';
 
 /**
- * Subject-pass tokens (analysis.md section 5, mox's subjectpass package): a sender whose mail
+ * Subject-pass tokens (docs/analysis.md section 5, mox's subjectpass package): a sender whose mail
  * was judged junk can get through by putting a token in the Subject. The token binds the From
  * address to a time, signed with the recipient's key: 4 bytes of version and time (Unix seconds
  * without the low 8 bits) and the first 12 bytes of HMAC-SHA256(key, those 4 bytes ‖ address).

@@ -33,7 +33,7 @@ const SPF_RESULTS = new Set<SpfResult>(['pass', 'fail', 'softfail', 'neutral', '
 
 /**
  * SPF, DKIM, DMARC and ARC of a message (through mailauth) and iprev of its sender, as mox's SMTP
- * server evaluates them on delivery (analysis.md 1.4), for the connection recorded at the
+ * server evaluates them on delivery (docs/analysis.md 1.4), for the connection recorded at the
  * provider's trusted hop: its IP, its EHLO name, and the MAIL FROM of the Return-Path.
  *
  * SPF checks one identity, as mox does: the MAIL FROM domain, or for a null sender the EHLO name
@@ -144,7 +144,7 @@ interface DmarcInputs {
 }
 
 /**
- * mox's dmarc.Verify (analysis.md 1.4) over the record mailauth discovered for the From domain.
+ * mox's dmarc.Verify (docs/analysis.md 1.4) over the record mailauth discovered for the From domain.
  * No record (or no single From domain): `none`, not used. A failed record lookup: `temperror`,
  * not used. Otherwise the policy (`sp` when the record is the org domain's and has one), `use`
  * from `pct` sampling, and the status: SPF temperror → temperror; SPF pass of an aligned identity

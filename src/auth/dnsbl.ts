@@ -3,7 +3,7 @@ import type { DnsblOutcome } from './results.ts';
 import { isNotFound, reversedLabels, WELL_KNOWN_NAMES, type DnsHealth, type DnsResolver } from './resolver.ts';
 
 /**
- * DNS block lists as mox uses them (analysis.md 6.1, `dnsbl/dnsbl.go`, `smtpserver/dnsbl.go`):
+ * DNS block lists as mox uses them (docs/analysis.md 6.1, `dnsbl/dnsbl.go`, `smtpserver/dnsbl.go`):
  * each zone's health is checked (and cached for 4 hours) before it is used, zones are asked in
  * order, and the first listing wins.
  */

@@ -9,7 +9,7 @@ export interface IprevOutcome {
 }
 
 /**
- * Reverse DNS of the sending IP, checked forward (mox's iprev, analysis.md 6.2): the PTR names of
+ * Reverse DNS of the sending IP, checked forward (mox's iprev, docs/analysis.md 6.2): the PTR names of
  * the IP, each resolved with A and AAAA; `pass` when one of them gives the IP back. No PTR
  * (NXDOMAIN or no record) → `permerror`; a PTR lookup failure → `temperror`; no name gives the IP
  * and some forward lookup failed other than by not-found → `temperror`; otherwise `fail`.

@@ -13,7 +13,7 @@ const IPREV_RESULTS = new Set<string>(['pass', 'fail', 'permerror', 'temperror']
 /**
  * Authentication of a message received long ago, from what the user's provider recorded when it
  * received it: its Authentication-Results (RFC 8601). Checking again is not an option, as DKIM
- * keys rotate and SPF records change (analysis.md 1.4, E8: provider results, not live DNS, for
+ * keys rotate and SPF records change (docs/analysis.md 1.4, E8: provider results, not live DNS, for
  * historic mail).
  *
  * A field counts only when it sits above the trusted Received hop, where only the provider

@@ -1,5 +1,5 @@
 /**
- * What the authentication checks found about one message (analysis.md sections 1.4, 6).
+ * What the authentication checks found about one message (docs/analysis.md sections 1.4, 6).
  *
  * CONTRACT (implementation pending in authenticate.ts, iprev.ts, dnsbl.ts, resolver.ts).
  * `not-checked` means no DNS query was made (offline, or no IP to check): the analysis treats

@@ -9,7 +9,7 @@ import { addDnsOptions, date, dnsOptionsOf } from './options.ts';
 
 /**
  * `warden analyze-inbox NAME`: the mail already in INBOX, which watching leaves alone
- * (analysis.md E8), analysed because the user asks; `--dry-run` shows what would move first.
+ * (docs/analysis.md E8), analysed because the user asks; `--dry-run` shows what would move first.
  */
 export function analyzeInboxCommand(o: Output): Command {
   return addDnsOptions(new Command('analyze-inbox'))

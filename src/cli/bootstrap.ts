@@ -7,7 +7,7 @@ import { countBar } from './progress.ts';
 
 const KIND_WORDS = { spam: 'learned as junk', ham: 'learned as wanted mail', neutral: 'recorded, not judged', sent: 'recipients recorded' } as const;
 
-/** `warden bootstrap NAME`: the account's history from the mail it already has (analysis.md E8). */
+/** `warden bootstrap NAME`: the account's history from the mail it already has (docs/analysis.md E8). */
 export function bootstrapCommand(o: Output): Command {
   return new Command('bootstrap')
     .description('learn from the mail an account already has: Junk as junk, filed folders as wanted mail, Sent as your correspondents (resumable)')

@@ -59,7 +59,7 @@ export const accountConfigSchema = z
     ]),
     /** A CA certificate (PEM) to trust for this server, for self-hosted servers. */
     caFile: absolutePath.optional(),
-    /** Host-name suffixes of the servers that receive mail for this account (analysis.md 1.3). */
+    /** Host-name suffixes of the servers that receive mail for this account (docs/analysis.md 1.3). */
     providerHosts: z.array(z.string().trim().toLowerCase().min(1)).default([]),
     /** Folders chosen by the user instead of the ones found (SPECIAL-USE, common names). */
     folders: z.partialRecord(z.enum(ROLES), z.string().min(1)).default({}),

@@ -35,7 +35,7 @@ export interface BootstrapResult {
 const YEAR_MS = 365 * 24 * 3600_000;
 
 /**
- * The folders bootstrap reads, and what each teaches (analysis.md E8). Left out: Rejects (its
+ * The folders bootstrap reads, and what each teaches (docs/analysis.md E8). Left out: Rejects (its
  * mail was never the user's judgement), Trash (deleted is not judged, E3), Drafts, folders that
  * hold no mail, and the virtual ones that show mail of other folders again (\All, \Flagged,
  * Gmail's Important), which would count it twice.
@@ -54,7 +54,7 @@ export function bootstrapPlan(folders: Folder[], roles: Partial<Record<FolderRol
 /**
  * Builds an account's history from the mail it already has, so that Warden knows the user's
  * correspondents and judgements from the first day: recipients from Sent, spam from Junk, ham
- * from filed folders, INBOX's mail without a judgement (analysis.md E8). Nothing is moved or
+ * from filed folders, INBOX's mail without a judgement (docs/analysis.md E8). Nothing is moved or
  * analysed. Resumable: each folder's progress is kept per message, and a second run goes on
  * where the first stopped (and then reads only mail filed since).
  */

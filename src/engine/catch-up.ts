@@ -21,7 +21,7 @@ export interface MailboxOptions {
 }
 
 /**
- * Pauses before the retries of a message that could not be analysed (analysis.md E7, section
+ * Pauses before the retries of a message that could not be analysed (docs/analysis.md E7, section
  * 8: "retried with backoff a few times"); after the last, Warden gives up and leaves it.
  */
 export const RETRY_DELAYS_MS = [60_000, 10 * 60_000, 60 * 60_000];
@@ -35,9 +35,9 @@ const INBOX = 'INBOX';
 /**
  * Catches up with one account's INBOX once: every message that arrived since the last run is
  * analysed, recorded, and in enforce mode moved to Rejects. The first run only notes where
- * INBOX is: mail already there is not analysed (analysis.md E8). A move is journalled before it
+ * INBOX is: mail already there is not analysed (docs/analysis.md E8). A move is journalled before it
  * is sent and marked done after; a move a crash interrupted is finished on the next run.
- * A message that cannot be analysed stays where it is (fail open, analysis.md section 8).
+ * A message that cannot be analysed stays where it is (fail open, docs/analysis.md section 8).
  * Each event is reported as it happens.
  */
 export function catchUp(context: EngineContext, account: Account, emit: (event: MailboxEvent) => void, options: MailboxOptions = {}): Promise<void> {
@@ -181,7 +181,7 @@ export class AccountMailbox {
   }
 
   /**
-   * Mail already in INBOX, below where Warden started watching (analysis.md E8): analysed only
+   * Mail already in INBOX, below where Warden started watching (docs/analysis.md E8): analysed only
    * when the user asks, and then only what is unread, unflagged and received since `since`
    * (never moving what the user has already read or flagged). With `dryRun` nothing is recorded
    * or moved: the arrivals say what would be. Otherwise each is handled as a new arrival.
@@ -308,7 +308,7 @@ export class AccountMailbox {
   /**
    * Rejects older than the retention period (counted from when Warden rejected them, E5) moved
    * on to Trash, journalled like any move; at most hourly, a hundred at a time. Off unless set:
-   * Warden deletes nothing, and moves nothing the user has not asked it to (analysis.md 8).
+   * Warden deletes nothing, and moves nothing the user has not asked it to (docs/analysis.md 8).
    */
   async #retire(session: ImapSession, trash: string | undefined): Promise<number> {
     const days = this.#delivery.settings.rejectsRetentionDays;
@@ -335,7 +335,7 @@ export class AccountMailbox {
   }
 
   /**
-   * What appeared in Junk (the user judged it junk: retrain, analysis.md 7.2) or in Sent (its
+   * What appeared in Junk (the user judged it junk: retrain, docs/analysis.md 7.2) or in Sent (its
    * recipients become known correspondents, 3.5) since the last look. The first look starts
    * from there: the folder's earlier mail is bootstrap's business.
    */
@@ -367,7 +367,7 @@ export class AccountMailbox {
 
   /**
    * $Junk or $NotJunk set by the user (in any mail client) on messages in INBOX since `modseq`
-   * trains them so (analysis.md 4.4, mox at H: only when exactly one of the two is set).
+   * trains them so (docs/analysis.md 4.4, mox at H: only when exactly one of the two is set).
    */
   async #flagged(session: ImapSession, modseq: string, lastUid: number, learned: (entry: Learned) => void): Promise<void> {
     const labelled = new Map<number, Label>();

@@ -27,7 +27,7 @@ export interface AccountAnalysis {
   /** The account whose history this is; the file simulation's when not given. */
   account?: number;
   /**
-   * The account's own settings, over the shared ones: its provider hosts (analysis.md 1.3) and
+   * The account's own settings, over the shared ones: its provider hosts (docs/analysis.md 1.3) and
    * its Rejects folder. Not stored by `configure`.
    */
   overrides?: Partial<Pick<AnalysisSettings, 'providerHosts' | 'rejectsMailbox'>>;
@@ -136,7 +136,7 @@ export class DeliveryService {
   }
 
   /**
-   * A new INBOX arrival: decided and recorded where the decision puts it (analysis.md 7.2). A
+   * A new INBOX arrival: decided and recorded where the decision puts it (docs/analysis.md 7.2). A
    * message already in the history is never analysed again (E1); its decision is returned.
    */
   async deliver(raw: Uint8Array, received = Date.now()): Promise<Delivered> {
@@ -166,7 +166,7 @@ export class DeliveryService {
   }
 
   /**
-   * A message the user had filed before Warden watched the account (bootstrap, analysis.md E8):
+   * A message the user had filed before Warden watched the account (bootstrap, docs/analysis.md E8):
    * recorded as delivered to INBOX, judged `label` (from Junk: spam; from a filed folder: ham;
    * in INBOX: neither), and the content filter trained with it. Its authentication is what the
    * provider recorded when it received it (its Authentication-Results above the trusted hop),
@@ -225,7 +225,7 @@ export class DeliveryService {
   }
 
   /**
-   * The user's judgement of a delivered message (analysis.md section 8): `ham` when they restore
+   * The user's judgement of a delivered message (docs/analysis.md section 8): `ham` when they restore
    * it from Rejects (or mark it not junk), `spam` when they move it to Junk. A reject taken out of
    * Rejects counts where it was destined from now on. The Bayesian filter is (re)trained.
    */
@@ -275,7 +275,7 @@ export class DeliveryService {
   }
 
   /**
-   * A subject-pass token for mail from `from` (analysis.md section 5): a sender who puts it in
+   * A subject-pass token for mail from `from` (docs/analysis.md section 5): a sender who puts it in
    * the Subject gets past the content filter for the configured period. Warden sends no mail:
    * the user hands the token out.
    */

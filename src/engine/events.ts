@@ -11,7 +11,7 @@ export interface Arrival {
   known: boolean;
   /**
    * A reject the user put back in INBOX: from now on it counts as wanted mail where it was
-   * destined, and the content filter is trained with it as ham (analysis.md section 8).
+   * destined, and the content filter is trained with it as ham (docs/analysis.md section 8).
    */
   restored: boolean;
   /** Moved to the Rejects folder (enforce mode only). */
@@ -21,7 +21,7 @@ export interface Arrival {
   decisionId?: number;
   /** Why it was not analysed, or what went wrong after. */
   error?: string;
-  /** Not analysed: when Warden tries again; absent when it gave up (analysis.md E7). */
+  /** Not analysed: when Warden tries again; absent when it gave up (docs/analysis.md E7). */
   retryAt?: number;
 }
 
@@ -41,7 +41,7 @@ export interface Learned {
 /**
  * What a mailbox's catch-up reports, each as it happens (a decision once it is committed, not
  * when the whole backlog is done): `started` (first run, or INBOX renumbered: existing mail is
- * left alone, analysis.md E8), `repaired` (moves a crash had interrupted, finished now),
+ * left alone, docs/analysis.md E8), `repaired` (moves a crash had interrupted, finished now),
  * `retired` (rejects past the retention period moved on to Trash), `arrival`, `learned`.
  */
 export type MailboxEvent =

@@ -22,7 +22,7 @@ export interface ProviderPreset {
   /** How to sign in there, in words. */
   help: string;
   oauth?: OAuthPreset;
-  /** Host-name suffixes of the servers that receive mail there (analysis.md 1.3). */
+  /** Host-name suffixes of the servers that receive mail there (docs/analysis.md 1.3). */
   providerHosts: string[];
 }
 

@@ -7,7 +7,7 @@ export type WordScore = [word: string, score: number];
 export interface Classification {
   /** 0 is ham, 1 is spam. */
   probability: number;
-  /** mox acts on the probability only once 50 ham messages were trained (junk.md section 3.4). */
+  /** mox acts on the probability only once 50 ham messages were trained (docs/junk.md section 3.4). */
   significant: boolean;
   /** The strongest ham words that counted, most hammy first. */
   hams: WordScore[];
@@ -26,7 +26,7 @@ export function classifyWords(list: WordList, counts: CountTable, totals: Counts
 }
 
 /**
- * mox's ClassifyWords (junk.md section 3): per-word scores from message-normalised frequencies,
+ * mox's ClassifyWords (docs/junk.md section 3): per-word scores from message-normalised frequencies,
  * clamped and damped, the strongest `topWords` of each side combined with Graham's rule.
  */
 export function classifyMox(

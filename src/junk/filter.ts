@@ -105,7 +105,7 @@ class Pending {
 }
 
 /**
- * The Bayesian filter over a word-count store (junk.md sections 2 to 4): classify, train and
+ * The Bayesian filter over a word-count store (docs/junk.md sections 2 to 4): classify, train and
  * untrain with every count held in memory (section 7.2). Training takes effect at once for
  * classification and is written by `commit`, which the caller runs per request or per batch.
  * Every word is counted from its first occurrence in every kind of training, so bulk and
@@ -153,7 +153,7 @@ export class JunkFilter {
   /**
    * Trains the message with this fingerprint and words. Training is idempotent per message: a
    * message trained with the same label is left alone, one trained with the other label is
-   * untrained first (junk.md section 4.4, keyed on the fingerprint as section 9 fix 11 asks).
+   * untrained first (docs/junk.md section 4.4, keyed on the fingerprint as section 9 fix 11 asks).
    */
   train(fingerprint: string, list: WordList, label: Label): TrainOutcome {
     this.#refresh();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The filter's settings. The ranges are mox's config validation (junk.md section 5).
+ * The filter's settings. The ranges are mox's config validation (docs/junk.md section 5).
  *
  * Defaults: mox's quickstart values, except for changes that `npm run eval` shows better in its
  * online, temporal and bootstrap protocols (docs/content-filter.md): word pairs as well as single
@@ -43,7 +43,7 @@ export type JunkParams = z.infer<typeof junkParamsSchema>;
 /** The schema's defaults are mox's where mox has the setting; Warden's own default counts every word. */
 export const DEFAULT_JUNK_PARAMS: JunkParams = junkParamsSchema.parse({ ignoreWords: 0 });
 
-/** mox's filter exactly as its quickstart configures it (junk.md section 5). */
+/** mox's filter exactly as its quickstart configures it (docs/junk.md section 5). */
 export const MOX_PARAMS: JunkParams = junkParamsSchema.parse({ classifier: 'mox', twograms: false });
 
 /** The settings that change which words a message has: trained counts are only valid for these. */

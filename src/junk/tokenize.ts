@@ -1,5 +1,5 @@
 /**
- * Splitting text into words, exactly as mox's tokenizeText does (junk.md section 1.4).
+ * Splitting text into words, exactly as mox's tokenizeText does (docs/junk.md section 1.4).
  *
  * A word is a run of letters (Unicode L*), decimal digits (Nd) and apostrophes, lowercased per
  * code point. Byte lengths are UTF-8 lengths of the lowercased word, as in Go.
@@ -116,7 +116,7 @@ class Gram {
 /**
  * Adds the words of `text` to `out`, with 2- and 3-grams of consecutive kept words as `grams`
  * asks; the n-gram window starts empty for each call. With `prefix` (a header field), only
- * words longer than 3 bytes count, and they are stored with the prefix (junk.md section 1.5).
+ * words longer than 3 bytes count, and they are stored with the prefix (docs/junk.md section 1.5).
  *
  * One loop with local state: this runs over every character of every message. Each character
  * is hashed once; a word's string is built only when the message has not had the word yet.

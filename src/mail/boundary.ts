@@ -3,7 +3,7 @@ import type { BoundaryOptions, ReceivedHop, TrustedHop } from './facts.ts';
 import { canonicalIp, isPublicIp } from './ip.ts';
 
 /**
- * The boundary (analysis.md 1.3): the Received hop at which the user's provider took the message
+ * The boundary (docs/analysis.md 1.3): the Received hop at which the user's provider took the message
  * from the outside. Everything below it was written before the provider had the message and may
  * be forged, so nothing below it is read.
  *
@@ -62,7 +62,7 @@ function trusted(index: number, hop: ReceivedHop, ip: string): TrustedHop {
 }
 
 /**
- * The EHLO name when it is a domain (analysis.md 1.2 #2): lower-case Unicode without the root
+ * The EHLO name when it is a domain (docs/analysis.md 1.2 #2): lower-case Unicode without the root
  * dot; empty for an address literal, a bare address, qmail's and AOL's `unknown` placeholder and
  * anything that is not a host name.
  */

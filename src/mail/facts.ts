@@ -1,5 +1,5 @@
 /**
- * The facts of a message that the delivery analysis reads (analysis.md section 1): who it claims
+ * The facts of a message that the delivery analysis reads (docs/analysis.md section 1): who it claims
  * to be from and to, its identity, and the hop at which the user's provider received it.
  *
  * The types below are what src/auth, src/reputation and src/analysis build on.
@@ -53,7 +53,7 @@ export interface TrustedHop {
   ip: string;
   /** The EHLO name when it is a domain; empty when it was an address literal. */
   ehlo: string;
-  /** Whether the connection used TLS; true when it cannot be told (analysis.md 1.2 #3). */
+  /** Whether the connection used TLS; true when it cannot be told (docs/analysis.md 1.2 #3). */
   tls: boolean;
 }
 

@@ -7,7 +7,7 @@ const HIDDEN = new Set(['script', 'style']);
  * The readable text of an HTML body: text with entities decoded, plus image alt text, with a
  * space at every tag boundary.
  *
- * This deliberately differs from mox (junk.md section 9, fix 3): mox glues text tokens together
+ * This deliberately differs from mox (docs/junk.md section 9, fix 3): mox glues text tokens together
  * (`<td>foo</td><td>bar</td>` became the single word `foobar`) and ignored `alt` on a
  * self-closing `<img/>`. Text between two tags is one run however the tokenizer splits it, so
  * `caf&eacute;` stays one word.

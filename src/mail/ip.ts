@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 
 /**
- * IP addresses in one canonical text form (analysis.md 1.5): reputation matches remote IPs and
+ * IP addresses in one canonical text form (docs/analysis.md 1.5): reputation matches remote IPs and
  * their masks by string equality, so every address that reaches the store goes through here.
  */
 
@@ -21,7 +21,7 @@ export function canonicalIp(text: string): string | undefined {
 }
 
 /**
- * The three reputation masks of an address (analysis.md 1.5): IPv4 /32, /26, /21; IPv6 /64, /48,
+ * The three reputation masks of an address (docs/analysis.md 1.5): IPv4 /32, /26, /21; IPv6 /64, /48,
  * /32; host bits zeroed, canonical text. Throws a TypeError when `ip` is not an address.
  */
 export function ipMasks(ip: string): [string, string, string] {

@@ -48,7 +48,7 @@ const MAX_ATTACHED_DEPTH = 8;
  * Parsing is lenient, as mail in the wild needs: a part without Content-Type is text/plain
  * (RFC 2045 section 5.2), an unknown charset is read as UTF-8, broken base64 decodes what it
  * can. The text of attached messages (message/rfc822, message/global) counts, however they are
- * attached; their headers do not (junk.md section 1.1). It rejects only when the splitter fails.
+ * attached; their headers do not (docs/junk.md section 1.1). It rejects only when the splitter fails.
  */
 export async function parseMessage(raw: Uint8Array, options: ParseOptions = {}): Promise<MessageContent> {
   const budget = { bytes: options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES, truncated: false };
@@ -179,7 +179,7 @@ export function decodeTransfer(node: MimeNode, body: Buffer): Buffer {
 }
 
 /**
- * Text from bytes in the part's charset (junk.md section 1.2). No charset, US-ASCII and UTF-8
+ * Text from bytes in the part's charset (docs/junk.md section 1.2). No charset, US-ASCII and UTF-8
  * are read as UTF-8, as mox does (8-bit bytes labelled us-ascii are mostly UTF-8 in practice);
  * ISO-8859-1 is ISO-8859-1: libmime, like the WHATWG encoding standard, would read it and
  * US-ASCII as windows-1252, where 0x80-0x9F are letters that join words mox keeps apart.

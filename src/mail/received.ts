@@ -110,7 +110,7 @@ function reverseName(word: string, comment: string): string | undefined {
 }
 
 /**
- * TLS per analysis.md 1.2 #3: a TLS comment (Postfix `(using TLSv1.3 ...)`, Exim `tls`,
+ * TLS per docs/analysis.md 1.2 #3: a TLS comment (Postfix `(using TLSv1.3 ...)`, Exim `tls`,
  * Microsoft `cipher=`, Gmail "Google Transport Security") or an RFC 3848/6531 protocol with `S`
  * (`ESMTPS`, `ESMTPSA`, `UTF8SMTPS`, `LMTPS`, and Gmail's `SMTPS`) mean TLS; the plain
  * protocols mean none; anything else is unknown.

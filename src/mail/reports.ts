@@ -8,7 +8,7 @@ import { decodeTransfer } from './parse.ts';
 /**
  * DMARC aggregate reports (RFC 7489 appendix C) and SMTP TLS reports (RFC 8460 section 4) sent
  * to the user's reporting addresses: found among a message's attachments, unpacked, and
- * summarised (analysis.md 2.2 steps 6 and 7).
+ * summarised (docs/analysis.md 2.2 steps 6 and 7).
  */
 
 export interface DmarcReport {

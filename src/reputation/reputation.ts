@@ -1,6 +1,6 @@
 import type { History, HistoryFilter, HistoryMessage } from '../store/history.ts';
 
-/** How reputation was found (analysis.md 3.3); mox uses the name as the decision's reason. */
+/** How reputation was found (docs/analysis.md 3.3); mox uses the name as the decision's reason. */
 export type ReputationMethod =
   | 'msgfromfull'
   | 'msgtofull'
@@ -201,7 +201,7 @@ function dkimSpf(query: Query, signedBy: (domain: string) => HistoryMessage[], m
  *
  * Deviation from mox: a conclusive junk verdict of the single IP needs three messages, not two
  * (mox's `need` for both sides). mox sees the connecting IP of the SMTP session; Warden reads it
- * from the trusted Received header, and behind a forwarder the user has not declared (analysis.md
+ * from the trusted Received header, and behind a forwarder the user has not declared (docs/analysis.md
  * 1.3 rule 7) that is the forwarder's, shared by everyone whose mail it passes on: two junk
  * messages from it then reject the next wanted one unread. A third message makes that less
  * likely, at the cost of one more junk message per sending IP left to the content filter. On the

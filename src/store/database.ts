@@ -16,7 +16,7 @@ export class StoreError extends Error {
 /**
  * A database that failed its integrity check, or that SQLite found damaged while in use
  * (SQLITE_CORRUPT, SQLITE_NOTADB), or that vanished where the folder shows it existed. Nothing
- * more is decided from it (DESIGN.md invariant 10): the message names the file and the way
+ * more is decided from it (docs/design.md invariant 10): the message names the file and the way
  * back, the newest backup (docs/backups.md).
  */
 export class DatabaseDamagedError extends StoreError {
@@ -29,7 +29,7 @@ export class DatabaseDamagedError extends StoreError {
   }
 }
 
-/** Files only their owner reads or writes, in a folder only the owner enters (DESIGN.md invariant 8). */
+/** Files only their owner reads or writes, in a folder only the owner enters (docs/design.md invariant 8). */
 export const PRIVATE_FILE = 0o600;
 export const PRIVATE_FOLDER = 0o700;
 
@@ -100,7 +100,7 @@ export function checkIntegrity(db: Db, file = db.name): void {
 
 /**
  * A database gone or emptied where the folder shows it existed (its marker, or backups): the
- * history was lost, and starting afresh in its place would hide that (DESIGN.md invariant 10).
+ * history was lost, and starting afresh in its place would hide that (docs/design.md invariant 10).
  */
 function refuseLost(file: string): void {
   const size = existsSync(file) ? statSync(file).size : undefined;

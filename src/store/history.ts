@@ -47,7 +47,7 @@ const FILTER_COLUMNS: Record<keyof HistoryFilter, string> = {
   ipMasked3: 'ip_m3',
 };
 
-/** What the history keeps of a message (analysis.md 7.1): the fields reputation queries. */
+/** What the history keeps of a message (docs/analysis.md 7.1): the fields reputation queries. */
 export interface MessageRecord {
   fingerprint: string;
   messageId: string;
@@ -167,7 +167,7 @@ export class History {
   }
 
   /**
-   * mox's reputation base query (analysis.md 3.2): judged, existing messages first delivered to
+   * mox's reputation base query (docs/analysis.md 3.2): judged, existing messages first delivered to
    * `mailbox`, received at or after `since`, matching `filter`, newest first, at most `limit`.
    */
   messages(mailbox: number, filter: HistoryFilter, since: number, limit: number): HistoryMessage[] {
@@ -290,14 +290,14 @@ export class History {
     );
   }
 
-  /** A rejected message the user took back: it now counts where it was destined (analysis.md 8). */
+  /** A rejected message the user took back: it now counts where it was destined (docs/analysis.md 8). */
   restore(id: number): void {
     this.#statement('UPDATE msg SET orig_mailbox = coalesce(destined_mailbox, orig_mailbox), is_reject = 0, restored_at = ? WHERE id = ?').run(Date.now(), id);
   }
 
   /**
    * Rejects Warden moved to a rejects folder before `before` (by when it rejected them, not by
-   * INTERNALDATE, which a move keeps: analysis.md E5), still there as far as the history knows,
+   * INTERNALDATE, which a move keeps: docs/analysis.md E5), still there as far as the history knows,
    * oldest first.
    */
   staleRejects(before: number, limit: number): StoredMessage[] {
@@ -314,7 +314,7 @@ export class History {
     this.#statement('UPDATE msg SET retired_at = ? WHERE id = ?').run(now, id);
   }
 
-  /** Records the addresses of a sent message once (analysis.md 3.5); returns how many were new. */
+  /** Records the addresses of a sent message once (docs/analysis.md 3.5); returns how many were new. */
   addRecipients(recipients: RecipientRecord[], sent: number, srcFingerprint: string): number {
     const insert = this.#statement(
       'INSERT OR IGNORE INTO recipient (account_id, local, domain, orgdomain, sent, src_fingerprint) VALUES (?, ?, ?, ?, ?, ?)',
@@ -386,7 +386,7 @@ export class History {
    * One batch of retention (docs/history.md): looks at up to `limit` messages received before
    * `rule.before`, oldest first from `after`, and deletes those nothing needs any more, with
    * their decisions, evidence, DKIM domains, reports, search words and the journal of moves
-   * done on them. Kept: a message the user restored (never rejected again, DESIGN.md invariant
+   * done on them. Kept: a message the user restored (never rejected again, docs/design.md invariant
    * 4); one the user judged, until `rule.judgedBefore` (reputation counts it); a reject Warden
    * moved that is still in Rejects (the user may restore it); one with a move still pending.
    * Returns how many it deleted, and where to go on from (none when it looked at the last).

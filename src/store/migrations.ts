@@ -4,7 +4,7 @@
  * step: add a new one.
  */
 export const MIGRATIONS: readonly string[] = [
-  // 1: the Bayesian filter's word counts (junk.md section 2.2) and per-message training state.
+  // 1: the Bayesian filter's word counts (docs/junk.md section 2.2) and per-message training state.
   `
   CREATE TABLE setting (
     key TEXT PRIMARY KEY,
@@ -35,7 +35,7 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
 
-  // 2: the mail history the analysis reads (analysis.md section 7.1): every message Warden
+  // 2: the mail history the analysis reads (docs/analysis.md section 7.1): every message Warden
   // decided on or learned from, where it was first delivered, how the user judged it, and what
   // the user sent. Times are milliseconds since the epoch.
   `
@@ -54,7 +54,7 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (account_id, name)
   );
 
-  -- mox's Message fields that reputation queries (analysis.md 3.1), plus the decision.
+  -- mox's Message fields that reputation queries (docs/analysis.md 3.1), plus the decision.
   CREATE TABLE msg (
     id INTEGER PRIMARY KEY,
     account_id INTEGER NOT NULL REFERENCES account (id),
@@ -87,7 +87,7 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (account_id, fingerprint)
   );
   CREATE INDEX msg_message_id ON msg (account_id, message_id) WHERE message_id <> '';
-  -- One index per reputation query (analysis.md 3.3): the filter columns, then received, so
+  -- One index per reputation query (docs/analysis.md 3.3): the filter columns, then received, so
   -- "newest first, at most n" reads only the rows it returns. Only messages the user judged
   -- (junk or not junk) and that still exist are ever queried, so only those are indexed.
   CREATE INDEX msg_from_full ON msg (orig_mailbox, from_domain, from_local, from_validated, received)
@@ -115,7 +115,7 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX msg_dkim_domain ON msg_dkim (domain, orig, msg_id);
 
-  -- Addresses the user sent mail to (analysis.md 3.5).
+  -- Addresses the user sent mail to (docs/analysis.md 3.5).
   CREATE TABLE recipient (
     id INTEGER PRIMARY KEY,
     account_id INTEGER NOT NULL REFERENCES account (id),
@@ -143,14 +143,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX decision_msg ON decision (msg_id);
   CREATE INDEX decision_time ON decision (decided_at);
 
-  -- Subject-pass keys per recipient address (analysis.md section 5).
+  -- Subject-pass keys per recipient address (docs/analysis.md section 5).
   CREATE TABLE subjectpass_key (
     address TEXT PRIMARY KEY,
     key TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
 
-  // 3: summaries of the DMARC and TLS reports accepted with a message (analysis.md 2.2 steps 6, 7).
+  // 3: summaries of the DMARC and TLS reports accepted with a message (docs/analysis.md 2.2 steps 6, 7).
   `
   CREATE TABLE report (
     id INTEGER PRIMARY KEY,
@@ -206,7 +206,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE mailbox_sync ADD COLUMN highest_modseq TEXT;
   `,
 
-  // 7: messages Warden could not analyse (analysis.md E7, docs/design.md invariant 7): left where
+  // 7: messages Warden could not analyse (docs/analysis.md E7, docs/design.md invariant 7): left where
   // they are, logged with the error, and tried again a few times with growing pauses. And the
   // journal by fingerprint: a reject is restorable only when Warden itself moved it.
   `
@@ -239,7 +239,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX decision_accept ON decision (accept, id);
   `,
 
-  // 9: how far bootstrap (analysis.md E8) got in each folder: the UIDs from first_uid to
+  // 9: how far bootstrap (docs/analysis.md E8) got in each folder: the UIDs from first_uid to
   // last_uid are done, so an interrupted or widened bootstrap does only the rest.
   `
   CREATE TABLE bootstrap (
@@ -251,7 +251,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
 
-  // 10: rejects moved on to Trash after the retention period (analysis.md 8, E5): when.
+  // 10: rejects moved on to Trash after the retention period (docs/analysis.md 8, E5): when.
   `
   ALTER TABLE msg ADD COLUMN retired_at INTEGER;
   CREATE INDEX msg_rejects_by_age ON msg (account_id, rejected_at) WHERE is_reject = 1 AND retired_at IS NULL;

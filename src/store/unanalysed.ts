@@ -1,6 +1,6 @@
 import type { Db } from './database.ts';
 
-/** A message that could not be analysed, left where it was (analysis.md E7). */
+/** A message that could not be analysed, left where it was (docs/analysis.md E7). */
 export interface UnanalysedEntry {
   id: number;
   mailboxId: number;

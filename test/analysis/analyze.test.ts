@@ -64,7 +64,7 @@ function input(over: Partial<Omit<AnalysisInput, 'settings'>> & { settings?: Rec
 
 const decide = (i: AnalysisInput) => analyze(i, 0.95);
 
-describe('analyze: the decision flow of analysis.md section 2.2', () => {
+describe('analyze: the decision flow of docs/analysis.md section 2.2', () => {
   it('accepts with no bad signals, scored by content', async () => {
     const d = await decide(input());
     expect(d).toMatchObject({ accept: true, reason: 'no-bad-signals', mailbox: 'INBOX', isReject: false, score: 0.1 });

@@ -31,7 +31,7 @@ export function corpusGroups(): { group: string; label: 'ham' | 'spam'; files: s
  * The servers that received mail for the corpus's owner: his own hosts and his forwarder
  * (webnote.net), as its Received headers show. The pipeline evaluation gives them as the
  * account's provider hosts, as a user of that mailbox would; without them the forwarder's
- * address would be taken for the sender's (analysis.md 1.3 rule 7).
+ * address would be taken for the sender's (docs/analysis.md 1.3 rule 7).
  */
 export const CORPUS_PROVIDER_HOSTS = ['jmason.org', 'netnoteinc.com', 'slashnull.org', 'webnote.net', 'taint.org', 'localhost'];
 

@@ -62,7 +62,7 @@ export async function benchImap(o: ImapBenchOptions): Promise<void> {
     const warden = (args: string[]) => execFileSync(o.warden[0]!, [...o.warden.slice(1), '--data-dir', base, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     warden(['junk', 'train', '--ham', o.ham, '--spam', o.spam]);
     warden(['account', 'add', 'bench', '--host', dovecot.host, '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', dovecot.users[0]!.name, '--password-env', PASSWORD_VAR]);
-    // The first run only notes where INBOX is (analysis.md E8): the backlog comes after it.
+    // The first run only notes where INBOX is (docs/analysis.md E8): the backlog comes after it.
     warden(['run', '--once', '--offline']);
 
     process.stderr.write(`IMAP: appending ${corpus.length} messages\n`);
@@ -225,7 +225,7 @@ async function arrivalLatency(o: ImapBenchOptions, dovecot: Dovecot, client: Ima
       waiting.set(uid, () => (clearTimeout(timer), resolve()));
     });
   const append = async (i: number) => {
-    // One more header: new bytes, so not a message the history knows (analysis.md E1).
+    // One more header: new bytes, so not a message the history knows (docs/analysis.md E1).
     const raw = Buffer.concat([Buffer.from(`X-Warden-Bench: arrival ${i}\r\n`), raws[((i + 1) * 7919) % raws.length]!]);
     const appended = await client.append('INBOX', raw);
     if (!appended || appended.uid === undefined) throw new Error('Dovecot gave no UID for an APPEND (UIDPLUS)');

@@ -7,7 +7,7 @@ import { fingerprint } from '../../src/mail/fingerprint.ts';
  * nothing. lost: in neither INBOX nor Rejects. duplicated: found more than once, in one folder or
  * across both. reRejected: put back in INBOX by the user, and not in INBOX at the end. misplaced:
  * not where Warden's decision puts it (a reject in INBOX, accepted mail in Rejects). undecided: no
- * decision recorded. decidedTwice: a message is analysed once (analysis.md E1). unlearned: put
+ * decision recorded. decidedTwice: a message is analysed once (docs/analysis.md E1). unlearned: put
  * back by the user, and still recorded as a reject.
  */
 export const CHECKS = {

@@ -100,7 +100,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await warden(['account', 'add', ACCOUNT, '--host', '127.0.0.1', '--port', String(proxy.port), '--tls', 'plain', '--allow-plain', '--user', user.name,
       '--password-env', 'CHAOS_PASSWORD', '--provider-host', ...CORPUS_PROVIDER_HOSTS]);
     await warden(['account', 'mode', ACCOUNT, 'enforce']);
-    // The first run only notes where INBOX is (analysis.md E8): the backlog comes after it.
+    // The first run only notes where INBOX is (docs/analysis.md E8): the backlog comes after it.
     await warden(['run', '--once']);
 
     progress = new Progress(databaseFile(data), ACCOUNT, STALL_MS);

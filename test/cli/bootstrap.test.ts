@@ -10,7 +10,7 @@ import { syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { runWarden, spawnWarden } from '../helpers/warden.ts';
 
 /**
- * `warden bootstrap`: the history from the mail an account already has (analysis.md E8), against
+ * `warden bootstrap`: the history from the mail an account already has (docs/analysis.md E8), against
  * a real Dovecot: Junk is learned as junk, filed mail as wanted, Sent gives correspondents,
  * INBOX is recorded without a judgement; nothing is counted twice, and a second run goes on
  * where the first stopped.

@@ -116,7 +116,7 @@ export async function startDecisionBed({ ham = 50 }: { ham?: number } = {}): Pro
       { name: REPORTER.ehlo, ips: [REPORTER.ip] },
     ],
     addresses: [
-      // dnsbl.test lists these and, as a healthy list must, 127.0.0.2 (analysis.md 6.1).
+      // dnsbl.test lists these and, as a healthy list must, 127.0.0.2 (docs/analysis.md 6.1).
       ...[LISTED.ip, LISTED_FORWARDER.ip, LISTED_LIST_SERVER.ip, '127.0.0.2'].map((ip) => ({ name: `${reversed(ip)}.${ZONE}`, ip: '127.0.0.2' })),
       // Lists every name, 127.0.0.1 too.
       { name: UNHEALTHY_ZONE, ip: '127.0.0.2' },

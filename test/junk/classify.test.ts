@@ -29,10 +29,10 @@ function graham(scores: number[]): number {
   return spam / (spam + ham);
 }
 
-/** mox's quickstart parameters (junk.md section 3.5). */
+/** mox's quickstart parameters (docs/junk.md section 3.5). */
 const QUICKSTART = { maxPower: 0.01, topWords: 10, ignoreWords: 0.1, rareWords: 2 };
 
-describe('classifyMox (junk.md section 3)', () => {
+describe('classifyMox (docs/junk.md section 3)', () => {
   const example = {
     viagra: [0, 10],
     meeting: [30, 0],

@@ -12,8 +12,8 @@ function words(text: string, grams: Grams = ONE, prefix?: string): string[] {
   return out.build().words.sort();
 }
 
-describe('tokenizeText (junk.md section 1.4)', () => {
-  // The verified examples of junk.md section 1.6, checked there against mox under Go.
+describe('tokenizeText (docs/junk.md section 1.4)', () => {
+  // The verified examples of docs/junk.md section 1.6, checked there against mox under Go.
   it.each([
     ["don't rock'n'roll 'quoted' dogs' '90s ab'1 it's", ['90s', "ab'1", 'dogs', 'don', 'quoted', 'rock', 'roll']],
     ['abc1de2fg3hi4 abc123 deadbeef123 0x1234 cafe 2024 a1b2c3 x123 hello42 12ab 1234567a', ['12ab', 'cafe', 'hello42', 'x123']],

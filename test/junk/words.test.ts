@@ -15,7 +15,7 @@ function wordsOf(c: MessageContent, grams: Grams = ONE): string[] {
   return messageWords(c, grams).words.sort();
 }
 
-describe('messageWords header words (junk.md section 1.5)', () => {
+describe('messageWords header words (docs/junk.md section 1.5)', () => {
   it('prefixes header n-grams and keeps only those longer than 3 bytes', () => {
     expect(wordsOf(content([['subject', 'Free Money now']]), ONE_TWO)).toEqual(
       ['Subject:free', 'Subject:money', 'Subject:free money', 'Subject:money now'].sort(),
@@ -56,7 +56,7 @@ describe('messageWords header words (junk.md section 1.5)', () => {
     expect(wordsOf(await parseMessage(raw))).toEqual(['Reply-To:mixed', 'Reply-To:sample', 'Reply-To:test', 'Subject:upper', 'body'].sort());
   });
 
-  it('decodes RFC 2047 encoded words first (junk.md section 9, fix 5)', () => {
+  it('decodes RFC 2047 encoded words first (docs/junk.md section 9, fix 5)', () => {
     // "Café crème"; "Ünïcode" in a Q-encoded From display name.
     const c = content([
       ['subject', '=?UTF-8?B?Q2Fmw6kgY3LDqG1l?='],

@@ -6,7 +6,7 @@ function pieces(html: string): string[] {
   return htmlToText(html).split(/\s+/).filter(Boolean);
 }
 
-describe('htmlToText (junk.md section 9, fix 3)', () => {
+describe('htmlToText (docs/junk.md section 9, fix 3)', () => {
   it.each([
     ['<td>foo</td><td>bar</td>', ['foo', 'bar']],
     ['<div>good</div><div>day</div>', ['good', 'day']],

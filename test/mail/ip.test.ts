@@ -47,13 +47,13 @@ describe('canonicalIp', () => {
 });
 
 describe('ipMasks', () => {
-  it('masks IPv4 to /32, /26 and /21 (analysis.md 1.5)', () => {
+  it('masks IPv4 to /32, /26 and /21 (docs/analysis.md 1.5)', () => {
     expect(ipMasks('203.0.113.77')).toEqual(['203.0.113.77', '203.0.113.64', '203.0.112.0']);
     expect(ipMasks('198.51.100.255')).toEqual(['198.51.100.255', '198.51.100.192', '198.51.96.0']);
     expect(ipMasks('0.0.0.0')).toEqual(['0.0.0.0', '0.0.0.0', '0.0.0.0']);
   });
 
-  it('masks IPv6 to /64, /48 and /32, compressed (analysis.md 1.5)', () => {
+  it('masks IPv6 to /64, /48 and /32, compressed (docs/analysis.md 1.5)', () => {
     expect(ipMasks('2001:db8:abcd:12:3456:789a:bcde:f012')).toEqual(['2001:db8:abcd:12::', '2001:db8:abcd::', '2001:db8::']);
     expect(ipMasks('2001:DB8:ABCD:0012:0:0:0:1')).toEqual(['2001:db8:abcd:12::', '2001:db8:abcd::', '2001:db8::']);
     expect(ipMasks('2603:10a6:20b:1::1')).toEqual(['2603:10a6:20b:1::', '2603:10a6:20b::', '2603:10a6::']);

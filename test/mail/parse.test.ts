@@ -110,12 +110,12 @@ describe('parseMessage charsets', () => {
     expect(await bodiesOf(text('iso-8859-1', [0x63, 0x61, 0x66, 0xe9, 0x20, 0x6e, 0x61, 0xef, 0x76, 0x65]))).toEqual(['café naïve']);
   });
 
-  it('reads iso-8859-1 as ISO-8859-1, not as windows-1252 (junk.md section 1.2, as mox)', async () => {
+  it('reads iso-8859-1 as ISO-8859-1, not as windows-1252 (docs/junk.md section 1.2, as mox)', async () => {
     // 0x8a is the C1 control U+008A in ISO-8859-1 (a separator); windows-1252 reads it as the letter Š.
     expect(await bodiesOf(text('iso-8859-1', [0x61, 0x62, 0x8a, 0x63, 0x64]))).toEqual(['ab\u008acd']);
   });
 
-  it('reads us-ascii-labelled 8-bit bytes as UTF-8 (junk.md section 1.2, as mox)', async () => {
+  it('reads us-ascii-labelled 8-bit bytes as UTF-8 (docs/junk.md section 1.2, as mox)', async () => {
     expect(await bodiesOf(text('us-ascii', [0x63, 0x61, 0x66, 0xc3, 0xa9]))).toEqual(['café']);
   });
 

@@ -205,7 +205,7 @@ describe('reputation, mox steps in order', () => {
     expect(reputation(history, undefined, sender(), NOW).method).toBe('msgtofull');
   });
 
-  // Each step's window (analysis.md 3.2): history received exactly at the edge counts, a
+  // Each step's window (docs/analysis.md 3.2): history received exactly at the edge counts, a
   // millisecond earlier does not.
   const YEAR_DAYS = 365;
   const windows: [string, number, () => Partial<MessageRecord>, Partial<Sender>, string][] = [
