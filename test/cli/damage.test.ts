@@ -9,7 +9,7 @@ import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fix
 import { runWarden, spawnWarden } from '../helpers/warden.ts';
 
 /**
- * Damage is loud (DESIGN.md invariant 10), against a real Dovecot and real SQLite files: a
+ * Damage is loud (docs/design.md invariant 10), against a real Dovecot and real SQLite files: a
  * damaged word table stops `warden run` with the file and the way back, found at start or
  * while it watches; nothing is recorded as accepted meanwhile; the backup it made restores.
  */
