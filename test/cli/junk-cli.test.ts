@@ -398,19 +398,19 @@ describe('the data folder', () => {
 });
 
 describe('command-line mistakes', () => {
+  // One line in the form every error takes, with the way to the help, not the help itself.
   it.each([
-    [['frobnicate'], "unknown command 'frobnicate'", 'Usage: warden [options] [command]'],
-    [['junk', 'frobnicate'], "unknown command 'frobnicate'", 'Usage: warden junk [options] [command]'],
-    [['junk', 'train', '--bogus', 'x'], "unknown option '--bogus'", 'Usage: warden junk train [options]'],
-    [['junk', 'stats', '--verbose'], "unknown option '--verbose'", 'Usage: warden junk stats [options]'],
-    [['junk', 'classify'], "missing required argument 'path'", 'Usage: warden junk classify [options] <path...>'],
-    [['filter'], 'only --stdio is supported', 'Usage: warden filter [options]'],
-  ])('warden %j: an error and help on stderr', (args, error, usage) => {
+    [['frobnicate'], "unknown command 'frobnicate': see warden --help"],
+    [['junk', 'frobnicate'], "unknown command 'frobnicate': see warden junk --help"],
+    [['junk', 'train', '--bogus', 'x'], "unknown option '--bogus': see warden junk train --help"],
+    [['junk', 'stats', '--verbose'], "unknown option '--verbose': see warden junk stats --help"],
+    [['junk', 'classify'], "missing required argument 'path': see warden junk classify --help"],
+    [['filter'], 'warden filter serves only standard input and output: warden filter --stdio'],
+  ])('warden %j: one line on stderr that says what is wrong and where to look', (args, error) => {
     const dataDir = freshDataDir();
     const r = warden([...args, '--data-dir', dataDir]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(`warden: ${error}`);
-    expect(r.stderr).toContain(usage);
+    expect(r.stderr).toBe(`warden: ${error}\n`);
     expect(r.stdout).toBe('');
     expect(existsSync(join(dataDir, 'warden.db'))).toBe(false);
   });

@@ -174,7 +174,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     const added = await runWardenAsync(['--data-dir', f.data, 'account', 'add', 'laptop', '--host', f.dovecot.host, '--port', String(f.dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', f.dovecot.users[0]!.name, '--password-env', 'LAPTOP_PASSWORD'], { LAPTOP_PASSWORD: 'set only here' });
     expect(added.status).toBe(0);
     const other = page.getByRole('region', { name: 'Account laptop' });
-    await expect.poll(() => other.textContent(), { timeout: 15_000 }).toMatch(/Stopped: the password of account laptop is read from the environment variable LAPTOP_PASSWORD, which is not set\./);
+    await expect.poll(() => other.textContent(), { timeout: 15_000 }).toMatch(/Stopped: the password of account laptop is read from the environment variable LAPTOP_PASSWORD, which is not set: set it where Warden runs/);
     expect(await other.getByRole('button', { name: 'Start watching' }).count()).toBe(1);
     expect(await other.getByRole('button', { name: 'Pause' }).count()).toBe(0);
     // A new account is offered a free name, not one taken.

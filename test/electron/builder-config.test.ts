@@ -67,8 +67,8 @@ describe('electron-builder.yml', () => {
     expect(packed('src/engine/watch.ts')).toBe(false);
   });
 
-  it('packs what `npm run build` builds, which `npm run package` runs first; `npm ci` builds only the command line', () => {
-    expect(commands('package')).toEqual([...commands('build'), 'electron-builder']);
+  it('packs what `npm run build` builds, which `npm run package` runs first, with Electron fetched by its own installer; `npm ci` builds only the command line', () => {
+    expect(commands('package')).toEqual([...commands('build'), 'node electron/fetch-electron.ts', 'electron-builder']);
     // renderer/dist (renderer/vite.config.ts) and dist-electron (electron/build.ts), the files above.
     expect(commands('build')).toEqual(expect.arrayContaining(['vite build --config renderer/vite.config.ts', 'node electron/build.ts']));
     expect(commands('prepare')).toEqual(['tsc -p tsconfig.build.json']);
