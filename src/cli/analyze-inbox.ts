@@ -25,23 +25,37 @@ export function analyzeInboxCommand(o: Output): Command {
       const { EngineContext } = await import('../engine/context.ts');
       const account = AccountService.account(dataDir, name);
       const dryRun = options.dryRun ?? false;
-      const arrivals = await changeFolder(dataDir, `warden analyze-inbox ${name}`, {
-        here: async () => {
-          const context = EngineContext.open(dataDir, dnsOptionsOf(command));
-          try {
-            return await analyzeInbox(context, account, {
-              dryRun,
-              ...(options.since && { since: options.since }),
-              onArrival: (a, done, total) => {
-                o.out(options.json ? JSON.stringify(arrivalJson(name, a)) : `[${done}/${total}] ${arrivalLine(name, a, dryRun ? 'preview' : 'run')}`);
-              },
-            });
-          } finally {
-            context.close();
-          }
-        },
-      });
-      const summary = summarize(arrivals);
+      // Counted as they come: the arrivals themselves are not kept (a backlog may be large).
+      const summary: Summary = { messages: 0, accepted: 0, rejected: 0, moved: 0, known: 0, unanalysed: 0 };
+      const interrupt = new AbortController();
+      const onSignal = () => interrupt.abort();
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      try {
+        await changeFolder(dataDir, `warden analyze-inbox ${name}`, {
+          here: async () => {
+            const context = EngineContext.open(dataDir, dnsOptionsOf(command));
+            try {
+              return await analyzeInbox(context, account, {
+                dryRun,
+                signal: interrupt.signal,
+                ...(options.since && { since: options.since }),
+                onArrival: (a, done, total) => {
+                  count(summary, a);
+                  o.out(options.json ? JSON.stringify(arrivalJson(name, a)) : `[${done}/${total}] ${arrivalLine(name, a, dryRun ? 'preview' : 'run')}`);
+                },
+              });
+            } finally {
+              context.close();
+            }
+          },
+        });
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
+      if (interrupt.signal.aborted) {
+        o.err('Interrupted: what was analysed so far is recorded; run it again to go on (what was done counts as seen before).');
+        process.exitCode = 130;
+      }
       if (options.json) o.out(JSON.stringify({ summary: true, dryRun, mode: account.mode, ...summary }));
       else o.out(summaryLine(summary, dryRun, account));
     });
@@ -56,16 +70,15 @@ interface Summary {
   unanalysed: number;
 }
 
-function summarize(arrivals: Arrival[]): Summary {
-  const fresh = arrivals.filter((a) => a.decision && !a.known);
-  return {
-    messages: arrivals.length,
-    accepted: fresh.filter((a) => a.decision!.accept).length,
-    rejected: fresh.filter((a) => !a.decision!.accept).length,
-    moved: arrivals.filter((a) => a.moved).length,
-    known: arrivals.filter((a) => a.known).length,
-    unanalysed: arrivals.filter((a) => !a.decision).length,
-  };
+function count(s: Summary, a: Arrival): void {
+  s.messages++;
+  if (a.decision && !a.known) {
+    if (a.decision.accept) s.accepted++;
+    else s.rejected++;
+  }
+  if (a.moved) s.moved++;
+  if (a.known) s.known++;
+  if (!a.decision) s.unanalysed++;
 }
 
 function summaryLine(s: Summary, dryRun: boolean, { name, mode }: Account): string {

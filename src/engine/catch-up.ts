@@ -44,8 +44,16 @@ export function catchUp(context: EngineContext, account: Account, emit: (event: 
   return withMailbox(context, account, options, (mailbox, session) => mailbox.catchUp(session, emit));
 }
 
+/** How mail already in INBOX is analysed (AccountMailbox.analyzeInbox). */
+export interface InboxAnalysis {
+  since?: Date;
+  dryRun: boolean;
+  onArrival: (a: Arrival, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
 /** Analyses mail already in INBOX, as the user asked (see AccountMailbox.analyzeInbox). */
-export function analyzeInbox(context: EngineContext, account: Account, options: MailboxOptions & Parameters<AccountMailbox['analyzeInbox']>[1]): Promise<Arrival[]> {
+export function analyzeInbox(context: EngineContext, account: Account, options: MailboxOptions & InboxAnalysis): Promise<number> {
   return withMailbox(context, account, options, (mailbox, session) => mailbox.analyzeInbox(session, options));
 }
 
@@ -184,9 +192,11 @@ export class AccountMailbox {
    * Mail already in INBOX, below where Warden started watching (docs/analysis.md E8): analysed only
    * when the user asks, and then only what is unread, unflagged and received since `since`
    * (never moving what the user has already read or flagged). With `dryRun` nothing is recorded
-   * or moved: the arrivals say what would be. Otherwise each is handled as a new arrival.
+   * or moved: the arrivals say what would be. Otherwise each is handled as a new arrival. Each is
+   * told to `onArrival` as it is done, and none is kept, so a backlog of any size takes no more
+   * memory than one message; `signal` stops it at the next message. Returns how many were done.
    */
-  async analyzeInbox(session: ImapSession, options: { since?: Date; dryRun: boolean; onArrival?: (a: Arrival, done: number, total: number) => void }): Promise<Arrival[]> {
+  async analyzeInbox(session: ImapSession, options: InboxAnalysis): Promise<number> {
     const inbox = await session.open(INBOX);
     const inboxId = this.#history.mailboxId(INBOX);
     let known = this.#sync.get(inboxId);
@@ -198,15 +208,14 @@ export class AccountMailbox {
     const watermark = known.lastUid;
     const uids = (await session.search({ seen: false, flagged: false, ...(options.since && { since: options.since }) })).filter((uid) => uid <= watermark);
     const point: InboxPoint = { session, id: inboxId, uidValidity: inbox.uidValidity, lastUid: watermark, ...modseqOf(known) };
-    const arrivals: Arrival[] = [];
+    let done = 0;
     for await (const batch of session.fetch(uids, this.#delivery.settings.maxMessageBytes)) {
       for (const message of batch) {
-        const arrival = options.dryRun ? await this.#preview(message) : await this.#arrive(message, point);
-        arrivals.push(arrival);
-        options.onArrival?.(arrival, arrivals.length, uids.length);
+        if (options.signal?.aborted) return done;
+        options.onArrival(options.dryRun ? await this.#preview(message) : await this.#arrive(message, point), ++done, uids.length);
       }
     }
-    return arrivals;
+    return done;
   }
 
   /** What #arrive would do with a message, doing nothing. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
-import { runWarden } from '../helpers/warden.ts';
+import { runWarden, spawnWarden } from '../helpers/warden.ts';
 
 /**
  * `warden analyze-inbox`: mail that was in INBOX before Warden watched it is analysed only on
@@ -125,4 +125,30 @@ describe('warden analyze-inbox', { timeout: 120_000 }, () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/nosuch/);
   });
+});
+
+describe('warden analyze-inbox interrupted', () => {
+  it('stops at the next message on Ctrl-C, says so, and tells what it did up to there', async () => {
+    const g = await startMailboxFixture('backlog-interrupted');
+    try {
+      for (let i = 0; i < 300; i++) await g.append(i % 3 === 0 ? 'spam' : 'ham');
+      const child = spawnWarden(['--data-dir', g.data, 'analyze-inbox', 'home', '--offline', '--dry-run', '--json'], g.env);
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const first = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), resolve())));
+      await first;
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/Interrupted: what was analysed so far is recorded/);
+      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const summary = lines.at(-1)!;
+      expect(summary).toMatchObject({ summary: true, dryRun: true });
+      expect(summary.messages).toBe(lines.length - 1);
+      expect(summary.messages).toBeLessThan(300);
+    } finally {
+      await g.close();
+    }
+  }, 180_000);
 });
