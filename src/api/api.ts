@@ -33,7 +33,12 @@ import { serve, type Served } from './serve.ts';
 
 export interface ApiOptions extends Pick<ContextOptions, 'offline' | 'dnsServers' | 'dnsTimeoutMs' | 'random'> {
   /** Who owns the data folder through this API (owner.json tells the others): `serve` when not given. */
-  kind?: Exclude<OwnerKind, 'command'>;
+  kind?: OwnerKind;
+  /**
+   * For `kind: 'command'`: the command line that holds the folder for as long as it runs
+   * (owner.json names it, and an engine starting meanwhile waits for it); it watches nothing.
+   */
+  command?: string;
   /** Told once when a command holds the data folder, which the engine waits for. */
   onWait?: (owner: OwnerInfo) => void;
   /** The desktop app's keyring, for passwords typed in its window and the refresh tokens of sign-ins. */
@@ -105,7 +110,8 @@ export class Api implements ApiService {
    * and opens the control channel for the other entry points.
    */
   static async open(dataDir: string, options: ApiOptions = {}): Promise<Api> {
-    const ownership = await Ownership.takeForEngine(dataDir, options.kind ?? 'serve', options.onWait);
+    const kind = options.kind ?? 'serve';
+    const ownership = kind === 'command' ? Ownership.take(dataDir, { kind, ...(options.command && { command: options.command }) }) : await Ownership.takeForEngine(dataDir, kind, options.onWait);
     let context: EngineContext;
     try {
       // The app's Settings can put right stored settings that are no longer valid.

@@ -3,6 +3,7 @@ import { OwnerClient } from '../api/client.ts';
 import type { CommandName, CommandParams, CommandResults } from '../api/contract.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
 import { FolderInUseError } from '../engine/owner.ts';
+import { refusal } from './folder.ts';
 
 /** A command of the API contract, its refusal thrown as an Error in its own words. */
 export type Call = <C extends CommandName>(command: C, params: CommandParams<C>) => Promise<CommandResults[C]>;
@@ -17,11 +18,11 @@ export async function withApi<T>(command: Command, what: string, work: (call: Ca
   const { Api } = await import('../api/api.ts');
   let api;
   try {
-    api = await Api.open(dataDir, { kind: 'run' });
+    api = await Api.open(dataDir, { kind: 'command', command: what });
   } catch (err) {
     if (!(err instanceof FolderInUseError)) throw err;
     const owner = err.owner;
-    if (!owner?.control) throw new Error(`${err.message}: stop it first, then run ${what} again`, { cause: err });
+    if (!owner?.control) throw refusal(err, what);
     const client = new OwnerClient({ ...owner, control: owner.control });
     return work((name, params) => client.call(name, params));
   }

@@ -19,7 +19,12 @@ export async function changeFolder<T>(dataDir: string, command: string, how: { h
   }
   const { owner } = taken;
   if (owner?.control && how.owner) return how.owner(new OwnerClient({ ...owner, control: owner.control }));
-  const error = new FolderInUseError(dataDir, owner);
+  throw refusal(new FolderInUseError(dataDir, owner), command);
+}
+
+/** A command refused because another process holds the folder: who, and what the user can do. */
+export function refusal(error: FolderInUseError, command: string): Error {
+  const owner = error.owner;
   const way = owner?.kind === 'command' ? 'wait until it has finished' : owner?.ui || owner?.kind === 'app' ? 'do this in its window, or stop it first' : 'stop it first';
-  throw new Error(`${error.message}: ${way}, then run ${command} again`, { cause: error });
+  return new Error(`${error.message}: ${way}, then run ${command} again`, { cause: error });
 }
