@@ -94,6 +94,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Resolves when no account is watched any more (each stopped, or refused Warden). */
   async idle(): Promise<void> {
-    while (this.#watchers.size > 0) await Promise.all([...this.#watchers.values()].map((w) => w.done));
+    while (this.#watchers.size > 0) {
+      await Promise.all([...this.#watchers.values()].map((w) => w.done));
+      // A changed account (update, the API's accounts.set) is stopped and watched again in the
+      // same turn: only an engine still without watchers a turn later is idle.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 }
