@@ -249,17 +249,22 @@ export class Api implements ApiService {
         return { capabilities: probe.capabilities, folders: probe.folders.map((f) => ({ path: f.path, ...(roleOf.has(f.path) && { role: roleOf.get(f.path)! }) })) };
       },
       'accounts.set': async (p) => {
-        const { name, password, ...changes } = p;
-        if (password !== undefined && this.#accounts.get(name).config.oauth) {
+        const { name, password, secret: given, ...changes } = p;
+        const before = this.#accounts.get(name).config;
+        if ((password !== undefined || given) && before.oauth) {
           throw new InvalidSettingsError(`${name} signs in in the browser and has no password: sign in again to change it`, 'password');
         }
-        const secret = password === undefined ? {} : { secret: this.#secretPlace(name) };
+        const secret = password !== undefined ? { secret: this.#secretPlace(name) } : given ? { secret: given } : {};
         // Logged in first, with the new settings: what cannot log in is not saved.
         await checkLogin(this.#accounts.changed(name, { ...changes, ...secret }), password, this.#keyring);
         if (password !== undefined) await this.#keepSecret(name, password);
         const account = this.#accounts.set(name, { ...changes, ...secret });
+        // The password the user now keeps elsewhere: Warden's own copy goes (docs/design.md invariant 8).
+        if (given && this.#keptHere(name, before.secret)) await this.#forgetSecret(name);
         // The watcher reads the settings when it starts: start it again, unless the user paused it.
-        if (this.#states.get(name)?.state !== 'paused') {
+        // An account without a state is watched by no engine (this API serves a command).
+        const state = this.#states.get(name)?.state;
+        if (state !== undefined && state !== 'paused') {
           await this.#engine.stop(name);
           this.#watch(account);
         }
@@ -364,6 +369,12 @@ export class Api implements ApiService {
   /** Where #keepSecret keeps an account's password. */
   #secretPlace(name: string): { from: 'app' } | { from: 'file'; path: string } {
     return this.#secrets ? { from: 'app' } : { from: 'file', path: secretFile(this.#dataDir, name, 'password') };
+  }
+
+  /** Whether `secret` is the one #keepSecret keeps for the account. */
+  #keptHere(name: string, secret: Account['config']['secret']): boolean {
+    const place = this.#secretPlace(name);
+    return secret.from === 'app' ? place.from === 'app' : secret.from === 'file' && place.from === 'file' && secret.path === place.path;
   }
 
   async #forgetSecret(name: string): Promise<void> {

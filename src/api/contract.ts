@@ -39,7 +39,8 @@ export const commandParams = {
   /**
    * Changes an account's server, login or folders. It logs in with the new settings first, and
    * saves nothing when that fails: the error names the field to correct. A password given
-   * replaces the one kept; without one, the account's own is used.
+   * replaces the one kept; `secret` (the command line's) says where the user now keeps it, read
+   * by the owner as `accounts.addConfigured` reads it; with neither, the account's own is used.
    */
   'accounts.set': z
     .object({
@@ -50,9 +51,11 @@ export const commandParams = {
       allowPlain: z.boolean().optional(),
       user: z.string().min(1).optional(),
       password: z.string().min(1).optional(),
+      secret: z.discriminatedUnion('from', [z.object({ from: z.literal('env'), name: z.string() }).strict(), z.object({ from: z.literal('file'), path: z.string() }).strict()]).optional(),
       folders: folderChoices.optional(),
     })
-    .strict(),
+    .strict()
+    .refine((p) => p.password === undefined || p.secret === undefined, { message: 'give a password or where it is kept, not both', path: ['password'] }),
   /**
    * Adds an account (observe mode) from a whole configuration, as the command line makes it:
    * validated like any account's, its secret read from where it says (a variable of the

@@ -3,10 +3,11 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { AccountSignIn, SignInRequest } from '../engine/account-sign-in.ts';
 import type { Account, AccountService, FolderRole } from '../engine/accounts.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
+import { withApi } from './api-client.ts';
 import { changeFolder } from './folder.ts';
 import type { Output } from './junk.ts';
 
-/** `warden account add|list|remove|mode|test`: the IMAP accounts Warden watches. */
+/** `warden account add|signin|list|remove|mode|set|test`: the IMAP accounts Warden watches. */
 export function accountCommands(o: Output): Command {
   const account = new Command('account').description('the IMAP accounts Warden watches');
 
@@ -99,7 +100,7 @@ export function accountCommands(o: Output): Command {
         ...(options.caFile && { caFile: options.caFile }),
         ...(p && { provider: p.id }),
         providerHosts: [...(p?.providerHosts ?? []), ...options.providerHost],
-        folders: Object.fromEntries(options.folder.map(folderOption)),
+        folders: Object.fromEntries(options.folder.map((f) => folderOption(f))),
       };
       const checkSecret = await secretChecker();
       await changeAccounts(
@@ -168,6 +169,40 @@ export function accountCommands(o: Output): Command {
         async (client) => void (await client.call('accounts.mode', { name, mode })),
       );
       o.out(mode === 'enforce' ? `Account ${name} now moves what Warden rejects to its Rejects folder.` : `Account ${name} now only observes: nothing is moved.`);
+    });
+
+  account
+    .command('set')
+    .description("change an account's server, login or folders: Warden logs in with the new settings first, and saves nothing if that fails")
+    .argument('<name>', ACCOUNT_ARGUMENT)
+    .option('--host <host>', 'the IMAP server')
+    .option('--port <port>', 'the IMAP port (stays as it is when only --tls changes)', port)
+    .addOption(new Option('--tls <mode>', 'implicit TLS, STARTTLS, or plain (unencrypted; needs --allow-plain)').choices(['implicit', 'starttls', 'plain']))
+    .option('--allow-plain', 'allow plain IMAP, which sends the password unencrypted')
+    .option('--user <user>', 'the user name to log in with')
+    .option('--password-env <var>', 'read the password from this environment variable when Warden runs')
+    .option('--password-file <path>', 'read the password from this file (readable by you only: chmod 600)')
+    .option('--folder <role=path...>', 'use this folder for a role (inbox, rejects, junk, sent, trash, archive, drafts); role= forgets the choice', [])
+    .action(async (name: string, options: SetOptions, command: Command) => {
+      if (options.passwordEnv && options.passwordFile) command.error('give one of --password-env VAR or --password-file PATH, not both');
+      const changes = {
+        ...(options.host !== undefined && { host: options.host }),
+        ...(options.port !== undefined && { port: options.port }),
+        ...(options.tls && { tls: options.tls }),
+        ...(options.allowPlain && { allowPlain: true }),
+        ...(options.user !== undefined && { user: options.user }),
+        ...(options.passwordEnv && { secret: { from: 'env' as const, name: options.passwordEnv } }),
+        ...(options.passwordFile && { secret: { from: 'file' as const, path: options.passwordFile } }),
+        ...(options.folder.length > 0 && { folders: Object.fromEntries(options.folder.map((f) => folderOption(f, true))) }),
+      };
+      if (Object.keys(changes).length === 0) command.error(`give what to change: --host, --port, --tls, --user, --password-env, --password-file or --folder (warden account set --help)`);
+      // The running Warden's API when one runs (it reconnects with the new settings), else this process's.
+      await withApi(command, `warden account set ${name}`, async (call, owner) => {
+        const a = await call('accounts.set', { name, ...changes });
+        o.out(`Logged in to ${a.host}:${a.port} as ${a.user} with the new settings of ${name}, and saved them.`);
+        if (owner) o.out(`The Warden that is running (pid ${owner.pid}) watches ${name} with them from now on.`);
+        if (owner && changes.secret?.from === 'env') o.out(`It reads $${changes.secret.name} from its own environment: set it where that Warden starts.`);
+      });
     });
 
   account
@@ -264,15 +299,18 @@ interface AddOptions {
   folder: string[];
 }
 
+type SetOptions = Partial<Pick<AddOptions, 'host' | 'port' | 'tls' | 'allowPlain' | 'user' | 'passwordEnv' | 'passwordFile'>> & Pick<AddOptions, 'folder'>;
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new InvalidArgumentError('a port is a whole number from 1 to 65535');
   return n;
 }
 
-function folderOption(value: string): [string, string] {
+/** role=path; with `forgettable`, role= too (an empty path forgets the choice: AccountChanges). */
+function folderOption(value: string, forgettable = false): [string, string] {
   const eq = value.indexOf('=');
-  if (eq <= 0 || eq === value.length - 1) throw new InvalidArgumentError(`--folder takes role=path, e.g. junk=Spam: ${value}`);
+  if (eq <= 0 || (eq === value.length - 1 && !forgettable)) throw new InvalidArgumentError(`--folder takes role=path, e.g. junk=Spam: ${value}`);
   return [value.slice(0, eq), value.slice(eq + 1)];
 }
 

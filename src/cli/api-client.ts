@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { OwnerClient } from '../api/client.ts';
 import type { CommandName, CommandParams, CommandResults } from '../api/contract.ts';
 import { resolveDataDir } from '../engine/data-dir.ts';
-import { FolderInUseError } from '../engine/owner.ts';
+import { FolderInUseError, type OwnerInfo } from '../engine/owner.ts';
 import { refusal } from './folder.ts';
 
 /** A command of the API contract, its refusal thrown as an Error in its own words. */
@@ -12,8 +12,9 @@ export type Call = <C extends CommandName>(command: C, params: CommandParams<C>)
  * Runs `work` over the API contract the UI uses, so both do the same thing the same way: the
  * running Warden's when one owns the data folder (docs/design.md, "one owner"), or else this
  * process's own, owning the folder for as long as the command runs and watching no account.
+ * `work` is told the owner it talks to, if any, for what it says of where the change took effect.
  */
-export async function withApi<T>(command: Command, what: string, work: (call: Call) => Promise<T>): Promise<T> {
+export async function withApi<T>(command: Command, what: string, work: (call: Call, owner?: OwnerInfo) => Promise<T>): Promise<T> {
   const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
   const { Api } = await import('../api/api.ts');
   let api;
@@ -24,7 +25,7 @@ export async function withApi<T>(command: Command, what: string, work: (call: Ca
     const owner = err.owner;
     if (!owner?.control) throw refusal(err, what);
     const client = new OwnerClient({ ...owner, control: owner.control });
-    return work((name, params) => client.call(name, params));
+    return work((name, params) => client.call(name, params), owner);
   }
   try {
     return await work(async (name, params) => {

@@ -285,6 +285,12 @@ describe('warden serve', () => {
     const changed = await result('accounts.set', { name: 'third', password: alice.password, folders: { trash: 'Drafts' } });
     expect(changed).toMatchObject({ name: 'third', tls: 'plain', allowPlain: true, folders: { trash: 'Drafts' } });
     await expect.poll(async () => (await result<{ name: string; state: string }[]>('accounts.list')).find((a) => a.name === 'third')?.state, { timeout: 15_000 }).toBe('watching');
+    // The password now kept by the user (warden account set --password-file): Warden's copy goes.
+    const own = join(f.dir, 'third-password');
+    writeFileSync(own, alice.password, { mode: 0o600 });
+    expect((await call('accounts.set', { name: 'third', password: alice.password, secret: { from: 'file', path: own } })).body).toMatchObject({ ok: false, field: 'password' });
+    await result('accounts.set', { name: 'third', secret: { from: 'file', path: own } });
+    expect(existsSync(secretFile)).toBe(false);
     expect(await result('accounts.remove', { name: 'third' })).toEqual({});
   });
 });
