@@ -184,6 +184,14 @@ export const analysisSettingsSchema = z
      * default: a listing leaks sender IPs.
      */
     dnsblZones: z.array(dnsName).default([]),
+    /**
+     * Once a day at `hour` (this computer's time, 0 to 23), a message appended to each account's
+     * INBOX listing what Warden rejected since the last one (docs/digest.md). Off by default.
+     */
+    digest: z
+      .object({ enabled: z.boolean().default(false), hour: z.number().int().min(0).max(23).default(8) })
+      .strict()
+      .default({ enabled: false, hour: 8 }),
   })
   .strict();
 

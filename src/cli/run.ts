@@ -70,6 +70,8 @@ export function runCommand(o: Output): Command {
       }
       case 'disconnected':
         return out.err(`${e.account}: ${e.error}; trying again in ${Math.round(e.retryInMs / 1000)} s`);
+      case 'digest':
+        return e.error ? out.err(`${e.account}: could not append the daily digest to INBOX (tried again later): ${e.error}`) : out.out(`${e.account}: appended the daily digest to INBOX: ${e.rejects} rejected`);
       case 'stopped':
         process.exitCode = 1;
         return out.err(`warden: ${e.account} stopped: ${e.error}${e.signIn ? ` (warden account signin ${e.account})` : ''}`);
@@ -82,6 +84,7 @@ async function catchUpOnce(dataDir: string, options: ContextOptions, print: (eve
   const { AccountService } = await import('../engine/accounts.ts');
   const { EngineContext } = await import('../engine/context.ts');
   const { catchUp } = await import('../engine/mailbox.ts');
+  const { digestIfDue } = await import('../engine/digest.ts');
   const context = EngineContext.open(dataDir, options);
   try {
     const accounts = AccountService.onDatabase(context.db).list();
@@ -91,7 +94,13 @@ async function catchUpOnce(dataDir: string, options: ContextOptions, print: (eve
         await catchUp(context, a, print);
       } catch (err) {
         print({ kind: 'stopped', account: a.name, error: (err as Error).message });
+        continue;
       }
+      // cron's `warden run --once` makes the daily digest too, once its hour has come (docs/digest.md).
+      await digestIfDue(context, a).then(
+        (rejects) => rejects !== undefined && print({ kind: 'digest', account: a.name, rejects }),
+        (err: unknown) => print({ kind: 'digest', account: a.name, error: (err as Error).message }),
+      );
     }
   } finally {
     context.close();

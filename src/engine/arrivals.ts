@@ -1,4 +1,5 @@
 import type { Fetched, ImapSession } from '../imap/session.ts';
+import { fingerprint } from '../mail/fingerprint.ts';
 import { throwIfStoreFault } from '../store/database.ts';
 import type { UnanalysedEntry, UnanalysedLog } from '../store/unanalysed.ts';
 import type { Decided } from './delivery.ts';
@@ -35,8 +36,9 @@ export class Arrivals {
     this.#unanalysed = unanalysed;
   }
 
-  /** What `arrive` would do with a message, doing nothing. */
-  async preview(message: Fetched): Promise<Arrival> {
+  /** What `arrive` would do with a message, doing nothing; nothing for Warden's own digest. */
+  async preview(message: Fetched, point: InboxPoint): Promise<Arrival | undefined> {
+    if (this.#isDigest(message, point)) return undefined;
     try {
       return arrivalOf(message.uid, await this.#decide(message));
     } catch (err) {
@@ -54,10 +56,15 @@ export class Arrivals {
    * One new INBOX message (or one tried again). Its decision is recorded in one transaction
    * with the move it calls for and INBOX's new sync point: were a crash to split them, the
    * next run would find a recorded reject still in INBOX and take it for the user's restore.
-   * A message that cannot be analysed stays where it is, logged with the error (E7).
+   * A message that cannot be analysed stays where it is, logged with the error (E7). Warden's
+   * own digest is passed over: not analysed, recorded or learned from, and no arrival.
    */
-  async arrive(message: Fetched, point: InboxPoint, retry?: UnanalysedEntry): Promise<Arrival> {
+  async arrive(message: Fetched, point: InboxPoint, retry?: UnanalysedEntry): Promise<Arrival | undefined> {
     const { db, history, sync, delivery, now } = this.#state;
+    if (this.#isDigest(message, point)) {
+      this.#advance(point, message.uid);
+      return undefined;
+    }
     let decided: Decided;
     try {
       decided = await this.#decide(message);
@@ -100,6 +107,11 @@ export class Arrivals {
       arrival.error = `could not move it to ${decision.mailbox}: ${(err as Error).message}`;
     }
     return arrival;
+  }
+
+  /** One of Warden's daily digests (docs/digest.md), known by its bytes or its UID, never by a header. */
+  #isDigest(message: Fetched, point: InboxPoint): boolean {
+    return this.#state.digests.isDigest(fingerprint(message.raw), { uidValidity: point.uidValidity, uid: message.uid });
   }
 
   #unanalysable(arrival: Arrival, point: InboxPoint, error: string, retry: UnanalysedEntry | undefined): Arrival {

@@ -2,27 +2,34 @@ import { EventEmitter } from 'node:events';
 import { endpointOf, type Account } from './accounts.ts';
 import { AccountMailbox, type MailboxOptions } from './mailbox.ts';
 import type { EngineContext } from './context.ts';
+import { DIGEST_CHECK_MS, digestIfDue } from './digest.ts';
 import type { WatchEvent } from './events.ts';
 import { watch, type WatchOptions } from './watch.ts';
 
 /**
  * The engine's events, one per kind of WatchEvent: `arrival` (a decision made, a message
  * moved, a restore learned, or a message left unanalysed), `learned` (Junk, Sent, flags),
- * `connected`, `started`, `repaired`, `retired` (rejects moved on to Trash), and the account
- * errors `disconnected` (retrying) and `stopped` (not retrying: the login or the certificate
- * was refused, or the account's data could not be opened).
+ * `connected`, `started`, `repaired`, `retired` (rejects moved on to Trash), `digest` (the daily
+ * digest appended, or not for an error), and the account errors `disconnected` (retrying) and
+ * `stopped` (not retrying: the login or the certificate was refused, or the account's data could
+ * not be opened).
  */
 export type EngineEvents = { [K in WatchEvent['kind']]: [Extract<WatchEvent, { kind: K }>] };
 
 /** Every kind, by name: a kind added to WatchEvent does not compile here until it is listed. */
-const KINDS: Record<WatchEvent['kind'], true> = { connected: true, started: true, repaired: true, retired: true, arrival: true, learned: true, disconnected: true, stopped: true };
+const KINDS: Record<WatchEvent['kind'], true> = { connected: true, started: true, repaired: true, retired: true, arrival: true, learned: true, disconnected: true, stopped: true, digest: true };
 export const ENGINE_EVENT_KINDS = Object.keys(KINDS) as WatchEvent['kind'][];
 
-export type EngineOptions = MailboxOptions & Pick<WatchOptions, 'backoff' | 'idleMs'>;
+export type EngineOptions = MailboxOptions &
+  Pick<WatchOptions, 'backoff' | 'idleMs'> & {
+    /** How often each account looks whether its daily digest is due (default DIGEST_CHECK_MS). */
+    digestCheckMs?: number;
+  };
 
 interface Watcher {
   mailbox: AccountMailbox;
   stop: AbortController;
+  /** Resolves when the account has let go: its watch, and its digest check under way. */
   done: Promise<void>;
 }
 
@@ -63,11 +70,38 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     const stop = new AbortController();
+    const digests = this.#digests(mailbox, stop.signal, onEvent);
     const done = watch(mailbox, { signal: stop.signal, onEvent, endpoint, ...(backoff && { backoff }), ...(idleMs !== undefined && { idleMs }), ...(mailboxOptions.now && { now: mailboxOptions.now }) })
       // What watch itself cannot report (the database failing under it): the account stops.
       .catch((err: unknown) => void this.emit('stopped', { kind: 'stopped', account: account.name, error: (err as Error).message }))
+      .finally(() => stop.abort())
+      .then(() => digests())
       .finally(() => this.#watchers.delete(account.name));
     this.#watchers.set(account.name, { mailbox, stop, done });
+  }
+
+  /**
+   * The account's daily digest (docs/digest.md): looked for at once, then every digestCheckMs
+   * until `signal` aborts, by the clock on the wall, so a computer asleep at the hour sends it
+   * soon after it wakes. Returns what resolves when no check is under way any more.
+   */
+  #digests(mailbox: AccountMailbox, signal: AbortSignal, onEvent: (event: WatchEvent) => void): () => Promise<void> {
+    const { appSecrets, now } = this.#options;
+    let current: Promise<void> | undefined;
+    const check = () => {
+      const account = mailbox.account;
+      current ??= digestIfDue(this.#context, account, { ...(appSecrets && { appSecrets }), ...(now && { now }) })
+        .then(
+          (rejects) => void (rejects !== undefined && onEvent({ kind: 'digest', account: account.name, rejects })),
+          // Tried again at the next check; watching goes on.
+          (err: unknown) => void onEvent({ kind: 'digest', account: account.name, error: (err as Error).message }),
+        )
+        .finally(() => (current = undefined));
+    };
+    const timer = setInterval(check, this.#options.digestCheckMs ?? DIGEST_CHECK_MS);
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+    check();
+    return async () => await current;
   }
 
   /**

@@ -57,4 +57,6 @@ export type WatchEvent =
   | { kind: 'connected'; account: string }
   | { kind: 'disconnected'; account: string; error: string; retryInMs: number }
   /** `signIn`: the account's OAuth2 sign-in is gone; only signing in again helps. */
-  | { kind: 'stopped'; account: string; error: string; signIn?: true };
+  | { kind: 'stopped'; account: string; error: string; signIn?: true }
+  /** The daily digest (docs/digest.md): appended to INBOX listing `rejects`, or not, for `error` (tried again later). */
+  | { kind: 'digest'; account: string; rejects?: number; error?: string };

@@ -1,4 +1,5 @@
 import type { ImapSession } from '../imap/session.ts';
+import { fingerprint } from '../mail/fingerprint.ts';
 import { throwIfStoreFault } from '../store/database.ts';
 import type { Learned } from './events.ts';
 import type { Label } from './junk.ts';
@@ -34,6 +35,11 @@ export class Learning {
     await session.open(path);
     for await (const batch of session.fetch(await session.uidsAfter(point.lastUid))) {
       for (const m of batch) {
+        // Warden's own digest, filed by the user: not mail to learn from (docs/digest.md).
+        if (this.#state.digests.isDigest(fingerprint(m.raw))) {
+          sync.set(id, { uidValidity: box.uidValidity, lastUid: m.uid });
+          continue;
+        }
         const entry: Learned = { folder: path, role, uid: m.uid, outcome: '' };
         try {
           entry.outcome = role === 'junk' ? await delivery.judge(m.raw, 'spam') : `${await delivery.sent(m.raw, m.internalDate.getTime())} recipients added`;
@@ -61,6 +67,7 @@ export class Learning {
     }
     for await (const batch of session.fetch([...labelled.keys()].sort((a, b) => a - b))) {
       for (const m of batch) {
+        if (this.#state.digests.isDigest(fingerprint(m.raw))) continue;
         const label = labelled.get(m.uid)!;
         const entry: Learned = { folder: INBOX, role: 'flag', uid: m.uid, outcome: '' };
         try {

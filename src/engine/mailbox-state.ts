@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.ts';
+import type { DigestLog } from '../store/digests.ts';
 import type { History } from '../store/history.ts';
 import type { SyncState } from '../store/sync.ts';
 import type { Account } from './accounts.ts';
@@ -9,7 +10,7 @@ export const INBOX = 'INBOX';
 /**
  * What the parts of an account's mailbox loop (arrivals, learning, upkeep) share: the account as
  * it is now (its mode may change between two messages), the engine's connection, the account's
- * history and sync points, its analysis, and the clock.
+ * history and sync points, its analysis, its digests (to know them when they show up), and the clock.
  */
 export interface MailboxState {
   readonly account: () => Account;
@@ -17,6 +18,7 @@ export interface MailboxState {
   readonly history: History;
   readonly sync: SyncState;
   readonly delivery: DeliveryService;
+  readonly digests: DigestLog;
   readonly now: () => number;
 }
 

@@ -1,5 +1,6 @@
 import { ImapSession } from '../imap/session.ts';
 import { throwIfStoreFault } from '../store/database.ts';
+import { DigestLog } from '../store/digests.ts';
 import { History } from '../store/history.ts';
 import { SyncState } from '../store/sync.ts';
 import { UnanalysedLog } from '../store/unanalysed.ts';
@@ -79,6 +80,7 @@ export class AccountMailbox {
       history: new History(db, account.id),
       sync: new SyncState(db, account.id),
       delivery,
+      digests: new DigestLog(db, account.id),
       now: options.now ?? Date.now,
     };
     this.#unanalysed = new UnanalysedLog(db, account.id);
@@ -147,7 +149,10 @@ export class AccountMailbox {
     const arrived = (arrival: Arrival) => emit({ kind: 'arrival', account, arrival });
     const maxBytes = this.#state.delivery.settings.maxMessageBytes;
     for await (const batch of session.fetch(await session.uidsAfter(known.lastUid), maxBytes)) {
-      for (const message of batch) arrived(await this.#arrivals.arrive(message, point));
+      for (const message of batch) {
+        const arrival = await this.#arrivals.arrive(message, point);
+        if (arrival) arrived(arrival);
+      }
     }
     // Those that could not be analysed before, when their pause is over.
     const due = new Map(this.#unanalysed.due(inboxId, inbox.uidValidity, now()).map((e) => [e.uid, e]));
@@ -155,7 +160,8 @@ export class AccountMailbox {
     for await (const batch of session.fetch([...due.keys()], maxBytes)) {
       for (const message of batch) {
         present.add(message.uid);
-        arrived(await this.#arrivals.arrive(message, point, due.get(message.uid)));
+        const arrival = await this.#arrivals.arrive(message, point, due.get(message.uid));
+        if (arrival) arrived(arrival);
       }
     }
     for (const [uid, entry] of due) if (!present.has(uid)) this.#unanalysed.resolved(entry.id, now());
@@ -187,7 +193,10 @@ export class AccountMailbox {
     for await (const batch of session.fetch(uids, delivery.settings.maxMessageBytes)) {
       for (const message of batch) {
         if (options.signal?.aborted) return done;
-        options.onArrival(options.dryRun ? await this.#arrivals.preview(message) : await this.#arrivals.arrive(message, point), ++done, uids.length);
+        const arrival = options.dryRun ? await this.#arrivals.preview(message, point) : await this.#arrivals.arrive(message, point);
+        // Counted, though Warden's own digest is not told as an arrival.
+        ++done;
+        if (arrival) options.onArrival(arrival, done, uids.length);
       }
     }
     return done;

@@ -223,6 +223,16 @@ export class ImapSession {
   }
 
   /**
+   * Appends a message to a mailbox, neither seen nor flagged (RFC 3501 section 6.3.11). Returns
+   * its UID there when the server says (APPENDUID, RFC 4315).
+   */
+  async append(path: string, raw: Buffer): Promise<{ uidValidity: number; uid: number } | undefined> {
+    const appended = await this.#run(() => this.#client.append(path, raw));
+    if (appended === false) throw new ImapError('protocol', `the server did not take the message into ${path}`);
+    return appended.uid !== undefined && appended.uidValidity !== undefined ? { uidValidity: Number(appended.uidValidity), uid: appended.uid } : undefined;
+  }
+
+  /**
    * Waits in INBOX (selected) until a message comes or goes after `mark` (see `changes`),
    * `maxMs` passes, or `signal` aborts: with IDLE (RFC 2177) where the server has it, else by
    * asking NOOP every few seconds. The next command ends the IDLE. Rejects with ImapError when

@@ -315,6 +315,27 @@ export const MIGRATIONS: readonly string[] = [
   -- Deleting a message deletes its reports (ON DELETE CASCADE): found by this index.
   CREATE INDEX report_msg ON report (msg_id);
   `,
+
+  // 12: the daily digests (docs/digest.md): when each was made and the last decision it covers,
+  // so a restart makes no second one; and what the one appended to INBOX was (its SHA-256,
+  // written before the APPEND; its UID, from APPENDUID, after), so the arrival loop knows it
+  // for Warden's own and leaves it alone. A day with nothing rejected has a row and no message.
+  `
+  CREATE TABLE digest (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account (id),
+    made_at INTEGER NOT NULL,
+    last_decision_id INTEGER NOT NULL,
+    rejects INTEGER NOT NULL,
+    fingerprint TEXT,
+    message_id TEXT,
+    uidvalidity INTEGER,
+    uid INTEGER,
+    appended_at INTEGER
+  );
+  CREATE INDEX digest_account ON digest (account_id, made_at);
+  CREATE INDEX digest_fingerprint ON digest (fingerprint) WHERE fingerprint IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
