@@ -335,15 +335,25 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByLabel(/Junk threshold/).fill('0.97');
     await page.getByLabel(/Move rejects to Trash after/).fill('30');
     await largest.fill('10');
+    // The daily digest: off, its hour asked for once it is on.
+    const digest = page.getByLabel(/Daily digest: once a day/);
+    expect(await digest.isChecked()).toBe(false);
+    expect(await page.getByLabel(/^Put the digest in INBOX at/).count()).toBe(0);
+    await digest.check();
+    await page.getByLabel(/^Put the digest in INBOX at/).selectOption('07:00');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
     expect(await zones.getAttribute('aria-invalid')).toBe('false');
     expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97 } });
     expect(await api.call('settings.get', {})).toMatchObject({
       ok: true,
-      result: { subjectpassHours: 24, rejectsRetentionDays: 30, maxMessageBytes: 10 * 1024 * 1024, rulesets: [{ listAllowDomain: 'lists.example.org' }] },
+      result: { subjectpassHours: 24, rejectsRetentionDays: 30, maxMessageBytes: 10 * 1024 * 1024, rulesets: [{ listAllowDomain: 'lists.example.org' }], digest: { enabled: true, hour: 7 } },
     });
     await page.screenshot({ path: join(shots, 'settings.png') });
+    // Off again: no digest in the INBOX the next steps look at.
+    await digest.uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => JSON.stringify(await api.call('settings.get', {}))).toContain('"digest":{"enabled":false,"hour":7}');
   });
 
   it('always rejects, or always accepts, a sender: from the Rules view and from a decision, shown in the evidence', async () => {
