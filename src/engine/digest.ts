@@ -41,16 +41,26 @@ export async function digestIfDue(context: EngineContext, account: Account, opti
     log.record({ madeAt: at, lastDecisionId: upTo, rejects: 0 });
     return undefined;
   }
-  const message = await digestMessage({ account: account.name, user: account.config.user }, rejects, since, at);
-  // Known before it can appear in INBOX: the arrival loop may see it before APPEND answers.
-  const id = log.record({ madeAt: at, lastDecisionId: upTo, rejects: rejects.length, message: { fingerprint: fingerprint(message.raw), messageId: message.messageId } });
   const session = await ImapSession.open(endpointOf(account, process.env, options.appSecrets));
   try {
+    // A digest whose APPEND got no answer (the connection dropped) may be in INBOX all the same:
+    // then it was the day's, and a second would be a duplicate.
+    const unconfirmed = log.unconfirmed();
+    if (unconfirmed) {
+      await session.open(INBOX);
+      if ((await session.search({ header: { 'Message-ID': unconfirmed.messageId } })).length > 0) {
+        log.appended(unconfirmed.id, now());
+        return undefined;
+      }
+    }
+    const message = await digestMessage({ account: account.name, user: account.config.user }, rejects, since, at);
+    // Known before it can appear in INBOX: the arrival loop may see it before APPEND answers.
+    const id = log.record({ madeAt: at, lastDecisionId: upTo, rejects: rejects.length, message: { fingerprint: fingerprint(message.raw), messageId: message.messageId } });
     log.appended(id, now(), await session.append(INBOX, message.raw));
+    return rejects.length;
   } finally {
     await session.close();
   }
-  return rejects.length;
 }
 
 /** The last time the clock of this computer showed `hour`:00, at or before `now`. */

@@ -44,6 +44,18 @@ export class DigestLog {
     return row && { madeAt: row.made_at, lastDecisionId: row.last_decision_id };
   }
 
+  /** The last digest whose APPEND got no answer, made after the last one that did. */
+  unconfirmed(): { id: number; messageId: string } | undefined {
+    const row = this.#db
+      .prepare(
+        `SELECT id, message_id FROM digest WHERE account_id = ? AND appended_at IS NULL AND message_id IS NOT NULL
+           AND made_at > coalesce((SELECT max(made_at) FROM digest WHERE account_id = ? AND appended_at IS NOT NULL), 0)
+         ORDER BY made_at DESC LIMIT 1`,
+      )
+      .get(this.#account, this.#account) as { id: number; message_id: string } | undefined;
+    return row && { id: row.id, messageId: row.message_id };
+  }
+
   /**
    * The account's rejects after decision `afterId` up to `upToId`, decided no earlier than
    * `since`, oldest first. Read by the decisions' ids: a range of the primary key.

@@ -130,6 +130,19 @@ describe('the daily digest', { timeout: 120_000 }, () => {
     expect(recorded()).toMatchObject({ digests: [{}, {}], asMail: 0 });
   });
 
+  it('appends no second one when the answer to the APPEND was lost, but the server took it', async () => {
+    // What a connection dropped after the APPEND leaves: recorded, not confirmed, in INBOX.
+    const db = new Database(join(f.data, 'warden.db'));
+    db.prepare('UPDATE digest SET appended_at = NULL, uidvalidity = NULL, uid = NULL WHERE id = (SELECT max(id) FROM digest)').run();
+    db.close();
+    expect(runOnce()).toEqual([]);
+    expect(await digestsInInbox()).toHaveLength(1);
+    expect(recorded().digests).toEqual([
+      { rejects: 0, appended: 1 },
+      { rejects: 2, appended: 1 },
+    ]);
+  });
+
   it('is made by the running engine, which passes it over when it arrives', async () => {
     // A reject made while the digest is off, then a new day with the digest on.
     digest(false);
