@@ -487,4 +487,4 @@ function page(items: DecisionView[], limit: number): Page<DecisionView> {
 }
 
 export { resolveDataDir } from '../engine/data-dir.ts';
-export { FolderInUseError } from '../engine/owner.ts';
+export { describeOwner, FolderInUseError, holderOf } from '../engine/owner.ts';

@@ -138,6 +138,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Who holds a data folder now, without keeping it: `free` when nobody does, else the owner as
+ * it describes itself (undefined when it has not said).
+ */
+export function holderOf(dataDir: string): OwnerInfo | undefined | 'free' {
+  const taken = Ownership.tryTake(dataDir, { kind: 'command', command: 'a look at who owns this folder' });
+  if (!(taken instanceof Ownership)) return taken.owner;
+  taken.release();
+  return 'free';
+}
+
 function ownerFile(dataDir: string): string {
   return join(dataDir, 'owner.json');
 }
