@@ -112,6 +112,12 @@ export class Api implements ApiService {
   static async open(dataDir: string, options: ApiOptions = {}): Promise<Api> {
     const kind = options.kind ?? 'serve';
     const ownership = kind === 'command' ? Ownership.take(dataDir, { kind, ...(options.command && { command: options.command }) }) : await Ownership.takeForEngine(dataDir, kind, options.onWait);
+    return Api.over(ownership, options);
+  }
+
+  /** The API over a data folder this process has taken already; it lets go of it on close. */
+  static async over(ownership: Ownership, options: ApiOptions = {}): Promise<Api> {
+    const { dataDir } = ownership;
     let context: EngineContext;
     try {
       // The app's Settings can put right stored settings that are no longer valid.

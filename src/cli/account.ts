@@ -2,9 +2,9 @@ import { createInterface } from 'node:readline';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { AccountSignIn, SignInRequest } from '../engine/account-sign-in.ts';
 import type { Account, AccountService, FolderRole } from '../engine/accounts.ts';
-import { resolveDataDir } from '../engine/data-dir.ts';
 import { changeFolder } from './folder.ts';
 import type { Output } from './junk.ts';
+import { dataDirOf } from './options.ts';
 
 /** `warden account add|list|remove|mode|test`: the IMAP accounts Warden watches. */
 export function accountCommands(o: Output): Command {
@@ -13,7 +13,7 @@ export function accountCommands(o: Output): Command {
   // Loaded on demand, like the analysis: the junk commands do without the IMAP client.
   const open = async (command: Command) => {
     const { AccountService } = await import('../engine/accounts.ts');
-    return AccountService.open(resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir));
+    return AccountService.open(dataDirOf(command));
   };
   const withAccounts = async (command: Command, work: (accounts: AccountService) => unknown) => {
     const accounts = await open(command);
@@ -23,7 +23,6 @@ export function accountCommands(o: Output): Command {
       accounts.close();
     }
   };
-  const dataDirOf = (command: Command) => resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
   /** A change of the accounts: made by the running engine when there is one (folder.ts), else here. */
   const changeAccounts = <T>(command: Command, what: string, here: (accounts: AccountService) => T, owner?: Parameters<typeof changeFolder<T>>[2]['owner']) =>
     changeFolder(dataDirOf(command), what, {

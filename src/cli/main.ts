@@ -20,7 +20,7 @@ import { serviceCommands } from './service.ts';
 import { applyConventions, errorLine } from './conventions.ts';
 import { serveStdio } from './filter-stdio.ts';
 import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
-import { addDnsOptions, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
+import { addDnsOptions, dataDirOf, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
 
 const console_: Output = {
   out: (line) => process.stdout.write(line + '\n'),
@@ -31,10 +31,6 @@ const console_: Output = {
 function reportCounts(summary: unknown): string {
   const s = summary as { kind: string; messages?: number; failing?: number; successful?: number; failed?: number };
   return s.kind === 'dmarc' ? `${s.messages} messages, ${s.failing} failing DKIM and SPF` : `${s.successful} TLS sessions succeeded, ${s.failed} failed`;
-}
-
-function dataDirOf(command: Command): string {
-  return resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
 }
 
 /** Opens the junk filter of the data directory the command line names. */

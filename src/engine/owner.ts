@@ -42,6 +42,7 @@ export class Ownership {
   readonly dataDir: string;
   #info: OwnerInfo;
   readonly #lock: FolderLock;
+  #released = false;
 
   private constructor(dataDir: string, info: OwnerInfo, lock: FolderLock) {
     this.dataDir = dataDir;
@@ -93,8 +94,13 @@ export class Ownership {
     this.#write();
   }
 
-  /** Lets go of the folder: what said who owns it first, then the lock. */
+  /**
+   * Lets go of the folder: what said who owns it first, then the lock. Once: a second call must
+   * not delete what the folder's next owner has written.
+   */
   release(): void {
+    if (this.#released) return;
+    this.#released = true;
     rmSync(ownerFile(this.dataDir), { force: true });
     this.#lock.release();
   }
