@@ -343,6 +343,20 @@ export class Api implements ApiService {
       'filter.get': () => ({ threshold: this.#delivery.junk.params.threshold }),
       // The one filter of the engine: in force from the next message.
       'filter.set': (p) => ({ threshold: this.#delivery.junk.configure({ threshold: p.threshold }).threshold }),
+      'junk.train': async (p) => {
+        const junk = this.#delivery.junk;
+        const outcomes: CommandResults['junk.train']['outcomes'] = [];
+        for (const message of p.messages) {
+          try {
+            outcomes.push({ outcome: junk.trainWords(await junk.words(Buffer.from(message, 'base64')), p.label) });
+          } catch (err) {
+            outcomes.push({ error: (err as Error).message });
+          }
+        }
+        junk.commit();
+        const { hamMessages, spamMessages, words } = junk.stats();
+        return { outcomes, filter: { hamMessages, spamMessages, words } };
+      },
       'preferences.get': () => this.#preferences.get(),
       'preferences.set': async (p) => {
         const preferences = await this.#preferences.set(p);

@@ -19,7 +19,7 @@ import { rejectsCommands } from './rejects.ts';
 import { serviceCommands } from './service.ts';
 import { applyConventions, errorLine } from './conventions.ts';
 import { serveStdio } from './filter-stdio.ts';
-import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
+import { classifyPaths, localTrainer, ownerTrainer, printTrainSummary, trainPaths, type Output, type Trainer } from './junk.ts';
 import { addDnsOptions, dataDirOf, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
 
 const console_: Output = {
@@ -70,22 +70,30 @@ junk
   .option('--spam <path...>', 'junk mail', [])
   .action(async (options: { ham: string[]; spam: string[] }, command: Command) => {
     if (options.ham.length + options.spam.length === 0) command.error('nothing to train: give --ham PATH... and/or --spam PATH...');
-    await changeFolder(dataDirOf(command), 'warden junk train', {
-      here: async () => {
-        const service = openJunk(command);
-        const interrupt = new AbortController();
-        const onSignal = () => interrupt.abort();
-        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        try {
-          const summary = await trainPaths(service, options, interrupt.signal);
-          printTrainSummary(summary, service, console_);
-          if (summary.interrupted) process.exitCode = 130;
-        } finally {
-          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-          service.close();
-        }
-      },
-    });
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    const train = async (trainer: Trainer) => {
+      const summary = await trainPaths(trainer, options, interrupt.signal);
+      printTrainSummary(summary, trainer.known(), console_);
+      if (summary.interrupted) process.exitCode = 130;
+    };
+    try {
+      // With Warden running, its filter learns them, and knows them at its next message.
+      await changeFolder(dataDirOf(command), 'warden junk train', {
+        here: async () => {
+          const service = openJunk(command);
+          try {
+            await train(localTrainer(service));
+          } finally {
+            service.close();
+          }
+        },
+        owner: (client) => train(ownerTrainer((name, params) => client.call(name, params))),
+      });
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
   });
 
 junk
