@@ -102,7 +102,8 @@ describe('warden account set', { timeout: 120_000 }, () => {
   it('changes the account of a running warden run, which watches it with the new settings at once', async () => {
     const run = watchWarden(['--data-dir', data, 'run', '--json'], {});
     try {
-      await run.next((e) => e.kind === 'connected');
+      // Its first look at INBOX: what arrives after it is new mail.
+      await run.next((e) => e.kind === 'started');
       const toAlice = await deliver(alice, 1);
       await run.next((e) => e.kind === 'arrival' && e.subject === toAlice);
 
