@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
+import type { Arrival } from '../engine/events.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
 /**
@@ -100,6 +101,14 @@ export const commandParams = {
   'accounts.bootstrap': z
     .object({ name: accountName, since: z.iso.date().optional(), limit: z.number().int().min(1).max(100_000).optional() })
     .strict(),
+  /**
+   * Analyses the unread, unflagged mail already in INBOX (docs/analysis.md E8), as `warden
+   * analyze-inbox` does; with `dryRun`, records and moves nothing. Answers at once: an `inbox`
+   * event tells each message as it is done, and `inbox-end` how it ended.
+   */
+  'accounts.analyzeInbox': z.object({ name: accountName, since: z.iso.date().optional(), dryRun: z.boolean().default(false) }).strict(),
+  /** Stops an analysis of INBOX at its next message. */
+  'accounts.analyzeInboxStop': z.object({ name: accountName }).strict(),
   /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
   'accounts.folders': z.object({ name: accountName, folders: folderChoices }).strict(),
   /** Stops or starts watching an account (the tray's pause). */
@@ -258,6 +267,8 @@ export interface CommandResults {
   'accounts.mode': AccountView;
   'accounts.pause': AccountView;
   'accounts.folders': AccountView;
+  'accounts.analyzeInbox': { started: true };
+  'accounts.analyzeInboxStop': { stopping: boolean };
   'accounts.bootstrap': { folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number }[] };
   'decisions.list': Page<DecisionView>;
   'decisions.get': DecisionView & { decision: Decision };
@@ -292,6 +303,10 @@ export type ApiEvent =
   | { kind: 'signin'; name: string; ok: false; error: string }
   /** The preferences changed (the desktop app follows them). */
   | { kind: 'preferences'; preferences: PreferencesView }
+  /** A message of INBOX analysed on request (accounts.analyzeInbox): `done` of `total`. */
+  | { kind: 'inbox'; account: string; arrival: Arrival; done: number; total: number }
+  /** The analysis of INBOX ended: how many were done, whether it was stopped, or why it failed. */
+  | { kind: 'inbox-end'; account: string; done: number; stopped: boolean; error?: string }
   /** Long work on an account (bootstrap): a folder's messages done of total. */
   | { kind: 'progress'; account: string; task: 'bootstrap'; folder: string; done: number; total: number };
 
