@@ -232,7 +232,7 @@ export class Api implements ApiService {
       },
       'accounts.signIn': async (p) => {
         this.#signIns.get(p.name)?.cancel();
-        const signIn = await AccountSignIn.start(this.#dataDir, p, this.#secrets ? { keyring: this.#keyring } : {});
+        const signIn = await AccountSignIn.start(this.#dataDir, p, { accounts: this.#accounts, ...(this.#secrets && { keyring: this.#keyring }) });
         this.#signIns.set(p.name, signIn);
         void signIn.account.then(
           (account) => this.#signedIn(signIn, account),
