@@ -107,6 +107,8 @@ export const commandParams = {
       account: accountName.optional(),
       accept: z.boolean().optional(),
       reason: z.string().optional(),
+      /** Only decisions accepted in the unsure band (docs/junk.md section 7). */
+      unsure: z.boolean().optional(),
       /** Words of the subject or the sender. */
       search: z.string().max(200).optional(),
       before: cursor,
@@ -207,6 +209,8 @@ export interface DecisionView {
   from: string;
   /** Still recorded as a reject (not restored). */
   isReject: boolean;
+  /** Accepted in the unsure band: left in INBOX, marked for the user to judge. */
+  unsure: boolean;
   /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
   junk: boolean;
 }

@@ -218,6 +218,7 @@ export class DeliveryService {
         text: decision.text,
         mailbox: decision.mailbox,
         score: decision.score,
+        unsure: decision.unsure ?? false,
         evidence: decision,
       });
       return { msg: id, decision: logged };
