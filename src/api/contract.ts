@@ -95,7 +95,13 @@ export const commandParams = {
    * events; resumable. Bounded by a date (YYYY-MM-DD) and a count per folder.
    */
   'accounts.bootstrap': z
-    .object({ name: accountName, since: z.iso.date().optional(), limit: z.number().int().min(1).max(100_000).optional() })
+    .object({
+      name: accountName,
+      since: z.iso.date().optional(),
+      limit: z.number().int().min(1).max(100_000).optional(),
+      /** Read INBOX mail older than this many days is learned as wanted mail (opt-in, for a warm start). */
+      inboxAsHam: z.number().int().min(0).max(36_500).optional(),
+    })
     .strict(),
   /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
   'accounts.folders': z.object({ name: accountName, folders: folderChoices }).strict(),
@@ -253,7 +259,12 @@ export interface CommandResults {
   'accounts.mode': AccountView;
   'accounts.pause': AccountView;
   'accounts.folders': AccountView;
-  'accounts.bootstrap': { folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number }[] };
+  'accounts.bootstrap': {
+    folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number; asHam?: number }[];
+    /** Wanted messages the filter knows; under needHam it judges nothing junk yet. */
+    hamTrained: number;
+    needHam: number;
+  };
   'decisions.list': Page<DecisionView>;
   'decisions.get': DecisionView & { decision: Decision };
   'rejects.list': Page<DecisionView>;
