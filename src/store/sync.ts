@@ -101,6 +101,11 @@ export class SyncState {
     return set;
   }
 
+  /** An action the server refused, never done: gone from the journal, as if never written. */
+  forget(id: number): void {
+    this.#db.prepare('DELETE FROM journal WHERE id = ? AND done_at IS NULL').run(id);
+  }
+
   done(id: number, now: number): void {
     this.#db.prepare('UPDATE journal SET done_at = ? WHERE id = ?').run(now, id);
   }
