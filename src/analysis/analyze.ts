@@ -57,7 +57,7 @@ export interface Evidence {
     words: [string, number][];
     /**
      * The unsure band the probability was in, from `unsureFrom` to the threshold, when the
-     * setting is on and the message was accepted there (docs/junk.md section 7).
+     * setting is on and the message was accepted there (docs/analysis.md 2.5).
      */
     unsure?: { from: number; to: number };
   } | null;
@@ -93,7 +93,7 @@ export interface Decision {
   report: Report | undefined;
   /**
    * Accepted with a content probability in the unsure band (settings.unsure): stays where it
-   * is, marked for the user to judge (docs/junk.md section 7). Absent in decisions made before.
+   * is, marked for the user to judge (docs/analysis.md 2.5). Absent in decisions made before.
    */
   unsure?: boolean;
   evidence: Evidence;
@@ -330,7 +330,7 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
     }
   }
   // Warden's own, after mox's flow has accepted: the unsure band changes no verdict, it only
-  // marks (docs/junk.md section 7). An insignificant filter is unsure of everything: no band.
+  // marks (docs/analysis.md 2.5). An insignificant filter is unsure of everything: no band.
   if (settings.unsure && content.significant && content.probability >= settings.unsureFrom) {
     evidence.junk.unsure = { from: settings.unsureFrom, to: limit };
     return { ...accept('no-bad-signals', unsureText(content.probability, settings.unsureFrom, limit), content.probability), unsure: true };

@@ -148,7 +148,7 @@ export const analysisSettingsSchema = z
     strictPlaintext: z.boolean().default(false),
     strictRecipient: z.boolean().default(false),
     /**
-     * The unsure band (docs/junk.md section 7), opt-in, as in SpamBayes and bogofilter: mail the
+     * The unsure band (docs/analysis.md 2.5), opt-in, as in SpamBayes and bogofilter: mail the
      * analysis accepts whose content probability is at least `unsureFrom` (and not above the
      * junk threshold) stays in INBOX, marked with the $Unsure keyword, and is listed as Unsure.
      * Removing the mark trains it as wanted mail, moving it to Junk as junk.

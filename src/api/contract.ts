@@ -113,7 +113,7 @@ export const commandParams = {
       account: accountName.optional(),
       accept: z.boolean().optional(),
       reason: z.string().optional(),
-      /** Only decisions accepted in the unsure band (docs/junk.md section 7). */
+      /** Only decisions accepted in the unsure band (docs/analysis.md 2.5). */
       unsure: z.boolean().optional(),
       /** Words of the subject or the sender. */
       search: z.string().max(200).optional(),

@@ -37,7 +37,7 @@ export function arrivalLine(account: string, m: Arrival, as: 'run' | 'preview'):
   if (m.known) return `${what}: seen before, left alone`;
   const verdict = `${m.decision.accept ? 'accept' : 'reject'} (${m.decision.reason}): ${m.decision.text}`;
   if (m.decision.accept && m.decision.unsure) {
-    // The unsure band (docs/junk.md section 7): marked in enforce mode, only recorded in observe mode.
+    // The unsure band (docs/analysis.md 2.5): marked in enforce mode, only recorded in observe mode.
     const mark = as === 'preview' ? ` → would mark it ${UNSURE_KEYWORD}` : m.marked ? ` → marked ${UNSURE_KEYWORD}` : m.error ? `; ${m.error}` : ' (observe mode: not marked)';
     return `${what}: ${verdict}${mark}`;
   }

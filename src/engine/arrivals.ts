@@ -83,7 +83,7 @@ export class Arrivals {
     }
     const enforce = this.#state.account().mode === 'enforce';
     const move = !known && !decision.accept && enforce;
-    // Accepted unsure: marked where it is, for the user to judge (docs/junk.md section 7). In
+    // Accepted unsure: marked where it is, for the user to judge (docs/analysis.md 2.5). In
     // observe mode only recorded: observing changes nothing on the server.
     const mark = !known && decision.accept && decision.unsure === true && enforce;
     const at = now();

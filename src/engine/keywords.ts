@@ -1,5 +1,5 @@
 /**
- * The keyword Warden sets on mail it accepted unsure (docs/junk.md section 7). `$` marks a
+ * The keyword Warden sets on mail it accepted unsure (docs/analysis.md 2.5). `$` marks a
  * keyword software acts on (RFC 5788 section 3): Warden trains when it is removed. Thunderbird
  * shows it once the user makes a tag of that name (README, "The unsure band").
  */

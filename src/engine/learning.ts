@@ -9,7 +9,7 @@ import { INBOX, type MailboxState } from './mailbox-state.ts';
  * What the user taught by filing mail in any client: messages that appeared in Junk (the user
  * judged them junk: retrain, docs/analysis.md 7.2) or in Sent (their recipients become known
  * correspondents, 3.5), $Junk/$NotJunk flags set on INBOX messages (4.4), and the unsure mark
- * removed (docs/junk.md section 7).
+ * removed (docs/analysis.md 2.5).
  */
 export class Learning {
   readonly #state: MailboxState;
@@ -53,7 +53,7 @@ export class Learning {
    * $Junk or $NotJunk set by the user (in any mail client) on INBOX messages up to `lastUid` since
    * `modseq` trains them so (docs/analysis.md 4.4, mox at H: only when exactly one of the two is
    * set). The unsure mark Warden set, removed without either, trains the message as wanted
-   * (docs/junk.md section 7). INBOX is the session's selected mailbox, under `uidValidity`.
+   * (docs/analysis.md 2.5). INBOX is the session's selected mailbox, under `uidValidity`.
    */
   async flagged(session: ImapSession, modseq: string, lastUid: number, uidValidity: number, learned: (entry: Learned) => void): Promise<void> {
     const { delivery, db, sync } = this.#state;

@@ -4,7 +4,7 @@ import type { JournalEntry } from '../store/sync.ts';
 import type { MailboxState } from './mailbox-state.ts';
 
 /**
- * Sets the keyword of a journalled entry (the unsure mark, docs/junk.md section 7) on its message
+ * Sets the keyword of a journalled entry (the unsure mark, docs/analysis.md 2.5) on its message
  * in the selected INBOX, and marks the entry done: from then on, the keyword gone means the user
  * cleared it. A server that refuses the keyword (it keeps none for the mailbox) gets the entry
  * forgotten, so the message never counts as marked, and the refusal is thrown; any other error

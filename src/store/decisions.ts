@@ -16,7 +16,7 @@ export interface DecisionRow {
   subject: string;
   from: string;
   isReject: boolean;
-  /** Accepted in the unsure band: left in INBOX, marked for the user to judge (docs/junk.md section 7). */
+  /** Accepted in the unsure band: left in INBOX, marked for the user to judge (docs/analysis.md 2.5). */
   unsure: boolean;
   /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
   junk: boolean;

@@ -92,7 +92,7 @@ export interface DecisionRecord {
   text: string;
   mailbox: string;
   score: number;
-  /** Accepted in the unsure band (docs/junk.md section 7). */
+  /** Accepted in the unsure band (docs/analysis.md 2.5). */
   unsure?: boolean;
   evidence: unknown;
 }

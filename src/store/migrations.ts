@@ -316,7 +316,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX report_msg ON report (msg_id);
   `,
 
-  // 12: the unsure band (docs/junk.md section 7): decisions accepted unsure, for the UI's
+  // 12: the unsure band (docs/analysis.md 2.5): decisions accepted unsure, for the UI's
   // Unsure list, and the keyword Warden sets on them, journalled like its moves (docs/design.md
   // invariant 3). SQLite cannot change a CHECK, so the journal is built again with the new action.
   `

@@ -6,7 +6,7 @@ import { HAM_WORDS, NOVEL_WORDS, SPAM_WORDS } from '../helpers/synthetic-mail.ts
 import { runWarden } from '../helpers/warden.ts';
 
 /**
- * The unsure band (docs/junk.md section 7) against a real Dovecot: mail accepted with a content
+ * The unsure band (docs/analysis.md 2.5) against a real Dovecot: mail accepted with a content
  * probability in the band is marked $Unsure in enforce mode (only recorded in observe mode); the
  * user removing the mark trains it as wanted, moving it to Junk trains it as junk; a mark a
  * crash left unset is set by the next run.

@@ -11,7 +11,7 @@ import { HAM_WORDS, NOVEL_WORDS, SPAM_WORDS } from '../helpers/synthetic-mail.ts
 import { ROOT } from '../helpers/warden.ts';
 
 /**
- * The unsure band in the UI (docs/junk.md section 7), in Chromium against the engine and a real
+ * The unsure band in the UI (docs/analysis.md 2.5), in Chromium against the engine and a real
  * Dovecot: Settings turns it on and says where it starts, Activity lists unsure decisions under a
  * filter of their own, with their own colour and words, and the evidence explains the band.
  */

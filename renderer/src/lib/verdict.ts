@@ -15,7 +15,7 @@ export interface Verdict {
  */
 export function verdictOf(d: Pick<DecisionView, 'accept' | 'isReject' | 'junk' | 'unsure'>): Verdict {
   if (d.junk) return { word: 'Junk', story: `${d.accept ? 'Accepted' : 'Rejected'}, then filed as junk by you`, tone: 'reject' };
-  // The unsure band (docs/junk.md section 7): accepted, left in INBOX for the user to judge.
+  // The unsure band (docs/analysis.md 2.5): accepted, left in INBOX for the user to judge.
   if (d.accept && d.unsure) return { word: 'Unsure', story: 'Accepted, but Warden is unsure: left in INBOX for you to judge', tone: 'unsure' };
   if (d.accept) return { word: 'Accepted', story: 'Accepted', tone: 'accept' };
   if (d.isReject) return { word: 'Rejected', story: 'Rejected', tone: 'reject' };
