@@ -158,7 +158,11 @@ export const analysisSettingsSchema = z
      * Where the unsure band starts. 0.5: the content filter's own midpoint, where the evidence
      * for junk starts to outweigh the evidence against (docs/measured.md, "The unsure band").
      */
-    unsureFrom: z.number().min(0).max(1).default(0.5),
+    unsureFrom: z
+      .number()
+      .min(0, 'a junk probability from 0 to 1, like 0.5')
+      .max(1, 'a junk probability from 0 to 1, like 0.5')
+      .default(0.5),
     /** How long a subject-pass token stays valid, in hours; 0 turns verification off. */
     subjectpassHours: z.number().min(0).default(12),
     /**
