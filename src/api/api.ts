@@ -112,6 +112,12 @@ export class Api implements ApiService {
   static async open(dataDir: string, options: ApiOptions = {}): Promise<Api> {
     const kind = options.kind ?? 'serve';
     const ownership = kind === 'command' ? Ownership.take(dataDir, { kind, ...(options.command && { command: options.command }) }) : await Ownership.takeForEngine(dataDir, kind, options.onWait);
+    return Api.over(ownership, options);
+  }
+
+  /** The API over a data folder this process has taken already; it lets go of it on close. */
+  static async over(ownership: Ownership, options: ApiOptions = {}): Promise<Api> {
+    const { dataDir } = ownership;
     let context: EngineContext;
     try {
       // The app's Settings can put right stored settings that are no longer valid.
@@ -338,6 +344,20 @@ export class Api implements ApiService {
       'filter.get': () => ({ threshold: this.#delivery.junk.params.threshold }),
       // The one filter of the engine: in force from the next message.
       'filter.set': (p) => ({ threshold: this.#delivery.junk.configure({ threshold: p.threshold }).threshold }),
+      'junk.train': async (p) => {
+        const junk = this.#delivery.junk;
+        const outcomes: CommandResults['junk.train']['outcomes'] = [];
+        for (const message of p.messages) {
+          try {
+            outcomes.push({ outcome: junk.trainWords(await junk.words(Buffer.from(message, 'base64')), p.label) });
+          } catch (err) {
+            outcomes.push({ error: (err as Error).message });
+          }
+        }
+        junk.commit();
+        const { hamMessages, spamMessages, words } = junk.stats();
+        return { outcomes, filter: { hamMessages, spamMessages, words } };
+      },
       'preferences.get': () => this.#preferences.get(),
       'preferences.set': async (p) => {
         const preferences = await this.#preferences.set(p);
@@ -488,4 +508,4 @@ function page(items: DecisionView[], limit: number): Page<DecisionView> {
 }
 
 export { resolveDataDir } from '../engine/data-dir.ts';
-export { FolderInUseError } from '../engine/owner.ts';
+export { describeOwner, FolderInUseError, holderOf } from '../engine/owner.ts';

@@ -145,6 +145,12 @@ export const commandParams = {
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
   'filter.get': z.object({}).strict(),
   'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999) }).strict(),
+  /**
+   * Trains the content filter with messages, as `warden junk train` does, and commits: what that
+   * command sends a running Warden, whose filter then knows them at once. Each message is its
+   * bytes in base64 (RFC 4648 section 4).
+   */
+  'junk.train': z.object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000) }).strict(),
   /** The app's preferences (desktop notifications of rejects, start at login). */
   'preferences.get': z.object({}).strict(),
   /** Start at login is refused, with the field named, where preferences.get reports it null. */
@@ -279,6 +285,8 @@ export interface CommandResults {
   'senderRules.remove': { removed: SenderRule; rules: SenderRule[] };
   'filter.get': { threshold: number };
   'filter.set': { threshold: number };
+  /** Per message, in order: how it was trained, or why it could not be read. */
+  'junk.train': { outcomes: ({ outcome: 'trained' | 'retrained' | 'unchanged' } | { error: string })[]; filter: { hamMessages: number; spamMessages: number; words: number } };
   'preferences.get': PreferencesView;
   'preferences.set': PreferencesView;
   'stats.get': StatsView;

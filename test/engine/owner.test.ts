@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FolderInUseError, Ownership } from '../../src/engine/owner.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { runWarden, watchWarden } from '../helpers/warden.ts';
 
 /**
@@ -100,10 +101,21 @@ describe('with an engine running', () => {
       // No connection was restarted for either change.
       expect(engine.events.filter((e) => e.kind === 'connected' || e.kind === 'disconnected')).toHaveLength(1);
 
+      // Training goes to the running engine's filter, which knows the messages at once.
+      const more = join(f.dir, 'more-spam');
+      mkdirSync(more);
+      for (let i = 0; i < 5; i++) writeFileSync(join(more, `${i}.eml`), syntheticMessage('spam', 100 + i));
+      const train = runWarden(['--data-dir', f.data, 'junk', 'train', '--spam', more, join(f.dir, 'spam')]);
+      expect(train.status, train.stderr).toBe(0);
+      expect(train.stdout).toContain('Trained 0 ham and 5 spam messages');
+      expect(train.stdout).toContain('20 were already trained');
+      expect(train.stdout).toContain('The filter now knows 50 ham and 25 spam messages');
+      expect(engine.child.exitCode).toBeNull();
+
       // A command with no way through the running engine is refused, naming it.
-      const train = runWarden(['--data-dir', f.data, 'junk', 'train', '--ham', f.dir]);
-      expect(train.status).toBe(1);
-      expect(train.stderr).toMatch(/in use by warden run .*: stop it first, then run warden junk train again/);
+      const restore = runWarden(['--data-dir', f.data, 'backup', 'restore']);
+      expect(restore.status).toBe(1);
+      expect(restore.stderr).toMatch(/in use by warden run .*: stop it first, then run warden backup restore again/);
     } finally {
       expect(await engine.stop()).toBe(0);
     }
