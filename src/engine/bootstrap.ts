@@ -118,7 +118,11 @@ export async function bootstrap(context: EngineContext, account: Account, option
             try {
               if (m.truncated) entry.errors++;
               else if (kind === 'sent') entry.added += (await delivery.sent(m.raw, m.internalDate.getTime())) > 0 ? 1 : 0;
-              else if (await delivery.file(m.raw, m.internalDate.getTime(), kind === 'neutral' ? undefined : kind, kind === 'neutral' ? (wanted.has(m.uid) ? 'ham' : undefined) : kind)) entry.added++;
+              else {
+                // INBOX's mail is not judged; its read mail, when asked, still trains as wanted.
+                const label = kind === 'neutral' ? undefined : kind;
+                if (await delivery.file(m.raw, m.internalDate.getTime(), label, wanted.has(m.uid) ? 'ham' : label)) entry.added++;
+              }
             } catch {
               // One unreadable message costs only itself (docs/design.md invariant 7).
               entry.errors++;

@@ -51,7 +51,7 @@ export class Upkeep {
    * Moves out of INBOX (selected, with `uidValidity`) and unsure marks in it that a crash
    * interrupted. Still in INBOX under the same UIDVALIDITY: the action was not done (or not
    * known to be), and is now; a keyword set twice is set once. Gone: a move was done, and a
-   * mark has nothing left to mark.
+   * mark has nothing left to mark (forgotten: the message never counts as marked).
    */
   async finishInboxMoves(session: ImapSession, uidValidity: number): Promise<number> {
     const { sync, now } = this.#state;
@@ -59,11 +59,13 @@ export class Upkeep {
     for (const entry of sync.pending().filter((e) => e.mailbox === INBOX)) {
       finished++;
       const there = entry.uidValidity === uidValidity && (await session.has(entry.uid));
-      if (there && entry.action === 'keyword') {
+      if (entry.action === 'keyword') {
         // A refusal is the server's for good: setKeyword forgot the entry.
-        await setKeyword(this.#state, session, entry).catch((err: unknown) => {
-          if (!(err instanceof ImapError) || err.kind !== 'protocol') throw err;
-        });
+        if (there) {
+          await setKeyword(this.#state, session, entry).catch((err: unknown) => {
+            if (!(err instanceof ImapError) || err.kind !== 'protocol') throw err;
+          });
+        } else sync.forget(entry.id);
         continue;
       }
       if (there) await session.move(entry.uid, entry.target);
