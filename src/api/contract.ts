@@ -225,6 +225,8 @@ export interface DecisionView {
   unsure: boolean;
   /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
   junk: boolean;
+  /** The user judged it wanted: restored it, marked it not junk, or removed its unsure mark. */
+  wanted: boolean;
 }
 
 export interface Page<T> {

@@ -20,6 +20,8 @@ export interface DecisionRow {
   unsure: boolean;
   /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
   junk: boolean;
+  /** The user judged it wanted: restored it, marked it not junk, or removed its unsure mark. */
+  wanted: boolean;
 }
 
 export interface DecisionQuery {
@@ -47,7 +49,7 @@ export interface DailyCount {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const COLUMNS = `d.id, a.name AS account, m.id AS message, d.decided_at, d.accept, d.reason, d.text, d.mailbox, d.score, m.subject,
-  m.from_local, m.from_domain, m.is_reject, m.junk, d.unsure`;
+  m.from_local, m.from_domain, m.is_reject, m.junk, m.notjunk, d.unsure`;
 
 /** The decision log of every account, newest first, for the UI. */
 export class DecisionLog {
@@ -139,6 +141,7 @@ interface Row {
   is_reject: number;
   text: string;
   junk: number;
+  notjunk: number;
   unsure: number;
 }
 
@@ -158,6 +161,7 @@ function rowOf(r: Row): DecisionRow {
     isReject: r.is_reject === 1,
     unsure: r.unsure === 1,
     junk: r.junk === 1,
+    wanted: r.notjunk === 1,
   };
 }
 
