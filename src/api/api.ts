@@ -3,6 +3,7 @@ import { AccountSignIn } from '../engine/account-sign-in.ts';
 import { AccountService, checkLogin, type Account, type AppSecrets } from '../engine/accounts.ts';
 import { Activity } from '../engine/activity.ts';
 import { bootstrap } from '../engine/bootstrap.ts';
+import { analyzeInbox } from '../engine/mailbox.ts';
 import { EngineContext, type ContextOptions } from '../engine/context.ts';
 import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
@@ -73,6 +74,8 @@ export class Api implements ApiService {
   readonly #states = new Map<string, AccountStatus>();
   /** Sign-ins waiting for the browser, by account name. */
   readonly #signIns = new Map<string, AccountSignIn>();
+  /** Analyses of INBOX asked for (accounts.analyzeInbox), by account: one at a time each. */
+  readonly #inboxAnalyses = new Map<string, { stop: AbortController; ended: Promise<void> }>();
   readonly #openBrowser: ApiOptions['openBrowser'];
   readonly #handlers: Handlers;
   readonly #secrets: AppSecretStore | undefined;
@@ -185,6 +188,8 @@ export class Api implements ApiService {
 
   async close(): Promise<void> {
     for (const signIn of this.#signIns.values()) signIn.cancel();
+    for (const analysis of this.#inboxAnalyses.values()) analysis.stop.abort();
+    await Promise.all([...this.#inboxAnalyses.values()].map((a) => a.ended));
     await this.#control?.close();
     await this.#engine.stop();
     this.#listeners.clear();
@@ -227,7 +232,7 @@ export class Api implements ApiService {
       },
       'accounts.signIn': async (p) => {
         this.#signIns.get(p.name)?.cancel();
-        const signIn = await AccountSignIn.start(this.#dataDir, p, this.#secrets ? { keyring: this.#keyring } : {});
+        const signIn = await AccountSignIn.start(this.#dataDir, p, { accounts: this.#accounts, ...(this.#secrets && { keyring: this.#keyring }) });
         this.#signIns.set(p.name, signIn);
         void signIn.account.then(
           (account) => this.#signedIn(signIn, account),
@@ -300,6 +305,29 @@ export class Api implements ApiService {
           this.#watch(account);
         }
         return this.#view(account);
+      },
+      'accounts.analyzeInbox': (p) => {
+        if (this.#inboxAnalyses.has(p.name)) throw new Error(`the mail in ${p.name}'s INBOX is being analysed already`);
+        const account = this.#accounts.get(p.name);
+        const stop = new AbortController();
+        let done = 0;
+        const ended = analyzeInbox(this.#context, account, {
+          appSecrets: this.#keyring,
+          dryRun: p.dryRun,
+          signal: stop.signal,
+          ...(p.since && { since: new Date(`${p.since}T00:00:00Z`) }),
+          onArrival: (arrival, n, total) => this.#emit({ kind: 'inbox', account: p.name, arrival, done: (done = n), total }),
+        }).then(
+          () => this.#emit({ kind: 'inbox-end', account: p.name, done, stopped: stop.signal.aborted }),
+          (err: unknown) => this.#emit({ kind: 'inbox-end', account: p.name, done, stopped: false, error: (err as Error).message }),
+        );
+        this.#inboxAnalyses.set(p.name, { stop, ended: ended.finally(() => this.#inboxAnalyses.delete(p.name)) });
+        return { started: true as const };
+      },
+      'accounts.analyzeInboxStop': (p) => {
+        const running = this.#inboxAnalyses.get(p.name);
+        running?.stop.abort();
+        return { stopping: running !== undefined };
       },
       'accounts.bootstrap': (p) =>
         bootstrap(this.#context, this.#accounts.get(p.name), {

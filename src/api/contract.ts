@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
+import type { Arrival } from '../engine/events.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
 /**
@@ -103,6 +104,14 @@ export const commandParams = {
       inboxAsHam: z.number().int().min(0).max(36_500).optional(),
     })
     .strict(),
+  /**
+   * Analyses the unread, unflagged mail already in INBOX (docs/analysis.md E8), as `warden
+   * analyze-inbox` does; with `dryRun`, records and moves nothing. Answers at once: an `inbox`
+   * event tells each message as it is done, and `inbox-end` how it ended.
+   */
+  'accounts.analyzeInbox': z.object({ name: accountName, since: z.iso.date().optional(), dryRun: z.boolean().default(false) }).strict(),
+  /** Stops an analysis of INBOX at its next message. */
+  'accounts.analyzeInboxStop': z.object({ name: accountName }).strict(),
   /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
   'accounts.folders': z.object({ name: accountName, folders: folderChoices }).strict(),
   /** Stops or starts watching an account (the tray's pause). */
@@ -267,6 +276,8 @@ export interface CommandResults {
   'accounts.mode': AccountView;
   'accounts.pause': AccountView;
   'accounts.folders': AccountView;
+  'accounts.analyzeInbox': { started: true };
+  'accounts.analyzeInboxStop': { stopping: boolean };
   'accounts.bootstrap': {
     folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number; asHam?: number }[];
     /** Wanted messages the filter knows; under needHam it judges nothing junk yet. */
@@ -306,6 +317,10 @@ export type ApiEvent =
   | { kind: 'signin'; name: string; ok: false; error: string }
   /** The preferences changed (the desktop app follows them). */
   | { kind: 'preferences'; preferences: PreferencesView }
+  /** A message of INBOX analysed on request (accounts.analyzeInbox): `done` of `total`. */
+  | { kind: 'inbox'; account: string; arrival: Arrival; done: number; total: number }
+  /** The analysis of INBOX ended: how many were done, whether it was stopped, or why it failed. */
+  | { kind: 'inbox-end'; account: string; done: number; stopped: boolean; error?: string }
   /** Long work on an account (bootstrap): a folder's messages done of total. */
   | { kind: 'progress'; account: string; task: 'bootstrap'; folder: string; done: number; total: number };
 

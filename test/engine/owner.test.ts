@@ -112,6 +112,15 @@ describe('with an engine running', () => {
       expect(train.stdout).toContain('The filter now knows 50 ham and 25 spam messages');
       expect(engine.child.exitCode).toBeNull();
 
+      // So does analysing the mail already in INBOX: the engine tells each message as it does it.
+      // The spam observed above is below where watching now stands, and known.
+      const analysed = runWarden(['--data-dir', f.data, 'analyze-inbox', 'home', '--dry-run', '--json']);
+      expect(analysed.status, analysed.stderr).toBe(0);
+      const lines = analysed.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.at(-1)).toMatchObject({ summary: true, dryRun: true, messages: lines.length - 1 });
+      expect(lines).toContainEqual(expect.objectContaining({ subject: observed, known: true, moved: false }));
+      expect(engine.child.exitCode).toBeNull();
+
       // A command with no way through the running engine is refused, naming it.
       const restore = runWarden(['--data-dir', f.data, 'backup', 'restore']);
       expect(restore.status).toBe(1);
