@@ -55,6 +55,11 @@ export interface Evidence {
     configured?: number;
     /** The strongest words on each side: [word, spam probability]. */
     words: [string, number][];
+    /**
+     * The unsure band the probability was in, from `unsureFrom` to the threshold, when the
+     * setting is on and the message was accepted there (docs/analysis.md 2.5).
+     */
+    unsure?: { from: number; to: number };
   } | null;
   subjectpass: SubjectpassCheck | 'off';
   dnsbl: DnsblOutcome | null;
@@ -86,6 +91,11 @@ export interface Decision {
   origDkimDomains: string[];
   /** A DMARC or TLS report that was accepted with the message, to be kept. */
   report: Report | undefined;
+  /**
+   * Accepted with a content probability in the unsure band (settings.unsure): stays where it
+   * is, marked for the user to judge (docs/analysis.md 2.5). Absent in decisions made before.
+   */
+  unsure?: boolean;
   evidence: Evidence;
 }
 
@@ -319,7 +329,19 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
       return reject('dns-blocklisted', `the sending IP ${facts.boundary.ip} is listed by ${listed.zone}${listed.explanation ? `: ${listed.explanation}` : ''}`, content.probability);
     }
   }
+  // Warden's own, after mox's flow has accepted: the unsure band changes no verdict, it only
+  // marks (docs/analysis.md 2.5). An insignificant filter is unsure of everything: no band.
+  if (settings.unsure && content.significant && content.probability >= settings.unsureFrom) {
+    evidence.junk.unsure = { from: settings.unsureFrom, to: limit };
+    return { ...accept('no-bad-signals', unsureText(content.probability, settings.unsureFrom, limit), content.probability), unsure: true };
+  }
   return accept('no-bad-signals', rep.method === 'none' ? 'nothing suspicious found' : `nothing suspicious found; ${rep.text}`, content.probability);
+}
+
+/** "unsure: junk 62%, between 50% and 95%": percentages to a tenth where a tenth shows. */
+export function unsureText(probability: number, from: number, to: number): string {
+  const pct = (x: number) => `${Number((x * 100).toFixed(1))}%`;
+  return `unsure: junk ${pct(probability)}, between ${pct(from)} and ${pct(to)}`;
 }
 
 /** Which kind of report the message is addressed to receive, if any. */

@@ -147,6 +147,22 @@ export const analysisSettingsSchema = z
      */
     strictPlaintext: z.boolean().default(false),
     strictRecipient: z.boolean().default(false),
+    /**
+     * The unsure band (docs/analysis.md 2.5), opt-in, as in SpamBayes and bogofilter: mail the
+     * analysis accepts whose content probability is at least `unsureFrom` (and not above the
+     * junk threshold) stays in INBOX, marked with the $Unsure keyword, and is listed as Unsure.
+     * Removing the mark trains it as wanted mail, moving it to Junk as junk.
+     */
+    unsure: z.boolean().default(false),
+    /**
+     * Where the unsure band starts. 0.5: the content filter's own midpoint, where the evidence
+     * for junk starts to outweigh the evidence against (docs/measured.md, "The unsure band").
+     */
+    unsureFrom: z
+      .number()
+      .min(0, 'a junk probability from 0 to 1, like 0.5')
+      .max(1, 'a junk probability from 0 to 1, like 0.5')
+      .default(0.5),
     /** How long a subject-pass token stays valid, in hours; 0 turns verification off. */
     subjectpassHours: z.number().min(0).default(12),
     /**

@@ -339,6 +339,7 @@ export class Api implements ApiService {
           appSecrets: this.#keyring,
           ...(p.since && { since: new Date(`${p.since}T00:00:00Z`) }),
           ...(p.limit && { limit: p.limit }),
+          ...(p.inboxAsHam !== undefined && { inboxAsHam: p.inboxAsHam }),
           onProgress: ({ folder, done, total }) => this.#emit({ kind: 'progress', account: p.name, task: 'bootstrap', folder, done, total }),
         }),
       'decisions.list': (p) => page(this.#activity.decisions({ ...p, limit: p.limit }), p.limit),

@@ -99,7 +99,13 @@ export const commandParams = {
    * events; resumable. Bounded by a date (YYYY-MM-DD) and a count per folder.
    */
   'accounts.bootstrap': z
-    .object({ name: accountName, since: z.iso.date().optional(), limit: z.number().int().min(1).max(100_000).optional() })
+    .object({
+      name: accountName,
+      since: z.iso.date().optional(),
+      limit: z.number().int().min(1).max(100_000).optional(),
+      /** Read INBOX mail older than this many days is learned as wanted mail (opt-in, for a warm start). */
+      inboxAsHam: z.number().int().min(0).max(36_500).optional(),
+    })
     .strict(),
   /**
    * Analyses the unread, unflagged mail already in INBOX (docs/analysis.md E8), as `warden
@@ -119,6 +125,8 @@ export const commandParams = {
       account: accountName.optional(),
       accept: z.boolean().optional(),
       reason: z.string().optional(),
+      /** Only decisions accepted in the unsure band (docs/analysis.md 2.5). */
+      unsure: z.boolean().optional(),
       /** Words of the subject or the sender. */
       search: z.string().max(200).optional(),
       before: cursor,
@@ -225,8 +233,12 @@ export interface DecisionView {
   from: string;
   /** Still recorded as a reject (not restored). */
   isReject: boolean;
+  /** Accepted in the unsure band: left in INBOX, marked for the user to judge. */
+  unsure: boolean;
   /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
   junk: boolean;
+  /** The user judged it wanted: restored it, marked it not junk, or removed its unsure mark. */
+  wanted: boolean;
 }
 
 export interface Page<T> {
@@ -269,7 +281,12 @@ export interface CommandResults {
   'accounts.folders': AccountView;
   'accounts.analyzeInbox': { started: true };
   'accounts.analyzeInboxStop': { stopping: boolean };
-  'accounts.bootstrap': { folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number }[] };
+  'accounts.bootstrap': {
+    folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number; asHam?: number }[];
+    /** Wanted messages the filter knows; under needHam it judges nothing junk yet. */
+    hamTrained: number;
+    needHam: number;
+  };
   'decisions.list': Page<DecisionView>;
   'decisions.get': DecisionView & { decision: Decision };
   'rejects.list': Page<DecisionView>;

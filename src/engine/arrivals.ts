@@ -4,7 +4,9 @@ import { throwIfStoreFault } from '../store/database.ts';
 import type { UnanalysedEntry, UnanalysedLog } from '../store/unanalysed.ts';
 import type { Decided } from './delivery.ts';
 import type { Arrival } from './events.ts';
+import { UNSURE_KEYWORD } from './keywords.ts';
 import { INBOX, modseqOf, type MailboxState } from './mailbox-state.ts';
+import { setKeyword } from './unsure-mark.ts';
 
 /**
  * Pauses before the retries of a message that could not be analysed (docs/analysis.md E7, section
@@ -86,7 +88,11 @@ export class Arrivals {
         arrival.error = `could not learn from the restore: ${(err as Error).message}`;
       }
     }
-    const move = !known && !decision.accept && this.#state.account().mode === 'enforce';
+    const enforce = this.#state.account().mode === 'enforce';
+    const move = !known && !decision.accept && enforce;
+    // Accepted unsure: marked where it is, for the user to judge (docs/analysis.md 2.5). In
+    // observe mode only recorded: observing changes nothing on the server.
+    const mark = !known && decision.accept && decision.unsure === true && enforce;
     const at = now();
     const entry = history.transaction(() => {
       if (!known) {
@@ -95,9 +101,20 @@ export class Arrivals {
       }
       if (retry) this.#unanalysed.resolved(retry.id, at);
       this.#advance(point, message.uid);
-      return move ? sync.journalMove({ mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target: decision.mailbox }, at) : undefined;
+      const where = { mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint };
+      if (mark) return sync.journalKeyword({ ...where, target: UNSURE_KEYWORD }, at);
+      return move ? sync.journalMove({ ...where, target: decision.mailbox }, at) : undefined;
     });
     if (entry === undefined) return arrival;
+    if (mark) {
+      try {
+        await setKeyword(this.#state, point.session, { id: entry, uid: message.uid, target: UNSURE_KEYWORD });
+        arrival.marked = true;
+      } catch (err) {
+        arrival.error = `could not mark it ${UNSURE_KEYWORD}: ${(err as Error).message}`;
+      }
+      return arrival;
+    }
     try {
       await point.session.move(message.uid, decision.mailbox);
       sync.done(entry, now());

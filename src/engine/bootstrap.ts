@@ -6,6 +6,8 @@ import { endpointOf, type Account } from './accounts.ts';
 import type { MailboxOptions } from './mailbox.ts';
 import type { EngineContext } from './context.ts';
 import { DeliveryService } from './delivery.ts';
+import { SIGNIFICANT_HAM } from './junk.ts';
+import { JUNK_KEYWORDS, UNSURE_KEYWORD } from './keywords.ts';
 
 /** What a folder's mail teaches: Junk is spam, filed mail ham, INBOX neither, Sent whom the user writes to. */
 export type FolderKind = 'spam' | 'ham' | 'neutral' | 'sent';
@@ -24,15 +26,28 @@ export interface BootstrapOptions extends MailboxOptions {
   onProgress?: (p: { folder: string; kind: FolderKind; done: number; total: number }) => void;
   /** Stops at the next message (Ctrl-C): what is done is kept, and the next run goes on from there. */
   signal?: AbortSignal;
+  /**
+   * Opt-in: INBOX mail the user has read, received more than this many days ago and not marked
+   * junk or unsure, trains the content filter as wanted mail (docs/analysis.md E8, "warm start").
+   */
+  inboxAsHam?: number;
 }
 
 export interface BootstrapResult {
-  folders: { path: string; kind: FolderKind; messages: number; added: number; errors: number }[];
+  /** `asHam`: INBOX's read mail newly trained as wanted (inboxAsHam). */
+  folders: { path: string; kind: FolderKind; messages: number; added: number; errors: number; asHam?: number }[];
+  /**
+   * Wanted messages the content filter knows after the run. Under `needHam` (mox's 50), it
+   * judges nothing junk yet: the caller offers inboxAsHam.
+   */
+  hamTrained: number;
+  needHam: number;
   /** Stopped by `signal` before the end. */
   interrupted?: true;
 }
 
-const YEAR_MS = 365 * 24 * 3600_000;
+const DAY_MS = 24 * 3600_000;
+const YEAR_MS = 365 * DAY_MS;
 
 /**
  * The folders bootstrap reads, and what each teaches (docs/analysis.md E8). Left out: Rejects (its
@@ -67,13 +82,19 @@ export async function bootstrap(context: EngineContext, account: Account, option
     const plan = bootstrapPlan(await session.folders(), await session.roles(account.config.folders));
     const since = options.since ?? new Date(Date.now() - YEAR_MS);
     const limit = options.limit ?? 5000;
-    const result: BootstrapResult = { folders: [] };
+    const result: BootstrapResult = { folders: [], hamTrained: 0, needHam: SIGNIFICANT_HAM };
+    const finish = (): BootstrapResult => ({ ...result, hamTrained: delivery.junk.trained().ham });
     for (const { path, kind } of plan) {
       const box = await session.open(path);
       const id = history.mailboxId(path);
       const point = sync.bootstrapPoint(id);
-      const done = point && point.uidValidity === box.uidValidity ? point : undefined;
+      // Read INBOX mail taken as wanted: INBOX is read again whole, whatever an earlier run without
+      // it did; what it recorded is not recorded again, nor trained twice (idempotent by bytes).
+      const asHam = kind === 'neutral' && options.inboxAsHam !== undefined;
+      const done = point && point.uidValidity === box.uidValidity && !asHam ? point : undefined;
       let selected = (await session.search({ since })).slice(-limit);
+      const wanted = new Set(asHam ? await session.search({ since, seen: true, before: new Date(Date.now() - options.inboxAsHam! * DAY_MS), without: [...JUNK_KEYWORDS, UNSURE_KEYWORD] }) : []);
+      const hamBefore = delivery.junk.trained().ham;
       if (kind === 'neutral') {
         // INBOX's mail above where watching starts is catch-up's to analyse, not history.
         const watched = sync.get(id);
@@ -97,7 +118,11 @@ export async function bootstrap(context: EngineContext, account: Account, option
             try {
               if (m.truncated) entry.errors++;
               else if (kind === 'sent') entry.added += (await delivery.sent(m.raw, m.internalDate.getTime())) > 0 ? 1 : 0;
-              else if (await delivery.file(m.raw, m.internalDate.getTime(), kind === 'neutral' ? undefined : kind)) entry.added++;
+              else {
+                // INBOX's mail is not judged; its read mail, when asked, still trains as wanted.
+                const label = kind === 'neutral' ? undefined : kind;
+                if (await delivery.file(m.raw, m.internalDate.getTime(), label, wanted.has(m.uid) ? 'ham' : label)) entry.added++;
+              }
             } catch {
               // One unreadable message costs only itself (docs/design.md invariant 7).
               entry.errors++;
@@ -109,7 +134,8 @@ export async function bootstrap(context: EngineContext, account: Account, option
           if (options.signal?.aborted) {
             // A batch left halfway is not marked done: the next run does it again (training is idempotent).
             result.interrupted = true;
-            return result;
+            if (asHam) Object.assign(entry, { asHam: delivery.junk.trained().ham - hamBefore });
+            return finish();
           }
           if (batch.length === 0) continue;
           if (down) range.firstUid = batch[0]!.uid;
@@ -118,8 +144,9 @@ export async function bootstrap(context: EngineContext, account: Account, option
         }
       }
       sync.setBootstrapPoint(id, { ...range, doneAt: Date.now() });
+      if (asHam) Object.assign(entry, { asHam: delivery.junk.trained().ham - hamBefore });
     }
-    return result;
+    return finish();
   } finally {
     await session.close();
   }

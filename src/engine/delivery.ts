@@ -172,9 +172,10 @@ export class DeliveryService {
    * provider recorded when it received it (its Authentication-Results above the trusted hop),
    * not today's DNS, which says nothing reliable about old mail. A message the history knows is
    * not recorded again, but still trained (idempotent), so an interrupted bootstrap loses no
-   * training. Returns whether it was new to the history.
+   * training. `train` trains the content filter without that judgement in the history (read
+   * INBOX mail taken as wanted, which the user never filed). Returns whether it was new to the history.
    */
-  async file(raw: Uint8Array, received: number, label: Label | undefined): Promise<boolean> {
+  async file(raw: Uint8Array, received: number, label: Label | undefined, train: Label | undefined = label): Promise<boolean> {
     const content = await parseMessage(raw);
     const facts = this.#facts(raw, content);
     const fresh = this.#history.findByFingerprint(facts.fingerprint) === undefined;
@@ -189,7 +190,7 @@ export class DeliveryService {
         }),
       );
     }
-    if (label) this.junk.trainWords(await this.junk.words(raw), label);
+    if (train) this.junk.trainWords(await this.junk.words(raw), train);
     return fresh;
   }
 
@@ -218,6 +219,7 @@ export class DeliveryService {
         text: decision.text,
         mailbox: decision.mailbox,
         score: decision.score,
+        unsure: decision.unsure ?? false,
         evidence: decision,
       });
       return { msg: id, decision: logged };

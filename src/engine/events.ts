@@ -16,6 +16,8 @@ export interface Arrival {
   restored: boolean;
   /** Moved to the Rejects folder (enforce mode only). */
   moved: boolean;
+  /** Accepted unsure and marked with the $Unsure keyword (enforce mode only, docs/analysis.md 2.5). */
+  marked?: true;
   /** The message's id in the history, and the decision's in the decision log (new decisions only). */
   message?: number;
   decisionId?: number;

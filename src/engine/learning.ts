@@ -3,12 +3,14 @@ import { fingerprint } from '../mail/fingerprint.ts';
 import { throwIfStoreFault } from '../store/database.ts';
 import type { Learned } from './events.ts';
 import type { Label } from './junk.ts';
+import { hasKeyword } from './keywords.ts';
 import { INBOX, type MailboxState } from './mailbox-state.ts';
 
 /**
  * What the user taught by filing mail in any client: messages that appeared in Junk (the user
  * judged them junk: retrain, docs/analysis.md 7.2) or in Sent (their recipients become known
- * correspondents, 3.5), and $Junk/$NotJunk flags set on INBOX messages (4.4).
+ * correspondents, 3.5), $Junk/$NotJunk flags set on INBOX messages (4.4), and the unsure mark
+ * removed (docs/analysis.md 2.5).
  */
 export class Learning {
   readonly #state: MailboxState;
@@ -56,14 +58,23 @@ export class Learning {
   /**
    * $Junk or $NotJunk set by the user (in any mail client) on INBOX messages up to `lastUid` since
    * `modseq` trains them so (docs/analysis.md 4.4, mox at H: only when exactly one of the two is
-   * set). INBOX is the session's selected mailbox.
+   * set). The unsure mark Warden set, removed without either, trains the message as wanted
+   * (docs/analysis.md 2.5). INBOX is the session's selected mailbox, under `uidValidity`.
    */
-  async flagged(session: ImapSession, modseq: string, lastUid: number, learned: (entry: Learned) => void): Promise<void> {
-    const { delivery, db } = this.#state;
+  async flagged(session: ImapSession, modseq: string, lastUid: number, uidValidity: number, learned: (entry: Learned) => void): Promise<void> {
+    const { delivery, db, sync } = this.#state;
+    const changed = await session.flagsChangedSince(modseq, lastUid);
+    const marked = sync.keywordsSet(INBOX, uidValidity, changed.map((c) => c.uid));
     const labelled = new Map<number, Label>();
-    for (const { uid, flags } of await session.flagsChangedSince(modseq, lastUid)) {
+    const cleared = new Set<number>();
+    for (const { uid, flags } of changed) {
       const label = junkLabel(flags);
+      const keyword = marked.get(uid);
       if (label) labelled.set(uid, label);
+      else if (keyword !== undefined && !hasKeyword(flags, keyword)) {
+        labelled.set(uid, 'ham');
+        cleared.add(uid);
+      }
     }
     for await (const batch of session.fetch([...labelled.keys()].sort((a, b) => a - b))) {
       for (const m of batch) {
@@ -73,7 +84,7 @@ export class Learning {
         try {
           const outcome = await delivery.judge(m.raw, label);
           if (outcome === 'unchanged') continue;
-          entry.outcome = `${outcome} as ${label}`;
+          entry.outcome = `${outcome} as ${label}${cleared.has(m.uid) ? `: its ${marked.get(m.uid)} mark was removed` : ''}`;
         } catch (err) {
           throwIfStoreFault(err, db.name);
           entry.error = (err as Error).message;

@@ -143,7 +143,7 @@ export class AccountMailbox {
     if (repaired > 0) emit({ kind: 'repaired', account, moves: repaired });
 
     // Flags the user set on messages Warden has seen, since the last look.
-    if (known.highestModseq && inbox.highestModseq) await this.#learning.flagged(session, known.highestModseq, known.lastUid, learned);
+    if (known.highestModseq && inbox.highestModseq) await this.#learning.flagged(session, known.highestModseq, known.lastUid, inbox.uidValidity, learned);
 
     const point: InboxPoint = { session, id: inboxId, uidValidity: inbox.uidValidity, lastUid: known.lastUid, highestModseq: known.highestModseq };
     const arrived = (arrival: Arrival) => emit({ kind: 'arrival', account, arrival });

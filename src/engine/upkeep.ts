@@ -5,6 +5,7 @@ import type { JournalEntry } from '../store/sync.ts';
 import { locate } from './mail-actions.ts';
 import { INBOX, type MailboxState } from './mailbox-state.ts';
 import { Retention } from './retention.ts';
+import { setKeyword } from './unsure-mark.ts';
 
 /** How often Rejects is looked through for rejects past the retention period. */
 const RETIRE_EVERY_MS = 60 * 60_000;
@@ -47,16 +48,28 @@ export class Upkeep {
   }
 
   /**
-   * Moves out of INBOX (selected, with `uidValidity`) a crash interrupted. Still in INBOX under the
-   * same UIDVALIDITY: the move was not done, and is now. Gone: it was.
+   * Moves out of INBOX (selected, with `uidValidity`) and unsure marks in it that a crash
+   * interrupted. Still in INBOX under the same UIDVALIDITY: the action was not done (or not
+   * known to be), and is now; a keyword set twice is set once. Gone: a move was done, and a
+   * mark has nothing left to mark (forgotten: the message never counts as marked).
    */
   async finishInboxMoves(session: ImapSession, uidValidity: number): Promise<number> {
     const { sync, now } = this.#state;
     let finished = 0;
     for (const entry of sync.pending().filter((e) => e.mailbox === INBOX)) {
-      if (entry.uidValidity === uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
-      sync.done(entry.id, now());
       finished++;
+      const there = entry.uidValidity === uidValidity && (await session.has(entry.uid));
+      if (entry.action === 'keyword') {
+        // A refusal is the server's for good: setKeyword forgot the entry.
+        if (there) {
+          await setKeyword(this.#state, session, entry).catch((err: unknown) => {
+            if (!(err instanceof ImapError) || err.kind !== 'protocol') throw err;
+          });
+        } else sync.forget(entry.id);
+        continue;
+      }
+      if (there) await session.move(entry.uid, entry.target);
+      sync.done(entry.id, now());
     }
     return finished;
   }

@@ -152,12 +152,25 @@ export class ImapSession {
   }
 
   /**
-   * The UIDs in the selected mailbox that are (un)seen, (un)flagged, received since a date, or
-   * have a header field containing a string (RFC 3501 section 6.4.4), ascending.
+   * The UIDs in the selected mailbox that are (un)seen, (un)flagged, received since or before a
+   * date, have a header field containing a string, or have none of the keywords `without`
+   * (RFC 3501 section 6.4.4: SEEN, FLAGGED, SINCE, BEFORE, HEADER, NOT, OR, KEYWORD), ascending.
    */
-  async search(query: { seen?: boolean; flagged?: boolean; since?: Date; header?: Record<string, string> }): Promise<number[]> {
-    const found = await this.#run(() => this.#client.search(query, { uid: true }));
+  async search(query: { seen?: boolean; flagged?: boolean; since?: Date; before?: Date; header?: Record<string, string>; without?: string[] }): Promise<number[]> {
+    const { without = [], ...rest } = query;
+    const keywords = without.map((keyword) => ({ keyword }));
+    const compiled = keywords.length === 0 ? rest : { ...rest, not: keywords.length === 1 ? keywords[0]! : { or: keywords } };
+    const found = await this.#run(() => this.#client.search(compiled, { uid: true }));
     return (found || []).sort((a, b) => a - b);
+  }
+
+  /**
+   * Sets a keyword on one message by UID (UID STORE +FLAGS, RFC 3501 section 6.4.6). A server
+   * that keeps no keywords for the mailbox (no \* in PERMANENTFLAGS) refuses: a protocol error.
+   */
+  async addKeyword(uid: number, keyword: string): Promise<void> {
+    const stored = await this.#run(() => this.#client.messageFlagsAdd(`${uid}`, [keyword], { uid: true }));
+    if (!stored) throw new ImapError('protocol', `the server at ${this.#attempt.host} did not set the keyword ${keyword} on message ${uid}`);
   }
 
   /**

@@ -16,8 +16,12 @@ export interface DecisionRow {
   subject: string;
   from: string;
   isReject: boolean;
+  /** Accepted in the unsure band: left in INBOX, marked for the user to judge (docs/analysis.md 2.5). */
+  unsure: boolean;
   /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
   junk: boolean;
+  /** The user judged it wanted: restored it, marked it not junk, or removed its unsure mark. */
+  wanted: boolean;
 }
 
 export interface DecisionQuery {
@@ -30,6 +34,8 @@ export interface DecisionQuery {
   before?: number;
   /** Only messages Warden moved to Rejects and the user has not restored. */
   rejected?: boolean;
+  /** Only decisions accepted in the unsure band. */
+  unsure?: boolean;
   limit: number;
 }
 
@@ -43,7 +49,7 @@ export interface DailyCount {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const COLUMNS = `d.id, a.name AS account, m.id AS message, d.decided_at, d.accept, d.reason, d.text, d.mailbox, d.score, m.subject,
-  m.from_local, m.from_domain, m.is_reject, m.junk`;
+  m.from_local, m.from_domain, m.is_reject, m.junk, m.notjunk, d.unsure`;
 
 /** The decision log of every account, newest first, for the UI. */
 export class DecisionLog {
@@ -69,10 +75,11 @@ export class DecisionLog {
     if (q.account !== undefined) term('a.name = ?', q.account);
     if (q.accept !== undefined) term('d.accept = ?', Number(q.accept));
     if (q.reason !== undefined) term('d.reason = ?', q.reason);
+    if (q.unsure !== undefined) term('d.unsure = ?', Number(q.unsure));
     if (q.before !== undefined) term(`${order} < ?`, q.before);
     if (q.rejected) {
       // A reject's decision is one: d.accept = 0 lets the verdict's index find them.
-      term(`d.accept = 0 AND m.is_reject = 1 AND m.retired_at IS NULL AND EXISTS (SELECT 1 FROM journal j WHERE j.fingerprint = m.fingerprint AND j.account_id = m.account_id AND j.done_at IS NOT NULL)`);
+      term(`d.accept = 0 AND m.is_reject = 1 AND m.retired_at IS NULL AND EXISTS (SELECT 1 FROM journal j WHERE j.fingerprint = m.fingerprint AND j.account_id = m.account_id AND j.action = 'move' AND j.done_at IS NOT NULL)`);
     }
     const where = terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '';
     const rows = this.#db
@@ -134,6 +141,8 @@ interface Row {
   is_reject: number;
   text: string;
   junk: number;
+  notjunk: number;
+  unsure: number;
 }
 
 function rowOf(r: Row): DecisionRow {
@@ -150,7 +159,9 @@ function rowOf(r: Row): DecisionRow {
     subject: r.subject,
     from: r.from_local || r.from_domain ? `${r.from_local}@${r.from_domain}` : '',
     isReject: r.is_reject === 1,
+    unsure: r.unsure === 1,
     junk: r.junk === 1,
+    wanted: r.notjunk === 1,
   };
 }
 

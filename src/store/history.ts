@@ -92,6 +92,8 @@ export interface DecisionRecord {
   text: string;
   mailbox: string;
   score: number;
+  /** Accepted in the unsure band (docs/analysis.md 2.5). */
+  unsure?: boolean;
   evidence: unknown;
 }
 
@@ -326,7 +328,7 @@ export class History {
 
   /** Logs a decision, its evidence deflated (src/store/evidence.ts); returns its id. */
   logDecision(d: DecisionRecord): number {
-    const { lastInsertRowid } = this.#statement('INSERT INTO decision (msg_id, decided_at, accept, reason, text, mailbox, score) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    const { lastInsertRowid } = this.#statement('INSERT INTO decision (msg_id, decided_at, accept, reason, text, mailbox, score, unsure) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
       d.msgId,
       d.decidedAt,
       Number(d.accept),
@@ -334,6 +336,7 @@ export class History {
       d.text,
       d.mailbox,
       d.score,
+      Number(d.unsure ?? false),
     );
     const id = Number(lastInsertRowid);
     this.#statement('INSERT INTO decision_evidence (decision_id, body) VALUES (?, ?)').run(id, packEvidence(d.evidence));

@@ -336,6 +336,36 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX digest_account ON digest (account_id, made_at);
   CREATE INDEX digest_fingerprint ON digest (fingerprint) WHERE fingerprint IS NOT NULL;
   `,
+
+  // 13: the unsure band (docs/analysis.md 2.5): decisions accepted unsure, for the UI's
+  // Unsure list, and the keyword Warden sets on them, journalled like its moves (docs/design.md
+  // invariant 3). SQLite cannot change a CHECK, so the journal is built again with the new action.
+  `
+  ALTER TABLE decision ADD COLUMN unsure INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX decision_unsure ON decision (id) WHERE unsure = 1;
+
+  ALTER TABLE journal RENAME TO journal_v11;
+  CREATE TABLE journal (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account (id),
+    -- move: to the folder \`target\`; keyword: set the keyword \`target\` (mailbox stays).
+    action TEXT NOT NULL CHECK (action IN ('move', 'keyword')),
+    mailbox TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    target TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    done_at INTEGER
+  );
+  INSERT INTO journal SELECT id, account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at, done_at FROM journal_v11;
+  -- Its indexes go with it.
+  DROP TABLE journal_v11;
+  CREATE INDEX journal_pending ON journal (account_id) WHERE done_at IS NULL;
+  CREATE INDEX journal_fingerprint ON journal (fingerprint) WHERE done_at IS NOT NULL;
+  -- The keywords set on INBOX messages by UID: the flag scan asks which changed messages Warden marked.
+  CREATE INDEX journal_keyword ON journal (account_id, uidvalidity, uid) WHERE action = 'keyword' AND done_at IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,8 @@ export interface SyncPoint {
 
 export interface JournalEntry {
   id: number;
+  /** move: to the folder `target`; keyword: set the keyword `target` on the message. */
+  action: 'move' | 'keyword';
   mailbox: string;
   uidValidity: number;
   uid: number;
@@ -68,11 +70,40 @@ export class SyncState {
   }
 
   /** Writes a move before it is sent; returns the entry's id. */
-  journalMove(entry: Omit<JournalEntry, 'id'>, now: number): number {
+  journalMove(entry: Omit<JournalEntry, 'id' | 'action'>, now: number): number {
     const { lastInsertRowid } = this.#db
       .prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at) VALUES (?, 'move', ?, ?, ?, ?, ?, ?)")
       .run(this.#account, entry.mailbox, entry.uidValidity, entry.uid, entry.fingerprint, entry.target, now);
     return Number(lastInsertRowid);
+  }
+
+  /**
+   * Writes a keyword to set on a message (the unsure band's mark) before it is sent; returns
+   * the entry's id. Kept once done: the flag scan asks which messages Warden marked.
+   */
+  journalKeyword(entry: Omit<JournalEntry, 'id' | 'action'>, now: number): number {
+    const { lastInsertRowid } = this.#db
+      .prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at) VALUES (?, 'keyword', ?, ?, ?, ?, ?, ?)")
+      .run(this.#account, entry.mailbox, entry.uidValidity, entry.uid, entry.fingerprint, entry.target, now);
+    return Number(lastInsertRowid);
+  }
+
+  /** Of `uids` in `mailbox` under `uidValidity`, those Warden set a keyword on, with the keyword. */
+  keywordsSet(mailbox: string, uidValidity: number, uids: number[]): Map<number, string> {
+    const set = new Map<number, string>();
+    const statement = this.#db.prepare(
+      "SELECT target FROM journal WHERE account_id = ? AND uidvalidity = ? AND uid = ? AND mailbox = ? AND action = 'keyword' AND done_at IS NOT NULL LIMIT 1",
+    );
+    for (const uid of uids) {
+      const row = statement.get(this.#account, uidValidity, uid, mailbox) as { target: string } | undefined;
+      if (row) set.set(uid, row.target);
+    }
+    return set;
+  }
+
+  /** An action the server refused, never done: gone from the journal, as if never written. */
+  forget(id: number): void {
+    this.#db.prepare('DELETE FROM journal WHERE id = ? AND done_at IS NULL').run(id);
   }
 
   done(id: number, now: number): void {
@@ -82,17 +113,17 @@ export class SyncState {
   /** Whether Warden moved this message (by its bytes) at some time: a move it journalled and finished. */
   moved(fingerprint: string): boolean {
     return (
-      this.#db.prepare('SELECT 1 FROM journal WHERE fingerprint = ? AND account_id = ? AND done_at IS NOT NULL LIMIT 1').get(fingerprint, this.#account) !==
+      this.#db.prepare("SELECT 1 FROM journal WHERE fingerprint = ? AND account_id = ? AND action = 'move' AND done_at IS NOT NULL LIMIT 1").get(fingerprint, this.#account) !==
       undefined
     );
   }
 
-  /** Moves written but not marked done: sent or not, a crash came in between. */
+  /** Actions written but not marked done: sent or not, a crash came in between. */
   pending(): JournalEntry[] {
     return (
       this.#db
-        .prepare('SELECT id, mailbox, uidvalidity, uid, fingerprint, target FROM journal WHERE account_id = ? AND done_at IS NULL ORDER BY id')
-        .all(this.#account) as { id: number; mailbox: string; uidvalidity: number; uid: number; fingerprint: string; target: string }[]
-    ).map((r) => ({ id: r.id, mailbox: r.mailbox, uidValidity: r.uidvalidity, uid: r.uid, fingerprint: r.fingerprint, target: r.target }));
+        .prepare('SELECT id, action, mailbox, uidvalidity, uid, fingerprint, target FROM journal WHERE account_id = ? AND done_at IS NULL ORDER BY id')
+        .all(this.#account) as { id: number; action: JournalEntry['action']; mailbox: string; uidvalidity: number; uid: number; fingerprint: string; target: string }[]
+    ).map((r) => ({ id: r.id, action: r.action, mailbox: r.mailbox, uidValidity: r.uidvalidity, uid: r.uid, fingerprint: r.fingerprint, target: r.target }));
   }
 }

@@ -194,6 +194,28 @@ describe('analyze: the decision flow of docs/analysis.md section 2.2', () => {
     expect(await decide(input({ facts: toMe, probability: 0.3, settings: strict }))).toMatchObject({ accept: true });
   });
 
+  it('the unsure band (opt-in): an accept scored from unsureFrom up to the threshold is marked unsure, nothing else changes', async () => {
+    const on = { unsure: true };
+    // Off by default: the same score is a plain accept.
+    const off = await decide(input({ probability: 0.62 }));
+    expect(off).toMatchObject({ accept: true, text: 'nothing suspicious found' });
+    expect(off.unsure).toBeUndefined();
+    const d = await decide(input({ probability: 0.62, settings: on }));
+    expect(d).toMatchObject({ accept: true, reason: 'no-bad-signals', mailbox: 'INBOX', isReject: false, unsure: true, score: 0.62 });
+    expect(d.text).toBe('unsure: junk 62%, between 50% and 95%');
+    expect(d.evidence.junk).toMatchObject({ unsure: { from: 0.5, to: 0.95 } });
+    // The band's lower end is the setting; its upper end the threshold after jitter.
+    expect(await decide(input({ probability: 0.62, settings: { ...on, unsureFrom: 0.7 } }))).not.toHaveProperty('unsure');
+    const jittered = await decide(input({ probability: 0.955, settings: { ...on, jitter: 0.05 }, random: () => 0.99 }));
+    expect(jittered.text).toBe('unsure: junk 95.5%, between 50% and 99.9%');
+    // Above the threshold it is still a reject; an insignificant filter is never unsure.
+    expect(await decide(input({ probability: 0.96, settings: on }))).toMatchObject({ accept: false, reason: 'junk-content' });
+    expect(await decide(input({ probability: 0.9, significant: false, settings: on }))).not.toHaveProperty('unsure');
+    // A conclusive reputation decides without the content filter: not unsure.
+    const good: Reputation = { junk: false, conclusive: true, method: 'msgfromfull', text: 'known', counted: [] };
+    expect(await decide(input({ probability: 0.9, settings: on, reputation: () => good }))).not.toHaveProperty('unsure');
+  });
+
   it('step 17: block lists only for mail that would be accepted', async () => {
     let asked = 0;
     const dnsbl = () => (asked++, Promise.resolve({ zone: 'dnsbl.test', result: 'fail' as const, explanation: 'listed' }));

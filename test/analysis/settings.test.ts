@@ -51,3 +51,16 @@ describe('DNSBL zones', () => {
     expect(zones(['zen.spamhaus.org', 5])).toMatchObject({ field: 'dnsblZones.1' });
   });
 });
+
+describe('the unsure band', () => {
+  it('is off by default, and starts at 0.5 when turned on', () => {
+    expect(analysisSettingsSchema.parse({})).toMatchObject({ unsure: false, unsureFrom: 0.5 });
+    expect(analysisSettingsSchema.parse({ unsure: true })).toMatchObject({ unsure: true, unsureFrom: 0.5 });
+  });
+
+  it('refuses a start that is no probability, naming the field and what it takes', () => {
+    for (const unsureFrom of [-0.1, 1.5]) {
+      expect(() => parseWith(analysisSettingsSchema, { unsureFrom }, 'analysis settings')).toThrow('invalid analysis settings: unsureFrom: a junk probability from 0 to 1, like 0.5');
+    }
+  });
+});

@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../../src/analysis/settings.ts';
 import { PRESETS } from '../../src/engine/junk.ts';
 import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
 import { startDnsmasq } from '../helpers/dnsmasq.ts';
@@ -121,7 +122,9 @@ async function printHeldOut(corpus: CorpusMessage[], work: string, bogofilter: s
   console.log(
     `\nHeld out: trained on the earlier half, then the later half (${test.length} messages from ${since} on, ${test.length - testSpam} ham, ${testSpam} spam) classified without feedback.`,
   );
-  const rows: (string | number)[][] = [['protocol', 'filter', '1-ROCA%', 'hm%', 'sm%', 'spam caught', 'ham rejected', 'spam caught at 0.5', 'ham rejected at 0.5']];
+  const rows: (string | number)[][] = [
+    ['protocol', 'filter', '1-ROCA%', 'hm%', 'sm%', 'spam caught', 'ham rejected', 'spam caught at 0.5', 'ham rejected at 0.5', 'unsure: spam', 'unsure: ham'],
+  ];
   const ratios: string[] = [];
   for (const [name, split] of [
     ['temporal', temporal],
@@ -133,7 +136,9 @@ async function printHeldOut(corpus: CorpusMessage[], work: string, bogofilter: s
       const own = misclassification(outcomes);
       const at = catches(outcomes);
       const half = catches(outcomes, (o) => o.score > 0.5);
-      rows.push([name, filter, fixed(oneMinusRocaPercent(outcomes), 3), fixed(own.hm), fixed(own.sm), at.caught, at.rejected, half.caught, half.rejected]);
+      // The unsure band at its default (docs/analysis.md 2.5): accepted at the filter's own threshold, scored from unsureFrom up.
+      const unsure = catches(outcomes, (o) => !o.spam && o.score >= DEFAULT_ANALYSIS_SETTINGS.unsureFrom);
+      rows.push([name, filter, fixed(oneMinusRocaPercent(outcomes), 3), fixed(own.hm), fixed(own.sm), at.caught, at.rejected, half.caught, half.rejected, unsure.caught, unsure.rejected]);
     }
     if (runs.length === 2) ratios.push(`${name} 1-ROCA% ${ratio(oneMinusRocaPercent(runs[0]![1]), oneMinusRocaPercent(runs[1]![1]))}`);
   }
@@ -142,6 +147,7 @@ async function printHeldOut(corpus: CorpusMessage[], work: string, bogofilter: s
     `temporal: trained on all ${temporal.train.length} earlier messages; bootstrap: on the latest ${BOOTSTRAP_HAM} ham and ${BOOTSTRAP_SPAM} spam before the split, as a user's Archive and Junk would hold them.`,
   );
   console.log(`Caught and rejected at each filter's own threshold (warden's default; bogofilter's spam cutoff), and at 0.5.`);
+  console.log(`unsure: what the unsure band from ${DEFAULT_ANALYSIS_SETTINGS.unsureFrom} would mark: accepted at the filter's own threshold, scored ${DEFAULT_ANALYSIS_SETTINGS.unsureFrom} or more.`);
   if (ratios.length > 0) console.log(`warden / bogofilter: ${ratios.join(', ')}`);
 }
 

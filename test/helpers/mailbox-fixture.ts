@@ -8,7 +8,8 @@ import { runWarden } from './warden.ts';
 
 /**
  * A mailbox to run the engine against: a throw-away Dovecot with user alice, a data dir whose
- * content filter is trained (50 ham and 20 spam synthetic messages, so it is significant), the
+ * content filter is trained (50 ham and 20 spam synthetic messages, so it is significant, unless
+ * `untrained`), the
  * account `home` added in observe mode, and the test's own IMAP client: the "other mail
  * client" that delivers and moves mail.
  */
@@ -30,19 +31,25 @@ export interface MailboxFixture {
   close(): Promise<void>;
 }
 
-/** `oauth2`: Dovecot also takes OAuth2 logins, checked at that authorization server (dovecot.ts). */
-export async function startMailboxFixture(prefix: string, options: Pick<DovecotOptions, 'oauth2'> = {}): Promise<MailboxFixture> {
+/**
+ * `oauth2`: Dovecot also takes OAuth2 logins, checked at that authorization server (dovecot.ts).
+ * `untrained`: the content filter starts empty, as on a new install.
+ */
+export async function startMailboxFixture(prefix: string, options: Pick<DovecotOptions, 'oauth2'> & { untrained?: true } = {}): Promise<MailboxFixture> {
   const dir = mkdtempSync(join(tmpdir(), `warden-${prefix}-`));
   const data = join(dir, 'data');
-  const dovecot = await startDovecot({ users: ['alice'], ...options });
+  const { untrained, ...dovecotOptions } = options;
+  const dovecot = await startDovecot({ users: ['alice'], ...dovecotOptions });
   const alice = dovecot.users[0]!;
   const env = { HOME_PASSWORD: alice.password };
-  for (const kind of ['ham', 'spam'] as const) {
-    mkdirSync(join(dir, kind));
-    for (let i = 0; i < (kind === 'ham' ? 50 : 20); i++) writeFileSync(join(dir, kind, `${i}.eml`), syntheticMessage(kind, i));
+  if (!untrained) {
+    for (const kind of ['ham', 'spam'] as const) {
+      mkdirSync(join(dir, kind));
+      for (let i = 0; i < (kind === 'ham' ? 50 : 20); i++) writeFileSync(join(dir, kind, `${i}.eml`), syntheticMessage(kind, i));
+    }
+    const trained = runWarden(['--data-dir', data, 'junk', 'train', '--ham', join(dir, 'ham'), '--spam', join(dir, 'spam')]);
+    if (trained.status !== 0) throw new Error(`training failed: ${trained.stderr}`);
   }
-  const trained = runWarden(['--data-dir', data, 'junk', 'train', '--ham', join(dir, 'ham'), '--spam', join(dir, 'spam')]);
-  if (trained.status !== 0) throw new Error(`training failed: ${trained.stderr}`);
   const args = ['--host', dovecot.host, '--port', String(dovecot.imapPort), '--tls', 'plain', '--allow-plain', '--user', alice.name, '--password-env', 'HOME_PASSWORD'];
   const added = runWarden(['--data-dir', data, 'account', 'add', 'home', ...args], { env });
   if (added.status !== 0) throw new Error(`account add failed: ${added.stderr}`);

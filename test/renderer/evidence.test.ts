@@ -48,10 +48,14 @@ describe('the threshold and the verdict in words', () => {
   });
 
   it('says what the user did after Warden decided: filed as junk, restored', () => {
-    expect(verdictOf({ accept: true, isReject: false, junk: false })).toEqual({ word: 'Accepted', story: 'Accepted', tone: 'accept' });
-    expect(verdictOf({ accept: true, isReject: false, junk: true })).toEqual({ word: 'Junk', story: 'Accepted, then filed as junk by you', tone: 'reject' });
-    expect(verdictOf({ accept: false, isReject: true, junk: false })).toMatchObject({ word: 'Rejected', tone: 'reject' });
-    expect(verdictOf({ accept: false, isReject: false, junk: false })).toEqual({ word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' });
-    expect(verdictOf({ accept: false, isReject: false, junk: true })).toMatchObject({ word: 'Junk', story: 'Rejected, then filed as junk by you' });
+    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: false, wanted: false })).toEqual({ word: 'Accepted', story: 'Accepted', tone: 'accept' });
+    expect(verdictOf({ accept: true, isReject: false, junk: true, unsure: false, wanted: false })).toEqual({ word: 'Junk', story: 'Accepted, then filed as junk by you', tone: 'reject' });
+    expect(verdictOf({ accept: false, isReject: true, junk: false, unsure: false, wanted: false })).toMatchObject({ word: 'Rejected', tone: 'reject' });
+    expect(verdictOf({ accept: false, isReject: false, junk: false, unsure: false, wanted: false })).toEqual({ word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' });
+    expect(verdictOf({ accept: false, isReject: false, junk: true, unsure: false, wanted: false })).toMatchObject({ word: 'Junk', story: 'Rejected, then filed as junk by you' });
+    // Accepted unsure (docs/analysis.md 2.5): a word and a colour of its own, until the user files it as junk.
+    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: true, wanted: false })).toEqual({ word: 'Unsure', story: 'Accepted, but Warden is unsure: left in INBOX for you to judge', tone: 'unsure' });
+    expect(verdictOf({ accept: true, isReject: false, junk: true, unsure: true, wanted: false })).toMatchObject({ word: 'Junk', story: 'Accepted, then filed as junk by you' });
+    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: true, wanted: true })).toEqual({ word: 'Wanted', story: 'Accepted unsure, then judged wanted by you', tone: 'accept' });
   });
 });

@@ -9,6 +9,7 @@ import { DatabaseDamagedError, openDatabase, StoreError, type Db } from '../../s
 import { SqliteWordCounts } from '../../src/store/junk-words.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { readSetting, writeSetting } from '../../src/store/settings.ts';
+import { SyncState } from '../../src/store/sync.ts';
 import { seededRandom } from '../../src/engine/random.ts';
 
 /** The tables of the junk filter: the first migration's, which every later schema keeps. */
@@ -125,6 +126,36 @@ describe('openDatabase', () => {
       expect(tables(db)).toEqual(MIGRATED_TABLES);
       db.close();
     }
+  });
+
+  it('migration 13 keeps the journal of moves (pending and done) and lets it hold keywords', () => {
+    const file = join(dir, 'v11.db');
+    const old = raw(file);
+    for (let v = 0; v < 11; v++) old.exec(MIGRATIONS[v]!);
+    old.pragma('user_version = 11');
+    // Account 1 is the one the first schema makes.
+    const add = old.prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at, done_at) VALUES (1, 'move', 'INBOX', 7, ?, ?, 'Rejects', 0, ?)");
+    add.run(1, 'f1', 5);
+    add.run(2, 'f2', null);
+    expect(() => old.prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at) VALUES (1, 'keyword', 'INBOX', 7, 3, 'f3', '$Unsure', 0)").run()).toThrow(/CHECK/);
+    old.close();
+
+    const db = track(openDatabase(file));
+    const sync = new SyncState(db, 1);
+    expect(sync.pending()).toEqual([{ id: 2, action: 'move', mailbox: 'INBOX', uidValidity: 7, uid: 2, fingerprint: 'f2', target: 'Rejects' }]);
+    expect(sync.moved('f1')).toBe(true);
+    const marked = sync.journalKeyword({ mailbox: 'INBOX', uidValidity: 7, uid: 3, fingerprint: 'f3', target: '$Unsure' }, 0);
+    // Not marked until done; a keyword is not a move.
+    expect(sync.keywordsSet('INBOX', 7, [1, 2, 3])).toEqual(new Map());
+    sync.done(marked, 1);
+    expect(sync.keywordsSet('INBOX', 7, [1, 2, 3])).toEqual(new Map([[3, '$Unsure']]));
+    expect(sync.keywordsSet('INBOX', 8, [3])).toEqual(new Map());
+    expect(sync.moved('f3')).toBe(false);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal' ORDER BY name").pluck().all()).toEqual([
+      'journal_fingerprint',
+      'journal_keyword',
+      'journal_pending',
+    ]);
   });
 
   it('brings a database of every earlier schema version up to date, keeping its data', () => {
