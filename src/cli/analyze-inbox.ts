@@ -21,7 +21,7 @@ export function analyzeInboxCommand(o: Output): Command {
     .action(async (name: string, options: { since?: Date; dryRun?: boolean; json?: boolean }, command: Command) => {
       const dataDir = resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
       const { AccountService } = await import('../engine/accounts.ts');
-      const { analyzeInbox } = await import('../engine/catch-up.ts');
+      const { analyzeInbox } = await import('../engine/mailbox.ts');
       const { EngineContext } = await import('../engine/context.ts');
       const account = AccountService.account(dataDir, name);
       const dryRun = options.dryRun ?? false;

@@ -81,7 +81,7 @@ export function runCommand(o: Output): Command {
 async function catchUpOnce(dataDir: string, options: ContextOptions, print: (event: WatchEvent) => void, o: Output): Promise<void> {
   const { AccountService } = await import('../engine/accounts.ts');
   const { EngineContext } = await import('../engine/context.ts');
-  const { catchUp } = await import('../engine/catch-up.ts');
+  const { catchUp } = await import('../engine/mailbox.ts');
   const context = EngineContext.open(dataDir, options);
   try {
     const accounts = AccountService.onDatabase(context.db).list();

@@ -3,7 +3,7 @@ import { ImapSession } from '../imap/session.ts';
 import { History } from '../store/history.ts';
 import { SyncState } from '../store/sync.ts';
 import { endpointOf, type Account } from './accounts.ts';
-import type { MailboxOptions } from './catch-up.ts';
+import type { MailboxOptions } from './mailbox.ts';
 import type { EngineContext } from './context.ts';
 import { DeliveryService } from './delivery.ts';
 

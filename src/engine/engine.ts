@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { endpointOf, type Account } from './accounts.ts';
-import { AccountMailbox, type MailboxOptions } from './catch-up.ts';
+import { AccountMailbox, type MailboxOptions } from './mailbox.ts';
 import type { EngineContext } from './context.ts';
 import type { WatchEvent } from './events.ts';
 import { watch, type WatchOptions } from './watch.ts';

@@ -1,7 +1,7 @@
 import { ImapError } from '../imap/errors.ts';
 import { IDLE_MS, ImapSession } from '../imap/session.ts';
 import { StoreError } from '../store/database.ts';
-import type { AccountMailbox } from './catch-up.ts';
+import type { AccountMailbox } from './mailbox.ts';
 import type { WatchEvent } from './events.ts';
 
 export type { WatchEvent };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountService, endpointOf, type Account } from '../../src/engine/accounts.ts';
-import { AccountMailbox } from '../../src/engine/catch-up.ts';
+import { AccountMailbox } from '../../src/engine/mailbox.ts';
 import { EngineContext } from '../../src/engine/context.ts';
 import { watch, type WatchEvent } from '../../src/engine/watch.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountSignIn } from '../../src/engine/account-sign-in.ts';
 import { AccountService, endpointOf, type Account } from '../../src/engine/accounts.ts';
-import { AccountMailbox } from '../../src/engine/catch-up.ts';
+import { AccountMailbox } from '../../src/engine/mailbox.ts';
 import { EngineContext } from '../../src/engine/context.ts';
 import { watch, type WatchEvent } from '../../src/engine/watch.ts';
 import { launchBrowser } from '../helpers/browser.ts';

@@ -1,0 +1,141 @@
+import type { Fetched, ImapSession } from '../imap/session.ts';
+import { throwIfStoreFault } from '../store/database.ts';
+import type { UnanalysedEntry, UnanalysedLog } from '../store/unanalysed.ts';
+import type { Decided } from './delivery.ts';
+import type { Arrival } from './events.ts';
+import { INBOX, modseqOf, type MailboxState } from './mailbox-state.ts';
+
+/**
+ * Pauses before the retries of a message that could not be analysed (docs/analysis.md E7, section
+ * 8: "retried with backoff a few times"); after the last, Warden gives up and leaves it.
+ */
+export const RETRY_DELAYS_MS = [60_000, 10 * 60_000, 60 * 60_000];
+
+/** Where a catch-up is in INBOX. */
+export interface InboxPoint {
+  session: ImapSession;
+  id: number;
+  uidValidity: number;
+  lastUid: number;
+  /** INBOX's HIGHESTMODSEQ at the last look: kept until the catch-up ends, for the flag scan. */
+  highestModseq?: string;
+}
+
+/**
+ * New INBOX messages, one at a time: each is analysed, recorded with INBOX's new sync point, and
+ * in enforce mode moved to Rejects. A message that cannot be analysed stays where it is, logged
+ * for a retry (fail open, docs/analysis.md section 8).
+ */
+export class Arrivals {
+  readonly #state: MailboxState;
+  readonly #unanalysed: UnanalysedLog;
+
+  constructor(state: MailboxState, unanalysed: UnanalysedLog) {
+    this.#state = state;
+    this.#unanalysed = unanalysed;
+  }
+
+  /** What `arrive` would do with a message, doing nothing. */
+  async preview(message: Fetched): Promise<Arrival> {
+    try {
+      return arrivalOf(message.uid, await this.#decide(message));
+    } catch (err) {
+      return { ...arrivalOf(message.uid), error: (err as Error).message };
+    }
+  }
+
+  async #decide(message: Fetched): Promise<Decided> {
+    const { delivery } = this.#state;
+    if (message.truncated) throw new Error(`it is larger than ${formatBytes(delivery.settings.maxMessageBytes)}, the most Warden analyses (setting maxMessageBytes)`);
+    return delivery.decide(message.raw, message.internalDate.getTime());
+  }
+
+  /**
+   * One new INBOX message (or one tried again). Its decision is recorded in one transaction
+   * with the move it calls for and INBOX's new sync point: were a crash to split them, the
+   * next run would find a recorded reject still in INBOX and take it for the user's restore.
+   * A message that cannot be analysed stays where it is, logged with the error (E7).
+   */
+  async arrive(message: Fetched, point: InboxPoint, retry?: UnanalysedEntry): Promise<Arrival> {
+    const { db, history, sync, delivery, now } = this.#state;
+    let decided: Decided;
+    try {
+      decided = await this.#decide(message);
+    } catch (err) {
+      // The database failing is no fault of the message's: stop, leave it for after the repair.
+      throwIfStoreFault(err, db.name);
+      return this.#unanalysable(arrivalOf(message.uid), point, (err as Error).message, retry);
+    }
+    const { facts, decision, known } = decided;
+    const arrival = arrivalOf(message.uid, decided);
+    // Known and still recorded as a reject that Warden moved out of INBOX: the user put it
+    // back. Learned before the sync point moves past it, so a crash cannot skip the lesson.
+    if (known?.isReject && sync.moved(facts.fingerprint)) {
+      try {
+        await delivery.feedback(known.msg, 'ham', message.raw);
+        arrival.restored = true;
+      } catch (err) {
+        throwIfStoreFault(err, db.name);
+        arrival.error = `could not learn from the restore: ${(err as Error).message}`;
+      }
+    }
+    const move = !known && !decision.accept && this.#state.account().mode === 'enforce';
+    const at = now();
+    const entry = history.transaction(() => {
+      if (!known) {
+        const ids = delivery.record(decided, message.internalDate.getTime());
+        Object.assign(arrival, { message: ids.msg, decisionId: ids.decision });
+      }
+      if (retry) this.#unanalysed.resolved(retry.id, at);
+      this.#advance(point, message.uid);
+      return move ? sync.journalMove({ mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target: decision.mailbox }, at) : undefined;
+    });
+    if (entry === undefined) return arrival;
+    try {
+      await point.session.move(message.uid, decision.mailbox);
+      sync.done(entry, now());
+      arrival.moved = true;
+    } catch (err) {
+      // Left in INBOX and in the journal: the next run tries again.
+      arrival.error = `could not move it to ${decision.mailbox}: ${(err as Error).message}`;
+    }
+    return arrival;
+  }
+
+  #unanalysable(arrival: Arrival, point: InboxPoint, error: string, retry: UnanalysedEntry | undefined): Arrival {
+    const now = this.#state.now();
+    const delay = RETRY_DELAYS_MS[retry?.attempts ?? 0];
+    const retryAt = delay === undefined ? undefined : now + delay;
+    this.#state.history.transaction(() => {
+      this.#unanalysed.failed({ mailboxId: point.id, uidValidity: point.uidValidity, uid: arrival.uid }, error, now, retryAt);
+      this.#advance(point, arrival.uid);
+    });
+    return { ...arrival, error, ...(retryAt !== undefined && { retryAt }) };
+  }
+
+  /** INBOX's sync point moves past `uid` (never back: a retried message is below it). */
+  #advance(point: InboxPoint, uid: number): void {
+    if (uid <= point.lastUid) return;
+    point.lastUid = uid;
+    this.#state.sync.set(point.id, { uidValidity: point.uidValidity, lastUid: uid, ...modseqOf(point) });
+  }
+}
+
+/** An arrival as decided, before anything is done with it; without a decision, not analysed. */
+function arrivalOf(uid: number, decided?: Decided): Arrival {
+  const arrival: Arrival = { uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false };
+  if (!decided) return arrival;
+  const { facts, decision, known } = decided;
+  return {
+    ...arrival,
+    subject: facts.subject,
+    from: facts.from ? `${facts.from.local}@${facts.from.domain}` : '',
+    decision,
+    known: known !== undefined,
+    ...(known && { message: known.msg }),
+  };
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.round(n / 1024)} kB`;
+}
