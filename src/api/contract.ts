@@ -209,6 +209,8 @@ export interface DecisionView {
   isReject: boolean;
   /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
   junk: boolean;
+  /** Decided elsewhere: Warden on another computer, watching the same mailbox, acted on it. */
+  elsewhere: boolean;
 }
 
 export interface Page<T> {

@@ -10,6 +10,7 @@ export function arrivalJson(account: string, m: Arrival): Record<string, unknown
     known: m.known,
     restored: m.restored,
     moved: m.moved,
+    elsewhere: m.elsewhere,
     error: m.error,
     retryAt: m.retryAt,
     accept: m.decision?.accept,
@@ -33,7 +34,9 @@ export function arrivalLine(account: string, m: Arrival, as: 'run' | 'preview'):
   if (m.restored) return `${what}: you put it back from Rejects: learned as wanted mail`;
   if (m.known) return `${what}: seen before, left alone`;
   const verdict = `${m.decision.accept ? 'accept' : 'reject'} (${m.decision.reason}): ${m.decision.text}`;
+  if (m.elsewhere) return `${what}: ${verdict}; decided elsewhere: Warden on another computer acted on it`;
   if (m.decision.accept) return `${what}: ${verdict}`;
+  if (m.waiting) return `${what}: ${verdict}; to be moved once Warden on another computer lets go of INBOX`;
   const action = as === 'preview' ? ` → would move to ${m.decision.mailbox}` : m.moved ? ` → moved to ${m.decision.mailbox}` : m.error ? `; ${m.error}` : ' (observe mode: not moved)';
   return `${what}: ${verdict}${action}`;
 }

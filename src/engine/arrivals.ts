@@ -1,6 +1,7 @@
 import type { Fetched, ImapSession } from '../imap/session.ts';
 import { throwIfStoreFault } from '../store/database.ts';
 import type { UnanalysedEntry, UnanalysedLog } from '../store/unanalysed.ts';
+import type { Claims } from './claims.ts';
 import type { Decided } from './delivery.ts';
 import type { Arrival } from './events.ts';
 import { INBOX, modseqOf, type MailboxState } from './mailbox-state.ts';
@@ -29,10 +30,12 @@ export interface InboxPoint {
 export class Arrivals {
   readonly #state: MailboxState;
   readonly #unanalysed: UnanalysedLog;
+  readonly #claims: Claims;
 
-  constructor(state: MailboxState, unanalysed: UnanalysedLog) {
+  constructor(state: MailboxState, unanalysed: UnanalysedLog, claims: Claims) {
     this.#state = state;
     this.#unanalysed = unanalysed;
+    this.#claims = claims;
   }
 
   /** What `arrive` would do with a message, doing nothing. */
@@ -54,7 +57,9 @@ export class Arrivals {
    * One new INBOX message (or one tried again). Its decision is recorded in one transaction
    * with the move it calls for and INBOX's new sync point: were a crash to split them, the
    * next run would find a recorded reject still in INBOX and take it for the user's restore.
-   * A message that cannot be analysed stays where it is, logged with the error (E7).
+   * The move waits for the message's claim (docs/design.md, "Two computers, one mailbox"): one
+   * another engine claimed is recorded as decided elsewhere, and left to it. A message that
+   * cannot be analysed stays where it is, logged with the error (E7).
    */
   async arrive(message: Fetched, point: InboxPoint, retry?: UnanalysedEntry): Promise<Arrival> {
     const { db, history, sync, delivery, now } = this.#state;
@@ -68,9 +73,12 @@ export class Arrivals {
     }
     const { facts, decision, known } = decided;
     const arrival = arrivalOf(message.uid, decided);
-    // Known and still recorded as a reject that Warden moved out of INBOX: the user put it
-    // back. Learned before the sync point moves past it, so a crash cannot skip the lesson.
-    if (known?.isReject && sync.moved(facts.fingerprint)) {
+    const whose = this.#claims.whose(message.flags);
+    // Known and back in INBOX: the user put it back, when it is a reject this engine moved out of
+    // INBOX, or one another engine acted on, or it carries a claim (only a claimed message
+    // leaves INBOX for Rejects, and a move keeps its keywords: RFC 3501 section 6.4.7). Learned
+    // before the sync point moves past it, so a crash cannot skip the lesson.
+    if (known && ((known.isReject && sync.moved(facts.fingerprint)) || known.elsewhere || whose !== 'none')) {
       try {
         await delivery.feedback(known.msg, 'ham', message.raw);
         arrival.restored = true;
@@ -79,22 +87,29 @@ export class Arrivals {
         arrival.error = `could not learn from the restore: ${(err as Error).message}`;
       }
     }
-    const move = !known && !decision.accept && this.#state.account().mode === 'enforce';
+    // New, yet claimed already: another engine acted on it (or this one did, and its history
+    // has forgotten the message since): not this engine's to move.
+    arrival.elsewhere = !known && whose === 'other';
+    const move = !known && whose === 'none' && !decision.accept && this.#state.account().mode === 'enforce';
     const at = now();
+    const target = { mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target: decision.mailbox, claimed: false };
     const entry = history.transaction(() => {
       if (!known) {
         const ids = delivery.record(decided, message.internalDate.getTime());
         Object.assign(arrival, { message: ids.msg, decisionId: ids.decision });
+        if (arrival.elsewhere) history.decidedElsewhere(ids.msg, at);
       }
       if (retry) this.#unanalysed.resolved(retry.id, at);
       this.#advance(point, message.uid);
-      return move ? sync.journalMove({ mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target: decision.mailbox }, at) : undefined;
+      return move ? sync.journalMove(target, at) : undefined;
     });
     if (entry === undefined) return arrival;
     try {
-      await point.session.move(message.uid, decision.mailbox);
-      sync.done(entry, now());
-      arrival.moved = true;
+      const settled = await this.#claims.settle(point.session, { id: entry, ...target }, message);
+      arrival.moved = settled === 'moved';
+      arrival.elsewhere = settled === 'elsewhere';
+      // Another engine holds INBOX's lease: the claim is made at a later catch-up (upkeep).
+      if (settled === 'later') arrival.waiting = true;
     } catch (err) {
       // Left in INBOX and in the journal: the next run tries again.
       arrival.error = `could not move it to ${decision.mailbox}: ${(err as Error).message}`;
@@ -123,7 +138,7 @@ export class Arrivals {
 
 /** An arrival as decided, before anything is done with it; without a decision, not analysed. */
 function arrivalOf(uid: number, decided?: Decided): Arrival {
-  const arrival: Arrival = { uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false };
+  const arrival: Arrival = { uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false, elsewhere: false };
   if (!decided) return arrival;
   const { facts, decision, known } = decided;
   return {

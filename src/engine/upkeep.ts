@@ -2,6 +2,7 @@ import { ImapError } from '../imap/errors.ts';
 import type { ImapSession } from '../imap/session.ts';
 import { backupIfDue } from '../store/backups.ts';
 import type { JournalEntry } from '../store/sync.ts';
+import type { Claims } from './claims.ts';
 import { locate } from './mail-actions.ts';
 import { INBOX, type MailboxState } from './mailbox-state.ts';
 import { Retention } from './retention.ts';
@@ -21,10 +22,12 @@ export class Upkeep {
   readonly #retention: Retention;
   /** When Rejects was last looked through for rejects past the retention period. */
   #retiredAt = -Infinity;
+  readonly #claims: Claims;
 
-  constructor(state: MailboxState) {
+  constructor(state: MailboxState, claims: Claims) {
     this.#state = state;
     this.#retention = new Retention(state.history);
+    this.#claims = claims;
   }
 
   /** Moves out of folders other than INBOX a crash interrupted: finished if the message is still there. */
@@ -47,16 +50,20 @@ export class Upkeep {
   }
 
   /**
-   * Moves out of INBOX (selected, with `uidValidity`) a crash interrupted. Still in INBOX under the
-   * same UIDVALIDITY: the move was not done, and is now. Gone: it was.
+   * Moves out of INBOX (selected, with `uidValidity`) a crash interrupted, or that wait for
+   * INBOX's lease. Claimed, and still in INBOX under the same UIDVALIDITY: the move was not done,
+   * and is now; gone: it was. Not yet claimed: claimed now, then moved, or left to the engine
+   * that claimed it (Claims.settle). Returns how many were finished.
    */
   async finishInboxMoves(session: ImapSession, uidValidity: number): Promise<number> {
     const { sync, now } = this.#state;
     let finished = 0;
     for (const entry of sync.pending().filter((e) => e.mailbox === INBOX)) {
-      if (entry.uidValidity === uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
-      sync.done(entry.id, now());
-      finished++;
+      if (entry.uidValidity !== uidValidity || entry.claimed) {
+        if (entry.uidValidity === uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
+        sync.done(entry.id, now());
+        finished++;
+      } else if ((await this.#claims.settle(session, entry)) !== 'later') finished++;
     }
     return finished;
   }
@@ -89,7 +96,7 @@ export class Upkeep {
         throw err;
       });
       if (found) {
-        const entry = sync.journalMove({ mailbox: from, uidValidity: found.uidValidity, uid: found.uid, fingerprint: stored.fingerprint, target: trash }, now);
+        const entry = sync.journalMove({ mailbox: from, uidValidity: found.uidValidity, uid: found.uid, fingerprint: stored.fingerprint, target: trash, claimed: true }, now);
         await session.move(found.uid, trash);
         sync.done(entry, this.#state.now());
         retired++;

@@ -18,6 +18,8 @@ export interface DecisionRow {
   isReject: boolean;
   /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
   junk: boolean;
+  /** Another engine (Warden on another computer) acted on it, not this one (docs/design.md). */
+  elsewhere: boolean;
 }
 
 export interface DecisionQuery {
@@ -43,7 +45,7 @@ export interface DailyCount {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const COLUMNS = `d.id, a.name AS account, m.id AS message, d.decided_at, d.accept, d.reason, d.text, d.mailbox, d.score, m.subject,
-  m.from_local, m.from_domain, m.is_reject, m.junk`;
+  m.from_local, m.from_domain, m.is_reject, m.junk, m.elsewhere_at`;
 
 /** The decision log of every account, newest first, for the UI. */
 export class DecisionLog {
@@ -134,6 +136,7 @@ interface Row {
   is_reject: number;
   text: string;
   junk: number;
+  elsewhere_at: number | null;
 }
 
 function rowOf(r: Row): DecisionRow {
@@ -151,6 +154,7 @@ function rowOf(r: Row): DecisionRow {
     from: r.from_local || r.from_domain ? `${r.from_local}@${r.from_domain}` : '',
     isReject: r.is_reject === 1,
     junk: r.junk === 1,
+    elsewhere: r.elsewhere_at !== null,
   };
 }
 

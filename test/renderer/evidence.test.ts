@@ -48,10 +48,17 @@ describe('the threshold and the verdict in words', () => {
   });
 
   it('says what the user did after Warden decided: filed as junk, restored', () => {
-    expect(verdictOf({ accept: true, isReject: false, junk: false })).toEqual({ word: 'Accepted', story: 'Accepted', tone: 'accept' });
-    expect(verdictOf({ accept: true, isReject: false, junk: true })).toEqual({ word: 'Junk', story: 'Accepted, then filed as junk by you', tone: 'reject' });
-    expect(verdictOf({ accept: false, isReject: true, junk: false })).toMatchObject({ word: 'Rejected', tone: 'reject' });
-    expect(verdictOf({ accept: false, isReject: false, junk: false })).toEqual({ word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' });
-    expect(verdictOf({ accept: false, isReject: false, junk: true })).toMatchObject({ word: 'Junk', story: 'Rejected, then filed as junk by you' });
+    expect(verdictOf({ accept: true, isReject: false, junk: false, elsewhere: false })).toEqual({ word: 'Accepted', story: 'Accepted', tone: 'accept' });
+    expect(verdictOf({ accept: true, isReject: false, junk: true, elsewhere: false })).toEqual({ word: 'Junk', story: 'Accepted, then filed as junk by you', tone: 'reject' });
+    expect(verdictOf({ accept: false, isReject: true, junk: false, elsewhere: false })).toMatchObject({ word: 'Rejected', tone: 'reject' });
+    expect(verdictOf({ accept: false, isReject: false, junk: false, elsewhere: false })).toEqual({ word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' });
+    expect(verdictOf({ accept: false, isReject: true, junk: false, elsewhere: true })).toEqual({
+      word: 'Elsewhere',
+      story: 'Rejected here; decided elsewhere: Warden on another computer acted on it',
+      tone: 'reject',
+    });
+    // Restored by the user after the other computer moved it: the user's word is the last.
+    expect(verdictOf({ accept: false, isReject: false, junk: false, elsewhere: true })).toMatchObject({ word: 'Restored' });
+    expect(verdictOf({ accept: false, isReject: false, junk: true, elsewhere: false })).toMatchObject({ word: 'Junk', story: 'Rejected, then filed as junk by you' });
   });
 });

@@ -13,8 +13,12 @@ export interface Verdict {
  * Warden's decision, then what the user did with the message: filed it in Junk (here or in
  * another mail client), or restored a reject. The user's word is the last.
  */
-export function verdictOf(d: Pick<DecisionView, 'accept' | 'isReject' | 'junk'>): Verdict {
+export function verdictOf(d: Pick<DecisionView, 'accept' | 'isReject' | 'junk' | 'elsewhere'>): Verdict {
   if (d.junk) return { word: 'Junk', story: `${d.accept ? 'Accepted' : 'Rejected'}, then filed as junk by you`, tone: 'reject' };
+  // Another computer's Warden claimed it first and acted on it; this one only moved nothing.
+  if (d.elsewhere && (d.accept || d.isReject)) {
+    return { word: 'Elsewhere', story: `${d.accept ? 'Accepted' : 'Rejected'} here; decided elsewhere: Warden on another computer acted on it`, tone: d.accept ? 'accept' : 'reject' };
+  }
   if (d.accept) return { word: 'Accepted', story: 'Accepted', tone: 'accept' };
   if (d.isReject) return { word: 'Rejected', story: 'Rejected', tone: 'reject' };
   return { word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' };
