@@ -1,4 +1,5 @@
 import { ImapFlow } from 'imapflow';
+import { claimSupportOf, type ClaimSupport } from './claim-support.ts';
 import { describe, ImapError, type Attempt } from './errors.ts';
 import { attemptOf, DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, withLogin, type ImapEndpoint } from './probe.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
@@ -16,13 +17,6 @@ export interface Fetched {
   /** Its MODSEQ when fetched, where the session has CONDSTORE (RFC 7162 section 3.1.4). */
   modseq?: bigint;
 }
-
-/**
- * How a session can claim a message before acting on it (src/imap/claim.ts): by a conditional
- * STORE of a keyword (CONDSTORE, RFC 7162 section 3.1.3), by a keyword stored under a lease on the
- * mailbox (no CONDSTORE), or not at all (the mailbox takes no keywords: PERMANENTFLAGS lacks \*).
- */
-export type ClaimSupport = 'condstore' | 'lease' | 'none';
 
 /**
  * Whether one message can be moved without touching others: with MOVE (RFC 6851), or with UID
@@ -212,17 +206,11 @@ export class ImapSession {
     return fetched.sort((a, b) => a.uid - b.uid);
   }
 
-  /**
-   * How a message in the selected mailbox can be claimed (ClaimSupport). CONDSTORE counts only
-   * when enabled and the mailbox keeps MODSEQs: otherwise imapflow drops UNCHANGEDSINCE from a
-   * STORE without a word, and the compare-and-set would be a plain set.
-   */
+  /** How a message in the selected mailbox can be claimed (claimSupportOf). */
   get claimSupport(): ClaimSupport {
-    const box = this.#client.mailbox;
-    if (!box) throw new ImapError('protocol', 'no mailbox is selected: a claim is made in the selected mailbox');
-    // Without PERMANENTFLAGS the server did not say; \* means any new keyword is kept (RFC 3501 section 7.1).
-    if (box.permanentFlags && !box.permanentFlags.has('\\*')) return 'none';
-    return this.#client.enabled.has('CONDSTORE') && !box.noModseq ? 'condstore' : 'lease';
+    const support = claimSupportOf(this.#client);
+    if (!support) throw new ImapError('protocol', 'no mailbox is selected: a claim is made in the selected mailbox');
+    return support;
   }
 
   /**

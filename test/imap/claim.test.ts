@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claim, claimedBy, claimKeyword, LEASE_MS, LEASE_PREFIX, MailboxLease } from '../../src/imap/claim.ts';
+import { probe } from '../../src/imap/probe.ts';
 import { ImapSession } from '../../src/imap/session.ts';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { syntheticMessage } from '../helpers/synthetic-mail.ts';
@@ -72,6 +73,9 @@ describe('claim with CONDSTORE (a conditional STORE, RFC 7162 section 3.1.3)', (
       await laptop.open('INBOX');
       await desktop.open('INBOX');
       expect(laptop.claimSupport).toBe('condstore');
+      // What warden account test says.
+      const alice = dovecot.users[0]!;
+      expect((await probe({ host: '127.0.0.1', port: dovecot.imapPort, tls: 'plain', user: alice.name, password: alice.password })).claims).toBe('condstore');
       // Both fetched before either claimed: the same flags and MODSEQ, as two engines deciding together.
       const [a, b] = await Promise.all([fetchedOf(laptop, uids), fetchedOf(desktop, uids)]);
       const outcomes = await Promise.all(
@@ -145,6 +149,8 @@ describe('claim without CONDSTORE: under a lease on the mailbox', () => {
       await laptop.open('INBOX');
       await desktop.open('INBOX');
       expect(laptop.claimSupport).toBe('lease');
+      const alice = dovecot.users[0]!;
+      expect((await probe({ host: '127.0.0.1', port: dovecot.imapPort, tls: 'plain', user: alice.name, password: alice.password })).claims).toBe('lease');
       await expect(laptop.addKeyword(uids[0]!, LAPTOP, 1n)).rejects.toThrow(/no CONDSTORE/);
       const laptopLease = new MailboxLease();
       const desktopLease = new MailboxLease();
