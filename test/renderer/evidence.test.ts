@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidingSection, dkimWords, dmarcWords, dnsblWords, iprevWords, spfWords, subjectpassWords, thresholdWords } from '../../renderer/src/lib/evidence.ts';
+import { authNotCheckedWords, decidingSection, dkimWords, dmarcWords, dnsblWords, iprevWords, spfWords, subjectpassWords, thresholdWords } from '../../renderer/src/lib/evidence.ts';
 import { verdictOf } from '../../renderer/src/lib/verdict.ts';
 
 describe('evidence in words', () => {
@@ -19,6 +19,14 @@ describe('evidence in words', () => {
   it('says a listing with its zone and explanation, and a pass token only when there was one', () => {
     expect(dnsblWords({ zone: 'bl.example', result: 'fail', explanation: 'see https://bl.example' })).toBe('listed by bl.example: see https://bl.example');
     expect(dnsblWords({ zone: '', result: 'pass', explanation: '' })).toBe('on none of your block lists');
+    expect(dnsblWords({ zone: '', result: 'not-checked', explanation: '' })).toBe('not checked');
+  });
+
+  it('says why checks were skipped when the DNS failed its health check, and the usual causes otherwise', () => {
+    const reason = 'the DNS (10.0.0.1) says that none of example.com exists: it denies everything (a captive portal, or a filtering resolver), so it is not asked about senders';
+    expect(dnsblWords({ zone: '', result: 'not-checked', explanation: '', reason })).toBe(`not checked: ${reason}`);
+    expect(authNotCheckedWords({ reason })).toBe(`Not checked: ${reason}.`);
+    expect(authNotCheckedWords({})).toBe('Not checked: Warden was offline, or found no Received header of your provider to trust.');
     expect(subjectpassWords('absent')).toBeUndefined();
     expect(subjectpassWords('off')).toBeUndefined();
     expect(subjectpassWords('expired')).toMatch(/expired/);
