@@ -75,10 +75,12 @@ export class Arrivals {
     const arrival = arrivalOf(message.uid, decided);
     const whose = this.#claims.whose(message.flags);
     // Known and back in INBOX: the user put it back, when it is a reject this engine moved out of
-    // INBOX, or one another engine acted on, or it carries a claim (only a claimed message
-    // leaves INBOX for Rejects, and a move keeps its keywords: RFC 3501 section 6.4.7). Learned
+    // INBOX, or, under a UID new to this engine, one another engine acted on or that carries a
+    // claim (only a claimed message leaves INBOX for Rejects, and a move keeps its keywords: RFC
+    // 3501 section 6.4.7; under its old UID it never left: claimed, and not moved yet). Learned
     // before the sync point moves past it, so a crash cannot skip the lesson.
-    if (known && ((known.isReject && sync.moved(facts.fingerprint)) || known.elsewhere || whose !== 'none')) {
+    const cameBack = message.uid > point.lastUid && (known?.elsewhere === true || whose !== 'none');
+    if (known && ((known.isReject && sync.moved(facts.fingerprint)) || cameBack)) {
       try {
         await delivery.feedback(known.msg, 'ham', message.raw);
         arrival.restored = true;
