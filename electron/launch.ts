@@ -61,7 +61,8 @@ export function fetchElectron(electronDir: string, timeoutMs = FETCH_TIMEOUT_MS)
   });
 }
 
-export type StartPlan = { run: 'electron'; binary: string } | { run: 'serve'; why: string } | { run: 'nothing'; why: string };
+export type StartPlan = { run: 'electron'; binary: string } | { run: 'serve'; why: string } | { run: 'join'; url: string; why: string } | { run: 'nothing'; why: string };
+
 
 /**
  * What npm start does in the checkout at `root`: the desktop app, fetching Electron's binary

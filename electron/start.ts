@@ -1,14 +1,21 @@
 // npm start: the desktop app, fetching Electron's binary first when it is missing; otherwise
 // (it cannot be fetched) the headless server (warden serve), whose URL opens the same UI in a
-// browser. Says which, and why.
+// browser. When `warden serve` already runs on the data folder, its UI, in the browser. Says
+// which, and why.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import open from 'open';
+import { resolveDataDir } from '../src/api/api.ts';
 import { buildElectron } from './build.ts';
+import { joinPlan } from './join.ts';
 import { startPlan } from './launch.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
-const plan = await startPlan(root, process.env, (line) => console.error(`warden: ${line}`));
+const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' } }, strict: false });
+const dataDir = resolveDataDir(typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined);
+const plan = joinPlan(dataDir) ?? (await startPlan(root, process.env, (line) => console.error(`warden: ${line}`)));
 
 switch (plan.run) {
   case 'nothing':
@@ -23,6 +30,12 @@ switch (plan.run) {
     run(plan.binary, [root, ...args], env);
     break;
   }
+  case 'join':
+    console.error(`warden: ${plan.why}`);
+    console.error(`warden: opening its UI in your browser: ${plan.url}`);
+    // A machine without a browser to open leaves the address above for the user to follow.
+    await open(plan.url).catch(() => {});
+    break;
   case 'serve': {
     console.error(`warden: ${plan.why}`);
     console.error('warden: starting the headless server instead; open the URL it prints in a browser.');

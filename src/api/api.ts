@@ -3,6 +3,7 @@ import { AccountSignIn } from '../engine/account-sign-in.ts';
 import { AccountService, checkLogin, type Account, type AppSecrets } from '../engine/accounts.ts';
 import { Activity } from '../engine/activity.ts';
 import { bootstrap } from '../engine/bootstrap.ts';
+import { analyzeInbox } from '../engine/mailbox.ts';
 import { EngineContext, type ContextOptions } from '../engine/context.ts';
 import type { Decision } from '../engine/delivery.ts';
 import { DeliveryService } from '../engine/delivery.ts';
@@ -73,6 +74,8 @@ export class Api implements ApiService {
   readonly #states = new Map<string, AccountStatus>();
   /** Sign-ins waiting for the browser, by account name. */
   readonly #signIns = new Map<string, AccountSignIn>();
+  /** Analyses of INBOX asked for (accounts.analyzeInbox), by account: one at a time each. */
+  readonly #inboxAnalyses = new Map<string, { stop: AbortController; ended: Promise<void> }>();
   readonly #openBrowser: ApiOptions['openBrowser'];
   readonly #handlers: Handlers;
   readonly #secrets: AppSecretStore | undefined;
@@ -112,6 +115,12 @@ export class Api implements ApiService {
   static async open(dataDir: string, options: ApiOptions = {}): Promise<Api> {
     const kind = options.kind ?? 'serve';
     const ownership = kind === 'command' ? Ownership.take(dataDir, { kind, ...(options.command && { command: options.command }) }) : await Ownership.takeForEngine(dataDir, kind, options.onWait);
+    return Api.over(ownership, options);
+  }
+
+  /** The API over a data folder this process has taken already; it lets go of it on close. */
+  static async over(ownership: Ownership, options: ApiOptions = {}): Promise<Api> {
+    const { dataDir } = ownership;
     let context: EngineContext;
     try {
       // The app's Settings can put right stored settings that are no longer valid.
@@ -179,6 +188,8 @@ export class Api implements ApiService {
 
   async close(): Promise<void> {
     for (const signIn of this.#signIns.values()) signIn.cancel();
+    for (const analysis of this.#inboxAnalyses.values()) analysis.stop.abort();
+    await Promise.all([...this.#inboxAnalyses.values()].map((a) => a.ended));
     await this.#control?.close();
     await this.#engine.stop();
     this.#listeners.clear();
@@ -221,7 +232,7 @@ export class Api implements ApiService {
       },
       'accounts.signIn': async (p) => {
         this.#signIns.get(p.name)?.cancel();
-        const signIn = await AccountSignIn.start(this.#dataDir, p, this.#secrets ? { keyring: this.#keyring } : {});
+        const signIn = await AccountSignIn.start(this.#dataDir, p, { accounts: this.#accounts, ...(this.#secrets && { keyring: this.#keyring }) });
         this.#signIns.set(p.name, signIn);
         void signIn.account.then(
           (account) => this.#signedIn(signIn, account),
@@ -295,6 +306,29 @@ export class Api implements ApiService {
         }
         return this.#view(account);
       },
+      'accounts.analyzeInbox': (p) => {
+        if (this.#inboxAnalyses.has(p.name)) throw new Error(`the mail in ${p.name}'s INBOX is being analysed already`);
+        const account = this.#accounts.get(p.name);
+        const stop = new AbortController();
+        let done = 0;
+        const ended = analyzeInbox(this.#context, account, {
+          appSecrets: this.#keyring,
+          dryRun: p.dryRun,
+          signal: stop.signal,
+          ...(p.since && { since: new Date(`${p.since}T00:00:00Z`) }),
+          onArrival: (arrival, n, total) => this.#emit({ kind: 'inbox', account: p.name, arrival, done: (done = n), total }),
+        }).then(
+          () => this.#emit({ kind: 'inbox-end', account: p.name, done, stopped: stop.signal.aborted }),
+          (err: unknown) => this.#emit({ kind: 'inbox-end', account: p.name, done, stopped: false, error: (err as Error).message }),
+        );
+        this.#inboxAnalyses.set(p.name, { stop, ended: ended.finally(() => this.#inboxAnalyses.delete(p.name)) });
+        return { started: true as const };
+      },
+      'accounts.analyzeInboxStop': (p) => {
+        const running = this.#inboxAnalyses.get(p.name);
+        running?.stop.abort();
+        return { stopping: running !== undefined };
+      },
       'accounts.bootstrap': (p) =>
         bootstrap(this.#context, this.#accounts.get(p.name), {
           appSecrets: this.#keyring,
@@ -337,6 +371,20 @@ export class Api implements ApiService {
       'filter.get': () => ({ threshold: this.#delivery.junk.params.threshold }),
       // The one filter of the engine: in force from the next message.
       'filter.set': (p) => ({ threshold: this.#delivery.junk.configure({ threshold: p.threshold }).threshold }),
+      'junk.train': async (p) => {
+        const junk = this.#delivery.junk;
+        const outcomes: CommandResults['junk.train']['outcomes'] = [];
+        for (const message of p.messages) {
+          try {
+            outcomes.push({ outcome: junk.trainWords(await junk.words(Buffer.from(message, 'base64')), p.label) });
+          } catch (err) {
+            outcomes.push({ error: (err as Error).message });
+          }
+        }
+        junk.commit();
+        const { hamMessages, spamMessages, words } = junk.stats();
+        return { outcomes, filter: { hamMessages, spamMessages, words } };
+      },
       'preferences.get': () => this.#preferences.get(),
       'preferences.set': async (p) => {
         const preferences = await this.#preferences.set(p);
@@ -487,4 +535,4 @@ function page(items: DecisionView[], limit: number): Page<DecisionView> {
 }
 
 export { resolveDataDir } from '../engine/data-dir.ts';
-export { FolderInUseError } from '../engine/owner.ts';
+export { describeOwner, FolderInUseError, holderOf } from '../engine/owner.ts';

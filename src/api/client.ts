@@ -1,5 +1,6 @@
+import WebSocket from 'ws';
 import type { OwnerInfo } from '../engine/owner.ts';
-import type { CommandName, CommandParams, CommandResponse, CommandResults } from './contract.ts';
+import type { ApiEvent, CommandName, CommandParams, CommandResponse, CommandResults } from './contract.ts';
 
 /**
  * A client of the process that owns a data folder, over its control channel (owner.json names
@@ -31,5 +32,23 @@ export class OwnerClient {
     const answer = (await response.json()) as CommandResponse<C>;
     if (!answer.ok) throw new Error(answer.error);
     return answer.result;
+  }
+
+  /**
+   * Listens to the owner's events (the UI's WebSocket, /events): resolves once listening, with
+   * the way to stop. `onClose` is told when the owner goes away first.
+   */
+  subscribe(onEvent: (event: ApiEvent) => void, onClose: () => void): Promise<() => void> {
+    const url = new URL('/events', this.#control.url);
+    url.protocol = 'ws:';
+    url.searchParams.set('token', this.#control.token);
+    const ws = new WebSocket(url);
+    let closing = false;
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(() => ((closing = true), ws.close())));
+      ws.once('error', (err) => reject(new Error(`could not listen to the Warden process that owns this data folder (pid ${this.owner.pid}): ${err.message}`, { cause: err })));
+      ws.on('message', (data: Buffer) => onEvent(JSON.parse(data.toString('utf8')) as ApiEvent));
+      ws.once('close', () => closing || onClose());
+    });
   }
 }

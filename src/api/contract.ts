@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
+import type { Arrival } from '../engine/events.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
 /**
@@ -97,6 +98,14 @@ export const commandParams = {
   'accounts.bootstrap': z
     .object({ name: accountName, since: z.iso.date().optional(), limit: z.number().int().min(1).max(100_000).optional() })
     .strict(),
+  /**
+   * Analyses the unread, unflagged mail already in INBOX (docs/analysis.md E8), as `warden
+   * analyze-inbox` does; with `dryRun`, records and moves nothing. Answers at once: an `inbox`
+   * event tells each message as it is done, and `inbox-end` how it ended.
+   */
+  'accounts.analyzeInbox': z.object({ name: accountName, since: z.iso.date().optional(), dryRun: z.boolean().default(false) }).strict(),
+  /** Stops an analysis of INBOX at its next message. */
+  'accounts.analyzeInboxStop': z.object({ name: accountName }).strict(),
   /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
   'accounts.folders': z.object({ name: accountName, folders: folderChoices }).strict(),
   /** Stops or starts watching an account (the tray's pause). */
@@ -137,6 +146,12 @@ export const commandParams = {
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
   'filter.get': z.object({}).strict(),
   'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999) }).strict(),
+  /**
+   * Trains the content filter with messages, as `warden junk train` does, and commits: what that
+   * command sends a running Warden, whose filter then knows them at once. Each message is its
+   * bytes in base64 (RFC 4648 section 4).
+   */
+  'junk.train': z.object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000) }).strict(),
   /** The app's preferences (desktop notifications of rejects, start at login). */
   'preferences.get': z.object({}).strict(),
   /** Start at login is refused, with the field named, where preferences.get reports it null. */
@@ -251,6 +266,8 @@ export interface CommandResults {
   'accounts.mode': AccountView;
   'accounts.pause': AccountView;
   'accounts.folders': AccountView;
+  'accounts.analyzeInbox': { started: true };
+  'accounts.analyzeInboxStop': { stopping: boolean };
   'accounts.bootstrap': { folders: { path: string; kind: 'spam' | 'ham' | 'neutral' | 'sent'; messages: number; added: number; errors: number }[] };
   'decisions.list': Page<DecisionView>;
   'decisions.get': DecisionView & { decision: Decision };
@@ -266,6 +283,8 @@ export interface CommandResults {
   'senderRules.remove': { removed: SenderRule; rules: SenderRule[] };
   'filter.get': { threshold: number };
   'filter.set': { threshold: number };
+  /** Per message, in order: how it was trained, or why it could not be read. */
+  'junk.train': { outcomes: ({ outcome: 'trained' | 'retrained' | 'unchanged' } | { error: string })[]; filter: { hamMessages: number; spamMessages: number; words: number } };
   'preferences.get': PreferencesView;
   'preferences.set': PreferencesView;
   'stats.get': StatsView;
@@ -283,6 +302,10 @@ export type ApiEvent =
   | { kind: 'signin'; name: string; ok: false; error: string }
   /** The preferences changed (the desktop app follows them). */
   | { kind: 'preferences'; preferences: PreferencesView }
+  /** A message of INBOX analysed on request (accounts.analyzeInbox): `done` of `total`. */
+  | { kind: 'inbox'; account: string; arrival: Arrival; done: number; total: number }
+  /** The analysis of INBOX ended: how many were done, whether it was stopped, or why it failed. */
+  | { kind: 'inbox-end'; account: string; done: number; stopped: boolean; error?: string }
   /** Long work on an account (bootstrap): a folder's messages done of total. */
   | { kind: 'progress'; account: string; task: 'bootstrap'; folder: string; done: number; total: number };
 

@@ -27,6 +27,11 @@ export interface Served {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * `junk.train` carries whole messages (`warden junk train` sends a running Warden what it
+ * reads): up to the largest message analysed by default (32 MB, maxMessageBytes) in base64.
+ */
+export const MAX_TRAIN_BODY_BYTES = 44 * 1024 * 1024;
 
 /**
  * The content security policy of every page: scripts, styles and connections from this server
@@ -138,7 +143,7 @@ async function handleApi(api: ApiService, command: CommandName, req: IncomingMes
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return refuse(res, 415, 'send JSON (Content-Type: application/json)');
   let params: unknown;
   try {
-    const body = await readBody(req);
+    const body = await readBody(req, command === 'junk.train' ? MAX_TRAIN_BODY_BYTES : MAX_BODY_BYTES);
     params = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
   } catch (err) {
     if (!(err instanceof TooLarge)) return refuse(res, 400, (err as Error).message);
@@ -154,14 +159,14 @@ async function handleApi(api: ApiService, command: CommandName, req: IncomingMes
 class TooLarge extends Error {}
 
 /**
- * The request's body, up to MAX_BODY_BYTES: a larger one (by its Content-Length, or as it
+ * The request's body, up to `limit` bytes: a larger one (by its Content-Length, or as it
  * arrives) is refused with TooLarge and its rest discarded as it comes, so that the answer (413)
  * reaches the client rather than a reset connection.
  */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const tooLarge = () => new TooLarge(`the request is larger than ${MAX_BODY_BYTES} bytes, the most the API takes`);
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    const tooLarge = () => new TooLarge(`the request is larger than ${limit} bytes, the most the API takes`);
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
       req.resume();
       return reject(tooLarge());
     }
@@ -169,7 +174,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks?.push(chunk);
+      if (size <= limit) chunks?.push(chunk);
       else if (chunks) {
         chunks = undefined;
         reject(tooLarge());

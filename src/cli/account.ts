@@ -1,10 +1,11 @@
 import { createInterface } from 'node:readline';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import type { AccountSignIn, SignInRequest } from '../engine/account-sign-in.ts';
+import type { ApiEvent } from '../api/contract.ts';
+import type { SignInRequest } from '../engine/account-sign-in.ts';
 import type { Account, AccountService, FolderRole, Probe } from '../engine/accounts.ts';
-import { resolveDataDir } from '../engine/data-dir.ts';
 import { changeFolder } from './folder.ts';
 import type { Output } from './junk.ts';
+import { dataDirOf } from './options.ts';
 
 /** `warden account add|list|remove|mode|test`: the IMAP accounts Warden watches. */
 export function accountCommands(o: Output): Command {
@@ -13,7 +14,7 @@ export function accountCommands(o: Output): Command {
   // Loaded on demand, like the analysis: the junk commands do without the IMAP client.
   const open = async (command: Command) => {
     const { AccountService } = await import('../engine/accounts.ts');
-    return AccountService.open(resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir));
+    return AccountService.open(dataDirOf(command));
   };
   const withAccounts = async (command: Command, work: (accounts: AccountService) => unknown) => {
     const accounts = await open(command);
@@ -23,7 +24,6 @@ export function accountCommands(o: Output): Command {
       accounts.close();
     }
   };
-  const dataDirOf = (command: Command) => resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
   /** A change of the accounts: made by the running engine when there is one (folder.ts), else here. */
   const changeAccounts = <T>(command: Command, what: string, here: (accounts: AccountService) => T, owner?: Parameters<typeof changeFolder<T>>[2]['owner']) =>
     changeFolder(dataDirOf(command), what, {
@@ -204,36 +204,63 @@ export function accountCommands(o: Output): Command {
 
   /**
    * Signs in in the browser: prints the address to open and waits for the browser to come back,
-   * or for the address a browser on another machine ended on, pasted here.
+   * or for the address a browser on another machine ended on, pasted here. With Warden running,
+   * its engine signs in (and watches the account at once); else this process does.
    */
   const signIn = (command: Command, request: SignInRequest) =>
-    // While an engine runs, its window signs in (Sign in again, in Accounts).
-    changeFolder(dataDirOf(command), request.user ? `warden account add ${request.name}` : `warden account signin ${request.name}`, { here: () => signInHere(command, request) });
-  const signInHere = async (command: Command, request: SignInRequest) => {
-    const { AccountSignIn } = await import('../engine/account-sign-in.ts');
-    const started: AccountSignIn = await AccountSignIn.start(dataDirOf(command), request);
-    o.out(`Open this address in your browser and sign in:\n\n  ${started.url.href}\n`);
-    o.out(`Waiting for the browser (10 minutes). If it is on another computer, it ends on an address starting with ${started.redirectUri} that does not load: copy that whole address here and press Enter.`);
+    changeFolder(dataDirOf(command), request.user ? `warden account add ${request.name}` : `warden account signin ${request.name}`, {
+      here: async () => {
+        const { AccountSignIn } = await import('../engine/account-sign-in.ts');
+        const started = await AccountSignIn.start(dataDirOf(command), request);
+        const signedIn = await awaitSignIn(started.url.href, (address) => started.paste(address), started.account);
+        o.out(`Signed in: ${describe(signedIn)}.`);
+        signedInNext(request);
+      },
+      owner: async (client) => {
+        type Ended = Extract<ApiEvent, { kind: 'signin' }> | { ok: false; error: string };
+        let settle: (ended: Ended) => void = () => {};
+        const ended = new Promise<Ended>((resolve) => (settle = resolve));
+        const stop = await client.subscribe(
+          (event) => event.kind === 'signin' && event.name === request.name && settle(event),
+          () => settle({ ok: false, error: `the Warden process that owned ${dataDirOf(command)} stopped before the sign-in ended` }),
+        );
+        try {
+          const { url } = await client.call('accounts.signIn', request);
+          const result = await awaitSignIn(url, (address) => client.call('accounts.signInPaste', { name: request.name, address }), ended);
+          if (!result.ok) throw new Error(result.error);
+          o.out(`Signed in: ${result.account.name}: ${result.account.user} at ${result.account.host}:${result.account.port}, ${result.account.mode}.`);
+          signedInNext(request);
+        } finally {
+          stop();
+        }
+      },
+    });
+  /** Prints where to sign in, passes on an address pasted here, and waits for the sign-in to end. */
+  const awaitSignIn = async <T>(url: string, paste: (address: string) => unknown, ended: Promise<T>): Promise<T> => {
+    o.out(`Open this address in your browser and sign in:\n\n  ${url}\n`);
+    const redirect = new URL(url).searchParams.get('redirect_uri');
+    o.out(`Waiting for the browser (10 minutes). If it is on another computer, it ends on an address starting with ${redirect} that does not load: copy that whole address here and press Enter.`);
     const lines = createInterface({ input: process.stdin });
     lines.on('line', (line) => {
       if (line.trim() === '') return;
-      try {
-        started.paste(line);
-      } catch (err) {
-        o.err(`warden: ${(err as Error).message}`);
-      }
+      Promise.resolve()
+        .then(() => paste(line))
+        .catch((err: unknown) => o.err(`warden: ${(err as Error).message}`));
     });
     try {
-      const signedIn = await started.account;
-      o.out(`Signed in: ${describe(signedIn)}.`);
-      if (!request.user) o.out(`Warden uses the new sign-in from its next connection (warden run picks it up by itself).`);
-      else o.out(`It is in observe mode: Warden decides and records, and moves nothing. Check it with: warden account test ${signedIn.name}`);
+      return await ended;
     } finally {
       lines.close();
       // Nothing more is read: stdin must not keep the process alive.
       process.stdin.destroy();
     }
   };
+  const signedInNext = (request: SignInRequest) =>
+    o.out(
+      request.user
+        ? `It is in observe mode: Warden decides and records, and moves nothing. Check it with: warden account test ${request.name}`
+        : 'Warden uses the new sign-in from its next connection (a running Warden picks it up by itself).',
+    );
 
   return account;
 }

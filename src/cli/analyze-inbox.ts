@@ -30,22 +30,40 @@ export function analyzeInboxCommand(o: Output): Command {
       const interrupt = new AbortController();
       const onSignal = () => interrupt.abort();
       process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const onArrival = (a: Arrival, done: number, total: number) => {
+        count(summary, a);
+        o.out(options.json ? JSON.stringify(arrivalJson(name, a)) : `[${done}/${total}] ${arrivalLine(name, a, dryRun ? 'preview' : 'run')}`);
+      };
       try {
         await changeFolder(dataDir, `warden analyze-inbox ${name}`, {
           here: async () => {
             const context = EngineContext.open(dataDir, dnsOptionsOf(command));
             try {
-              return await analyzeInbox(context, account, {
-                dryRun,
-                signal: interrupt.signal,
-                ...(options.since && { since: options.since }),
-                onArrival: (a, done, total) => {
-                  count(summary, a);
-                  o.out(options.json ? JSON.stringify(arrivalJson(name, a)) : `[${done}/${total}] ${arrivalLine(name, a, dryRun ? 'preview' : 'run')}`);
-                },
-              });
+              await analyzeInbox(context, account, { dryRun, signal: interrupt.signal, ...(options.since && { since: options.since }), onArrival });
             } finally {
               context.close();
+            }
+          },
+          // With Warden running, its engine analyses them (with its own DNS settings), and tells each here.
+          owner: async (client) => {
+            let settle: (end: { error?: string }) => void = () => {};
+            const ended = new Promise<{ error?: string }>((resolve) => (settle = resolve));
+            const unsubscribe = await client.subscribe(
+              (event) => {
+                if (event.kind === 'inbox' && event.account === name) onArrival(event.arrival, event.done, event.total);
+                else if (event.kind === 'inbox-end' && event.account === name) settle(event);
+              },
+              () => settle({ error: `the Warden process that owned ${dataDir} stopped before the analysis ended` }),
+            );
+            const stop = () => void client.call('accounts.analyzeInboxStop', { name }).catch(() => {});
+            interrupt.signal.addEventListener('abort', stop);
+            try {
+              await client.call('accounts.analyzeInbox', { name, dryRun, ...(options.since && { since: options.since.toISOString().slice(0, 10) }) });
+              const end = await ended;
+              if (end.error) throw new Error(end.error);
+            } finally {
+              interrupt.signal.removeEventListener('abort', stop);
+              unsubscribe();
             }
           },
         });

@@ -1,12 +1,11 @@
 import { Command } from 'commander';
-import { resolveDataDir } from '../engine/data-dir.ts';
 import { changeFolder } from './folder.ts';
 import type { Output } from './junk.ts';
+import { dataDirOf } from './options.ts';
 
 /** `warden backup list|now|restore`: the database's rolling backups (docs/backups.md). */
 export function backupCommands(o: Output): Command {
   const backup = new Command('backup').description("the database's backups: Warden makes one a day while it runs and keeps three");
-  const dataDirOf = (command: Command) => resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
 
   backup
     .command('list')

@@ -1,4 +1,5 @@
 import { OwnerClient } from '../api/client.ts';
+import type { CommandName, CommandParams, CommandResults } from '../api/contract.ts';
 import { FolderInUseError, Ownership } from '../engine/owner.ts';
 
 /**
@@ -8,11 +9,11 @@ import { FolderInUseError, Ownership } from '../engine/owner.ts';
  * refused, naming the owner. With no owner, the command takes the folder itself (`here`) for as
  * long as it runs, so no engine can start under it.
  */
-export async function changeFolder<T>(dataDir: string, command: string, how: { here: () => Promise<T> | T; owner?: (client: OwnerClient) => Promise<T> }): Promise<T> {
+export async function changeFolder<T>(dataDir: string, command: string, how: { here: (ownership: Ownership) => Promise<T> | T; owner?: (client: OwnerClient) => Promise<T> }): Promise<T> {
   const taken = Ownership.tryTake(dataDir, { kind: 'command', command });
   if (taken instanceof Ownership) {
     try {
-      return await how.here();
+      return await how.here(taken);
     } finally {
       taken.release();
     }
@@ -20,6 +21,33 @@ export async function changeFolder<T>(dataDir: string, command: string, how: { h
   const { owner } = taken;
   if (owner?.control && how.owner) return how.owner(new OwnerClient({ ...owner, control: owner.control }));
   throw refusal(new FolderInUseError(dataDir, owner), command);
+}
+
+/** A command of the API contract, its refusal thrown as an Error in its own words. */
+export type Call = <C extends CommandName>(command: C, params: CommandParams<C>) => Promise<CommandResults[C]>;
+
+/**
+ * Runs `work` over the API contract the UI uses, so both do the same thing the same way (see
+ * changeFolder): the running Warden's when one owns the data folder, or else this process's
+ * own, watching no account.
+ */
+export function withApi<T>(dataDir: string, command: string, work: (call: Call) => Promise<T>): Promise<T> {
+  return changeFolder(dataDir, command, {
+    here: async (ownership) => {
+      const { Api } = await import('../api/api.ts');
+      const api = await Api.over(ownership, { kind: 'command', command });
+      try {
+        return await work(async (name, params) => {
+          const response = await api.call(name, params);
+          if (!response.ok) throw new Error(response.error);
+          return response.result;
+        });
+      } finally {
+        await api.close();
+      }
+    },
+    owner: (client) => work((name, params) => client.call(name, params)),
+  });
 }
 
 /** A command refused because another process holds the folder: who, and what the user can do. */

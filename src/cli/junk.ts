@@ -1,6 +1,7 @@
-import { SIGNIFICANT_HAM, type JunkService, type Label, type TrainOutcome, type Verdict } from '../engine/junk.ts';
+import { SIGNIFICANT_HAM, type JunkService, type JunkStats, type Label, type TrainOutcome, type Verdict } from '../engine/junk.ts';
+import type { Call } from './folder.ts';
 import { progressBar } from './progress.ts';
-import { listMailFiles, messagesOf, type MailFile } from './sources.ts';
+import { listMailFiles, messagesOf, type MailFile, type SourceMessage } from './sources.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface Output {
@@ -25,15 +26,91 @@ export interface TrainSummary {
   seconds: number;
 }
 
+/** A message read for training, and its label. */
+type ToTrain = SourceMessage & { group: Label };
+
+/** How a message was trained, or why it could not be. */
+type Trained = TrainOutcome | { error: string };
+
 /**
- * Trains every message under the given paths, committing every few seconds: an interrupted run
- * keeps what it committed, and a second run skips the messages the first one trained.
+ * Where `warden junk train` trains: the filter in this process, or the running Warden's (docs/
+ * design.md, "one owner"). `add` hands over a message; `settle` is told how each went, at once
+ * or once its batch is sent; `flush` writes what awaits.
  */
-export async function trainPaths(
-  junk: JunkService,
-  paths: Record<Label, string[]>,
-  signal?: AbortSignal,
-): Promise<TrainSummary> {
+export interface Trainer {
+  add(message: ToTrain, settle: (message: ToTrain, trained: Trained) => void): Promise<void>;
+  flush(settle: (message: ToTrain, trained: Trained) => void): Promise<void> | void;
+  /** What the filter knows now; undefined when nothing reached the running Warden's. */
+  known(): FilterSize | undefined;
+}
+
+export type FilterSize = Pick<JunkStats, 'hamMessages' | 'spamMessages' | 'words'>;
+
+/**
+ * Training in this process, committing every few seconds: an interrupted run keeps what it
+ * committed, and a second run skips the messages the first one trained.
+ */
+export function localTrainer(junk: JunkService): Trainer {
+  let committed = performance.now();
+  return {
+    async add(message, settle) {
+      let trained: Trained;
+      try {
+        trained = junk.trainWords(await junk.words(message.raw), message.group);
+      } catch (err) {
+        trained = { error: (err as Error).message };
+      }
+      settle(message, trained);
+      if (performance.now() - committed > COMMIT_EVERY_MS || junk.pending.words > COMMIT_EVERY_WORDS) {
+        junk.commit();
+        committed = performance.now();
+      }
+    },
+    flush() {
+      junk.commit();
+    },
+    known() {
+      return junk.stats();
+    },
+  };
+}
+
+/** Bytes of messages sent to the running Warden in one request: its API takes 1 MB (base64 is 4/3). */
+const BATCH_BYTES = 700 * 1024;
+
+/**
+ * Training by the running Warden, through its API (`junk.train`): messages go in batches of one
+ * label, each committed there, so its filter knows them at once. A message larger than a batch
+ * goes alone.
+ */
+export function ownerTrainer(call: Call): Trainer {
+  let batch: ToTrain[] = [];
+  let bytes = 0;
+  let known: FilterSize | undefined;
+  const send = async (settle: (message: ToTrain, trained: Trained) => void) => {
+    if (batch.length === 0) return;
+    const sent = batch;
+    batch = [];
+    bytes = 0;
+    const answer = await call('junk.train', { label: sent[0]!.group, messages: sent.map((m) => m.raw.toString('base64')) });
+    answer.outcomes.forEach((trained, i) => settle(sent[i]!, 'error' in trained ? trained : trained.outcome));
+    known = answer.filter;
+  };
+  return {
+    async add(message, settle) {
+      if (batch.length > 0 && (batch[0]!.group !== message.group || bytes + message.raw.length > BATCH_BYTES)) await send(settle);
+      batch.push(message);
+      bytes += message.raw.length;
+    },
+    flush: send,
+    known() {
+      return known;
+    },
+  };
+}
+
+/** Trains every message under the given paths with `trainer`, with a progress bar; `signal` stops it at the next message. */
+export async function trainPaths(trainer: Trainer, paths: Record<Label, string[]>, signal?: AbortSignal): Promise<TrainSummary> {
   const started = performance.now();
   const inputs: [Label, MailFile[]][] = [
     ['ham', listMailFiles(paths.ham)],
@@ -43,10 +120,12 @@ export async function trainPaths(
   const summary: TrainSummary = { trained: { ham: 0, spam: 0 }, retrained: 0, unchanged: 0, unreadable: [], interrupted: false, seconds: 0 };
   const progress = progressBar('Training', totalBytes);
   let done = 0;
-  let committed = performance.now();
-  const commit = () => {
-    junk.commit();
-    committed = performance.now();
+  const settle = (message: ToTrain, trained: Trained) => {
+    progress.tick(message.bytes, ++done);
+    if (typeof trained === 'object') summary.unreadable.push({ source: message.source, error: trained.error });
+    else if (trained === 'unchanged') summary.unchanged++;
+    else summary.trained[message.group]++;
+    if (trained === 'retrained') summary.retrained++;
   };
   try {
     for await (const message of messagesOf(inputs)) {
@@ -54,21 +133,9 @@ export async function trainPaths(
         summary.interrupted = true;
         break;
       }
-      let outcome: TrainOutcome;
-      try {
-        outcome = junk.trainWords(await junk.words(message.raw), message.group);
-      } catch (err) {
-        summary.unreadable.push({ source: message.source, error: (err as Error).message });
-        continue;
-      } finally {
-        progress.tick(message.bytes, ++done);
-      }
-      if (outcome === 'unchanged') summary.unchanged++;
-      else summary.trained[message.group]++;
-      if (outcome === 'retrained') summary.retrained++;
-      if (performance.now() - committed > COMMIT_EVERY_MS || junk.pending.words > COMMIT_EVERY_WORDS) commit();
+      await trainer.add(message, settle);
     }
-    commit();
+    await trainer.flush(settle);
   } finally {
     progress.stop();
   }
@@ -76,7 +143,7 @@ export async function trainPaths(
   return summary;
 }
 
-export function printTrainSummary(s: TrainSummary, junk: JunkService, o: Output): void {
+export function printTrainSummary(s: TrainSummary, known: FilterSize | undefined, o: Output): void {
   const total = s.trained.ham + s.trained.spam;
   const rate = s.seconds > 0 ? Math.round((total + s.unchanged) / s.seconds) : 0;
   o.out(
@@ -91,8 +158,7 @@ export function printTrainSummary(s: TrainSummary, junk: JunkService, o: Output)
     for (const { source, error } of s.unreadable.slice(0, 20)) o.err(`  ${source}: ${error}`);
     if (s.unreadable.length > 20) o.err(`  … and ${s.unreadable.length - 20} more`);
   }
-  const stats = junk.stats();
-  o.out(`The filter now knows ${stats.hamMessages} ham and ${stats.spamMessages} spam messages, ${stats.words} words.`);
+  if (known) o.out(`The filter now knows ${known.hamMessages} ham and ${known.spamMessages} spam messages, ${known.words} words.`);
 }
 
 /** The words that decided, strongest first, with scores rounded for reading. */

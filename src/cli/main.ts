@@ -19,8 +19,8 @@ import { rejectsCommands } from './rejects.ts';
 import { serviceCommands } from './service.ts';
 import { applyConventions, errorLine } from './conventions.ts';
 import { serveStdio } from './filter-stdio.ts';
-import { classifyPaths, printTrainSummary, trainPaths, type Output } from './junk.ts';
-import { addDnsOptions, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
+import { classifyPaths, localTrainer, ownerTrainer, printTrainSummary, trainPaths, type Output, type Trainer } from './junk.ts';
+import { addDnsOptions, dataDirOf, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
 
 const console_: Output = {
   out: (line) => process.stdout.write(line + '\n'),
@@ -31,10 +31,6 @@ const console_: Output = {
 function reportCounts(summary: unknown): string {
   const s = summary as { kind: string; messages?: number; failing?: number; successful?: number; failed?: number };
   return s.kind === 'dmarc' ? `${s.messages} messages, ${s.failing} failing DKIM and SPF` : `${s.successful} TLS sessions succeeded, ${s.failed} failed`;
-}
-
-function dataDirOf(command: Command): string {
-  return resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
 }
 
 /** Opens the junk filter of the data directory the command line names. */
@@ -74,22 +70,30 @@ junk
   .option('--spam <path...>', 'junk mail', [])
   .action(async (options: { ham: string[]; spam: string[] }, command: Command) => {
     if (options.ham.length + options.spam.length === 0) command.error('nothing to train: give --ham PATH... and/or --spam PATH...');
-    await changeFolder(dataDirOf(command), 'warden junk train', {
-      here: async () => {
-        const service = openJunk(command);
-        const interrupt = new AbortController();
-        const onSignal = () => interrupt.abort();
-        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        try {
-          const summary = await trainPaths(service, options, interrupt.signal);
-          printTrainSummary(summary, service, console_);
-          if (summary.interrupted) process.exitCode = 130;
-        } finally {
-          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-          service.close();
-        }
-      },
-    });
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    const train = async (trainer: Trainer) => {
+      const summary = await trainPaths(trainer, options, interrupt.signal);
+      printTrainSummary(summary, trainer.known(), console_);
+      if (summary.interrupted) process.exitCode = 130;
+    };
+    try {
+      // With Warden running, its filter learns them, and knows them at its next message.
+      await changeFolder(dataDirOf(command), 'warden junk train', {
+        here: async () => {
+          const service = openJunk(command);
+          try {
+            await train(localTrainer(service));
+          } finally {
+            service.close();
+          }
+        },
+        owner: (client) => train(ownerTrainer((name, params) => client.call(name, params))),
+      });
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
   });
 
 junk

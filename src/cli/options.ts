@@ -1,6 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { resolveDataDir } from '../engine/data-dir.ts';
 import type { DnsOptions } from '../engine/delivery.ts';
 import { seededRandom } from '../engine/random.ts';
+
+/** The data folder a command works in: --data-dir, else $WARDEN_DATA_DIR, else the platform's. */
+export function dataDirOf(command: Command): string {
+  return resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
+}
 
 export function number(value: string): number {
   const n = Number(value);

@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { DecisionView } from '../api/contract.ts';
-import { withApi } from './api-client.ts';
+import { withApi } from './folder.ts';
 import type { Output } from './junk.ts';
-import { date } from './options.ts';
+import { dataDirOf, date } from './options.ts';
 
 /** `warden rejects list|restore`: what Warden moved to Rejects, and putting it back. */
 export function rejectsCommands(o: Output): Command {
@@ -15,7 +15,7 @@ export function rejectsCommands(o: Output): Command {
     .option('--since <date>', 'only what was rejected on or after this date (YYYY-MM-DD)', date)
     .option('--json', 'one JSON object per reject and line')
     .action(async (options: { account?: string; since?: Date; json?: boolean }, command: Command) => {
-      await withApi(command, 'warden rejects list', async (call) => {
+      await withApi(dataDirOf(command), 'warden rejects list', async (call) => {
         const since = options.since?.getTime() ?? -Infinity;
         let shown = 0;
         let before: number | undefined;
@@ -37,7 +37,7 @@ export function rejectsCommands(o: Output): Command {
     .description('move rejects back to INBOX; Warden learns from it as from a restore in any mail client')
     .argument('<id...>', 'the rejects, by the ID warden rejects list shows', ids)
     .action(async (chosen: number[], _options: unknown, command: Command) => {
-      await withApi(command, 'warden rejects restore', async (call) => {
+      await withApi(dataDirOf(command), 'warden rejects restore', async (call) => {
         const byAccount = new Map<string, DecisionView[]>();
         for (const id of chosen) {
           const decision = await call('decisions.get', { id });

@@ -1,14 +1,13 @@
 import { Command } from 'commander';
-import { resolveDataDir } from '../engine/data-dir.ts';
 import type { DeliveryService, SenderRule } from '../engine/delivery.ts';
 import { changeFolder } from './folder.ts';
 import type { Output } from './junk.ts';
+import { dataDirOf } from './options.ts';
 
 /** `warden rules list|allow|block|remove`: the user's allow and block list (docs/sender-rules.md). */
 export function rulesCommands(o: Output): Command {
   const rules = new Command('rules').description('always accept, or always reject, mail from an address or a domain');
 
-  const dataDirOf = (command: Command) => resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
   // Loaded on demand, like the analysis elsewhere: the junk commands do without it.
   const withDelivery = async <T>(command: Command, work: (service: DeliveryService) => T): Promise<T> => {
     const { DeliveryService } = await import('../engine/delivery.ts');

@@ -35,11 +35,12 @@ export function runCommand(o: Output): Command {
         return;
       }
       const { Api } = await import('../api/api.ts');
+      const { isEngineEvent } = await import('../engine/engine.ts');
       const api = await Api.open(dataDir, { kind: 'run', ...dns, onWait: (owner) => o.err(`Waiting for ${describeOwner(owner)} to finish with ${dataDir}…`) });
       const stop = new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
       try {
         api.subscribe((event) => {
-          if (event.kind !== 'account' && event.kind !== 'signin' && event.kind !== 'preferences' && event.kind !== 'progress') print(event);
+          if (isEngineEvent(event)) print(event);
         });
         if (api.start() === 0) {
           o.out(NO_ACCOUNTS);

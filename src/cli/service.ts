@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { resolveDataDir } from '../engine/data-dir.ts';
 import type { Output } from './junk.ts';
+import { dataDirOf } from './options.ts';
 
 /** The service's name: the systemd unit is warden.service, the launchd agent's label this. */
 const LABEL = 'org.warden.serve';
@@ -109,7 +109,6 @@ function uid(): number {
 /** `warden service install|uninstall|status`: `warden serve` in the background, from login on. */
 export function serviceCommands(o: Output): Command {
   const service = new Command('service').description('run warden serve in the background from login on (systemd on Linux, launchd on macOS)');
-  const dataDirOf = (command: Command) => resolveDataDir(command.optsWithGlobals<{ dataDir?: string }>().dataDir);
 
   service
     .command('install')

@@ -30,9 +30,26 @@ export interface SignInRequest {
 export interface AccountSignInOptions {
   /** The desktop app's keyring: the refresh token is kept there, else in a file of the data folder. */
   keyring?: AppSecrets;
+  /** The running engine's accounts, on its connection; without, the data folder's, opened for each look. */
+  accounts?: AccountService;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
   signal?: AbortSignal;
+}
+
+/** Runs `work` on the engine's accounts when given, else on the data folder's, opened for it. */
+function withAccounts<T>(dataDir: string, options: AccountSignInOptions, work: (accounts: AccountService) => T): T {
+  if (options.accounts) return work(options.accounts);
+  const accounts = AccountService.open(dataDir);
+  try {
+    return work(accounts);
+  } finally {
+    accounts.close();
+  }
+}
+
+function named(accounts: AccountService, name: string): Account | undefined {
+  return accounts.list().find((a) => a.name === name);
 }
 
 /**
@@ -60,7 +77,7 @@ export class AccountSignIn {
   }
 
   static async start(dataDir: string, request: SignInRequest, options: AccountSignInOptions = {}): Promise<AccountSignIn> {
-    const again = AccountService.exists(dataDir, request.name) ? AccountService.account(dataDir, request.name) : undefined;
+    const again = withAccounts(dataDir, options, (accounts) => named(accounts, request.name));
     if (again && !again.config.oauth) throw new AccountError(`account ${request.name} logs in with a ${again.config.auth === 'oauth2' ? 'token given by hand' : 'password'}, not a sign-in: remove it first to sign it in`);
     const config = again ? again.config : await newAccountConfig(request, options.env ?? process.env);
     const oauth = config.oauth!;
@@ -73,7 +90,7 @@ export class AccountSignIn {
       if (!tokens.refreshToken) {
         throw new OAuthError('signin', `${oauth.issuer} gave no refresh token, so Warden could not stay signed in: the app must be allowed offline access (scope offline_access, or Google's access_type=offline)`);
       }
-      return keep(dataDir, request.name, again ? undefined : config, tokens.refreshToken, options.keyring);
+      return keep(dataDir, request.name, again ? undefined : config, tokens.refreshToken, options);
     });
     return new AccountSignIn(request.name, signIn, account);
   }
@@ -136,22 +153,17 @@ async function newAccountConfig(r: SignInRequest, env: NodeJS.ProcessEnv): Promi
 }
 
 /** Keeps the refresh token, then adds the account (`config`) or replaces an existing one's sign-in. */
-async function keep(dataDir: string, name: string, config: AccountConfig | undefined, refreshToken: string, keyring: AppSecrets | undefined): Promise<Account> {
+async function keep(dataDir: string, name: string, config: AccountConfig | undefined, refreshToken: string, options: AccountSignInOptions): Promise<Account> {
   // Added meanwhile under that name (another window, another command): its secret is left alone.
-  if (config && AccountService.exists(dataDir, name)) throw new AccountError(`an account named ${name} was added meanwhile: sign in under another name`);
+  if (config && withAccounts(dataDir, options, (accounts) => named(accounts, name))) throw new AccountError(`an account named ${name} was added meanwhile: sign in under another name`);
   let secret: AccountConfig['secret'];
-  if (keyring) {
-    await keyring.set(name, refreshToken);
+  if (options.keyring) {
+    await options.keyring.set(name, refreshToken);
     secret = { from: 'app' };
   } else {
     const path = secretFile(dataDir, name, 'refresh-token');
     writeSecretFile(path, refreshToken);
     secret = { from: 'file', path };
   }
-  const accounts = AccountService.open(dataDir);
-  try {
-    return config ? accounts.add(name, { ...config, secret }) : accounts.setSecret(name, secret);
-  } finally {
-    accounts.close();
-  }
+  return withAccounts(dataDir, options, (accounts) => (config ? accounts.add(name, { ...config, secret }) : accounts.setSecret(name, secret)));
 }

@@ -124,15 +124,6 @@ export class AccountService {
     }
   }
 
-  /** Whether the data folder has an account of that name. */
-  static exists(dataDir: string, name: string): boolean {
-    const service = AccountService.open(dataDir);
-    try {
-      return service.list().some((a) => a.name === name);
-    } finally {
-      service.close();
-    }
-  }
 
   close(): void {
     if (this.#ownsDb) this.#db.close();

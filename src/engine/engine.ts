@@ -18,6 +18,11 @@ export type EngineEvents = { [K in WatchEvent['kind']]: [Extract<WatchEvent, { k
 const KINDS: Record<WatchEvent['kind'], true> = { connected: true, started: true, repaired: true, retired: true, arrival: true, learned: true, disconnected: true, stopped: true };
 export const ENGINE_EVENT_KINDS = Object.keys(KINDS) as WatchEvent['kind'][];
 
+/** Whether an event (of the API, say) is one of the engine's own. */
+export function isEngineEvent(event: { kind: string }): event is WatchEvent {
+  return Object.hasOwn(KINDS, event.kind);
+}
+
 export type EngineOptions = MailboxOptions & Pick<WatchOptions, 'backoff' | 'idleMs'>;
 
 interface Watcher {

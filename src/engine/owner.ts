@@ -42,6 +42,7 @@ export class Ownership {
   readonly dataDir: string;
   #info: OwnerInfo;
   readonly #lock: FolderLock;
+  #released = false;
 
   private constructor(dataDir: string, info: OwnerInfo, lock: FolderLock) {
     this.dataDir = dataDir;
@@ -93,8 +94,13 @@ export class Ownership {
     this.#write();
   }
 
-  /** Lets go of the folder: what said who owns it first, then the lock. */
+  /**
+   * Lets go of the folder: what said who owns it first, then the lock. Once: a second call must
+   * not delete what the folder's next owner has written.
+   */
   release(): void {
+    if (this.#released) return;
+    this.#released = true;
     rmSync(ownerFile(this.dataDir), { force: true });
     this.#lock.release();
   }
@@ -136,6 +142,17 @@ function alive(pid: number): boolean {
     // EPERM: it lives, as another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Who holds a data folder now, without keeping it: `free` when nobody does, else the owner as
+ * it describes itself (undefined when it has not said).
+ */
+export function holderOf(dataDir: string): OwnerInfo | undefined | 'free' {
+  const taken = Ownership.tryTake(dataDir, { kind: 'command', command: 'a look at who owns this folder' });
+  if (!(taken instanceof Ownership)) return taken.owner;
+  taken.release();
+  return 'free';
 }
 
 function ownerFile(dataDir: string): string {

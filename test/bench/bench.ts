@@ -7,9 +7,11 @@
  * them (test/bench/ui.ts); the history's size, stats and search at 100 000 and 1 000 000
  * decisions (test/bench/history.ts), alone with `npm run bench -- --history`; the IMAP engine on a
  * throw-away Dovecot (test/bench/imap.ts), alone with `npm run bench -- --imap`; and one engine
- * watching 1, 3 and 6 accounts (test/bench/accounts.ts), alone with `npm run bench -- --accounts`. BENCH_RUNS sets
- * the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and BENCH_ARRIVAL_MS the IMAP backlog
- * size, the number of arrivals watched and the time between them.
+ * watching 1, 3 and 6 accounts (test/bench/accounts.ts), alone with `npm run bench -- --accounts`;
+ * and the peak memory of catch-up, analyze-inbox and bootstrap over a backlog of 5 000 and 50 000
+ * messages (test/bench/backlog.ts, BENCH_BACKLOG_MESSAGES), alone with `npm run bench -- --backlog`.
+ * BENCH_RUNS sets the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and BENCH_ARRIVAL_MS the
+ * IMAP backlog size, the number of arrivals watched and the time between them.
  *
  * Each measurement is a separate process timed by GNU time, repeated and interleaved with
  * bogofilter's so that a machine that slows down mid-run affects both alike; medians are shown.
@@ -19,6 +21,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { badMessages } from '../helpers/bad-mail.ts';
 import { benchAccounts } from './accounts.ts';
+import { benchBacklog } from './backlog.ts';
 import { benchAnalysis } from './analysis.ts';
 import { benchHistory } from './history.ts';
 import { benchLists } from './lists.ts';
@@ -31,8 +34,8 @@ import { measure, summarize, TIME, wardenCommand, type Measurement } from './mea
 import { fixed, printTable, ratio } from './table.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** `npm run bench -- --imap`, `-- --accounts` or `-- --history`: only those rows. */
-const only = (['imap', 'accounts', 'history'] as const).find((part) => process.argv.includes(`--${part}`));
+/** `npm run bench -- --imap`, `-- --accounts`, `-- --backlog` or `-- --history`: only those rows. */
+const only = (['imap', 'accounts', 'backlog', 'history'] as const).find((part) => process.argv.includes(`--${part}`));
 
 if (!existsSync(TIME)) {
   console.error(`${TIME} is missing: install GNU time (apt-get install time) to measure peak memory.`);
@@ -129,7 +132,7 @@ try {
   } else if (!dovecotVersion()) {
     console.log('\nDovecot is not installed: no IMAP rows (apt-get install dovecot-imapd).');
   } else {
-    if (only !== 'accounts') {
+    if (only === undefined || only === 'imap') {
       await benchImap({
         work,
         warden,
@@ -141,7 +144,7 @@ try {
         spam: join(work, 'spam'),
       });
     }
-    if (only !== 'imap') {
+    if (only === undefined || only === 'accounts') {
       await benchAccounts({
         work,
         warden,
@@ -151,6 +154,10 @@ try {
         perSecond: Number(process.env.BENCH_ACCOUNTS_RATE ?? 2),
         seconds: Number(process.env.BENCH_ACCOUNTS_SECONDS ?? 60),
       });
+    }
+    if (only === undefined || only === 'backlog') {
+      const most = Number(process.env.BENCH_BACKLOG_MESSAGES ?? 50_000);
+      await benchBacklog({ work, warden, sizes: [Math.round(most / 10), most], ham: join(work, 'ham'), spam: join(work, 'spam') });
     }
   }
 } finally {

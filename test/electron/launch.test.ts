@@ -1,10 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { joinPlan } from '../../electron/join.ts';
 import { findElectron, startPlan } from '../../electron/launch.ts';
+import { spawnWarden } from '../helpers/warden.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -194,3 +197,34 @@ async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('npm start while warden serve owns the data folder', () => {
+  it("opens that one's UI in the browser instead of starting a second Warden", async () => {
+    const data = path.join(dir, 'served');
+    expect(joinPlan(data)).toBeUndefined();
+    const serve = spawnWarden(['--data-dir', data, 'serve', '--offline']);
+    try {
+      let plan = joinPlan(data);
+      for (let i = 0; i < 100 && plan?.run !== 'join'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        plan = joinPlan(data);
+      }
+      expect(plan).toEqual({ run: 'join', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//), why: expect.stringMatching(`Warden is already running: warden serve \\(pid ${serve.pid}, since `) });
+
+      // The browser is the user's: here a stand-in that notes the address it was given.
+      const opened = path.join(dir, 'opened');
+      const browser = path.join(dir, 'browser.sh');
+      await writeFile(browser, `#!/bin/sh\necho "$1" >> ${opened}\n`, { mode: 0o755 });
+      const start = spawnSync(process.execPath, [path.join(ROOT, 'electron', 'start.ts'), '--data-dir', data], { env: { ...process.env, BROWSER: browser }, encoding: 'utf8', timeout: 30_000 });
+      expect(start.stderr).toContain('opening its UI in your browser');
+      expect(start.status).toBe(0);
+      await until(() => existsSync(opened));
+      expect(readFileSync(opened, 'utf8').trim()).toBe(plan && 'url' in plan ? plan.url : '');
+      // The server runs on, the only owner.
+      expect(serve.exitCode).toBeNull();
+    } finally {
+      serve.kill('SIGTERM');
+      await once(serve, 'exit');
+    }
+  });
+});

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FolderInUseError, Ownership } from '../../src/engine/owner.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { runWarden, watchWarden } from '../helpers/warden.ts';
 
 /**
@@ -100,10 +101,30 @@ describe('with an engine running', () => {
       // No connection was restarted for either change.
       expect(engine.events.filter((e) => e.kind === 'connected' || e.kind === 'disconnected')).toHaveLength(1);
 
+      // Training goes to the running engine's filter, which knows the messages at once.
+      const more = join(f.dir, 'more-spam');
+      mkdirSync(more);
+      for (let i = 0; i < 5; i++) writeFileSync(join(more, `${i}.eml`), syntheticMessage('spam', 100 + i));
+      const train = runWarden(['--data-dir', f.data, 'junk', 'train', '--spam', more, join(f.dir, 'spam')]);
+      expect(train.status, train.stderr).toBe(0);
+      expect(train.stdout).toContain('Trained 0 ham and 5 spam messages');
+      expect(train.stdout).toContain('20 were already trained');
+      expect(train.stdout).toContain('The filter now knows 50 ham and 25 spam messages');
+      expect(engine.child.exitCode).toBeNull();
+
+      // So does analysing the mail already in INBOX: the engine tells each message as it does it.
+      // The spam observed above is below where watching now stands, and known.
+      const analysed = runWarden(['--data-dir', f.data, 'analyze-inbox', 'home', '--dry-run', '--json']);
+      expect(analysed.status, analysed.stderr).toBe(0);
+      const lines = analysed.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.at(-1)).toMatchObject({ summary: true, dryRun: true, messages: lines.length - 1 });
+      expect(lines).toContainEqual(expect.objectContaining({ subject: observed, known: true, moved: false }));
+      expect(engine.child.exitCode).toBeNull();
+
       // A command with no way through the running engine is refused, naming it.
-      const train = runWarden(['--data-dir', f.data, 'junk', 'train', '--ham', f.dir]);
-      expect(train.status).toBe(1);
-      expect(train.stderr).toMatch(/in use by warden run .*: stop it first, then run warden junk train again/);
+      const restore = runWarden(['--data-dir', f.data, 'backup', 'restore']);
+      expect(restore.status).toBe(1);
+      expect(restore.stderr).toMatch(/in use by warden run .*: stop it first, then run warden backup restore again/);
     } finally {
       expect(await engine.stop()).toBe(0);
     }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +70,32 @@ describe('warden account add --oauth', () => {
     expect(added.stderr).toMatch(/not the address the browser ended on/);
     expect(added.status).toBe(0);
     expect(added.stdout).toMatch(/Signed in: alice/);
+  });
+
+  it('signs in through warden serve when it owns the data folder, keeping the sign-in where the command line finds it', async () => {
+    const file = join(bed.data, 'secrets', 'alice.refresh-token');
+    if (!existsSync(file)) {
+      const add = running(spawnWarden(addArgs()));
+      await signInWithBrowser(bed.page, await add.url, 'alice', ALICE_PASSWORD);
+      expect((await add.exit).status).toBe(0);
+    }
+    const before = readFileSync(file, 'utf8');
+    const serve = spawnWarden(['--data-dir', bed.data, 'serve', '--offline']);
+    try {
+      await new Promise<void>((resolve) => serve.stdout.once('data', () => resolve()));
+      const again = running(spawnWarden(['--data-dir', bed.data, 'account', 'signin', 'alice']));
+      await signInWithBrowser(bed.page, await again.url, 'alice', ALICE_PASSWORD);
+      const ended = await again.exit;
+      expect(ended.stderr).toBe('');
+      expect(ended.status).toBe(0);
+      expect(ended.stdout).toMatch(/Signed in: alice: alice at 127\.0\.0\.1:\d+, observe\./);
+      // Kept by the engine that runs, where the command line finds it.
+      expect(readFileSync(file, 'utf8')).not.toBe(before);
+      expect(serve.exitCode).toBeNull();
+    } finally {
+      serve.kill('SIGTERM');
+      await once(serve, 'exit');
+    }
   });
 
   it('says what is missing, and keeps nothing', () => {
