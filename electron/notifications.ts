@@ -20,12 +20,13 @@ export interface Reject {
 
 /**
  * The reject an event reports, if it reports one: a new arrival the analysis rejected. Mail
- * seen before and rejects the user put back are not news.
+ * seen before, rejects the user put back, and mail another computer's Warden acted on (decided
+ * elsewhere: that one tells of it) are not news.
  */
 export function rejectOf(event: ApiEvent): Reject | undefined {
   if (event.kind !== 'arrival') return undefined;
   const { arrival } = event;
-  if (arrival.known || arrival.restored || !arrival.decision?.isReject || arrival.message === undefined || arrival.decisionId === undefined) return undefined;
+  if (arrival.known || arrival.restored || arrival.elsewhere || !arrival.decision?.isReject || arrival.message === undefined || arrival.decisionId === undefined) return undefined;
   return {
     account: event.account,
     uid: arrival.uid,

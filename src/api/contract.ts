@@ -239,6 +239,8 @@ export interface DecisionView {
   junk: boolean;
   /** The user judged it wanted: restored it, marked it not junk, or removed its unsure mark. */
   wanted: boolean;
+  /** Decided elsewhere: Warden on another computer, watching the same mailbox, acted on it. */
+  elsewhere: boolean;
 }
 
 export interface Page<T> {

@@ -2,6 +2,7 @@ import type { Fetched, ImapSession } from '../imap/session.ts';
 import { fingerprint } from '../mail/fingerprint.ts';
 import { throwIfStoreFault } from '../store/database.ts';
 import type { UnanalysedEntry, UnanalysedLog } from '../store/unanalysed.ts';
+import type { Claims } from './claims.ts';
 import type { Decided } from './delivery.ts';
 import type { Arrival } from './events.ts';
 import { UNSURE_KEYWORD } from './keywords.ts';
@@ -32,10 +33,12 @@ export interface InboxPoint {
 export class Arrivals {
   readonly #state: MailboxState;
   readonly #unanalysed: UnanalysedLog;
+  readonly #claims: Claims;
 
-  constructor(state: MailboxState, unanalysed: UnanalysedLog) {
+  constructor(state: MailboxState, unanalysed: UnanalysedLog, claims: Claims) {
     this.#state = state;
     this.#unanalysed = unanalysed;
+    this.#claims = claims;
   }
 
   /** What `arrive` would do with a message, doing nothing; nothing for Warden's own digest. */
@@ -58,8 +61,10 @@ export class Arrivals {
    * One new INBOX message (or one tried again). Its decision is recorded in one transaction
    * with the move it calls for and INBOX's new sync point: were a crash to split them, the
    * next run would find a recorded reject still in INBOX and take it for the user's restore.
-   * A message that cannot be analysed stays where it is, logged with the error (E7). Warden's
-   * own digest is passed over: not analysed, recorded or learned from, and no arrival.
+   * The move waits for the message's claim (docs/design.md, "Two computers, one mailbox"): one
+   * another engine claimed is recorded as decided elsewhere, and left to it. A message that
+   * cannot be analysed stays where it is, logged with the error (E7). Warden's own digest is
+   * passed over: not analysed, recorded or learned from, and no arrival.
    */
   async arrive(message: Fetched, point: InboxPoint, retry?: UnanalysedEntry): Promise<Arrival | undefined> {
     const { db, history, sync, delivery, now } = this.#state;
@@ -77,9 +82,14 @@ export class Arrivals {
     }
     const { facts, decision, known } = decided;
     const arrival = arrivalOf(message.uid, decided);
-    // Known and still recorded as a reject that Warden moved out of INBOX: the user put it
-    // back. Learned before the sync point moves past it, so a crash cannot skip the lesson.
-    if (known?.isReject && sync.moved(facts.fingerprint)) {
+    const whose = this.#claims.whose(message.flags);
+    // Known and back in INBOX: the user put it back, when it is a reject this engine moved out of
+    // INBOX, or, under a UID new to this engine, one another engine acted on or that carries a
+    // claim (only a claimed message leaves INBOX for Rejects, and a move keeps its keywords: RFC
+    // 3501 section 6.4.7; under its old UID it never left: claimed, and not moved yet). Learned
+    // before the sync point moves past it, so a crash cannot skip the lesson.
+    const cameBack = message.uid > point.lastUid && (known?.elsewhere === true || whose !== 'none');
+    if (known && ((known.isReject && sync.moved(facts.fingerprint)) || cameBack)) {
       try {
         await delivery.feedback(known.msg, 'ham', message.raw);
         arrival.restored = true;
@@ -88,22 +98,27 @@ export class Arrivals {
         arrival.error = `could not learn from the restore: ${(err as Error).message}`;
       }
     }
-    const enforce = this.#state.account().mode === 'enforce';
+    // New, yet claimed already: another engine acted on it (or this one did, and its history
+    // has forgotten the message since): not this engine's to move or mark.
+    arrival.elsewhere = !known && whose === 'other';
+    const enforce = whose === 'none' && this.#state.account().mode === 'enforce';
     const move = !known && !decision.accept && enforce;
     // Accepted unsure: marked where it is, for the user to judge (docs/analysis.md 2.5). In
-    // observe mode only recorded: observing changes nothing on the server.
+    // observe mode only recorded: observing changes nothing on the server. Two engines may both
+    // mark it: a keyword set twice is set once.
     const mark = !known && decision.accept && decision.unsure === true && enforce;
     const at = now();
+    const target = { mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint, target: decision.mailbox, claimed: false };
     const entry = history.transaction(() => {
       if (!known) {
         const ids = delivery.record(decided, message.internalDate.getTime());
         Object.assign(arrival, { message: ids.msg, decisionId: ids.decision });
+        if (arrival.elsewhere) history.decidedElsewhere(ids.msg, at);
       }
       if (retry) this.#unanalysed.resolved(retry.id, at);
       this.#advance(point, message.uid);
-      const where = { mailbox: INBOX, uidValidity: point.uidValidity, uid: message.uid, fingerprint: facts.fingerprint };
-      if (mark) return sync.journalKeyword({ ...where, target: UNSURE_KEYWORD }, at);
-      return move ? sync.journalMove({ ...where, target: decision.mailbox }, at) : undefined;
+      if (mark) return sync.journalKeyword({ ...target, target: UNSURE_KEYWORD }, at);
+      return move ? sync.journalMove(target, at) : undefined;
     });
     if (entry === undefined) return arrival;
     if (mark) {
@@ -116,9 +131,11 @@ export class Arrivals {
       return arrival;
     }
     try {
-      await point.session.move(message.uid, decision.mailbox);
-      sync.done(entry, now());
-      arrival.moved = true;
+      const settled = await this.#claims.settle(point.session, { id: entry, action: 'move', ...target }, message);
+      arrival.moved = settled === 'moved';
+      arrival.elsewhere = settled === 'elsewhere';
+      // Another engine holds INBOX's lease: the claim is made at a later catch-up (upkeep).
+      if (settled === 'later') arrival.waiting = true;
     } catch (err) {
       // Left in INBOX and in the journal: the next run tries again.
       arrival.error = `could not move it to ${decision.mailbox}: ${(err as Error).message}`;
@@ -152,7 +169,7 @@ export class Arrivals {
 
 /** An arrival as decided, before anything is done with it; without a decision, not analysed. */
 function arrivalOf(uid: number, decided?: Decided): Arrival {
-  const arrival: Arrival = { uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false };
+  const arrival: Arrival = { uid, subject: '', from: '', decision: undefined, known: false, restored: false, moved: false, elsewhere: false };
   if (!decided) return arrival;
   const { facts, decision, known } = decided;
   return {

@@ -52,8 +52,8 @@ export interface Delivered extends Examination {
 
 /** A decision not yet recorded, or the recorded one of a message the history knows. */
 export interface Decided extends Examination {
-  /** Known already by its bytes: its id, and whether it is recorded as a reject. */
-  known?: { msg: number; isReject: boolean };
+  /** Known already by its bytes: its id, whether it is recorded as a reject, and whether another engine acted on it. */
+  known?: { msg: number; isReject: boolean; elsewhere: boolean };
   /**
    * Recorded without a decision or a judgement (INBOX's mail at bootstrap): new mail to decide
    * on, whose decision `record` puts over that record, by this id.
@@ -155,7 +155,7 @@ export class DeliveryService {
     const facts = this.#facts(raw, content);
     const stored = this.#history.findByFingerprint(facts.fingerprint);
     if (!stored) return this.#examine(raw, content, received, facts);
-    const known = { msg: stored.id, isReject: stored.isReject };
+    const known = { msg: stored.id, isReject: stored.isReject, elsewhere: stored.elsewhere };
     const decision = this.#history.lastDecision(stored.id)?.evidence as Decision | undefined;
     if (decision) return { facts, decision, known };
     // Known without a decision: filed before Warden watched (bootstrap). Filed as junk or as

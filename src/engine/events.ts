@@ -18,6 +18,13 @@ export interface Arrival {
   moved: boolean;
   /** Accepted unsure and marked with the $Unsure keyword (enforce mode only, docs/analysis.md 2.5). */
   marked?: true;
+  /**
+   * Decided elsewhere: another engine watching this mailbox (Warden on another computer) claimed
+   * it and acts on it; not moved, and not this engine's reject (docs/design.md).
+   */
+  elsewhere: boolean;
+  /** To be moved once this engine holds INBOX's lease, which another engine holds now (docs/design.md). */
+  waiting?: true;
   /** The message's id in the history, and the decision's in the decision log (new decisions only). */
   message?: number;
   decisionId?: number;

@@ -6,6 +6,7 @@ import { SyncState } from '../store/sync.ts';
 import { UnanalysedLog } from '../store/unanalysed.ts';
 import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
 import { Arrivals, type InboxPoint } from './arrivals.ts';
+import { Claims } from './claims.ts';
 import type { EngineContext } from './context.ts';
 import { DeliveryService } from './delivery.ts';
 import type { Arrival, Learned, MailboxEvent } from './events.ts';
@@ -84,9 +85,10 @@ export class AccountMailbox {
       now: options.now ?? Date.now,
     };
     this.#unanalysed = new UnanalysedLog(db, account.id);
-    this.#arrivals = new Arrivals(this.#state, this.#unanalysed);
+    const claims = new Claims(this.#state);
+    this.#arrivals = new Arrivals(this.#state, this.#unanalysed, claims);
     this.#learning = new Learning(this.#state);
-    this.#upkeep = new Upkeep(this.#state);
+    this.#upkeep = new Upkeep(this.#state, claims);
   }
 
   static open(context: EngineContext, account: Account, options: MailboxOptions = {}): AccountMailbox {

@@ -2,6 +2,7 @@ import { ImapError } from '../imap/errors.ts';
 import type { ImapSession } from '../imap/session.ts';
 import { backupIfDue } from '../store/backups.ts';
 import type { JournalEntry } from '../store/sync.ts';
+import type { Claims } from './claims.ts';
 import { locate } from './mail-actions.ts';
 import { INBOX, type MailboxState } from './mailbox-state.ts';
 import { Retention } from './retention.ts';
@@ -22,10 +23,12 @@ export class Upkeep {
   readonly #retention: Retention;
   /** When Rejects was last looked through for rejects past the retention period. */
   #retiredAt = -Infinity;
+  readonly #claims: Claims;
 
-  constructor(state: MailboxState) {
+  constructor(state: MailboxState, claims: Claims) {
     this.#state = state;
     this.#retention = new Retention(state.history);
+    this.#claims = claims;
   }
 
   /** Moves out of folders other than INBOX a crash interrupted: finished if the message is still there. */
@@ -49,27 +52,29 @@ export class Upkeep {
 
   /**
    * Moves out of INBOX (selected, with `uidValidity`) and unsure marks in it that a crash
-   * interrupted. Still in INBOX under the same UIDVALIDITY: the action was not done (or not
-   * known to be), and is now; a keyword set twice is set once. Gone: a move was done, and a
-   * mark has nothing left to mark (forgotten: the message never counts as marked).
+   * interrupted, or moves that wait for INBOX's lease. A mark still in INBOX under the same
+   * UIDVALIDITY is set now (a keyword set twice is set once); gone, it has nothing left to mark
+   * (forgotten: the message never counts as marked). A claimed move still there is done now;
+   * gone, it was. A move not yet claimed is claimed now, then made, or left to the engine that
+   * claimed it (Claims.settle). Returns how many were finished.
    */
   async finishInboxMoves(session: ImapSession, uidValidity: number): Promise<number> {
     const { sync, now } = this.#state;
     let finished = 0;
     for (const entry of sync.pending().filter((e) => e.mailbox === INBOX)) {
-      finished++;
-      const there = entry.uidValidity === uidValidity && (await session.has(entry.uid));
       if (entry.action === 'keyword') {
+        finished++;
         // A refusal is the server's for good: setKeyword forgot the entry.
-        if (there) {
+        if (entry.uidValidity === uidValidity && (await session.has(entry.uid))) {
           await setKeyword(this.#state, session, entry).catch((err: unknown) => {
             if (!(err instanceof ImapError) || err.kind !== 'protocol') throw err;
           });
         } else sync.forget(entry.id);
-        continue;
-      }
-      if (there) await session.move(entry.uid, entry.target);
-      sync.done(entry.id, now());
+      } else if (entry.uidValidity !== uidValidity || entry.claimed) {
+        if (entry.uidValidity === uidValidity && (await session.has(entry.uid))) await session.move(entry.uid, entry.target);
+        sync.done(entry.id, now());
+        finished++;
+      } else if ((await this.#claims.settle(session, entry)) !== 'later') finished++;
     }
     return finished;
   }
@@ -102,7 +107,7 @@ export class Upkeep {
         throw err;
       });
       if (found) {
-        const entry = sync.journalMove({ mailbox: from, uidValidity: found.uidValidity, uid: found.uid, fingerprint: stored.fingerprint, target: trash }, now);
+        const entry = sync.journalMove({ mailbox: from, uidValidity: found.uidValidity, uid: found.uid, fingerprint: stored.fingerprint, target: trash, claimed: true }, now);
         await session.move(found.uid, trash);
         sync.done(entry, this.#state.now());
         retired++;

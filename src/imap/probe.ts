@@ -6,6 +6,7 @@
 
 import { rootCertificates } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { claimSupportOf, type ClaimSupport } from './claim-support.ts';
 import { describe, ImapError, scrub, timeoutError, type Attempt } from './errors.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
 import { withTlsHint } from './tls-hint.ts';
@@ -63,6 +64,8 @@ export interface Probe {
   capabilities: string[];
   folders: Folder[];
   roles: Partial<Record<FolderRole, string>>;
+  /** How two engines on this account keep from acting on one message twice (docs/design.md, "Two computers, one mailbox"). */
+  claims: ClaimSupport;
   /** server greeting/ID if available */
   server?: string;
 }
@@ -148,12 +151,16 @@ async function probeOnce(endpoint: ImapEndpoint, options: ProbeOptions): Promise
     await client.connect();
     const capabilities = [...client.capabilities.keys()].map((c) => c.toUpperCase());
     const folders = await listFolders(client);
+    // Selected read-write, as the engine does: EXAMINE shows no permanent flags.
+    await client.mailboxOpen('INBOX');
+    const claims = claimSupportOf(client) ?? 'none';
     const server = serverDescription(client);
     await client.logout();
     return {
       capabilities,
       folders,
       roles: folderRoles(folders, options.roleOverrides),
+      claims,
       ...(server ? { server: scrub(server, attempt.secrets) } : {}),
     };
   };

@@ -1,4 +1,5 @@
 import { ImapFlow } from 'imapflow';
+import { claimSupportOf, type ClaimSupport } from './claim-support.ts';
 import { describe, ImapError, type Attempt } from './errors.ts';
 import { attemptOf, DEFAULT_TIMEOUT_MS, imapflowOptions, listFolders, withLogin, type ImapEndpoint } from './probe.ts';
 import { folderRoles, type Folder, type FolderRole } from './roles.ts';
@@ -11,6 +12,10 @@ export interface Fetched {
   internalDate: Date;
   /** Only the first bytes were fetched: the message is larger than asked for. */
   truncated: boolean;
+  /** Its flags and keywords when fetched: another engine's claim shows here (src/imap/claim.ts). */
+  flags: Set<string>;
+  /** Its MODSEQ when fetched, where the session has CONDSTORE (RFC 7162 section 3.1.4). */
+  modseq?: bigint;
 }
 
 /**
@@ -165,15 +170,6 @@ export class ImapSession {
   }
 
   /**
-   * Sets a keyword on one message by UID (UID STORE +FLAGS, RFC 3501 section 6.4.6). A server
-   * that keeps no keywords for the mailbox (no \* in PERMANENTFLAGS) refuses: a protocol error.
-   */
-  async addKeyword(uid: number, keyword: string): Promise<void> {
-    const stored = await this.#run(() => this.#client.messageFlagsAdd(`${uid}`, [keyword], { uid: true }));
-    if (!stored) throw new ImapError('protocol', `the server at ${this.#attempt.host} did not set the keyword ${keyword} on message ${uid}`);
-  }
-
-  /**
    * Fetches the messages with these UIDs, in batches, with BODY.PEEK[] (nothing marked seen).
    * The next batch is fetched while the caller works on this one; commands the caller sends
    * meanwhile (a move) queue behind that fetch. A message over `maxBytes` comes with only its
@@ -198,12 +194,89 @@ export class ImapSession {
     // BODY.PEEK[]<0.N> (RFC 3501 section 6.4.5): a huge message is not downloaded whole.
     const source = maxBytes === undefined ? true : { maxLength: maxBytes };
     await this.#run(async () => {
-      for await (const m of this.#client.fetch(uids.join(','), { uid: true, source, size: true, internalDate: true }, { uid: true })) {
+      for await (const m of this.#client.fetch(uids.join(','), { uid: true, source, size: true, internalDate: true, flags: true }, { uid: true })) {
         if (!m.source) continue;
-        fetched.push({ uid: m.uid, raw: m.source, internalDate: new Date(m.internalDate ?? Date.now()), truncated: (m.size ?? 0) > m.source.length });
+        fetched.push({
+          uid: m.uid,
+          raw: m.source,
+          internalDate: new Date(m.internalDate ?? Date.now()),
+          truncated: (m.size ?? 0) > m.source.length,
+          flags: m.flags ?? new Set(),
+          // imapflow asks for MODSEQ itself whenever CONDSTORE is enabled.
+          ...(m.modseq !== undefined && { modseq: m.modseq }),
+        });
       }
     });
     return fetched.sort((a, b) => a.uid - b.uid);
+  }
+
+  /** How a message in the selected mailbox can be claimed (claimSupportOf). */
+  get claimSupport(): ClaimSupport {
+    const support = claimSupportOf(this.#client);
+    if (!support) throw new ImapError('protocol', 'no mailbox is selected: a claim is made in the selected mailbox');
+    return support;
+  }
+
+  /**
+   * Adds a keyword to one message of the selected mailbox (UID STORE +FLAGS, RFC 3501 section
+   * 6.4.6); a server that keeps no keywords for the mailbox (no \* in PERMANENTFLAGS) refuses: a
+   * protocol error. With `unchangedSince`, only if the
+   * message's MODSEQ is still at most that (UNCHANGEDSINCE, RFC 7162 section 3.1.3); whether it
+   * was stored is for the caller to read back (flagsOf): imapflow answers true for an OK that
+   * carries [MODIFIED], and says nothing of which UIDs failed.
+   */
+  async addKeyword(uid: number, keyword: string, unchangedSince?: bigint): Promise<void> {
+    if (unchangedSince !== undefined && this.claimSupport !== 'condstore') {
+      throw new ImapError('protocol', `the server at ${this.#attempt.host} has no CONDSTORE for this mailbox: a conditional STORE would be sent as a plain one`);
+    }
+    const stored = await this.#run(() => this.#client.messageFlagsAdd(`${uid}`, [keyword], { uid: true, ...(unchangedSince !== undefined && { unchangedSince }) }));
+    if (!stored) throw new ImapError('protocol', `the server at ${this.#attempt.host} did not store the keyword ${keyword} on message ${uid}`);
+  }
+
+  /** The flags (and MODSEQ, with CONDSTORE) of one message in the selected mailbox; undefined when it is gone. */
+  async flagsOf(uid: number): Promise<{ flags: Set<string>; modseq?: bigint } | undefined> {
+    let found: { flags: Set<string>; modseq?: bigint } | undefined;
+    await this.#run(async () => {
+      for await (const m of this.#client.fetch(`${uid}`, { uid: true, flags: true }, { uid: true })) {
+        if (m.uid === uid) found = { flags: m.flags ?? new Set(), ...(m.modseq !== undefined && { modseq: m.modseq }) };
+      }
+    });
+    return found;
+  }
+
+  /**
+   * The names of the account's folders that start with `prefix`, listed now (not the session's
+   * cached list: another engine may have created or deleted some since).
+   */
+  async foldersNamed(prefix: string): Promise<string[]> {
+    const all = await this.#run(() => this.#client.list());
+    return all.map((f) => f.path).filter((p) => p.startsWith(prefix));
+  }
+
+  /**
+   * Creates a folder; false when it exists already, which is how two sessions racing to
+   * create one name learn which of them made it (RFC 3501 section 6.3.3: CREATE of an existing
+   * name is an error).
+   */
+  async createFolder(path: string): Promise<boolean> {
+    try {
+      const made = await this.#run(() => this.#client.mailboxCreate(path));
+      return made.created;
+    } catch (err) {
+      // A NO without RFC 5530's ALREADYEXISTS: the listing says whether that was why.
+      if (err instanceof ImapError && err.kind === 'protocol' && (await this.foldersNamed(path)).includes(path)) return false;
+      throw err;
+    }
+  }
+
+  /** Deletes a folder, and its subscription (CREATE subscribed it); one already gone is no error. */
+  async deleteFolder(path: string): Promise<void> {
+    try {
+      await this.#run(() => this.#client.mailboxUnsubscribe(path));
+      await this.#run(() => this.#client.mailboxDelete(path));
+    } catch (err) {
+      if (!(err instanceof ImapError && err.kind === 'protocol' && !(await this.foldersNamed(path)).includes(path))) throw err;
+    }
   }
 
   /** Whether the selected mailbox still holds the UID. */

@@ -22,6 +22,8 @@ export interface DecisionRow {
   junk: boolean;
   /** The user judged it wanted: restored it, marked it not junk, or removed its unsure mark. */
   wanted: boolean;
+  /** Another engine (Warden on another computer) acted on it, not this one (docs/design.md). */
+  elsewhere: boolean;
 }
 
 export interface DecisionQuery {
@@ -49,7 +51,7 @@ export interface DailyCount {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const COLUMNS = `d.id, a.name AS account, m.id AS message, d.decided_at, d.accept, d.reason, d.text, d.mailbox, d.score, m.subject,
-  m.from_local, m.from_domain, m.is_reject, m.junk, m.notjunk, d.unsure`;
+  m.from_local, m.from_domain, m.is_reject, m.junk, m.notjunk, d.unsure, m.elsewhere_at`;
 
 /** The decision log of every account, newest first, for the UI. */
 export class DecisionLog {
@@ -143,6 +145,7 @@ interface Row {
   junk: number;
   notjunk: number;
   unsure: number;
+  elsewhere_at: number | null;
 }
 
 function rowOf(r: Row): DecisionRow {
@@ -162,6 +165,7 @@ function rowOf(r: Row): DecisionRow {
     unsure: r.unsure === 1,
     junk: r.junk === 1,
     wanted: r.notjunk === 1,
+    elsewhere: r.elsewhere_at !== null,
   };
 }
 

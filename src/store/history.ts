@@ -81,7 +81,10 @@ export interface MessageRecord {
 export type StoredMessage = { id: number } & Pick<
   MessageRecord,
   'fingerprint' | 'messageId' | 'received' | 'origMailbox' | 'destinedMailbox' | 'isReject' | 'junk' | 'notjunk' | 'fromLocal' | 'fromDomain' | 'subject'
->;
+> & {
+  /** Another engine (another computer's Warden) acted on it, not this one (docs/design.md). */
+  elsewhere: boolean;
+};
 
 export interface DecisionRecord {
   msgId: number;
@@ -135,10 +138,11 @@ interface StoredRow {
   from_local: string;
   from_domain: string;
   subject: string;
+  elsewhere_at: number | null;
 }
 
 const STORED_COLUMNS =
-  'id, fingerprint, message_id, received, orig_mailbox, destined_mailbox, is_reject, junk, notjunk, from_local, from_domain, subject';
+  'id, fingerprint, message_id, received, orig_mailbox, destined_mailbox, is_reject, junk, notjunk, from_local, from_domain, subject, elsewhere_at';
 
 /** The mail history of one account: the only SQL reputation and the decision log need. */
 export class History {
@@ -311,6 +315,11 @@ export class History {
     return rows.map(storedMessage);
   }
 
+  /** Another engine acted on the message (claimed it, or it left INBOX before this one could). */
+  decidedElsewhere(id: number, now: number): void {
+    this.#statement('UPDATE msg SET elsewhere_at = coalesce(elsewhere_at, ?) WHERE id = ?').run(now, id);
+  }
+
   /** A reject moved on to Trash (or found gone): no longer in Rejects. */
   retire(id: number, now: number): void {
     this.#statement('UPDATE msg SET retired_at = ? WHERE id = ?').run(now, id);
@@ -465,5 +474,6 @@ function storedMessage(r: StoredRow): StoredMessage {
     fromLocal: r.from_local,
     fromDomain: r.from_domain,
     subject: r.subject,
+    elsewhere: r.elsewhere_at !== null,
   };
 }

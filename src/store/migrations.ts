@@ -366,6 +366,16 @@ export const MIGRATIONS: readonly string[] = [
   -- The keywords set on INBOX messages by UID: the flag scan asks which changed messages Warden marked.
   CREATE INDEX journal_keyword ON journal (account_id, uidvalidity, uid) WHERE action = 'keyword' AND done_at IS NOT NULL;
   `,
+
+  // 14: claims, for two computers on one mailbox (docs/design.md, "Two computers, one mailbox").
+  // A move out of INBOX is journalled before its claim is made on the server, and claimed_at
+  // says the claim was won (earlier moves needed none). elsewhere_at: when this engine found that
+  // another engine acted on the message (its claim, or the message gone before this one's).
+  `
+  ALTER TABLE journal ADD COLUMN claimed_at INTEGER;
+  UPDATE journal SET claimed_at = created_at;
+  ALTER TABLE msg ADD COLUMN elsewhere_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -17,6 +17,8 @@ export interface JournalEntry {
   uid: number;
   fingerprint: string;
   target: string;
+  /** The message is this engine's to move: its claim was won, or none was needed (src/imap/claim.ts). */
+  claimed: boolean;
 }
 
 /** How far bootstrap got in a folder: the messages from `firstUid` to `lastUid` are done. */
@@ -69,11 +71,11 @@ export class SyncState {
       .run(mailboxId, point.uidValidity, point.firstUid, point.lastUid, point.doneAt ?? null);
   }
 
-  /** Writes a move before it is sent; returns the entry's id. */
+  /** Writes a move before it is sent (and before its claim, when it needs one); returns the entry's id. */
   journalMove(entry: Omit<JournalEntry, 'id' | 'action'>, now: number): number {
     const { lastInsertRowid } = this.#db
-      .prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at) VALUES (?, 'move', ?, ?, ?, ?, ?, ?)")
-      .run(this.#account, entry.mailbox, entry.uidValidity, entry.uid, entry.fingerprint, entry.target, now);
+      .prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at, claimed_at) VALUES (?, 'move', ?, ?, ?, ?, ?, ?, ?)")
+      .run(this.#account, entry.mailbox, entry.uidValidity, entry.uid, entry.fingerprint, entry.target, now, entry.claimed ? now : null);
     return Number(lastInsertRowid);
   }
 
@@ -81,7 +83,7 @@ export class SyncState {
    * Writes a keyword to set on a message (the unsure band's mark) before it is sent; returns
    * the entry's id. Kept once done: the flag scan asks which messages Warden marked.
    */
-  journalKeyword(entry: Omit<JournalEntry, 'id' | 'action'>, now: number): number {
+  journalKeyword(entry: Omit<JournalEntry, 'id' | 'action' | 'claimed'>, now: number): number {
     const { lastInsertRowid } = this.#db
       .prepare("INSERT INTO journal (account_id, action, mailbox, uidvalidity, uid, fingerprint, target, created_at) VALUES (?, 'keyword', ?, ?, ?, ?, ?, ?)")
       .run(this.#account, entry.mailbox, entry.uidValidity, entry.uid, entry.fingerprint, entry.target, now);
@@ -101,7 +103,15 @@ export class SyncState {
     return set;
   }
 
-  /** An action the server refused, never done: gone from the journal, as if never written. */
+  /** The move's claim was won: the message is this engine's to move, even after a crash. */
+  claimed(id: number, now: number): void {
+    this.#db.prepare('UPDATE journal SET claimed_at = ? WHERE id = ?').run(now, id);
+  }
+
+  /**
+   * An action never done that is not to be: one the server refused, or a move that is not this
+   * engine's to make (another engine claimed the message). Gone from the journal, as if never written.
+   */
   forget(id: number): void {
     this.#db.prepare('DELETE FROM journal WHERE id = ? AND done_at IS NULL').run(id);
   }
@@ -122,8 +132,8 @@ export class SyncState {
   pending(): JournalEntry[] {
     return (
       this.#db
-        .prepare('SELECT id, action, mailbox, uidvalidity, uid, fingerprint, target FROM journal WHERE account_id = ? AND done_at IS NULL ORDER BY id')
-        .all(this.#account) as { id: number; action: JournalEntry['action']; mailbox: string; uidvalidity: number; uid: number; fingerprint: string; target: string }[]
-    ).map((r) => ({ id: r.id, action: r.action, mailbox: r.mailbox, uidValidity: r.uidvalidity, uid: r.uid, fingerprint: r.fingerprint, target: r.target }));
+        .prepare('SELECT id, action, mailbox, uidvalidity, uid, fingerprint, target, claimed_at FROM journal WHERE account_id = ? AND done_at IS NULL ORDER BY id')
+        .all(this.#account) as { id: number; action: JournalEntry['action']; mailbox: string; uidvalidity: number; uid: number; fingerprint: string; target: string; claimed_at: number | null }[]
+    ).map((r) => ({ id: r.id, action: r.action, mailbox: r.mailbox, uidValidity: r.uidvalidity, uid: r.uid, fingerprint: r.fingerprint, target: r.target, claimed: r.claimed_at !== null }));
   }
 }

@@ -3,8 +3,11 @@
  * when mail was lost, duplicated, rejected again after the user put it back, left where its
  * decision does not put it, or fewer faults came than asked for.
  *
- *   npm run chaos -- --messages 2000 --faults 100 --seed 1 [--restores N] [--trace FILE] [--keep]
+ *   npm run chaos -- --messages 2000 --faults 100 --seed 1 [--restores N] [--computers 2] [--trace FILE] [--keep]
  *
+ * --computers 2: two computers watch the mailbox, each with its own data folder and engine
+ * (docs/design.md, "Two computers, one mailbox"); kills take turns between them, and every
+ * message must be acted on by one of them.
  * Without --seed, one is drawn from the clock; the table shows it, to run the same plan again.
  * --trace appends every fault, restore and line of the engine's output to FILE, with times;
  * --keep leaves Warden's data directory (its database) in place for a look afterwards.
@@ -21,6 +24,7 @@ const { values } = parseArgs({
     faults: { type: 'string', default: '100' },
     seed: { type: 'string', default: String(Date.now() % 100_000) },
     restores: { type: 'string' },
+    computers: { type: 'string', default: '1' },
     trace: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
@@ -36,6 +40,7 @@ const result = await runChaos({
   messages: whole('messages', values.messages),
   faults,
   seed: whole('seed', values.seed),
+  computers: whole('computers', values.computers),
   ...(values.restores !== undefined && { restores: whole('restores', values.restores) }),
   log: (line) => process.stderr.write(`chaos: ${line}\n`),
   keep: values.keep,
@@ -59,6 +64,10 @@ function printFigures(r: ChaosResult, requested: number): number {
   const info = (figure: string, value: string | number) => rows.push([figure, value, '']);
 
   info('seed', r.seed);
+  if (r.computers > 1) {
+    info('computers on the mailbox', r.computers);
+    for (const [i, c] of a.computers.entries()) info(`  computer ${i + 1}: moved / decided elsewhere`, `${c.moved} / ${c.elsewhere}`);
+  }
   info('messages delivered', `${r.delivered.ham + r.delivered.spam} (${r.delivered.ham} ham, ${r.delivered.spam} spam)`);
   info('decided accept / reject', `${a.accepted} / ${a.rejected}`);
   info('restored by the user', r.restores);

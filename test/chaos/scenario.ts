@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseFile } from '../../src/engine/data-dir.ts';
@@ -37,10 +37,17 @@ export interface ChaosOptions {
   trace?: (line: string) => void;
   /** Keeps the data directory (Warden's database) instead of removing it; its path is logged. */
   keep?: boolean;
+  /**
+   * How many computers watch the mailbox, each with its own data folder and engine (docs/design.md,
+   * "Two computers, one mailbox"): 1 or 2. With 2, kills alternate between the engines, and the
+   * audit checks that each message was acted on by one. Default 1.
+   */
+  computers?: number;
 }
 
 export interface ChaosResult {
   seed: number;
+  computers: number;
   delivered: { ham: number; spam: number };
   /** The corpus file of each delivered message, by fingerprint. */
   paths: Map<string, string>;
@@ -78,10 +85,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const stream = (n: number) => seededRandom(options.seed * 16 + n);
   const backlog = chooseBacklog(options.messages, options.trainEach ?? 200, stream(0));
   const dir = mkdtempSync(join(tmpdir(), 'warden-chaos-'));
-  const data = join(dir, 'data');
+  const computers = options.computers ?? 1;
+  if (computers !== 1 && computers !== 2) throw new Error(`--computers is 1 or 2, not ${computers}`);
+  const datas = Array.from({ length: computers }, (_, i) => join(dir, i === 0 ? 'data' : `data${i + 1}`));
+  const data = datas[0]!;
   let dovecot: Dovecot | undefined;
   let proxy: TcpProxy | undefined;
-  let engine: EngineProcess | undefined;
+  let engines: EngineProcess[] = [];
   let progress: Progress | undefined;
   const lock = new ServerLock();
   const clients: MailClient[] = [];
@@ -90,8 +100,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.imapPort });
     const user = dovecot.users[0]!;
     const env = { CHAOS_PASSWORD: user.password };
-    const warden = async (args: string[]) => {
-      const r = await runWardenAsync(['--data-dir', data, ...args], env);
+    const warden = async (args: string[], folder = data) => {
+      const r = await runWardenAsync(['--data-dir', folder, ...args], env);
       if (r.status !== 0) throw new Error(`warden ${args.slice(0, 3).join(' ')} failed (${r.status}): ${r.stderr}`);
       return r.stdout;
     };
@@ -100,22 +110,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await warden(['account', 'add', ACCOUNT, '--host', '127.0.0.1', '--port', String(proxy.port), '--tls', 'plain', '--allow-plain', '--user', user.name,
       '--password-env', 'CHAOS_PASSWORD', '--provider-host', ...CORPUS_PROVIDER_HOSTS]);
     await warden(['account', 'mode', ACCOUNT, 'enforce']);
+    // The other computer: the same training and account, in a folder of its own (copied before
+    // any engine ran: each makes its own engine id, and its claim keyword, at its first claim).
+    for (const other of datas.slice(1)) cpSync(data, other, { recursive: true });
     // The first run only notes where INBOX is (docs/analysis.md E8): the backlog comes after it.
-    await warden(['run', '--once']);
+    for (const folder of datas) await warden(['run', '--once'], folder);
 
-    progress = new Progress(databaseFile(data), ACCOUNT, STALL_MS);
+    progress = new Progress(datas.map(databaseFile), ACCOUNT, STALL_MS);
     // Offline and seeded: no DNS query to the corpus's 2002 domains, the same decisions each run.
-    engine = new EngineProcess(['--data-dir', data, '--offline', '--seed', String(options.seed)], env, trace);
+    engines = datas.map((folder, i) => new EngineProcess(['--data-dir', folder, '--offline', '--seed', String(options.seed)], env, computers === 1 ? trace : (line) => trace(`computer ${i + 1}: ${line}`)));
     const deliverer = new MailClient(dovecot, lock);
     const restorer = new MailClient(dovecot, lock);
     const auditor = new MailClient(dovecot, lock);
     clients.push(deliverer, restorer, auditor);
     const t1 = performance.now();
-    log(`delivering ${backlog.messages.length} messages; ${options.faults} faults to come`);
-    engine.start();
+    log(`delivering ${backlog.messages.length} messages to ${computers === 1 ? 'one engine' : `${computers} computers' engines`}; ${options.faults} faults to come`);
+    for (const e of engines) e.start();
 
-    const act = faultActions(engine, dovecot, proxy, lock, trace, data, env);
-    const restored = new Set<string>();
+    const act = faultActions(engines, dovecot, proxy, lock, trace, data, env);
+    const restored = new Map<string, number>();
     const wanted = options.restores ?? Math.max(3, Math.round(options.messages / 40));
     const failFast = <T>(p: Promise<T>) =>
       p.catch((err: Error) => {
@@ -128,16 +141,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       failFast(restore(wanted, backlog.messages.length, stream(2), restorer, progress, restored, trace)),
     ]);
     await progress.reach(backlog.messages.length);
-    const events = Object.fromEntries(engine.events);
-    const stopped = await engine.stop();
-    const engineExits = [...engine.unexpectedExits, ...(stopped ? [stopped] : [])];
+    const events: Record<string, number> = {};
+    for (const e of engines) for (const [kind, n] of e.events) events[kind] = (events[kind] ?? 0) + n;
+    const engineExits: string[] = [];
+    for (const e of engines) {
+      const stopped = await e.stop();
+      engineExits.push(...e.unexpectedExits, ...(stopped ? [stopped] : []));
+    }
     const t2 = performance.now();
 
     log('final catch-up');
-    const final = (await warden(['run', '--once', '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; moves?: number });
-    const result = await auditor.use((client) => audit(client, databaseFile(data), ACCOUNT, backlog.messages.map((m) => m.fingerprint), restored));
+    const final: { kind: string; moves?: number }[] = [];
+    for (const folder of datas) final.push(...(await warden(['run', '--once', '--json'], folder)).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; moves?: number }));
+    const result = await auditor.use((client) => audit(client, datas.map(databaseFile), ACCOUNT, backlog.messages.map((m) => m.fingerprint), restored));
     return {
       seed: options.seed,
+      computers,
       delivered: { ham: backlog.messages.filter((m) => m.label === 'ham').length, spam: backlog.messages.filter((m) => m.label === 'spam').length },
       paths: new Map(backlog.messages.map((m) => [m.fingerprint, m.path])),
       faults,
@@ -145,12 +164,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       audit: result,
       events,
       engineExits,
-      stopped: engine.stopped,
+      stopped: engines.flatMap((e) => e.stopped),
       finalRun: { arrivals: final.filter((e) => e.kind === 'arrival').length, repairedMoves: final.reduce((n, e) => n + (e.kind === 'repaired' ? e.moves ?? 0 : 0), 0) },
       seconds: { setup: (t1 - t0) / 1000, chaos: (t2 - t1) / 1000, check: (performance.now() - t2) / 1000 },
     };
   } finally {
-    await engine?.kill();
+    for (const e of engines) await e.kill();
     progress?.close();
     for (const c of clients) await c.close();
     await proxy?.stop();
@@ -174,13 +193,17 @@ async function deliver(messages: BacklogMessage[], client: MailClient, progress:
 
 type FaultActions = Record<FaultKind, () => Promise<void>>;
 
-function faultActions(engine: EngineProcess, dovecot: Dovecot, proxy: TcpProxy, lock: ServerLock, trace: (line: string) => void, data: string, env: NodeJS.ProcessEnv): FaultActions {
+/** The faults; `engines` are the computers' (kills take turns among them), the first on `data`. */
+function faultActions(engines: EngineProcess[], dovecot: Dovecot, proxy: TcpProxy, lock: ServerLock, trace: (line: string) => void, data: string, env: NodeJS.ProcessEnv): FaultActions {
   let seconds = 0;
+  let kills = 0;
+  const engine = engines[0]!;
   return {
     kill: async () => {
-      trace('fault: SIGKILL');
-      await engine.kill();
-      engine.start();
+      const victim = kills++ % engines.length;
+      trace(`fault: SIGKILL${engines.length > 1 ? ` of computer ${victim + 1}'s engine` : ''}`);
+      await engines[victim]!.kill();
+      engines[victim]!.start();
     },
     restart: () =>
       lock.alone(async () => {
@@ -251,9 +274,9 @@ async function injectFaults(count: number, messages: number, random: () => numbe
 /**
  * The user puts `count` rejects back in INBOX (UID MOVE), spread over the run after its first
  * tenth, each a random message of Rejects that was not put back before. What was put back is
- * added to `restored`, by fingerprint.
+ * added to `restored`, by fingerprint, with when.
  */
-async function restore(count: number, messages: number, random: () => number, client: MailClient, progress: Progress, restored: Set<string>, trace: (line: string) => void): Promise<void> {
+async function restore(count: number, messages: number, random: () => number, client: MailClient, progress: Progress, restored: Map<string, number>, trace: (line: string) => void): Promise<void> {
   for (let k = 0; k < count; k++) {
     await progress.reach(Math.floor(messages * (0.1 + (0.9 * (k + random())) / count)));
     await client.use(async (c) => {
@@ -269,7 +292,7 @@ async function restore(count: number, messages: number, random: () => number, cl
           const id = fingerprint(m.source);
           if (restored.has(id)) continue;
           if (!(await c.messageMove(String(uid), 'INBOX', { uid: true }))) throw new Error(`Dovecot did not move message ${uid} from Rejects to INBOX`);
-          restored.add(id);
+          restored.set(id, Date.now());
           trace(`restored Rejects ${uid} to INBOX: ${id}`);
           return;
         }

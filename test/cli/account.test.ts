@@ -50,6 +50,7 @@ describe('warden account', { timeout: 120_000 }, () => {
     expect(tested.stdout).toMatch(/Capabilities: .*IDLE/);
     expect(tested.stdout).toMatch(/inbox +INBOX/);
     expect(tested.stdout).toContain('Warden creates Rejects');
+    expect(tested.stdout).toContain('Two computers on this account: each message is claimed by CONDSTORE');
     expect(tested.stdout).not.toContain(alice().password);
   });
 

@@ -3,7 +3,7 @@ import type { Decision } from '../../src/analysis/analyze.ts';
 import type { AccountView, ApiEvent } from '../../src/api/contract.ts';
 import { BATCH_ABOVE, notificationsFor, plain, RejectBatcher, rejectOf, SignInNotices, type Clock, type Reject } from '../../electron/notifications.ts';
 
-function arrival(fields: { from?: string; subject?: string; isReject?: boolean; known?: boolean; restored?: boolean; moved?: boolean; decided?: boolean } = {}): ApiEvent {
+function arrival(fields: { from?: string; subject?: string; isReject?: boolean; known?: boolean; restored?: boolean; moved?: boolean; elsewhere?: boolean; decided?: boolean } = {}): ApiEvent {
   const isReject = fields.isReject ?? true;
   return {
     kind: 'arrival',
@@ -16,6 +16,7 @@ function arrival(fields: { from?: string; subject?: string; isReject?: boolean; 
       known: fields.known ?? false,
       restored: fields.restored ?? false,
       moved: fields.moved ?? isReject,
+      elsewhere: fields.elsewhere ?? false,
       message: 107,
       decisionId: 207,
     },
@@ -41,11 +42,12 @@ describe('which events are rejects', () => {
     expect(rejectOf(arrival({ moved: false }))).toMatchObject({ moved: false });
   });
 
-  it('not accepted mail, mail seen before, restored mail, mail not analysed, nor other events', () => {
+  it('not accepted mail, mail seen before, restored mail, mail not analysed, mail another computer’s Warden acted on, nor other events', () => {
     expect(rejectOf(arrival({ isReject: false }))).toBeUndefined();
     expect(rejectOf(arrival({ known: true }))).toBeUndefined();
     expect(rejectOf(arrival({ restored: true }))).toBeUndefined();
     expect(rejectOf(arrival({ decided: false }))).toBeUndefined();
+    expect(rejectOf(arrival({ moved: false, elsewhere: true }))).toBeUndefined();
     expect(rejectOf({ kind: 'connected', account: 'home' })).toBeUndefined();
   });
 });

@@ -59,7 +59,18 @@ export interface DovecotOptions {
    * the default Drafts, Junk, Sent, Trash and Archive: another server's layout (Gmail's).
    */
   mailboxes?: Record<string, string>;
+  /**
+   * Advertise no CONDSTORE (nor QRESYNC, which implies it) after login, like servers that keep
+   * no MODSEQs: clients then never enable it (RFC 7162 section 3.1).
+   */
+  withoutCondstore?: boolean;
 }
+
+/** Dovecot 2.3's capabilities after login, less CONDSTORE and QRESYNC (DovecotOptions.withoutCondstore). */
+const CAPABILITIES_WITHOUT_CONDSTORE =
+  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT ' +
+  'MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES ' +
+  'WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE';
 
 /** Child processes still running, killed if the test process exits without stopping them. */
 const running = new Set<ChildProcess>();
@@ -262,7 +273,7 @@ mail_location = maildir:~/Maildir
 mail_fsync = never
 first_valid_uid = 1
 mail_max_userip_connections = 50
-
+${options.withoutCondstore ? `imap_capability = ${CAPABILITIES_WITHOUT_CONDSTORE}\n` : ''}
 namespace inbox {
   inbox = yes
   separator = /

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidingSection, dkimWords, dmarcWords, dnsblWords, iprevWords, spfWords, subjectpassWords, thresholdWords } from '../../renderer/src/lib/evidence.ts';
+import { authNotCheckedWords, decidingSection, dkimWords, dmarcWords, dnsblWords, iprevWords, spfWords, subjectpassWords, thresholdWords } from '../../renderer/src/lib/evidence.ts';
 import { verdictOf } from '../../renderer/src/lib/verdict.ts';
 
 describe('evidence in words', () => {
@@ -19,6 +19,14 @@ describe('evidence in words', () => {
   it('says a listing with its zone and explanation, and a pass token only when there was one', () => {
     expect(dnsblWords({ zone: 'bl.example', result: 'fail', explanation: 'see https://bl.example' })).toBe('listed by bl.example: see https://bl.example');
     expect(dnsblWords({ zone: '', result: 'pass', explanation: '' })).toBe('on none of your block lists');
+    expect(dnsblWords({ zone: '', result: 'not-checked', explanation: '' })).toBe('not checked');
+  });
+
+  it('says why checks were skipped when the DNS failed its health check, and the usual causes otherwise', () => {
+    const reason = 'the DNS (10.0.0.1) says that none of example.com exists: it denies everything (a captive portal, or a filtering resolver), so it is not asked about senders';
+    expect(dnsblWords({ zone: '', result: 'not-checked', explanation: '', reason })).toBe(`not checked: ${reason}`);
+    expect(authNotCheckedWords({ reason })).toBe(`Not checked: ${reason}.`);
+    expect(authNotCheckedWords({})).toBe('Not checked: Warden was offline, or found no Received header of your provider to trust.');
     expect(subjectpassWords('absent')).toBeUndefined();
     expect(subjectpassWords('off')).toBeUndefined();
     expect(subjectpassWords('expired')).toMatch(/expired/);
@@ -48,14 +56,22 @@ describe('the threshold and the verdict in words', () => {
   });
 
   it('says what the user did after Warden decided: filed as junk, restored', () => {
-    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: false, wanted: false })).toEqual({ word: 'Accepted', story: 'Accepted', tone: 'accept' });
-    expect(verdictOf({ accept: true, isReject: false, junk: true, unsure: false, wanted: false })).toEqual({ word: 'Junk', story: 'Accepted, then filed as junk by you', tone: 'reject' });
-    expect(verdictOf({ accept: false, isReject: true, junk: false, unsure: false, wanted: false })).toMatchObject({ word: 'Rejected', tone: 'reject' });
-    expect(verdictOf({ accept: false, isReject: false, junk: false, unsure: false, wanted: false })).toEqual({ word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' });
-    expect(verdictOf({ accept: false, isReject: false, junk: true, unsure: false, wanted: false })).toMatchObject({ word: 'Junk', story: 'Rejected, then filed as junk by you' });
+    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: false, wanted: false, elsewhere: false })).toEqual({ word: 'Accepted', story: 'Accepted', tone: 'accept' });
+    expect(verdictOf({ accept: true, isReject: false, junk: true, unsure: false, wanted: false, elsewhere: false })).toEqual({ word: 'Junk', story: 'Accepted, then filed as junk by you', tone: 'reject' });
+    expect(verdictOf({ accept: false, isReject: true, junk: false, unsure: false, wanted: false, elsewhere: false })).toMatchObject({ word: 'Rejected', tone: 'reject' });
+    expect(verdictOf({ accept: false, isReject: false, junk: false, unsure: false, wanted: false, elsewhere: false })).toEqual({ word: 'Restored', story: 'Rejected, then restored by you', tone: 'restored' });
+    expect(verdictOf({ accept: false, isReject: false, junk: true, unsure: false, wanted: false, elsewhere: false })).toMatchObject({ word: 'Junk', story: 'Rejected, then filed as junk by you' });
     // Accepted unsure (docs/analysis.md 2.5): a word and a colour of its own, until the user files it as junk.
-    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: true, wanted: false })).toEqual({ word: 'Unsure', story: 'Accepted, but Warden is unsure: left in INBOX for you to judge', tone: 'unsure' });
-    expect(verdictOf({ accept: true, isReject: false, junk: true, unsure: true, wanted: false })).toMatchObject({ word: 'Junk', story: 'Accepted, then filed as junk by you' });
-    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: true, wanted: true })).toEqual({ word: 'Wanted', story: 'Accepted unsure, then judged wanted by you', tone: 'accept' });
+    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: true, wanted: false, elsewhere: false })).toEqual({ word: 'Unsure', story: 'Accepted, but Warden is unsure: left in INBOX for you to judge', tone: 'unsure' });
+    expect(verdictOf({ accept: true, isReject: false, junk: true, unsure: true, wanted: false, elsewhere: false })).toMatchObject({ word: 'Junk', story: 'Accepted, then filed as junk by you' });
+    expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: true, wanted: true, elsewhere: false })).toEqual({ word: 'Wanted', story: 'Accepted unsure, then judged wanted by you', tone: 'accept' });
+    expect(verdictOf({ accept: false, isReject: true, junk: false, elsewhere: true, unsure: false, wanted: false })).toEqual({
+      word: 'Elsewhere',
+      story: 'Rejected here; decided elsewhere: Warden on another computer acted on it',
+      tone: 'reject',
+    });
+    // Restored by the user after the other computer moved it: the user's word is the last.
+    expect(verdictOf({ accept: false, isReject: false, junk: false, elsewhere: true, unsure: false, wanted: false })).toMatchObject({ word: 'Restored' });
+    expect(verdictOf({ accept: false, isReject: false, junk: true, elsewhere: false, unsure: false, wanted: false })).toMatchObject({ word: 'Junk', story: 'Rejected, then filed as junk by you' });
   });
 });

@@ -204,11 +204,12 @@ describe('rolling backups', () => {
 
 describe('file modes', () => {
   // A child process under umask 022, as a login shell has it: what it makes must still be private.
-  it('keeps the data folder 0700 and the database, its -wal and -shm, the marker and backups 0600 under umask 022', () => {
+  it('keeps the data folder 0700 and the database, its -wal and -shm, the marker, backups and secrets 0600 under umask 022', () => {
     const script = `
       process.umask(0o022);
       const { openDatabase } = await import(${DATABASE_TS});
       const { backupIfDue } = await import(${JSON.stringify(new URL('../../src/store/backups.ts', import.meta.url).href)});
+      const { secretFile, writeSecretFile } = await import(${JSON.stringify(new URL('../../src/engine/secret-files.ts', import.meta.url).href)});
       const db = openDatabase(process.argv[1]);
       db.prepare("INSERT INTO setting (key, value) VALUES ('a', '1')").run();
       await backupIfDue(db);
@@ -219,8 +220,12 @@ describe('file modes', () => {
       const { readdirSync, statSync } = await import('node:fs');
       const { join, dirname } = await import('node:path');
       const data = dirname(process.argv[1]);
+      // An account's password and a sign-in's refresh token, kept where there is no keyring.
+      writeSecretFile(secretFile(data, 'home', 'password'), 'hunter2');
+      writeSecretFile(secretFile(data, 'home', 'refresh-token'), 'token');
       const modes = {};
-      for (const p of [data, ...readdirSync(data).map((f) => join(data, f)), ...readdirSync(join(data, 'backups')).map((f) => join(data, 'backups', f))]) {
+      const inside = (sub) => readdirSync(join(data, sub)).map((f) => join(data, sub, f));
+      for (const p of [data, ...readdirSync(data).map((f) => join(data, f)), ...inside('backups'), ...inside('secrets')]) {
         modes[p.slice(data.length)] = (statSync(p).mode & 0o777).toString(8);
       }
       console.log(JSON.stringify(modes));
@@ -236,6 +241,9 @@ describe('file modes', () => {
       '/warden.db-created': '600',
       '/warden.db-wal': '600',
       '/warden.db-shm': '600',
+      '/secrets': '700',
+      '/secrets/home.password': '600',
+      '/secrets/home.refresh-token': '600',
     });
   });
 

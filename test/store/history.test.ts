@@ -195,9 +195,9 @@ describe('retention', () => {
   function movedReject(daysAgo: number, retired = false): number {
     const id = decided({ daysAgo, isReject: true, origMailbox: history.mailboxId('Rejects'), destinedMailbox: history.mailboxId('INBOX') });
     const fingerprint = history.findById(id)!.fingerprint;
-    sync.done(sync.journalMove({ mailbox: 'INBOX', uidValidity: 1, uid: id, fingerprint, target: 'Rejects' }, NOW), NOW);
+    sync.done(sync.journalMove({ mailbox: 'INBOX', uidValidity: 1, uid: id, fingerprint, target: 'Rejects', claimed: true }, NOW), NOW);
     if (retired) {
-      sync.done(sync.journalMove({ mailbox: 'Rejects', uidValidity: 1, uid: id, fingerprint, target: 'Trash' }, NOW), NOW);
+      sync.done(sync.journalMove({ mailbox: 'Rejects', uidValidity: 1, uid: id, fingerprint, target: 'Trash', claimed: true }, NOW), NOW);
       history.retire(id, NOW);
     }
     return id;
@@ -220,7 +220,7 @@ describe('retention', () => {
     };
     history.restore(kept.restored);
     history.setJudgement(kept.restored, { junk: false, notjunk: true });
-    sync.journalMove({ mailbox: 'INBOX', uidValidity: 1, uid: 99, fingerprint: history.findById(kept.movePending)!.fingerprint, target: 'Rejects' }, NOW);
+    sync.journalMove({ mailbox: 'INBOX', uidValidity: 1, uid: 99, fingerprint: history.findById(kept.movePending)!.fingerprint, target: 'Rejects', claimed: true }, NOW);
     db.prepare("INSERT INTO report (msg_id, kind, org, report_id, about, begin, end, summary) VALUES (?, 'dmarc', 'org', 'r1', 'x.test', 0, 0, '{}')").run(gone.old);
     history.addRecipients([{ local: 'dan', domain: 'old.test', orgDomain: 'old.test' }], NOW - 1100 * DAY, 'sent-old');
     history.addRecipients([{ local: 'eve', domain: 'new.test', orgDomain: 'new.test' }], NOW - 1000 * DAY, 'sent-new');

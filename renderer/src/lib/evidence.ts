@@ -53,7 +53,17 @@ export function iprevWords(iprev: Auth['iprev']): string {
 export function dnsblWords(dnsbl: NonNullable<Evidence['dnsbl']>): string {
   if (dnsbl.result === 'fail') return `listed by ${dnsbl.zone}${dnsbl.explanation ? `: ${dnsbl.explanation}` : ''}`;
   if (dnsbl.result === 'pass') return 'on none of your block lists';
+  if (dnsbl.result === 'not-checked' && dnsbl.reason) return `not checked: ${dnsbl.reason}`;
   return unchecked(dnsbl.result) ?? dnsbl.result;
+}
+
+/**
+ * Why authentication was not checked: the DNS failed its health check (the reason it gives: it
+ * denies everything, as a captive portal does), else offline or no trusted Received header.
+ */
+export function authNotCheckedWords(auth: Pick<Auth, 'reason'>): string {
+  if (auth.reason) return `Not checked: ${auth.reason}.`;
+  return 'Not checked: Warden was offline, or found no Received header of your provider to trust.';
 }
 
 /** A subject-pass token's check; undefined when there was none to check. */

@@ -13,8 +13,12 @@ export interface Verdict {
  * Warden's decision, then what the user did with the message: filed it in Junk (here or in
  * another mail client), or restored a reject. The user's word is the last.
  */
-export function verdictOf(d: Pick<DecisionView, 'accept' | 'isReject' | 'junk' | 'unsure' | 'wanted'>): Verdict {
+export function verdictOf(d: Pick<DecisionView, 'accept' | 'isReject' | 'junk' | 'unsure' | 'wanted' | 'elsewhere'>): Verdict {
   if (d.junk) return { word: 'Junk', story: `${d.accept ? 'Accepted' : 'Rejected'}, then filed as junk by you`, tone: 'reject' };
+  // Another computer's Warden claimed it first and acted on it; this one only moved nothing.
+  if (d.elsewhere && (d.accept || d.isReject)) {
+    return { word: 'Elsewhere', story: `${d.accept ? 'Accepted' : 'Rejected'} here; decided elsewhere: Warden on another computer acted on it`, tone: d.accept ? 'accept' : 'reject' };
+  }
   // The unsure band (docs/analysis.md 2.5): accepted, left in INBOX for the user to judge.
   if (d.accept && d.unsure && d.wanted) return { word: 'Wanted', story: 'Accepted unsure, then judged wanted by you', tone: 'accept' };
   if (d.accept && d.unsure) return { word: 'Unsure', story: 'Accepted, but Warden is unsure: left in INBOX for you to judge', tone: 'unsure' };
