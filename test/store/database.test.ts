@@ -142,7 +142,7 @@ describe('openDatabase', () => {
 
     const db = track(openDatabase(file));
     const sync = new SyncState(db, 1);
-    expect(sync.pending()).toEqual([{ id: 2, action: 'move', mailbox: 'INBOX', uidValidity: 7, uid: 2, fingerprint: 'f2', target: 'Rejects' }]);
+    expect(sync.pending()).toEqual([{ id: 2, action: 'move', mailbox: 'INBOX', uidValidity: 7, uid: 2, fingerprint: 'f2', target: 'Rejects', claimed: true }]);
     expect(sync.moved('f1')).toBe(true);
     const marked = sync.journalKeyword({ mailbox: 'INBOX', uidValidity: 7, uid: 3, fingerprint: 'f3', target: '$Unsure' }, 0);
     // Not marked until done; a keyword is not a move.
