@@ -84,11 +84,13 @@ export class Arrivals {
     const arrival = arrivalOf(message.uid, decided);
     const whose = this.#claims.whose(message.flags);
     // Known and back in INBOX: the user put it back, when it is a reject this engine moved out of
-    // INBOX, or, under a UID new to this engine, one another engine acted on or that carries a
+    // INBOX, or, under a UID new to this engine, one another engine acted on or that carries its
     // claim (only a claimed message leaves INBOX for Rejects, and a move keeps its keywords: RFC
-    // 3501 section 6.4.7; under its old UID it never left: claimed, and not moved yet). Learned
-    // before the sync point moves past it, so a crash cannot skip the lesson.
-    const cameBack = message.uid > point.lastUid && (known?.elsewhere === true || whose !== 'none');
+    // 3501 section 6.4.7; under its old UID it never left: claimed, and not moved yet). This
+    // engine's own claim says nothing more than its journal: a copy of a message it moved and
+    // the user restored once already is no second restore. Learned before the sync point moves
+    // past it, so a crash cannot skip the lesson.
+    const cameBack = message.uid > point.lastUid && (known?.elsewhere === true || whose === 'other');
     if (known && ((known.isReject && sync.moved(facts.fingerprint)) || cameBack)) {
       try {
         await delivery.feedback(known.msg, 'ham', message.raw);
