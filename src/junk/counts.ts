@@ -63,7 +63,8 @@ export class CountTable {
   /**
    * Sets the counts of every word in `dump`: lines of `word \t ham \t spam`, separated by
    * newlines (see WordCountStore.dumpWords). Parsed in place: loading a store of half a million
-   * words allocates no string per word.
+   * words allocates no string per word. `words` is how many the table will hold in all (a dump
+   * comes in chunks): it grows to that at once, not by doubling chunk after chunk.
    */
   load(dump: string, words: number): void {
     while (words * 16 > this.#slots.length * 3) this.#grow();

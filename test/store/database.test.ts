@@ -37,12 +37,13 @@ function raw(file: string): Db {
   return new Database(file);
 }
 
-function parseDump(dump: string): Map<string, [number, number]> {
+function parseDump(dumped: { chunks: Iterable<string> }): Map<string, [number, number]> {
   const words = new Map<string, [number, number]>();
-  if (dump === '') return words;
-  for (const line of dump.split('\n')) {
-    const [word, ham, spam] = line.split('\t');
-    words.set(word!, [Number(ham), Number(spam)]);
+  for (const chunk of dumped.chunks) {
+    for (const line of chunk.split('\n')) {
+      const [word, ham, spam] = line.split('\t');
+      words.set(word!, [Number(ham), Number(spam)]);
+    }
   }
   return words;
 }
@@ -355,7 +356,8 @@ describe('SqliteWordCounts', () => {
   it('is empty when new', () => {
     expect(store.readTotals()).toEqual({ ham: 0, spam: 0 });
     expect(store.stats()).toEqual({ ham: 0, spam: 0, words: 0 });
-    expect(store.dumpWords(1000)).toEqual({ dump: '', words: 0 });
+    expect(store.dumpWords(1000)!.words).toBe(0);
+    expect([...store.dumpWords(1000)!.chunks]).toEqual([]);
     expect(store.readTrained('0'.repeat(64))).toBeUndefined();
     expect(readAll(['anything'])).toEqual(new Map());
   });
@@ -384,7 +386,7 @@ describe('SqliteWordCounts', () => {
 
     const dumped = store.dumpWords(1_000_000)!;
     expect(dumped.words).toBe(Object.keys(words).length);
-    expect(parseDump(dumped.dump)).toEqual(new Map(Object.entries(words)));
+    expect(parseDump(dumped)).toEqual(new Map(Object.entries(words)));
     expect(readAll([...Object.keys(words), 'absent', '7', '2024.0'])).toEqual(new Map(Object.entries(words)));
     expect(store.readTotals()).toEqual({ ham: 11, spam: 22 });
     expect(store.stats()).toEqual({ ham: 11, spam: 22, words: Object.keys(words).length });
@@ -393,7 +395,7 @@ describe('SqliteWordCounts', () => {
     db.close();
     db = openDatabase(file);
     store = new SqliteWordCounts(db);
-    expect(parseDump(store.dumpWords(1_000_000)!.dump)).toEqual(new Map(Object.entries(words)));
+    expect(parseDump(store.dumpWords(1_000_000)!)).toEqual(new Map(Object.entries(words)));
   });
 
   it('keeps words with tabs and newlines exactly, as readWords shows (the dump format has no room for them)', () => {
@@ -403,12 +405,14 @@ describe('SqliteWordCounts', () => {
     write(store, { ham: 1, spam: 1 }, words);
     expect(readAll(Object.keys(words))).toEqual(new Map(Object.entries(words)));
     expect(store.dumpWords(10)!.words).toBe(3);
+    // Chunks end at the last word by key, not at the last newline: reading them ends.
+    expect([...store.dumpWords(10)!.chunks]).toHaveLength(1);
   });
 
   it('sets counts absolutely, deletes words written at 0/0, and leaves words not written alone', () => {
     write(store, { ham: 2, spam: 2 }, { a: [1, 1], b: [2, 0], c: [0, 2] });
     write(store, { ham: 3, spam: 2 }, { a: [3, 0], b: [0, 0], never: [0, 0] });
-    expect(parseDump(store.dumpWords(100)!.dump)).toEqual(
+    expect(parseDump(store.dumpWords(100)!)).toEqual(
       new Map([
         ['a', [3, 0]],
         ['c', [0, 2]],
@@ -421,7 +425,11 @@ describe('SqliteWordCounts', () => {
     const entries: [string, number, number][] = Array.from({ length: 45_001 }, (_, i) => [`w${i}`, i % 5, (i * 3) % 7]);
     write(store, { ham: 5, spam: 7 }, entries);
     const expected = new Map(entries.filter(([, h, s]) => h !== 0 || s !== 0).map(([w, h, s]) => [w, [h, s] as [number, number]]));
-    expect(parseDump(store.dumpWords(100_000)!.dump)).toEqual(expected);
+    expect(parseDump(store.dumpWords(100_000)!)).toEqual(expected);
+    // Read in chunks of 20 000 lines, in key order, none twice or left out.
+    const chunks = [...store.dumpWords(100_000)!.chunks].map((c) => c.split('\n').map((line) => line.split('\t')[0]!));
+    expect(chunks.map((c) => c.length)).toEqual([20_000, 20_000, expected.size - 40_000]);
+    expect(chunks.flat()).toEqual([...expected.keys()].sort());
     // Deleting and keeping in one big write.
     write(
       store,
@@ -457,7 +465,7 @@ describe('SqliteWordCounts', () => {
       }),
     ).toThrow(failure);
     expect(store.readTotals()).toEqual({ ham: 1, spam: 0 });
-    expect(parseDump(store.dumpWords(10)!.dump)).toEqual(new Map([['kept', [1, 0]]]));
+    expect(parseDump(store.dumpWords(10)!)).toEqual(new Map([['kept', [1, 0]]]));
     expect(store.readTrained('m')).toBe('ham');
   });
 
@@ -473,7 +481,8 @@ describe('SqliteWordCounts', () => {
     write(store, { ham: 4, spam: 5 }, { a: [1, 2], b: [3, 4] }, { m: 'spam' });
     store.clear();
     expect(store.stats()).toEqual({ ham: 0, spam: 0, words: 0 });
-    expect(store.dumpWords(10)).toEqual({ dump: '', words: 0 });
+    expect(store.dumpWords(10)!.words).toBe(0);
+    expect([...store.dumpWords(10)!.chunks]).toEqual([]);
     expect(store.readTrained('m')).toBeUndefined();
   });
 
