@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../src/api/api.ts';
 import { serve, type Served } from '../../src/api/serve.ts';
-import { launchBrowser, screenshotFolder } from '../helpers/browser.ts';
+import { openUi, screenshotFolder } from '../helpers/browser.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
@@ -17,7 +16,6 @@ import { ROOT, runWarden, runWardenAsync } from '../helpers/warden.ts';
  * go to docs/screenshots with `npm run screenshots` (screenshotFolder).
  */
 
-const UI = join(ROOT, 'renderer', 'dist');
 const SENDER = { ip: '198.51.100.40', ehlo: 'mx.offers.test', from: 'deals@offers.test' };
 const SPAMMY = `${SPAM_WORDS.join(' ')}.\r\n${SPAM_WORDS.slice(0, 10).join(' ')}.\r\n`;
 
@@ -30,7 +28,6 @@ let page: Page;
 let shots: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(UI, 'index.html'))) throw new Error('the UI is not built: npm run build:ui (npm test does it first)');
   f = await startMailboxFixture('ui');
   shots = screenshotFolder(join(f.dir, 'screenshots'));
   // The UI connects the mailbox itself.
@@ -41,9 +38,7 @@ beforeAll(async () => {
   });
   api = await Api.open(f.data, { dnsServers: [dns.server] });
   api.start();
-  served = await serve(api, { staticDir: UI });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+  ({ served, browser, page } = await openUi(api));
 }, 120_000);
 
 afterAll(async () => {
@@ -298,7 +293,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await expect.poll(async () => JSON.stringify(await api.call('accounts.list', {})), { timeout: 15_000 }).toMatch(/"state":"watching"/);
     const subject = await sendSpam('bonus jackpot while away');
     await expect.poll(async () => JSON.stringify(await api.call('decisions.list', { search: 'away' })), { timeout: 15_000 }).toContain(subject);
-    served = await serve(api, { staticDir: UI, port, token });
+    served = await serve(api, { staticDir: join(ROOT, 'renderer', 'dist'), port, token });
     // Their events were lost: the page loads again once its socket is back.
     await page.getByRole('button', { name: new RegExp(`^(Accepted|Rejected) ${subject} `) }).waitFor({ timeout: 45_000 });
     await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent()).toMatch(/watching, observing/);

@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../src/api/api.ts';
-import { serve, type Served } from '../../src/api/serve.ts';
+import type { Served } from '../../src/api/serve.ts';
 import { axeFindings, contrast } from '../helpers/axe.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { openUi } from '../helpers/browser.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { HAM_WORDS, NOVEL_WORDS, SPAM_WORDS } from '../helpers/synthetic-mail.ts';
-import { ROOT } from '../helpers/warden.ts';
 
 /**
  * The unsure band in the UI (docs/analysis.md 2.5), in Chromium against the engine and a real
@@ -16,7 +13,6 @@ import { ROOT } from '../helpers/warden.ts';
  * filter of their own, with their own colour and words, and the evidence explains the band.
  */
 
-const UI = join(ROOT, 'renderer', 'dist');
 let f: MailboxFixture;
 let api: Api;
 let served: Served;
@@ -24,15 +20,12 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(join(UI, 'index.html'))) throw new Error('the UI is not built: npm run build:ui (npm test does it first)');
   f = await startMailboxFixture('unsure-ui');
   // The engine runs in this process: the account's password is where the fixture named it.
   process.env.HOME_PASSWORD = f.env.HOME_PASSWORD;
   api = await Api.open(f.data, { offline: true });
   api.start();
-  served = await serve(api, { staticDir: UI });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+  ({ served, browser, page } = await openUi(api));
 }, 120_000);
 
 afterAll(async () => {

@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../src/api/api.ts';
-import { serve, type Served } from '../../src/api/serve.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import type { Served } from '../../src/api/serve.ts';
+import { openUi } from '../helpers/browser.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { syntheticMessage } from '../helpers/synthetic-mail.ts';
-import { ROOT } from '../helpers/warden.ts';
 
 /**
  * A warm start from the account card (docs/analysis.md E8), in Chromium against the engine and a
@@ -15,7 +12,6 @@ import { ROOT } from '../helpers/warden.ts';
  * 50 wanted messages filed, the card says so and offers read INBOX mail; taking the offer learns it.
  */
 
-const UI = join(ROOT, 'renderer', 'dist');
 const DAY_MS = 86_400_000;
 let f: MailboxFixture;
 let api: Api;
@@ -24,7 +20,6 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(join(UI, 'index.html'))) throw new Error('the UI is not built: npm run build:ui (npm test does it first)');
   f = await startMailboxFixture('warm-ui', { untrained: true });
   await f.client.mailboxCreate('Archive');
   const put = (folder: string, n: number, flags: string[], daysAgo: number) =>
@@ -36,9 +31,7 @@ beforeAll(async () => {
   process.env.HOME_PASSWORD = f.env.HOME_PASSWORD;
   api = await Api.open(f.data, { offline: true });
   api.start();
-  served = await serve(api, { staticDir: UI });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+  ({ served, browser, page } = await openUi(api));
 }, 120_000);
 
 afterAll(async () => {
