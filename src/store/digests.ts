@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
 
 /** A reject as the digest lists it. */
@@ -27,10 +28,13 @@ export interface DigestRecord {
 export class DigestLog {
   readonly #db: Db;
   readonly #account: number;
+  /** Asked of every message that arrives (isDigest): prepared once. */
+  readonly #findDigest: Statement;
 
   constructor(db: Db, account: number) {
     this.#db = db;
     this.#account = account;
+    this.#findDigest = db.prepare('SELECT 1 FROM digest WHERE account_id = ? AND (fingerprint = ? OR (uidvalidity = ? AND uid = ?)) LIMIT 1');
   }
 
   /**
@@ -111,10 +115,6 @@ export class DigestLog {
    * header is trusted: anyone can write one.
    */
   isDigest(fingerprint: string, inInbox?: { uidValidity: number; uid: number }): boolean {
-    return (
-      this.#db
-        .prepare('SELECT 1 FROM digest WHERE account_id = ? AND (fingerprint = ? OR (uidvalidity = ? AND uid = ?)) LIMIT 1')
-        .get(this.#account, fingerprint, inInbox?.uidValidity ?? null, inInbox?.uid ?? null) !== undefined
-    );
+    return this.#findDigest.get(this.#account, fingerprint, inInbox?.uidValidity ?? null, inInbox?.uid ?? null) !== undefined;
   }
 }
