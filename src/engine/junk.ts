@@ -87,6 +87,11 @@ export class JunkService {
     return this.verdict(await wordsOfMessage(raw, this.params));
   }
 
+  /** Reads the word counts into memory now rather than at the first message (JunkFilter.warm). */
+  warm(): void {
+    this.#filter.warm();
+  }
+
   /** Classifies a message by its words. */
   verdict(words: WordList): Verdict {
     const result = this.#filter.classify(words);

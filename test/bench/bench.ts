@@ -12,7 +12,9 @@
  * messages (test/bench/backlog.ts, BENCH_BACKLOG_MESSAGES), alone with `npm run bench -- --backlog`.
  * The first table alone (training and classification against bogofilter) with `npm run bench --
  * --speed`. BENCH_RUNS sets the number of runs; BENCH_IMAP_MESSAGES, BENCH_ARRIVALS and
- * BENCH_ARRIVAL_MS the IMAP backlog size, the number of arrivals watched and the time between them.
+ * BENCH_ARRIVAL_MS the IMAP backlog size, the number of arrivals watched and the time between them;
+ * BENCH_ACCOUNTS_COUNTS (default 1,3,6), BENCH_ACCOUNTS_RATE and BENCH_ACCOUNTS_SECONDS the rows,
+ * arrivals a second and seconds of the accounts bench.
  *
  * Each measurement is a separate process timed by GNU time, repeated and interleaved with
  * bogofilter's so that a machine that slows down mid-run affects both alike; medians are shown.
@@ -153,7 +155,7 @@ try {
         warden,
         ham: join(work, 'ham'),
         spam: join(work, 'spam'),
-        counts: [1, 3, 6],
+        counts: (process.env.BENCH_ACCOUNTS_COUNTS ?? '1,3,6').split(',').map(Number),
         perSecond: Number(process.env.BENCH_ACCOUNTS_RATE ?? 2),
         seconds: Number(process.env.BENCH_ACCOUNTS_SECONDS ?? 60),
       });

@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { databaseFile } from '../../src/engine/data-dir.ts';
 import { JunkService, WordSettingsError, type Label, type MessageWords, type TrainOutcome } from '../../src/engine/junk.ts';
 import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
-import { NotTrainedError } from '../../src/junk/filter.ts';
+import { JunkFilter, NotTrainedError, type WordCountStore } from '../../src/junk/filter.ts';
+import { wordsOfMessage } from '../../src/junk/analyze.ts';
+import { DEFAULT_JUNK_PARAMS } from '../../src/junk/params.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SqliteWordCounts } from '../../src/store/junk-words.ts';
 import { seededRandom } from '../../src/engine/random.ts';
@@ -294,6 +296,38 @@ describe('JunkService training and classification', () => {
     expect(service.trained()).toEqual(trained);
     expect(storedWords(dir)).toEqual(words);
     for (const [i, probe] of probes.entries()) expect(await service.classify(probe)).toEqual(verdicts[i]);
+  });
+
+  it('reads the stored counts once when warmed, and then classifies without asking the store', async () => {
+    const dir = dataDir();
+    const trainer = open(dir);
+    await trainCorpus(trainer, 55, 25);
+    const expected = await trainer.classify(SPAMMY);
+    close(trainer);
+
+    const db = openDatabase(databaseFile(dir));
+    try {
+      const store = new SqliteWordCounts(db);
+      const reads: string[] = [];
+      const counted: WordCountStore = {
+        dumpWords: (limit) => (reads.push('dump'), store.dumpWords(limit)),
+        readWords: (words, visit) => (reads.push('words'), store.readWords(words, visit)),
+        readTotals: () => store.readTotals(),
+        readTrained: (fingerprint) => store.readTrained(fingerprint),
+        writeTransaction: (fn) => store.writeTransaction(fn),
+        write: (changes) => store.write(changes),
+        version: () => store.version(),
+        clear: () => store.clear(),
+      };
+      const filter = new JunkFilter(counted, DEFAULT_JUNK_PARAMS);
+      filter.warm();
+      expect(reads).toEqual(['dump']);
+      const words = await wordsOfMessage(SPAMMY, DEFAULT_JUNK_PARAMS);
+      expect(filter.classify(words).probability).toBe(expected.probability);
+      expect(reads).toEqual(['dump']);
+    } finally {
+      db.close();
+    }
   });
 
   it('loses no training when two services on one data directory commit interleaved', async () => {
