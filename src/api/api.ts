@@ -382,7 +382,8 @@ export class Api implements ApiService {
         const outcomes: CommandResults['junk.train']['outcomes'] = [];
         for (const message of p.messages) {
           try {
-            outcomes.push({ outcome: junk.trainWords(await junk.words(Buffer.from(message, 'base64')), p.label) });
+            const words = await junk.words(Buffer.from(message, 'base64'));
+            outcomes.push({ outcome: p.untrain ? junk.untrainWords(words, p.label) : junk.trainWords(words, p.label) });
           } catch (err) {
             outcomes.push({ error: (err as Error).message });
           }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
 import type { Arrival } from '../engine/events.ts';
+import type { TrainOutcome, UntrainOutcome } from '../engine/junk.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
 /**
@@ -160,9 +161,10 @@ export const commandParams = {
   /**
    * Trains the content filter with messages, as `warden junk train` does, and commits: what that
    * command sends a running Warden, whose filter then knows them at once. Each message is its
-   * bytes in base64 (RFC 4648 section 4).
+   * bytes in base64 (RFC 4648 section 4). `untrain`: takes back their training with `label`
+   * instead, as `warden junk untrain` does.
    */
-  'junk.train': z.object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000) }).strict(),
+  'junk.train': z.object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000), untrain: z.boolean().optional() }).strict(),
   /** The app's preferences (desktop notifications of rejects, start at login). */
   'preferences.get': z.object({}).strict(),
   /** Start at login is refused, with the field named, where preferences.get reports it null. */
@@ -304,7 +306,7 @@ export interface CommandResults {
   'filter.get': { threshold: number };
   'filter.set': { threshold: number };
   /** Per message, in order: how it was trained, or why it could not be read. */
-  'junk.train': { outcomes: ({ outcome: 'trained' | 'retrained' | 'unchanged' } | { error: string })[]; filter: { hamMessages: number; spamMessages: number; words: number } };
+  'junk.train': { outcomes: ({ outcome: TrainOutcome | UntrainOutcome } | { error: string })[]; filter: { hamMessages: number; spamMessages: number; words: number } };
   'preferences.get': PreferencesView;
   'preferences.set': PreferencesView;
   'stats.get': StatsView;

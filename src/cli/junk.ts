@@ -1,4 +1,4 @@
-import { SIGNIFICANT_HAM, type JunkService, type JunkStats, type Label, type TrainOutcome, type Verdict } from '../engine/junk.ts';
+import { SIGNIFICANT_HAM, type JunkService, type JunkStats, type Label, type TrainOutcome, type UntrainOutcome, type Verdict } from '../engine/junk.ts';
 import type { Call } from './folder.ts';
 import { progressBar } from './progress.ts';
 import { listMailFiles, messagesOf, type MailFile, type SourceMessage } from './sources.ts';
@@ -17,9 +17,15 @@ export interface Output {
 const COMMIT_EVERY_MS = 10_000;
 const COMMIT_EVERY_WORDS = 150_000;
 
+/** What `warden junk train` and `warden junk untrain` do with each message. */
+export type Direction = 'train' | 'untrain';
+
 export interface TrainSummary {
+  direction: Direction;
+  /** Trained, or for untrain untrained, by label. */
   trained: Record<Label, number>;
   retrained: number;
+  /** Already trained with that label, or for untrain not trained with it: left as they were. */
   unchanged: number;
   unreadable: { source: string; error: string }[];
   interrupted: boolean;
@@ -29,12 +35,12 @@ export interface TrainSummary {
 /** A message read for training, and its label. */
 type ToTrain = SourceMessage & { group: Label };
 
-/** How a message was trained, or why it could not be. */
-type Trained = TrainOutcome | { error: string };
+/** How a message was trained or untrained, or why it could not be. */
+type Trained = TrainOutcome | UntrainOutcome | { error: string };
 
 /**
- * Where `warden junk train` trains: the filter in this process, or the running Warden's (docs/
- * design.md, "one owner"). `add` hands over a message; `settle` is told how each went, at once
+ * Where `warden junk train` and `untrain` work: the filter in this process, or the running
+ * Warden's (docs/design.md, "one owner"). `add` hands over a message; `settle` is told how each went, at once
  * or once its batch is sent; `flush` writes what awaits.
  */
 export interface Trainer {
@@ -50,13 +56,14 @@ export type FilterSize = Pick<JunkStats, 'hamMessages' | 'spamMessages' | 'words
  * Training in this process, committing every few seconds: an interrupted run keeps what it
  * committed, and a second run skips the messages the first one trained.
  */
-export function localTrainer(junk: JunkService): Trainer {
+export function localTrainer(junk: JunkService, direction: Direction = 'train'): Trainer {
   let committed = performance.now();
   return {
     async add(message, settle) {
       let trained: Trained;
       try {
-        trained = junk.trainWords(await junk.words(message.raw), message.group);
+        const words = await junk.words(message.raw);
+        trained = direction === 'train' ? junk.trainWords(words, message.group) : junk.untrainWords(words, message.group);
       } catch (err) {
         trained = { error: (err as Error).message };
       }
@@ -83,7 +90,7 @@ const BATCH_BYTES = 700 * 1024;
  * label, each committed there, so its filter knows them at once. A message larger than a batch
  * goes alone.
  */
-export function ownerTrainer(call: Call): Trainer {
+export function ownerTrainer(call: Call, direction: Direction = 'train'): Trainer {
   let batch: ToTrain[] = [];
   let bytes = 0;
   let known: FilterSize | undefined;
@@ -92,7 +99,7 @@ export function ownerTrainer(call: Call): Trainer {
     const sent = batch;
     batch = [];
     bytes = 0;
-    const answer = await call('junk.train', { label: sent[0]!.group, messages: sent.map((m) => m.raw.toString('base64')) });
+    const answer = await call('junk.train', { label: sent[0]!.group, messages: sent.map((m) => m.raw.toString('base64')), ...(direction === 'untrain' && { untrain: true }) });
     answer.outcomes.forEach((trained, i) => settle(sent[i]!, 'error' in trained ? trained : trained.outcome));
     known = answer.filter;
   };
@@ -109,21 +116,24 @@ export function ownerTrainer(call: Call): Trainer {
   };
 }
 
-/** Trains every message under the given paths with `trainer`, with a progress bar; `signal` stops it at the next message. */
-export async function trainPaths(trainer: Trainer, paths: Record<Label, string[]>, signal?: AbortSignal): Promise<TrainSummary> {
+/**
+ * Trains (or untrains, as `trainer` does) every message under the given paths, with a progress
+ * bar; `signal` stops it at the next message.
+ */
+export async function trainPaths(trainer: Trainer, paths: Record<Label, string[]>, signal?: AbortSignal, direction: Direction = 'train'): Promise<TrainSummary> {
   const started = performance.now();
   const inputs: [Label, MailFile[]][] = [
     ['ham', listMailFiles(paths.ham)],
     ['spam', listMailFiles(paths.spam)],
   ];
   const totalBytes = inputs.reduce((sum, [, files]) => sum + files.reduce((s, f) => s + f.size, 0), 0);
-  const summary: TrainSummary = { trained: { ham: 0, spam: 0 }, retrained: 0, unchanged: 0, unreadable: [], interrupted: false, seconds: 0 };
-  const progress = progressBar('Training', totalBytes);
+  const summary: TrainSummary = { direction, trained: { ham: 0, spam: 0 }, retrained: 0, unchanged: 0, unreadable: [], interrupted: false, seconds: 0 };
+  const progress = progressBar(direction === 'train' ? 'Training' : 'Untraining', totalBytes);
   let done = 0;
   const settle = (message: ToTrain, trained: Trained) => {
     progress.tick(message.bytes, ++done);
     if (typeof trained === 'object') summary.unreadable.push({ source: message.source, error: trained.error });
-    else if (trained === 'unchanged') summary.unchanged++;
+    else if (trained === 'unchanged' || trained === 'not-trained') summary.unchanged++;
     else summary.trained[message.group]++;
     if (trained === 'retrained') summary.retrained++;
   };
@@ -146,13 +156,14 @@ export async function trainPaths(trainer: Trainer, paths: Record<Label, string[]
 export function printTrainSummary(s: TrainSummary, known: FilterSize | undefined, o: Output): void {
   const total = s.trained.ham + s.trained.spam;
   const rate = s.seconds > 0 ? Math.round((total + s.unchanged) / s.seconds) : 0;
+  const [done, doing] = s.direction === 'train' ? ['Trained', 'training'] : ['Untrained', 'untraining'];
   o.out(
-    `${s.interrupted ? 'Interrupted after training' : 'Trained'} ${s.trained.ham} ham and ${s.trained.spam} spam messages in ${s.seconds.toFixed(1)} s (${rate} messages/s)` +
+    `${s.interrupted ? `Interrupted after ${doing}` : done} ${s.trained.ham} ham and ${s.trained.spam} spam messages in ${s.seconds.toFixed(1)} s (${rate} messages/s)` +
       (s.retrained ? `; ${s.retrained} of them were trained with the other label before` : '') +
-      (s.unchanged ? `; ${s.unchanged} were already trained` : '') +
+      (s.unchanged ? (s.direction === 'train' ? `; ${s.unchanged} were already trained` : `; ${s.unchanged} were not trained with that label and are left as they were`) : '') +
       '.',
   );
-  if (s.interrupted) o.out('Run the same command again to continue: messages already trained are skipped.');
+  if (s.interrupted) o.out(`Run the same command again to continue: messages already ${done.toLowerCase()} are skipped.`);
   if (s.unreadable.length > 0) {
     o.err(`warden: ${s.unreadable.length} messages could not be read and were skipped:`);
     for (const { source, error } of s.unreadable.slice(0, 20)) o.err(`  ${source}: ${error}`);

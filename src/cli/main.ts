@@ -23,7 +23,7 @@ import { rejectsCommands } from './rejects.ts';
 import { serviceCommands } from './service.ts';
 import { applyConventions, errorLine } from './conventions.ts';
 import { serveStdio } from './filter-stdio.ts';
-import { classifyPaths, localTrainer, ownerTrainer, printTrainSummary, trainPaths, type Output, type Trainer } from './junk.ts';
+import { classifyPaths, localTrainer, ownerTrainer, printTrainSummary, trainPaths, type Direction, type Output, type Trainer } from './junk.ts';
 import { addDnsOptions, dataDirOf, dnsOptionsOf, number, randomOf, seedOption } from './options.ts';
 
 const console_: Output = {
@@ -67,38 +67,43 @@ const program = new Command('warden')
 
 const junk = program.command('junk').description('the Bayesian content filter');
 
-junk
-  .command('train')
-  .description('train the filter with messages: files, Maildir folders, mbox files, or folders of message files')
-  .option('--ham <path...>', 'wanted mail', [])
-  .option('--spam <path...>', 'junk mail', [])
-  .action(async (options: { ham: string[]; spam: string[] }, command: Command) => {
-    if (options.ham.length + options.spam.length === 0) command.error('nothing to train: give --ham PATH... and/or --spam PATH...');
-    const interrupt = new AbortController();
-    const onSignal = () => interrupt.abort();
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-    const train = async (trainer: Trainer) => {
-      const summary = await trainPaths(trainer, options, interrupt.signal);
-      printTrainSummary(summary, trainer.known(), console_);
-      if (summary.interrupted) process.exitCode = 130;
-    };
-    try {
-      // With Warden running, its filter learns them, and knows them at its next message.
-      await changeFolder(dataDirOf(command), 'warden junk train', {
-        here: async () => {
-          const service = openJunk(command);
-          try {
-            await train(localTrainer(service));
-          } finally {
-            service.close();
-          }
-        },
-        owner: (client) => train(ownerTrainer((name, params) => client.call(name, params))),
-      });
-    } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    }
-  });
+/** `warden junk train` and `warden junk untrain`: in this process, or by the running Warden. */
+function trainCommand(direction: Direction, description: string): Command {
+  return new Command(direction)
+    .description(description)
+    .option('--ham <path...>', direction === 'train' ? 'wanted mail' : 'mail trained as wanted', [])
+    .option('--spam <path...>', direction === 'train' ? 'junk mail' : 'mail trained as junk', [])
+    .action(async (options: { ham: string[]; spam: string[] }, command: Command) => {
+      if (options.ham.length + options.spam.length === 0) command.error(`nothing to ${direction}: give --ham PATH... and/or --spam PATH...`);
+      const interrupt = new AbortController();
+      const onSignal = () => interrupt.abort();
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const train = async (trainer: Trainer) => {
+        const summary = await trainPaths(trainer, options, interrupt.signal, direction);
+        printTrainSummary(summary, trainer.known(), console_);
+        if (summary.interrupted) process.exitCode = 130;
+      };
+      try {
+        // With Warden running, its filter learns them, and knows them at its next message.
+        await changeFolder(dataDirOf(command), `warden junk ${direction}`, {
+          here: async () => {
+            const service = openJunk(command);
+            try {
+              await train(localTrainer(service, direction));
+            } finally {
+              service.close();
+            }
+          },
+          owner: (client) => train(ownerTrainer((name, params) => client.call(name, params), direction)),
+        });
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
+    });
+}
+
+junk.addCommand(trainCommand('train', 'train the filter with messages: files, Maildir folders, mbox files, or folders of message files'));
+junk.addCommand(trainCommand('untrain', 'take back the training of messages (a folder trained with the wrong label, say): each is untrained only if it is trained with the label given'));
 
 junk
   .command('classify')

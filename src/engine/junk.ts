@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { SIGNIFICANT_HAM, type Classification } from '../junk/classify.ts';
 import type { Counts } from '../junk/counts.ts';
-import { JunkFilter, type Label, type TrainOutcome } from '../junk/filter.ts';
+import { JunkFilter, type Label, type TrainOutcome, type UntrainOutcome } from '../junk/filter.ts';
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
 import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
 import type { WordList } from '../junk/word-list.ts';
@@ -11,7 +11,7 @@ import { databaseFile } from './data-dir.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 import { parseWith } from './validate.ts';
 
-export type { JunkParams, Label, MessageWords, TrainOutcome };
+export type { JunkParams, Label, MessageWords, TrainOutcome, UntrainOutcome };
 export { SIGNIFICANT_HAM };
 
 /** Named settings: Warden's defaults, and mox's quickstart filter. */
@@ -119,6 +119,16 @@ export class JunkService {
    */
   trainWords(message: MessageWords, label: Label): TrainOutcome {
     return this.#filter.train(message.fingerprint, message.words, label);
+  }
+
+  /**
+   * Removes a parsed message's training in memory, as trainWords adds it: only when it is
+   * trained with `label` (else `not-trained`, and nothing changes). `commit` writes it.
+   */
+  untrainWords(message: MessageWords, label: Label): UntrainOutcome {
+    if (this.#filter.trainedAs(message.fingerprint) !== label) return 'not-trained';
+    this.#filter.untrain(message.fingerprint, message.words, label);
+    return 'untrained';
   }
 
   /** Writes all training done since the last commit, in one transaction. */

@@ -42,6 +42,8 @@ export interface WordCountStore {
 }
 
 export type TrainOutcome = 'trained' | 'retrained' | 'unchanged';
+/** `not-trained`: the message was not trained with that label, and nothing changed. */
+export type UntrainOutcome = 'untrained' | 'not-trained';
 
 export class NotTrainedError extends Error {
   override name = 'NotTrainedError';

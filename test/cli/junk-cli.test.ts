@@ -227,6 +227,30 @@ describe('warden junk train', () => {
   });
 });
 
+
+describe('warden junk untrain', () => {
+  it('takes back the training of messages trained with the label given, leaving the filter as if they never were', () => {
+    const [hamCount, spamCount] = [COUNTS.ham.folder, COUNTS.spam.folder];
+    const hamOnly = freshDataDir();
+    ok(['junk', 'train', '--data-dir', hamOnly, '--ham', ...sources.ham.folder]);
+    const dataDir = freshDataDir();
+    ok(['junk', 'train', '--data-dir', dataDir, '--ham', ...sources.ham.folder, '--spam', ...sources.spam.folder]);
+
+    // The wrong label: nothing changes.
+    const wrong = ok(['junk', 'untrain', '--data-dir', dataDir, '--ham', ...sources.spam.folder]);
+    expect(wrong).toMatch(new RegExp(`^Untrained 0 ham and 0 spam messages in .*; ${spamCount} were not trained with that label and are left as they were\\.$`, 'm'));
+    expect(stats(dataDir)).toMatchObject({ hamMessages: hamCount, spamMessages: spamCount });
+
+    const out = ok(['junk', 'untrain', '--data-dir', dataDir, '--spam', ...sources.spam.folder]);
+    expect(out).toMatch(new RegExp(`^Untrained 0 ham and ${spamCount} spam messages in `, 'm'));
+    expect(out).toContain(`The filter now knows ${hamCount} ham and 0 spam messages`);
+    // Every word only the spam had is gone, and the others' counts are as before.
+    expect(stats(dataDir)).toMatchObject({ hamMessages: hamCount, spamMessages: 0, words: stats(hamOnly).words });
+
+    // Again: each is untrained once.
+    expect(ok(['junk', 'untrain', '--data-dir', dataDir, '--spam', ...sources.spam.folder])).toContain(`Untrained 0 ham and 0 spam messages`);
+  });
+});
 describe('warden junk classify', () => {
   it('prints the probability, the verdict and the deciding words', () => {
     const out = ok(['junk', 'classify', '--data-dir', main, spamProbe, hamProbe]);

@@ -111,6 +111,11 @@ describe('with an engine running', () => {
       expect(train.stdout).toContain('20 were already trained');
       expect(train.stdout).toContain('The filter now knows 50 ham and 25 spam messages');
       expect(engine.child.exitCode).toBeNull();
+      // And takes back what was trained by mistake.
+      const untrain = runWarden(['--data-dir', f.data, 'junk', 'untrain', '--spam', more]);
+      expect(untrain.status, untrain.stderr).toBe(0);
+      expect(untrain.stdout).toContain('Untrained 0 ham and 5 spam messages');
+      expect(untrain.stdout).toContain('The filter now knows 50 ham and 20 spam messages');
 
       // So does analysing the mail already in INBOX: the engine tells each message as it does it.
       // The spam observed above is below where watching now stands, and known.
