@@ -461,7 +461,7 @@ export class Api implements ApiService {
 
   #onEngine(event: WatchEvent): void {
     const state = stateAfter(event);
-    const account = state && this.#findAccount(event.account);
+    const account = state && 'account' in event ? this.#findAccount(event.account) : undefined;
     if (state && account) this.#setState(account, state);
     this.#emit(event);
   }

@@ -73,6 +73,8 @@ export function runCommand(o: Output): Command {
         return out.err(`${e.account}: ${e.error}; trying again in ${Math.round(e.retryInMs / 1000)} s`);
       case 'digest':
         return e.error ? out.err(`${e.account}: could not append the daily digest to INBOX (tried again later): ${e.error}`) : out.out(`${e.account}: appended the daily digest to INBOX: ${e.rejects} rejected`);
+      case 'backup':
+        return out.err(`warden: the daily backup failed (tried again within the hour): ${e.error}`);
       case 'stopped':
         process.exitCode = 1;
         return out.err(`warden: ${e.account} stopped: ${e.error}${e.signIn ? ` (warden account signin ${e.account})` : ''}`);
@@ -86,6 +88,7 @@ async function catchUpOnce(dataDir: string, options: ContextOptions, print: (eve
   const { EngineContext } = await import('../engine/context.ts');
   const { catchUp } = await import('../engine/mailbox.ts');
   const { digestIfDue } = await import('../engine/digest.ts');
+  const { backupIfDue } = await import('../engine/backups.ts');
   const context = EngineContext.open(dataDir, options);
   try {
     const accounts = AccountService.onDatabase(context.db).list();
@@ -103,6 +106,11 @@ async function catchUpOnce(dataDir: string, options: ContextOptions, print: (eve
         (err: unknown) => print({ kind: 'digest', account: a.name, error: (err as Error).message }),
       );
     }
+    // cron's runs make the daily backup too (docs/backups.md).
+    await backupIfDue(context.db).catch((err: unknown) => {
+      print({ kind: 'backup', error: (err as Error).message });
+      process.exitCode = 1;
+    });
   } finally {
     context.close();
   }

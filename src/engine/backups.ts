@@ -3,6 +3,8 @@ import { openDatabase } from '../store/database.ts';
 import { databaseFile } from './data-dir.ts';
 
 export type { BackupFile, Restored };
+/** The daily backup, made when due: every hour by a running engine, at the end of `warden run --once`. */
+export { backupIfDue };
 
 /** The data folder's backups, newest first (docs/backups.md). */
 export function backups(dataDir: string): BackupFile[] {

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { storeFault } from '../store/database.ts';
 import { endpointOf, type Account } from './accounts.ts';
+import { backupIfDue } from './backups.ts';
 import { AccountMailbox, type MailboxOptions } from './mailbox.ts';
 import type { EngineContext } from './context.ts';
 import { DIGEST_CHECK_MS, digestIfDue } from './digest.ts';
@@ -10,14 +12,14 @@ import { watch, type WatchOptions } from './watch.ts';
  * The engine's events, one per kind of WatchEvent: `arrival` (a decision made, a message
  * moved, a restore learned, or a message left unanalysed), `learned` (Junk, Sent, flags),
  * `connected`, `started`, `repaired`, `retired` (rejects moved on to Trash), `digest` (the daily
- * digest appended, or not for an error), and the account errors `disconnected` (retrying) and
- * `stopped` (not retrying: the login or the certificate was refused, or the account's data could
- * not be opened).
+ * digest appended, or not for an error), `backup` (the daily backup failed), and the account
+ * errors `disconnected` (retrying) and `stopped` (not retrying: the login or the certificate was
+ * refused, or the account's data could not be opened).
  */
 export type EngineEvents = { [K in WatchEvent['kind']]: [Extract<WatchEvent, { kind: K }>] };
 
 /** Every kind, by name: a kind added to WatchEvent does not compile here until it is listed. */
-const KINDS: Record<WatchEvent['kind'], true> = { connected: true, started: true, repaired: true, retired: true, arrival: true, learned: true, disconnected: true, stopped: true, digest: true };
+const KINDS: Record<WatchEvent['kind'], true> = { connected: true, started: true, repaired: true, retired: true, arrival: true, learned: true, disconnected: true, stopped: true, digest: true, backup: true };
 export const ENGINE_EVENT_KINDS = Object.keys(KINDS) as WatchEvent['kind'][];
 
 /** Whether an event (of the API, say) is one of the engine's own. */
@@ -29,7 +31,12 @@ export type EngineOptions = MailboxOptions &
   Pick<WatchOptions, 'backoff' | 'idleMs'> & {
     /** How often each account looks whether its daily digest is due (default DIGEST_CHECK_MS). */
     digestCheckMs?: number;
+    /** How often the engine looks whether the daily backup is due (default BACKUP_CHECK_MS). */
+    backupCheckMs?: number;
   };
+
+/** The backup is made once a day (docs/backups.md); looking every hour makes it at most an hour late. */
+export const BACKUP_CHECK_MS = 60 * 60_000;
 
 interface Watcher {
   mailbox: AccountMailbox;
@@ -47,6 +54,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #context: EngineContext;
   readonly #options: EngineOptions;
   readonly #watchers = new Map<string, Watcher>();
+  /** The daily backup's checks, while any account is watched. */
+  #backups: { stop: AbortController; done: () => Promise<void> } | undefined;
 
   constructor(context: EngineContext, options: EngineOptions = {}) {
     super();
@@ -78,14 +87,49 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     const stop = new AbortController();
+    this.#backups ??= this.#startBackups(onEvent);
     const digests = this.#digests(mailbox, stop.signal, onEvent);
     const done = watch(mailbox, { signal: stop.signal, onEvent, endpoint, ...(backoff && { backoff }), ...(idleMs !== undefined && { idleMs }), ...(mailboxOptions.now && { now: mailboxOptions.now }) })
       // What watch itself cannot report (the database failing under it): the account stops.
       .catch((err: unknown) => void this.emit('stopped', { kind: 'stopped', account: account.name, error: (err as Error).message }))
       .finally(() => stop.abort())
       .then(() => digests())
-      .finally(() => this.#watchers.delete(account.name));
+      .finally(() => this.#watchers.delete(account.name))
+      .then(() => this.#stopBackupsIfIdle());
     this.#watchers.set(account.name, { mailbox, stop, done });
+  }
+
+  /**
+   * The daily backup of the database every account shares (docs/backups.md): looked for at once,
+   * then every backupCheckMs. A database it finds damaged, or cannot write, stops every account,
+   * as it stops the account whose catch-up finds it so; another failure is told and tried again
+   * at the next check.
+   */
+  #startBackups(onEvent: (event: WatchEvent) => void): { stop: AbortController; done: () => Promise<void> } {
+    const stop = new AbortController();
+    const { db } = this.#context;
+    const now = this.#options.now ?? Date.now;
+    const done = every(this.#options.backupCheckMs ?? BACKUP_CHECK_MS, stop.signal, async () => {
+      try {
+        await backupIfDue(db, now());
+      } catch (err) {
+        const fault = storeFault(err, db.name);
+        if (!fault) return onEvent({ kind: 'backup', error: (err as Error).message });
+        for (const [name, watcher] of this.#watchers) {
+          onEvent({ kind: 'stopped', account: name, error: fault.message });
+          watcher.stop.abort();
+        }
+      }
+    });
+    return { stop, done };
+  }
+
+  async #stopBackupsIfIdle(): Promise<void> {
+    const backups = this.#backups;
+    if (!backups || this.#watchers.size > 0) return;
+    this.#backups = undefined;
+    backups.stop.abort();
+    await backups.done();
   }
 
   /**
@@ -95,21 +139,14 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   #digests(mailbox: AccountMailbox, signal: AbortSignal, onEvent: (event: WatchEvent) => void): () => Promise<void> {
     const { appSecrets, now } = this.#options;
-    let current: Promise<void> | undefined;
-    const check = () => {
+    return every(this.#options.digestCheckMs ?? DIGEST_CHECK_MS, signal, async () => {
       const account = mailbox.account;
-      current ??= digestIfDue(this.#context, account, { ...(appSecrets && { appSecrets }), ...(now && { now }) })
-        .then(
-          (rejects) => void (rejects !== undefined && onEvent({ kind: 'digest', account: account.name, rejects })),
-          // Tried again at the next check; watching goes on.
-          (err: unknown) => void onEvent({ kind: 'digest', account: account.name, error: (err as Error).message }),
-        )
-        .finally(() => (current = undefined));
-    };
-    const timer = setInterval(check, this.#options.digestCheckMs ?? DIGEST_CHECK_MS);
-    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-    check();
-    return async () => await current;
+      await digestIfDue(this.#context, account, { ...(appSecrets && { appSecrets }), ...(now && { now }) }).then(
+        (rejects) => void (rejects !== undefined && onEvent({ kind: 'digest', account: account.name, rejects })),
+        // Tried again at the next check; watching goes on.
+        (err: unknown) => void onEvent({ kind: 'digest', account: account.name, error: (err as Error).message }),
+      );
+    });
   }
 
   /**
@@ -143,4 +180,19 @@ export class Engine extends EventEmitter<EngineEvents> {
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
+}
+
+/**
+ * Runs `task` at once, then every `ms` until `signal` aborts, never two at a time. Returns what
+ * resolves when no run is under way any more.
+ */
+function every(ms: number, signal: AbortSignal, task: () => Promise<void>): () => Promise<void> {
+  let current: Promise<void> | undefined;
+  const run = () => {
+    current ??= task().finally(() => (current = undefined));
+  };
+  const timer = setInterval(run, ms);
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  run();
+  return async () => await current;
 }

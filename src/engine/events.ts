@@ -68,4 +68,6 @@ export type WatchEvent =
   /** `signIn`: the account's OAuth2 sign-in is gone; only signing in again helps. */
   | { kind: 'stopped'; account: string; error: string; signIn?: true }
   /** The daily digest (docs/digest.md): appended to INBOX listing `rejects`, or not, for `error` (tried again later). */
-  | { kind: 'digest'; account: string; rejects?: number; error?: string };
+  | { kind: 'digest'; account: string; rejects?: number; error?: string }
+  /** The daily backup of the database every account shares failed for `error` (docs/backups.md); tried again later. */
+  | { kind: 'backup'; error: string };

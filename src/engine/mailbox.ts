@@ -106,7 +106,6 @@ export class AccountMailbox {
   async catchUp(session: ImapSession, emit: (event: MailboxEvent) => void): Promise<void> {
     try {
       await this.#catchUp(session, emit);
-      await this.#upkeep.backup();
     } catch (err) {
       throwIfStoreFault(err, this.#state.db.name);
       throw err;

@@ -1,6 +1,5 @@
 import { ImapError } from '../imap/errors.ts';
 import type { ImapSession } from '../imap/session.ts';
-import { backupIfDue } from '../store/backups.ts';
 import type { JournalEntry } from '../store/sync.ts';
 import type { Claims } from './claims.ts';
 import { locate } from './mail-actions.ts';
@@ -14,8 +13,8 @@ const DAY_MS = 24 * 60 * 60_000;
 
 /**
  * An account's upkeep at each catch-up: moves a crash interrupted, finished; rejects past their
- * retention moved on to Trash; the history pruned (docs/history.md); the database backed up when
- * a backup is due (docs/backups.md).
+ * retention moved on to Trash; the history pruned (docs/history.md). The database's backup is the
+ * engine's, not an account's (Engine, docs/backups.md).
  */
 export class Upkeep {
   readonly #state: MailboxState;
@@ -121,10 +120,5 @@ export class Upkeep {
   /** A slice of retention's pass over the history (docs/history.md). */
   async prune(): Promise<void> {
     await this.#retention.run(this.#state.delivery.settings.historyRetentionDays, this.#state.now());
-  }
-
-  /** The database backed up, when a backup is due (daily, docs/backups.md). */
-  async backup(): Promise<void> {
-    await backupIfDue(this.#state.db, this.#state.now());
   }
 }
