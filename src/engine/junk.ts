@@ -5,6 +5,7 @@ import { JunkFilter, type Label, type TrainOutcome } from '../junk/filter.ts';
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
 import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
 import type { WordList } from '../junk/word-list.ts';
+import { hashWord } from '../junk/word-hash.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { SqliteWordCounts } from '../store/junk-words.ts';
 import { databaseFile } from './data-dir.ts';
@@ -55,7 +56,7 @@ export class JunkService {
     this.#db = db;
     this.#file = file;
     this.#ownsDb = ownsDb;
-    this.#counts = new SqliteWordCounts(this.#db);
+    this.#counts = new SqliteWordCounts(this.#db, hashWord);
     try {
       this.#filter = new JunkFilter(this.#counts, this.#storedParams());
     } catch (err) {

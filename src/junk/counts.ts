@@ -1,5 +1,3 @@
-import { hashWord } from './word-hash.ts';
-
 /** How many trained ham and spam messages contained a word; for the totals, how many were trained. */
 export interface Counts {
   ham: number;
@@ -23,7 +21,6 @@ export class CountTable {
   /** Slot i is [4i] hash1, [4i+1] hash2, [4i+2] ham, [4i+3] spam; hashes 0/0 mark it empty. */
   #slots = new Uint32Array(4 * 1024);
   #size = 0;
-  readonly #scratch = new Uint32Array(2);
 
   get size(): number {
     return this.#size;
@@ -48,38 +45,14 @@ export class CountTable {
     this.#slots[slot + 3] = spam;
   }
 
-  /** read() for a word given as text. */
-  readWord(word: string, into: Counts): boolean {
-    hashWord(word, this.#scratch, 0);
-    return this.read(this.#scratch, 0, into);
-  }
-
-  /** set() for a word given as text. */
-  setWord(word: string, ham: number, spam: number): void {
-    hashWord(word, this.#scratch, 0);
-    this.set(this.#scratch, 0, ham, spam);
-  }
-
   /**
-   * Sets the counts of every word in `dump`: lines of `word \t ham \t spam`, separated by
-   * newlines (see WordCountStore.dumpWords). Parsed in place: loading a store of half a million
-   * words allocates no string per word. `words` is how many the table will hold in all (a dump
-   * comes in chunks): it grows to that at once, not by doubling chunk after chunk.
+   * Sets the counts of every word in `dump`: [hash1, hash2, ham, spam] per word (see
+   * WordCountStore.dumpWords). `words` is how many the table will hold in all (a dump comes in
+   * chunks): it grows to that at once, not by doubling chunk after chunk.
    */
-  load(dump: string, words: number): void {
+  load(dump: Uint32Array, words = this.#size + dump.length / 4): void {
     while (words * 16 > this.#slots.length * 3) this.#grow();
-    const scratch = this.#scratch;
-    for (let at = 0; at < dump.length; ) {
-      const tab = dump.indexOf('\t', at);
-      let ham = 0;
-      let spam = 0;
-      let i = tab + 1;
-      for (let ch = dump.charCodeAt(i); ch !== 9; ch = dump.charCodeAt(++i)) ham = ham * 10 + ch - 48;
-      for (let ch = dump.charCodeAt(++i); ch >= 48 && ch <= 57; ch = dump.charCodeAt(++i)) spam = spam * 10 + ch - 48;
-      hashWord(dump, scratch, 0, at, tab);
-      this.set(scratch, 0, ham, spam);
-      at = i + 1;
-    }
+    for (let at = 0; at < dump.length; at += 4) this.set(dump, at, dump[at + 2]!, dump[at + 3]!);
   }
 
   /** Adds `delta` to the word's count for `label`, never going below zero. */

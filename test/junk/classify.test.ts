@@ -18,7 +18,11 @@ function wordList(words: string[]): WordList {
 
 function table(counts: Record<string, [ham: number, spam: number]>): CountTable {
   const t = new CountTable();
-  for (const [word, [ham, spam]] of Object.entries(counts)) t.setWord(word, ham, spam);
+  const h = new Uint32Array(2);
+  for (const [word, [ham, spam]] of Object.entries(counts)) {
+    hashWord(word, h, 0);
+    t.set(h, 0, ham, spam);
+  }
   return t;
 }
 

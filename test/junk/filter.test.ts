@@ -8,6 +8,7 @@ import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
 import { NotTrainedError } from '../../src/junk/filter.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SqliteWordCounts } from '../../src/store/junk-words.ts';
+import { hashWord } from '../../src/junk/word-hash.ts';
 import { seededRandom } from '../../src/engine/random.ts';
 import { HAM_WORDS, SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
@@ -35,18 +36,23 @@ function message(kind: Label, n: number): Uint8Array {
   return new TextEncoder().encode(lines.join('\r\n'));
 }
 
+/** Stored counts by keyOf(word): the store keeps words by their hashes only. */
 type WordTable = Map<string, [ham: number, spam: number]>;
+
+/** A word's two hashes, as WordTable keys them. */
+function keyOf(word: string): string {
+  const h = new Uint32Array(2);
+  hashWord(word, h, 0);
+  return `${h[0]}:${h[1]}`;
+}
 
 /** The stored word counts of a data directory, read through a connection of its own. */
 function storedWords(dataDir: string): WordTable {
   const db = openDatabase(databaseFile(dataDir));
   try {
     const table: WordTable = new Map();
-    for (const chunk of new SqliteWordCounts(db).dumpWords(Number.MAX_SAFE_INTEGER)!.chunks) {
-      for (const line of chunk.split('\n')) {
-        const [word, ham, spam] = line.split('\t');
-        table.set(word!, [Number(ham), Number(spam)]);
-      }
+    for (const chunk of new SqliteWordCounts(db, hashWord).dumpWords(Number.MAX_SAFE_INTEGER)!.chunks) {
+      for (let at = 0; at < chunk.length; at += 4) table.set(`${chunk[at]}:${chunk[at + 1]}`, [chunk[at + 2]!, chunk[at + 3]!]);
     }
     return table;
   } finally {
@@ -210,7 +216,7 @@ describe('JunkService training and classification', () => {
       new TextDecoder().decode(message('ham', 300)).replace(/^Subject: .*$/m, 'Subject: zorblax quintessa flumwidget'),
     );
     expect(await service.train(raw, 'ham')).toBe('trained');
-    expect(storedWords(dir).get('Subject:zorblax')).toEqual([1, 0]);
+    expect(storedWords(dir).get(keyOf('Subject:zorblax'))).toEqual([1, 0]);
     expect(storedWords(dir)).not.toEqual(words);
 
     // Across a reopen, so that the counts come from disk rather than memory.
@@ -257,7 +263,7 @@ describe('JunkService training and classification', () => {
     expect(service.trained()).toEqual({ ham: 6, spam: 7 });
     expect(storedTraining(dir).get(fingerprint)).toBe('spam');
 
-    const own = new Set(words.words);
+    const own = new Set(words.words.map(keyOf));
     expect(own.size).toBeGreaterThan(20);
     for (const word of own) {
       const [ham, spam] = before.get(word)!;
@@ -325,8 +331,8 @@ describe('JunkService training and classification', () => {
     expect(a.trained()).toEqual(expected);
     expect(b.trained()).toEqual(expected);
     // `hello` is in every message.
-    expect(storedWords(dir).get('hello')).toEqual([expected.ham, expected.spam]);
-    expect(storedWords(dir).get('To:home')).toEqual([expected.ham, expected.spam]);
+    expect(storedWords(dir).get(keyOf('hello'))).toEqual([expected.ham, expected.spam]);
+    expect(storedWords(dir).get(keyOf('To:home'))).toEqual([expected.ham, expected.spam]);
 
     // The same as one service training the final set alone.
     const alone = dataDir();
