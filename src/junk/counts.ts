@@ -51,7 +51,9 @@ export class CountTable {
    * chunks): it grows to that at once, not by doubling chunk after chunk.
    */
   load(dump: Uint32Array, words = this.#size + dump.length / 4): void {
-    while (words * 16 > this.#slots.length * 3) this.#grow();
+    let length = this.#slots.length;
+    while (words * 16 > length * 3) length *= 2;
+    if (length > this.#slots.length) this.#grow(length);
     for (let at = 0; at < dump.length; at += 4) this.set(dump, at, dump[at + 2]!, dump[at + 3]!);
   }
 
@@ -69,7 +71,7 @@ export class CountTable {
 
   /** The index of the word's slot, claimed if the word is new. */
   #claim(h1: number, h2: number): number {
-    if ((this.#size + 1) * 16 > this.#slots.length * 3) this.#grow();
+    if ((this.#size + 1) * 16 > this.#slots.length * 3) this.#grow(this.#slots.length * 2);
     const slot = this.#probe(h1, h2);
     if (this.#slots[slot] === 0 && this.#slots[slot + 1] === 0) {
       this.#slots[slot] = h1;
@@ -90,10 +92,14 @@ export class CountTable {
     }
   }
 
-  /** Doubles the capacity, keeping the load factor at most 3/4. */
-  #grow(): void {
+  /**
+   * Moves the words into `length` elements (a power of two), keeping the load factor at most
+   * 3/4: doubling as words are added, or at once to the size of a whole dump (growing a 16 MB
+   * table by doubling allocated and rehashed 16 MB more on the way).
+   */
+  #grow(length: number): void {
     const old = this.#slots;
-    const slots = new Uint32Array(old.length * 2);
+    const slots = new Uint32Array(length);
     const mask = slots.length - 4;
     for (let from = 0; from < old.length; from += 4) {
       if (old[from] === 0 && old[from + 1] === 0) continue;
