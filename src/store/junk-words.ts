@@ -36,7 +36,7 @@ const LITTLE_ENDIAN = endianness() === 'LE';
  *
  * A word is stored by its two 32-bit hashes (src/junk/word-hash.ts) as one 64-bit integer key,
  * never as text: a CountTable in memory knows words only by their hashes, and a batch of
- * training then moves integers, not strings (docs/content-filter.md, "The word store").
+ * training then moves integers, not strings (docs/junk.md section 2.2).
  */
 export class SqliteWordCounts {
   readonly #db: Db;

@@ -378,9 +378,9 @@ export const MIGRATIONS: readonly string[] = [
   `,
 
   // 15: the word counts keyed by the word's two 32-bit hashes (src/junk/word-hash.ts) as one
-  // 64-bit integer, hash1 << 32 | hash2, not by its text (docs/content-filter.md, "The word
-  // store"). SQL cannot compute the hashes: the words stored so far wait in junk_word_text,
-  // which SqliteWordCounts empties into junk_word when it first opens the database.
+  // 64-bit integer, hash1 << 32 | hash2, not by its text (docs/junk.md section 2.2). SQL cannot
+  // compute the hashes: the words stored so far wait in junk_word_text, which SqliteWordCounts
+  // empties into junk_word when it first opens the database.
   `
   CREATE TABLE junk_word_text (
     word TEXT PRIMARY KEY,
