@@ -164,8 +164,10 @@ export class SqliteWordCounts {
    * as training would have counted them.
    */
   #convertTextWords(hashWord: WordHasher): void {
-    const next = this.#db.prepare<[string, number], [string, number, number]>('SELECT word, ham, spam FROM junk_word_text WHERE word > ? ORDER BY word LIMIT ?').raw();
-    if (next.get('', 1) === undefined) return;
+    const rows = 'SELECT word, ham, spam FROM junk_word_text';
+    const first = this.#db.prepare<[number], [string, number, number]>(`${rows} ORDER BY word LIMIT ?`).raw();
+    const next = this.#db.prepare<[string, number], [string, number, number]>(`${rows} WHERE word > ? ORDER BY word LIMIT ?`).raw();
+    if (first.get(1) === undefined) return;
     const add = this.#db.prepare<[string]>(
       `INSERT INTO junk_word (key, ham, spam)
        SELECT ${KEY_OF_VALUE}, value ->> 2, value ->> 3 FROM json_each(?) WHERE true ORDER BY 1
@@ -174,8 +176,8 @@ export class SqliteWordCounts {
     const hashes = new Uint32Array(2);
     this.writeTransaction(() => {
       // Another process may have converted them meanwhile: then there are none left to read.
-      for (let rows = next.all('', WRITE_CHUNK); rows.length > 0; rows = next.all(rows.at(-1)![0], WRITE_CHUNK)) {
-        const values = rows.map(([word, ham, spam]) => {
+      for (let chunk = first.all(WRITE_CHUNK); chunk.length > 0; chunk = next.all(chunk.at(-1)![0], WRITE_CHUNK)) {
+        const values = chunk.map(([word, ham, spam]) => {
           hashWord(word, hashes, 0);
           return [hashes[0], hashes[1], ham, spam];
         });
