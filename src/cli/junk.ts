@@ -1,4 +1,4 @@
-import { SIGNIFICANT_HAM, type JunkService, type JunkStats, type Label, type TrainOutcome, type Verdict } from '../engine/junk.ts';
+import { SIGNIFICANT_HAM, TRAINING, type JunkService, type JunkStats, type Label, type TrainOutcome, type Verdict } from '../engine/junk.ts';
 import type { Call } from './folder.ts';
 import { progressBar } from './progress.ts';
 import { listMailFiles, messagesOf, type MailFile, type SourceMessage } from './sources.ts';
@@ -56,7 +56,7 @@ export function localTrainer(junk: JunkService): Trainer {
     async add(message, settle) {
       let trained: Trained;
       try {
-        trained = junk.trainWords(await junk.words(message.raw), message.group);
+        trained = junk.trainWords(await junk.words(message.raw, TRAINING), message.group);
       } catch (err) {
         trained = { error: (err as Error).message };
       }

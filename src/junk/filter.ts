@@ -242,8 +242,8 @@ export class JunkFilter {
     const table = this.#table;
     const pending = this.#pending;
     this.#load(list);
-    const words = new Int32Array(list.words.length);
-    for (let i = 0; i < list.words.length; i++) {
+    const words = new Int32Array(list.hashes.length / 2);
+    for (let i = 0; i < words.length; i++) {
       words[i] = pending.index(list, i);
       if (from) table.add(list.hashes, 2 * i, from, -1);
       if (to) table.add(list.hashes, 2 * i, to, +1);

@@ -3,6 +3,10 @@
  * CountTable finds their counts.
  */
 export interface WordList {
+  /**
+   * The words as text, by index; empty when built without strings (WordListBuilder), as for
+   * training: only a verdict's evidence shows words.
+   */
   words: string[];
   /** hashes[2i] and hashes[2i+1] are the hashes of words[i]. */
   hashes: Uint32Array;
@@ -72,20 +76,26 @@ export class HashIndex {
 /**
  * Collects distinct words by their hashes, each with an index in order of arrival. The
  * tokenizer indexes a word's hashes first and builds the word's string only when the word is
- * new: most words of a message repeat.
+ * new (most words of a message repeat), and not at all when `strings` is false: training needs
+ * the hashes alone, and building the strings was most of what tokenizing allocated.
  */
 export class WordListBuilder {
+  readonly strings: boolean;
   readonly #index = new HashIndex();
   readonly #words: string[] = [];
 
-  /** How many words there are. */
+  constructor(strings = true) {
+    this.strings = strings;
+  }
+
+  /** How many distinct words were indexed. */
   get size(): number {
-    return this.#words.length;
+    return this.#index.size;
   }
 
   /**
-   * The index of the word with these hashes. A new word gets the next index, `size`, and its
-   * string must be pushed before anything else is indexed.
+   * The index of the word with these hashes. A new word gets the next index, the `size` before
+   * the call; with `strings`, its string must be pushed before anything else is indexed.
    */
   index(h1: number, h2: number): number {
     return this.#index.index(h1, h2);

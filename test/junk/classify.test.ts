@@ -11,7 +11,8 @@ function wordList(words: string[]): WordList {
   const h = new Uint32Array(2);
   for (const word of words) {
     hashWord(word, h, 0);
-    if (builder.index(h[0]!, h[1]!) === builder.size) builder.push(word);
+    const known = builder.size;
+    if (builder.index(h[0]!, h[1]!) === known) builder.push(word);
   }
   return builder.build();
 }
