@@ -13,6 +13,7 @@ import { PreferencesService } from '../engine/preferences.ts';
 import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
+import { TRAINING } from '../engine/junk.ts';
 import type { WatchEvent } from '../engine/events.ts';
 import {
   commandParams,
@@ -382,7 +383,7 @@ export class Api implements ApiService {
         const outcomes: CommandResults['junk.train']['outcomes'] = [];
         for (const message of p.messages) {
           try {
-            const words = await junk.words(Buffer.from(message, 'base64'));
+            const words = await junk.words(Buffer.from(message, 'base64'), TRAINING);
             outcomes.push({ outcome: p.untrain ? junk.untrainWords(words, p.label) : junk.trainWords(words, p.label) });
           } catch (err) {
             outcomes.push({ error: (err as Error).message });

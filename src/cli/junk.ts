@@ -1,4 +1,4 @@
-import { SIGNIFICANT_HAM, type JunkService, type JunkStats, type Label, type TrainOutcome, type UntrainOutcome, type Verdict } from '../engine/junk.ts';
+import { SIGNIFICANT_HAM, TRAINING, type JunkService, type JunkStats, type Label, type TrainOutcome, type UntrainOutcome, type Verdict } from '../engine/junk.ts';
 import type { Call } from './folder.ts';
 import { progressBar } from './progress.ts';
 import { listMailFiles, messagesOf, type MailFile, type SourceMessage } from './sources.ts';
@@ -62,7 +62,7 @@ export function localTrainer(junk: JunkService, direction: Direction = 'train'):
     async add(message, settle) {
       let trained: Trained;
       try {
-        const words = await junk.words(message.raw);
+        const words = await junk.words(message.raw, TRAINING);
         trained = direction === 'train' ? junk.trainWords(words, message.group) : junk.untrainWords(words, message.group);
       } catch (err) {
         trained = { error: (err as Error).message };

@@ -15,7 +15,7 @@ import { readReport } from '../mail/reports.ts';
 import { reputation, type Sender } from '../reputation/reputation.ts';
 import { History, type MessageRecord } from '../store/history.ts';
 import { EngineContext, type ContextOptions, type DnsOptions } from './context.ts';
-import type { JunkService } from './junk.ts';
+import { TRAINING, type JunkService } from './junk.ts';
 import { parseWith } from './validate.ts';
 
 export type { AnalysisSettings, Decision, SenderRule };
@@ -190,7 +190,7 @@ export class DeliveryService {
         }),
       );
     }
-    if (train) this.junk.trainWords(await this.junk.words(raw), train);
+    if (train) this.junk.trainWords(await this.junk.words(raw, TRAINING), train);
     return fresh;
   }
 
@@ -234,7 +234,7 @@ export class DeliveryService {
   async feedback(msg: number, label: Label, raw: Uint8Array): Promise<void> {
     const stored = this.#history.findById(msg);
     if (!stored) throw new UnknownMessageError(`no delivered message ${msg}`);
-    const words = await this.junk.words(raw);
+    const words = await this.junk.words(raw, TRAINING);
     if (words.fingerprint !== stored.fingerprint) throw new Error(`the message file is not message ${msg} (its bytes differ)`);
     this.#history.transaction(() => {
       if (stored.isReject) this.#history.restore(msg);
@@ -249,7 +249,7 @@ export class DeliveryService {
    * its feedback; one Warden never saw is only trained. Returns what was done.
    */
   async judge(raw: Uint8Array, label: Label): Promise<'feedback' | 'trained' | 'unchanged'> {
-    const words = await this.junk.words(raw);
+    const words = await this.junk.words(raw, TRAINING);
     const stored = this.#history.findByFingerprint(words.fingerprint);
     if (stored) {
       if (stored.junk === (label === 'spam') && stored.notjunk === (label === 'ham')) return 'unchanged';

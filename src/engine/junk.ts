@@ -4,7 +4,9 @@ import type { Counts } from '../junk/counts.ts';
 import { JunkFilter, type Label, type TrainOutcome, type UntrainOutcome } from '../junk/filter.ts';
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
 import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
+import type { WordOptions } from '../junk/words.ts';
 import type { WordList } from '../junk/word-list.ts';
+import { hashWord } from '../junk/word-hash.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { SqliteWordCounts } from '../store/junk-words.ts';
 import { databaseFile } from './data-dir.ts';
@@ -34,6 +36,9 @@ export interface JunkStats {
 
 const PARAMS_KEY = 'junk.params';
 
+/** The words of a message to train: hashes alone. */
+export const TRAINING: WordOptions = { strings: false };
+
 /** A settings change that would make the trained counts meaningless. */
 export class WordSettingsError extends Error {
   override name = 'WordSettingsError';
@@ -55,7 +60,7 @@ export class JunkService {
     this.#db = db;
     this.#file = file;
     this.#ownsDb = ownsDb;
-    this.#counts = new SqliteWordCounts(this.#db);
+    this.#counts = new SqliteWordCounts(this.#db, hashWord);
     try {
       this.#filter = new JunkFilter(this.#counts, this.#storedParams());
     } catch (err) {
@@ -78,9 +83,12 @@ export class JunkService {
     return this.#filter.params;
   }
 
-  /** Parses a message into its fingerprint and words with the current settings. */
-  words(raw: Uint8Array): Promise<MessageWords> {
-    return analyzeMessage(raw, this.params);
+  /**
+   * Parses a message into its fingerprint and words with the current settings. To train only,
+   * `{ strings: false }`: the words' hashes without their text, which only a verdict shows.
+   */
+  words(raw: Uint8Array, options: WordOptions = {}): Promise<MessageWords> {
+    return analyzeMessage(raw, this.params, options);
   }
 
   async classify(raw: Uint8Array): Promise<Verdict> {
@@ -101,14 +109,14 @@ export class JunkService {
 
   /** Trains one message and commits: when this returns, the training is on disk. */
   async train(raw: Uint8Array, label: Label): Promise<TrainOutcome> {
-    const outcome = this.trainWords(await this.words(raw), label);
+    const outcome = this.trainWords(await this.words(raw, TRAINING), label);
     this.commit();
     return outcome;
   }
 
   /** Untrains one message and commits. Throws unless the message is trained as `label`. */
   async untrain(raw: Uint8Array, label: Label): Promise<void> {
-    const message = await this.words(raw);
+    const message = await this.words(raw, TRAINING);
     this.#filter.untrain(message.fingerprint, message.words, label);
     this.commit();
   }

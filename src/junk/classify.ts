@@ -22,6 +22,7 @@ const EXPLAINED_WORDS = 10;
 
 /** Classifies a message's word set with the classifier the settings choose. */
 export function classifyWords(list: WordList, counts: CountTable, totals: Counts, params: JunkParams): Classification {
+  if (2 * list.words.length !== list.hashes.length) throw new Error('a verdict shows its words: classify a word list built with strings (messageWords)');
   return params.classifier === 'mox' ? classifyMox(list, counts, totals, params) : classifyFisher(list, counts, totals, params);
 }
 

@@ -1,5 +1,3 @@
-import { hashWord } from './word-hash.ts';
-
 /** How many trained ham and spam messages contained a word; for the totals, how many were trained. */
 export interface Counts {
   ham: number;
@@ -23,7 +21,6 @@ export class CountTable {
   /** Slot i is [4i] hash1, [4i+1] hash2, [4i+2] ham, [4i+3] spam; hashes 0/0 mark it empty. */
   #slots = new Uint32Array(4 * 1024);
   #size = 0;
-  readonly #scratch = new Uint32Array(2);
 
   get size(): number {
     return this.#size;
@@ -48,38 +45,16 @@ export class CountTable {
     this.#slots[slot + 3] = spam;
   }
 
-  /** read() for a word given as text. */
-  readWord(word: string, into: Counts): boolean {
-    hashWord(word, this.#scratch, 0);
-    return this.read(this.#scratch, 0, into);
-  }
-
-  /** set() for a word given as text. */
-  setWord(word: string, ham: number, spam: number): void {
-    hashWord(word, this.#scratch, 0);
-    this.set(this.#scratch, 0, ham, spam);
-  }
-
   /**
-   * Sets the counts of every word in `dump`: lines of `word \t ham \t spam`, separated by
-   * newlines (see WordCountStore.dumpWords). Parsed in place: loading a store of half a million
-   * words allocates no string per word. `words` is how many the table will hold in all (a dump
-   * comes in chunks): it grows to that at once, not by doubling chunk after chunk.
+   * Sets the counts of every word in `dump`: [hash1, hash2, ham, spam] per word (see
+   * WordCountStore.dumpWords). `words` is how many the table will hold in all (a dump comes in
+   * chunks): it grows to that at once, not by doubling chunk after chunk.
    */
-  load(dump: string, words: number): void {
-    while (words * 16 > this.#slots.length * 3) this.#grow();
-    const scratch = this.#scratch;
-    for (let at = 0; at < dump.length; ) {
-      const tab = dump.indexOf('\t', at);
-      let ham = 0;
-      let spam = 0;
-      let i = tab + 1;
-      for (let ch = dump.charCodeAt(i); ch !== 9; ch = dump.charCodeAt(++i)) ham = ham * 10 + ch - 48;
-      for (let ch = dump.charCodeAt(++i); ch >= 48 && ch <= 57; ch = dump.charCodeAt(++i)) spam = spam * 10 + ch - 48;
-      hashWord(dump, scratch, 0, at, tab);
-      this.set(scratch, 0, ham, spam);
-      at = i + 1;
-    }
+  load(dump: Uint32Array, words = this.#size + dump.length / 4): void {
+    let length = this.#slots.length;
+    while (words * 16 > length * 3) length *= 2;
+    if (length > this.#slots.length) this.#grow(length);
+    for (let at = 0; at < dump.length; at += 4) this.set(dump, at, dump[at + 2]!, dump[at + 3]!);
   }
 
   /** Adds `delta` to the word's count for `label`, never going below zero. */
@@ -96,7 +71,7 @@ export class CountTable {
 
   /** The index of the word's slot, claimed if the word is new. */
   #claim(h1: number, h2: number): number {
-    if ((this.#size + 1) * 16 > this.#slots.length * 3) this.#grow();
+    if ((this.#size + 1) * 16 > this.#slots.length * 3) this.#grow(this.#slots.length * 2);
     const slot = this.#probe(h1, h2);
     if (this.#slots[slot] === 0 && this.#slots[slot + 1] === 0) {
       this.#slots[slot] = h1;
@@ -117,10 +92,14 @@ export class CountTable {
     }
   }
 
-  /** Doubles the capacity, keeping the load factor at most 3/4. */
-  #grow(): void {
+  /**
+   * Moves the words into `length` elements (a power of two), keeping the load factor at most
+   * 3/4: doubling as words are added, or at once to the size of a whole dump (growing a 16 MB
+   * table by doubling allocated and rehashed 16 MB more on the way).
+   */
+  #grow(length: number): void {
     const old = this.#slots;
-    const slots = new Uint32Array(old.length * 2);
+    const slots = new Uint32Array(length);
     const mask = slots.length - 4;
     for (let from = 0; from < old.length; from += 4) {
       if (old[from] === 0 && old[from + 1] === 0) continue;

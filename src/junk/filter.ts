@@ -1,35 +1,38 @@
 import { classifyWords, type Classification } from './classify.ts';
 import { CountTable, type Counts } from './counts.ts';
 import type { JunkParams } from './params.ts';
-import { WordListBuilder, type WordList } from './word-list.ts';
+import { HashIndex, type WordList } from './word-list.ts';
 
 export type Label = 'ham' | 'spam';
-
-/** Receives a stored word with its counts. */
-export type WordVisitor = (word: string, ham: number, spam: number) => void;
 
 /** Everything one commit writes, in one transaction. */
 export interface WordCountChanges {
   totals: Counts;
-  /** The changed words. */
-  words: string[];
-  /** counts[2i] and counts[2i+1]: the new ham and spam counts of words[i]; a word at 0/0 is to be deleted. */
+  /** The changed words, by their hashes: hashes[2i] and hashes[2i+1] of word i. */
+  hashes: Uint32Array;
+  /** counts[2i] and counts[2i+1]: the new ham and spam counts of word i; a word at 0/0 is to be deleted. */
   counts: Uint32Array;
   /** A message's new training state; null when it is no longer trained. */
   trained: Map<string, Label | null>;
 }
 
-/** Where the filter keeps its counts. src/store implements it over SQLite. */
+/**
+ * Where the filter keeps its counts, by the words' hashes (word-hash.ts): the words themselves
+ * are never stored. src/store implements it over SQLite.
+ */
 export interface WordCountStore {
-  /** Visits those of `words` that are stored. */
-  readWords(words: string[], visit: WordVisitor): void;
   /**
-   * Every stored word with its counts, as lines `word \t ham \t spam` joined by newlines (words
-   * hold neither), in chunks of many lines, with the number of words; undefined when there are
-   * more than `limit`. Strings of many lines rather than a row each: reading half a million
-   * words is then a few scans; in chunks, so that the whole never sits in memory as text.
+   * Those of the words with these hashes (hashes[2i] and hashes[2i+1] of word i) that are
+   * stored, as [hash1, hash2, ham, spam] per word, in chunks (CountTable.load reads them).
    */
-  dumpWords(limit: number): { chunks: Iterable<string>; words: number } | undefined;
+  readWords(hashes: Uint32Array): Iterable<Uint32Array>;
+  /**
+   * Every stored word as [hash1, hash2, ham, spam], in chunks of many words, with the number
+   * of words; undefined when there are more than `limit`. Typed arrays of many words rather
+   * than a row each: reading half a million words is a few scans and allocates nothing per
+   * word; in chunks, so that the whole is never held twice.
+   */
+  dumpWords(limit: number): { chunks: Iterable<Uint32Array>; words: number } | undefined;
   readTotals(): Counts;
   readTrained(fingerprint: string): Label | undefined;
   /** Runs `fn` holding the database's write lock, committing when it returns and rolling back when it throws. */
@@ -71,9 +74,12 @@ interface PendingMessage {
   words: Int32Array;
 }
 
-/** Training done in memory and not yet committed: what each changed word and total moved by. */
+/**
+ * Training done in memory and not yet committed: what each changed word and total moved by.
+ * Words are kept by their hashes alone: a batch of 150 000 words holds no string.
+ */
 class Pending {
-  readonly words = new WordListBuilder();
+  readonly words = new HashIndex();
   /** [ham, spam] change of each word of `words`, by index. */
   deltas = new Int32Array(2 * 1024);
   readonly totals: Counts = { ham: 0, spam: 0 };
@@ -82,13 +88,10 @@ class Pending {
   /** The index of word `i` of `list`, added when new. */
   index(list: WordList, i: number): number {
     const index = this.words.index(list.hashes[2 * i]!, list.hashes[2 * i + 1]!);
-    if (index === this.words.size) {
-      this.words.push(list.words[i]!);
-      if (2 * index + 2 > this.deltas.length) {
-        const bigger = new Int32Array(this.deltas.length * 2);
-        bigger.set(this.deltas);
-        this.deltas = bigger;
-      }
+    if (2 * index + 2 > this.deltas.length) {
+      const bigger = new Int32Array(this.deltas.length * 2);
+      bigger.set(this.deltas);
+      this.deltas = bigger;
     }
     return index;
   }
@@ -193,26 +196,27 @@ export class JunkFilter {
             if (stored !== m.before) pending.move(m.words, stored, m.before);
           }
         }
-        const changed = pending.words.build();
-        const fresh = new Map<string, Counts>();
-        if (stale) this.#store.readWords(changed.words, (w, ham, spam) => fresh.set(w, { ham, spam }));
+        const hashes = pending.words.hashes();
+        // Stale: the stored counts of the changed words, read again, to apply the deltas to.
+        const fresh = stale ? new CountTable() : undefined;
+        if (fresh) for (const chunk of this.#store.readWords(hashes)) fresh.load(chunk);
         const base = stale ? this.#store.readTotals() : undefined;
         const totals = base ? { ham: Math.max(0, base.ham + pending.totals.ham), spam: Math.max(0, base.spam + pending.totals.spam) } : this.#totals;
-        const counts = new Uint32Array(2 * changed.words.length);
+        const counts = new Uint32Array(hashes.length);
         const c: Counts = { ham: 0, spam: 0 };
-        changed.words.forEach((word, i) => {
-          if (stale) {
-            const stored = fresh.get(word);
-            c.ham = Math.max(0, (stored?.ham ?? 0) + pending.deltas[2 * i]!);
-            c.spam = Math.max(0, (stored?.spam ?? 0) + pending.deltas[2 * i + 1]!);
+        for (let at = 0; at < hashes.length; at += 2) {
+          if (fresh) {
+            if (!fresh.read(hashes, at, c)) c.ham = c.spam = 0;
+            c.ham = Math.max(0, c.ham + pending.deltas[at]!);
+            c.spam = Math.max(0, c.spam + pending.deltas[at + 1]!);
           } else {
-            this.#table.read(changed.hashes, 2 * i, c);
+            this.#table.read(hashes, at, c);
           }
-          counts[2 * i] = c.ham;
-          counts[2 * i + 1] = c.spam;
-        });
+          counts[at] = c.ham;
+          counts[at + 1] = c.spam;
+        }
         const trained = new Map([...pending.messages].map(([fingerprint, m]) => [fingerprint, m.after]));
-        this.#store.write({ totals, words: changed.words, counts, trained });
+        this.#store.write({ totals, hashes, counts, trained });
         // Our own commit leaves the version as it was; another's has made memory stale.
         if (stale) this.#forget();
       });
@@ -240,8 +244,8 @@ export class JunkFilter {
     const table = this.#table;
     const pending = this.#pending;
     this.#load(list);
-    const words = new Int32Array(list.words.length);
-    for (let i = 0; i < list.words.length; i++) {
+    const words = new Int32Array(list.hashes.length / 2);
+    for (let i = 0; i < words.length; i++) {
       words[i] = pending.index(list, i);
       if (from) table.add(list.hashes, 2 * i, from, -1);
       if (to) table.add(list.hashes, 2 * i, to, +1);
@@ -278,13 +282,15 @@ export class JunkFilter {
     const table = this.#table;
     this.#loadWhole();
     if (this.#complete) return;
-    const missing: string[] = [];
-    for (let i = 0; i < list.words.length; i++) {
-      if (table.has(list.hashes, 2 * i)) continue;
-      missing.push(list.words[i]!);
-      table.set(list.hashes, 2 * i, 0, 0); // absent, unless the store has it
+    const missing = new Uint32Array(list.hashes.length);
+    let end = 0;
+    for (let at = 0; at < list.hashes.length; at += 2) {
+      if (table.has(list.hashes, at)) continue;
+      missing[end++] = list.hashes[at]!;
+      missing[end++] = list.hashes[at + 1]!;
+      table.set(list.hashes, at, 0, 0); // absent, unless the store has it
     }
-    if (missing.length > 0) this.#store.readWords(missing, (w, h, s) => table.setWord(w, h, s));
+    if (end > 0) for (const chunk of this.#store.readWords(missing.subarray(0, end))) table.load(chunk);
   }
 
   /**

@@ -320,7 +320,9 @@ function emit(
     head = prefix.text;
   }
   const h1 = finish1(r1, n);
-  if (out.index(h1, finish2(r2, n, h1)) < out.size) return; // the message had this word already
+  const known = out.size;
+  // The message had this word already, or only its hashes are wanted.
+  if (out.index(h1, finish2(r2, n, h1)) < known || !out.strings) return;
   let word = c.string(text, lower);
   if (b) word = `${b.string(text, lower)} ${word}`;
   if (a) word = `${a.string(text, lower)} ${word}`;

@@ -3,31 +3,32 @@
  * CountTable finds their counts.
  */
 export interface WordList {
+  /**
+   * The words as text, by index; empty when built without strings (WordListBuilder), as for
+   * training: only a verdict's evidence shows words.
+   */
   words: string[];
   /** hashes[2i] and hashes[2i+1] are the hashes of words[i]. */
   hashes: Uint32Array;
 }
 
 /**
- * Collects distinct words by their hashes, each with an index in order of arrival. The
- * tokenizer indexes a word's hashes first and builds the word's string only when the word is
- * new: most words of a message repeat.
+ * Distinct words by their two hashes alone, each with an index in order of arrival: what a
+ * training batch keeps of the words it changed (no strings), and what WordListBuilder looks a
+ * word up in before it builds the word's string.
  */
-export class WordListBuilder {
+export class HashIndex {
   /** Open addressing: [hash1, hash2, index + 1] per slot; 0/0 hashes mark an empty slot. */
   #slots = new Uint32Array(3 * 1024);
   #hashes = new Uint32Array(2 * 256);
-  readonly #words: string[] = [];
+  #size = 0;
 
-  /** How many words there are. */
+  /** How many distinct hashes there are. */
   get size(): number {
-    return this.#words.length;
+    return this.#size;
   }
 
-  /**
-   * The index of the word with these hashes. A new word gets the next index, `size`, and its
-   * string must be pushed before anything else is indexed.
-   */
+  /** The index of the word with these hashes; a new word gets the next index, the old `size`. */
   index(h1: number, h2: number): number {
     const slots = this.#slots;
     const capacity = slots.length / 3;
@@ -38,7 +39,7 @@ export class WordListBuilder {
       const k2 = slots[at + 1]!;
       if (k1 === h1 && k2 === h2) return slots[at + 2]! - 1;
       if (k1 === 0 && k2 === 0) {
-        const n = this.#words.length;
+        const n = this.#size++;
         slots[at] = h1;
         slots[at + 1] = h2;
         slots[at + 2] = n + 1;
@@ -52,13 +53,9 @@ export class WordListBuilder {
     }
   }
 
-  /** The string of the word just indexed as new. */
-  push(word: string): void {
-    this.#words.push(word);
-  }
-
-  build(): WordList {
-    return { words: this.#words, hashes: this.#hashes.slice(0, 2 * this.#words.length) };
+  /** The hashes in order of index: [2i] and [2i+1] of word i. */
+  hashes(): Uint32Array {
+    return this.#hashes.slice(0, 2 * this.#size);
   }
 
   #rehash(count: number): void {
@@ -73,6 +70,44 @@ export class WordListBuilder {
       slots[3 * slot + 2] = i + 1;
     }
     this.#slots = slots;
+  }
+}
+
+/**
+ * Collects distinct words by their hashes, each with an index in order of arrival. The
+ * tokenizer indexes a word's hashes first and builds the word's string only when the word is
+ * new (most words of a message repeat), and not at all when `strings` is false: training needs
+ * the hashes alone, and building the strings was most of what tokenizing allocated.
+ */
+export class WordListBuilder {
+  readonly strings: boolean;
+  readonly #index = new HashIndex();
+  readonly #words: string[] = [];
+
+  constructor(strings = true) {
+    this.strings = strings;
+  }
+
+  /** How many distinct words were indexed. */
+  get size(): number {
+    return this.#index.size;
+  }
+
+  /**
+   * The index of the word with these hashes. A new word gets the next index, the `size` before
+   * the call; with `strings`, its string must be pushed before anything else is indexed.
+   */
+  index(h1: number, h2: number): number {
+    return this.#index.index(h1, h2);
+  }
+
+  /** The string of the word just indexed as new. */
+  push(word: string): void {
+    this.#words.push(word);
+  }
+
+  build(): WordList {
+    return { words: this.#words, hashes: this.#index.hashes() };
   }
 }
 

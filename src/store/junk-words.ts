@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { dataVersionReader, type Db } from './database.ts';
 
 type Label = 'ham' | 'spam';
@@ -6,85 +7,105 @@ interface Counts {
   spam: number;
 }
 
-/** Words written per statement: the JSON array stays a few MB however large the update. */
+/** Writes a word's two 32-bit hashes into out[at] and out[at + 1]: src/junk's hashWord, passed in (the store layer imports nothing of ours). */
+export type WordHasher = (word: string, out: Uint32Array, at: number) => void;
+
+/** Words looked up or converted per statement: the JSON array stays a few MB however many. */
 const WRITE_CHUNK = 20_000;
 /**
- * Words read per statement of a dump: about 1 MB of text each. The whole table in one string
- * held it twice at once (SQLite's copy and JavaScript's), 30 MB of peak memory at 600 000 words.
+ * Words read per statement of a dump: 320 kB each. The whole table in one value held it twice
+ * at once (SQLite's copy and JavaScript's).
  */
 const DUMP_CHUNK = 20_000;
 
 /**
+ * A word's row as 16 bytes, big-endian: hash1, hash2, ham, spam, as eight hex digits each, which
+ * unhex() of their concatenation makes one BLOB of. A BLOB of many rows reaches JavaScript as
+ * one Buffer, read as a Uint32Array: no string or array per word. The key is hash1 << 32 |
+ * hash2 as SQLite's signed 64-bit integer, so `key >> 32` may carry the sign: masked.
+ */
+const QUAD = `printf('%08x%08x%08x%08x', (key >> 32) & 4294967295, key & 4294967295, ham, spam)`;
+/** The key of the JSON array [hash1, hash2, ...] that json_each gives as `value`. */
+const KEY_OF_VALUE = '(((value ->> 0) << 32) | (value ->> 1))';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
  * The Bayesian filter's word counts and training state in SQLite. It has the shape of
  * src/junk's WordCountStore (the store layer imports nothing of ours).
+ *
+ * A word is stored by its two 32-bit hashes (src/junk/word-hash.ts) as one 64-bit integer key,
+ * never as text: a CountTable in memory knows words only by their hashes, and a batch of
+ * training then moves integers, not strings (docs/junk.md section 2.2).
  */
 export class SqliteWordCounts {
   readonly #db: Db;
   readonly #readWords;
-  readonly #dumpChunk;
+  readonly #dumpFirst;
+  readonly #dumpAfter;
   readonly #countWords;
   readonly #readTotals;
   readonly #readTrained;
   readonly #writeTotals;
-  readonly #upsertWords;
-  readonly #deleteWords;
+  readonly #upsertWord;
+  readonly #deleteWord;
   readonly #markTrained;
   readonly #forgetTrained;
   readonly #dataVersion;
 
-  constructor(db: Db) {
+  /** `hashWord` converts the words of a database from before migration 15, on first use. */
+  constructor(db: Db, hashWord: WordHasher) {
     this.#db = db;
     this.#readWords = db
-      .prepare<[string], [string, number, number]>('SELECT word, ham, spam FROM junk_word WHERE word IN (SELECT value FROM json_each(?))')
-      .raw();
-    // The next chunk in key order after a word, with its last word (max: the format cannot say
-    // where a word holding a newline ends).
-    this.#dumpChunk = db
-      .prepare<[string, number], [string | null, string | null]>(
-        `SELECT group_concat(word || char(9) || ham || char(9) || spam, char(10)), max(word)
-         FROM (SELECT word, ham, spam FROM junk_word WHERE word > ? ORDER BY word LIMIT ?)`,
-      )
-      .raw();
+      .prepare<[string], Buffer | null>(`SELECT unhex(group_concat(${QUAD}, '')) FROM junk_word WHERE key IN (SELECT ${KEY_OF_VALUE} FROM json_each(?))`)
+      .pluck();
+    // The first chunk in key order, and the next after a key, with the chunk's last key (as a
+    // BigInt: a 64-bit key loses precision as a number).
+    const chunk = (where: string) => `SELECT unhex(group_concat(${QUAD}, '')), max(key) FROM (SELECT key, ham, spam FROM junk_word ${where} ORDER BY key LIMIT ?)`;
+    this.#dumpFirst = db.prepare<[number], [Buffer | null, bigint | null]>(chunk('')).raw().safeIntegers(true);
+    this.#dumpAfter = db.prepare<[bigint, number], [Buffer | null, bigint | null]>(chunk('WHERE key > ?')).raw().safeIntegers(true);
     this.#countWords = db.prepare<[], number>('SELECT count(*) FROM junk_word').pluck();
     this.#readTotals = db.prepare<[], Counts>('SELECT ham, spam FROM junk_total WHERE id = 1');
     this.#readTrained = db.prepare<[string], { label: Label }>('SELECT label FROM junk_trained WHERE fingerprint = ?');
     this.#writeTotals = db.prepare<[number, number]>('UPDATE junk_total SET ham = ?, spam = ? WHERE id = 1');
-    // Many rows per statement, as a JSON array of [word, ham, spam]: one call into SQLite per
-    // chunk instead of one per word, which halves the time of a bulk update. In key order, so
-    // that consecutive rows land on the same B-tree pages: 15% less time per commit.
-    this.#upsertWords = db.prepare<[string]>(
-      `INSERT INTO junk_word (word, ham, spam)
-       SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true ORDER BY 1
-       ON CONFLICT (word) DO UPDATE SET ham = excluded.ham, spam = excluded.spam`,
+    // A statement per word: with integer keys this takes half the time of many rows per
+    // statement as a JSON array, whose parsing then costs more than the calls it saves.
+    this.#upsertWord = db.prepare<[number, number, number, number]>(
+      'INSERT INTO junk_word (key, ham, spam) VALUES ((? << 32) | ?, ?, ?) ON CONFLICT (key) DO UPDATE SET ham = excluded.ham, spam = excluded.spam',
     );
-    this.#deleteWords = db.prepare<[string]>('DELETE FROM junk_word WHERE word IN (SELECT value FROM json_each(?))');
+    this.#deleteWord = db.prepare<[number, number]>('DELETE FROM junk_word WHERE key = (? << 32) | ?');
     this.#markTrained = db.prepare<[string, Label, number]>(
       'INSERT INTO junk_trained (fingerprint, label, trained_at) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET label = excluded.label, trained_at = excluded.trained_at',
     );
     this.#forgetTrained = db.prepare<[string]>('DELETE FROM junk_trained WHERE fingerprint = ?');
     this.#dataVersion = dataVersionReader(db);
-  }
-
-  readWords(words: string[], visit: (word: string, ham: number, spam: number) => void): void {
-    for (const [word, ham, spam] of this.#readWords.iterate(JSON.stringify(words))) visit(word, ham, spam);
+    this.#convertTextWords(hashWord);
   }
 
   /**
-   * Every word as lines `word \t ham \t spam` joined by newlines, in chunks of at most
-   * DUMP_CHUNK lines, read as they are iterated; undefined beyond `limit` words.
+   * Those of the words with these hashes (hashes[2i] and hashes[2i+1] of word i) that are
+   * stored, as [hash1, hash2, ham, spam] per word, in chunks.
    */
-  dumpWords(limit: number): { chunks: Iterable<string>; words: number } | undefined {
+  *readWords(hashes: Uint32Array): Generator<Uint32Array> {
+    for (let start = 0; start < hashes.length; start += 2 * WRITE_CHUNK) {
+      const found = this.#readWords.get(json(hashes.subarray(start, start + 2 * WRITE_CHUNK), 2));
+      if (found) yield quads(found);
+    }
+  }
+
+  /**
+   * Every word as [hash1, hash2, ham, spam], in chunks of at most DUMP_CHUNK words, read as they
+   * are iterated; undefined beyond `limit` words.
+   */
+  dumpWords(limit: number): { chunks: Iterable<Uint32Array>; words: number } | undefined {
     const words = this.#countWords.get()!;
     if (words > limit) return undefined;
     return { chunks: this.#chunks(), words };
   }
 
-  *#chunks(): Generator<string> {
-    for (let after = ''; ; ) {
-      const [chunk, last] = this.#dumpChunk.get(after, DUMP_CHUNK)!;
-      if (chunk === null || last === null) return;
-      yield chunk;
-      after = last;
+  *#chunks(): Generator<Uint32Array> {
+    for (let [chunk, last] = this.#dumpFirst.get(DUMP_CHUNK)!; chunk !== null && last !== null; [chunk, last] = this.#dumpAfter.get(last, DUMP_CHUNK)!) {
+      yield quads(chunk);
     }
   }
 
@@ -100,21 +121,18 @@ export class SqliteWordCounts {
     return this.#db.transaction(fn).immediate();
   }
 
-  /** Call inside writeTransaction. */
-  write(changes: { totals: Counts; words: string[]; counts: Uint32Array; trained: Map<string, Label | null> }): void {
-    const { words, counts } = changes;
+  /**
+   * Call inside writeTransaction. `hashes[2i]`, `hashes[2i+1]` are word i's hashes,
+   * `counts[2i]`, `counts[2i+1]` its new ham and spam counts; a word at 0/0 is deleted.
+   */
+  write(changes: { totals: Counts; hashes: Uint32Array; counts: Uint32Array; trained: Map<string, Label | null> }): void {
+    const { hashes, counts } = changes;
     this.#writeTotals.run(changes.totals.ham, changes.totals.spam);
-    for (let start = 0; start < words.length; start += WRITE_CHUNK) {
-      const kept: [string, number, number][] = [];
-      const gone: string[] = [];
-      for (let i = start; i < Math.min(start + WRITE_CHUNK, words.length); i++) {
-        const ham = counts[2 * i]!;
-        const spam = counts[2 * i + 1]!;
-        if (ham === 0 && spam === 0) gone.push(words[i]!);
-        else kept.push([words[i]!, ham, spam]);
-      }
-      if (kept.length > 0) this.#upsertWords.run(JSON.stringify(kept));
-      if (gone.length > 0) this.#deleteWords.run(JSON.stringify(gone));
+    for (const at of keyOrder(hashes)) {
+      const ham = counts[at]!;
+      const spam = counts[at + 1]!;
+      if (ham === 0 && spam === 0) this.#deleteWord.run(hashes[at]!, hashes[at + 1]!);
+      else this.#upsertWord.run(hashes[at]!, hashes[at + 1]!, ham, spam);
     }
     const now = Date.now();
     for (const [fingerprint, label] of changes.trained) {
@@ -138,4 +156,65 @@ export class SqliteWordCounts {
       this.#db.exec('DELETE FROM junk_word; DELETE FROM junk_trained; UPDATE junk_total SET ham = 0, spam = 0;');
     }).immediate();
   }
+
+  /**
+   * Moves the words migration 15 set aside as text (junk_word_text) into junk_word by their
+   * hashes, in one transaction: SQL cannot compute the hashes, so the migration could not. Two
+   * words with the same hashes (a 1 in 2^64 chance per pair) share one row, their counts added,
+   * as training would have counted them.
+   */
+  #convertTextWords(hashWord: WordHasher): void {
+    const rows = 'SELECT word, ham, spam FROM junk_word_text';
+    const first = this.#db.prepare<[number], [string, number, number]>(`${rows} ORDER BY word LIMIT ?`).raw();
+    const next = this.#db.prepare<[string, number], [string, number, number]>(`${rows} WHERE word > ? ORDER BY word LIMIT ?`).raw();
+    if (first.get(1) === undefined) return;
+    const add = this.#db.prepare<[string]>(
+      `INSERT INTO junk_word (key, ham, spam)
+       SELECT ${KEY_OF_VALUE}, value ->> 2, value ->> 3 FROM json_each(?) WHERE true ORDER BY 1
+       ON CONFLICT (key) DO UPDATE SET ham = ham + excluded.ham, spam = spam + excluded.spam`,
+    );
+    const hashes = new Uint32Array(2);
+    this.writeTransaction(() => {
+      // Another process may have converted them meanwhile: then there are none left to read.
+      for (let chunk = first.all(WRITE_CHUNK); chunk.length > 0; chunk = next.all(chunk.at(-1)![0], WRITE_CHUNK)) {
+        const values = chunk.map(([word, ham, spam]) => {
+          hashWord(word, hashes, 0);
+          return [hashes[0], hashes[1], ham, spam];
+        });
+        add.run(JSON.stringify(values));
+      }
+      this.#db.exec('DELETE FROM junk_word_text');
+    });
+  }
+}
+
+/**
+ * Where each word's hashes begin in `hashes`, close to the order of their keys: by the key's top
+ * 16 bits (a counting sort, linear). Words written in that order land on B-tree pages one after
+ * another instead of at random, and a leaf page holds a few hundred keys, so finer order gains
+ * nothing. The key is signed: hash1's top bit flipped orders it.
+ */
+function keyOrder(hashes: Uint32Array): Uint32Array {
+  const words = hashes.length / 2;
+  const starts = new Uint32Array(65536 + 1);
+  for (let i = 0; i < words; i++) starts[((hashes[2 * i]! >>> 16) ^ 0x8000) + 1]!++;
+  for (let b = 1; b <= 65536; b++) starts[b]! += starts[b - 1]!;
+  const order = new Uint32Array(words);
+  for (let i = 0; i < words; i++) order[starts[(hashes[2 * i]! >>> 16) ^ 0x8000]!++] = 2 * i;
+  return order;
+}
+
+/** `values` as a JSON array of arrays of `width` numbers each. */
+function json(values: Uint32Array, width: number): string {
+  let out = '';
+  for (let i = 0; i < values.length; i += width) out += `,[${values.subarray(i, i + width).join(',')}]`;
+  return `[${out.slice(1)}]`;
+}
+
+/** A BLOB of QUADs as numbers. */
+function quads(blob: Buffer): Uint32Array {
+  if (LITTLE_ENDIAN) blob.swap32();
+  // A Uint32Array must start at a multiple of 4 bytes; a Buffer from a pool may not.
+  if (blob.byteOffset % 4 === 0) return new Uint32Array(blob.buffer, blob.byteOffset, blob.length / 4);
+  return new Uint32Array(new Uint8Array(blob).buffer);
 }

@@ -376,6 +376,26 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE journal SET claimed_at = created_at;
   ALTER TABLE msg ADD COLUMN elsewhere_at INTEGER;
   `,
+
+  // 15: the word counts keyed by the word's two 32-bit hashes (src/junk/word-hash.ts) as one
+  // 64-bit integer, hash1 << 32 | hash2, not by its text (docs/junk.md section 2.2). SQL cannot
+  // compute the hashes: the words stored so far wait in junk_word_text, which SqliteWordCounts
+  // empties into junk_word when it first opens the database.
+  `
+  CREATE TABLE junk_word_text (
+    word TEXT PRIMARY KEY,
+    ham INTEGER NOT NULL CHECK (ham >= 0),
+    spam INTEGER NOT NULL CHECK (spam >= 0)
+  ) WITHOUT ROWID;
+  INSERT INTO junk_word_text SELECT word, ham, spam FROM junk_word;
+  DROP TABLE junk_word;
+  -- How many trained ham and spam messages contained each word, by the word's hashes. Rows at 0/0 are deleted.
+  CREATE TABLE junk_word (
+    key INTEGER PRIMARY KEY,
+    ham INTEGER NOT NULL CHECK (ham >= 0),
+    spam INTEGER NOT NULL CHECK (spam >= 0)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

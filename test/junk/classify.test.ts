@@ -11,14 +11,19 @@ function wordList(words: string[]): WordList {
   const h = new Uint32Array(2);
   for (const word of words) {
     hashWord(word, h, 0);
-    if (builder.index(h[0]!, h[1]!) === builder.size) builder.push(word);
+    const known = builder.size;
+    if (builder.index(h[0]!, h[1]!) === known) builder.push(word);
   }
   return builder.build();
 }
 
 function table(counts: Record<string, [ham: number, spam: number]>): CountTable {
   const t = new CountTable();
-  for (const [word, [ham, spam]] of Object.entries(counts)) t.setWord(word, ham, spam);
+  const h = new Uint32Array(2);
+  for (const [word, [ham, spam]] of Object.entries(counts)) {
+    hashWord(word, h, 0);
+    t.set(h, 0, ham, spam);
+  }
   return t;
 }
 

@@ -10,6 +10,7 @@ import { wordsOfMessage } from '../../src/junk/analyze.ts';
 import { DEFAULT_JUNK_PARAMS } from '../../src/junk/params.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SqliteWordCounts } from '../../src/store/junk-words.ts';
+import { hashWord } from '../../src/junk/word-hash.ts';
 import { seededRandom } from '../../src/engine/random.ts';
 import { HAM_WORDS, SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
@@ -37,18 +38,23 @@ function message(kind: Label, n: number): Uint8Array {
   return new TextEncoder().encode(lines.join('\r\n'));
 }
 
+/** Stored counts by keyOf(word): the store keeps words by their hashes only. */
 type WordTable = Map<string, [ham: number, spam: number]>;
+
+/** A word's two hashes, as WordTable keys them. */
+function keyOf(word: string): string {
+  const h = new Uint32Array(2);
+  hashWord(word, h, 0);
+  return `${h[0]}:${h[1]}`;
+}
 
 /** The stored word counts of a data directory, read through a connection of its own. */
 function storedWords(dataDir: string): WordTable {
   const db = openDatabase(databaseFile(dataDir));
   try {
     const table: WordTable = new Map();
-    for (const chunk of new SqliteWordCounts(db).dumpWords(Number.MAX_SAFE_INTEGER)!.chunks) {
-      for (const line of chunk.split('\n')) {
-        const [word, ham, spam] = line.split('\t');
-        table.set(word!, [Number(ham), Number(spam)]);
-      }
+    for (const chunk of new SqliteWordCounts(db, hashWord).dumpWords(Number.MAX_SAFE_INTEGER)!.chunks) {
+      for (let at = 0; at < chunk.length; at += 4) table.set(`${chunk[at]}:${chunk[at + 1]}`, [chunk[at + 2]!, chunk[at + 3]!]);
     }
     return table;
   } finally {
@@ -212,7 +218,7 @@ describe('JunkService training and classification', () => {
       new TextDecoder().decode(message('ham', 300)).replace(/^Subject: .*$/m, 'Subject: zorblax quintessa flumwidget'),
     );
     expect(await service.train(raw, 'ham')).toBe('trained');
-    expect(storedWords(dir).get('Subject:zorblax')).toEqual([1, 0]);
+    expect(storedWords(dir).get(keyOf('Subject:zorblax'))).toEqual([1, 0]);
     expect(storedWords(dir)).not.toEqual(words);
 
     // Across a reopen, so that the counts come from disk rather than memory.
@@ -259,7 +265,7 @@ describe('JunkService training and classification', () => {
     expect(service.trained()).toEqual({ ham: 6, spam: 7 });
     expect(storedTraining(dir).get(fingerprint)).toBe('spam');
 
-    const own = new Set(words.words);
+    const own = new Set(words.words.map(keyOf));
     expect(own.size).toBeGreaterThan(20);
     for (const word of own) {
       const [ham, spam] = before.get(word)!;
@@ -307,11 +313,11 @@ describe('JunkService training and classification', () => {
 
     const db = openDatabase(databaseFile(dir));
     try {
-      const store = new SqliteWordCounts(db);
+      const store = new SqliteWordCounts(db, hashWord);
       const reads: string[] = [];
       const counted: WordCountStore = {
         dumpWords: (limit) => (reads.push('dump'), store.dumpWords(limit)),
-        readWords: (words, visit) => (reads.push('words'), store.readWords(words, visit)),
+        readWords: (hashes) => (reads.push('words'), store.readWords(hashes)),
         readTotals: () => store.readTotals(),
         readTrained: (fingerprint) => store.readTrained(fingerprint),
         writeTransaction: (fn) => store.writeTransaction(fn),
@@ -359,8 +365,8 @@ describe('JunkService training and classification', () => {
     expect(a.trained()).toEqual(expected);
     expect(b.trained()).toEqual(expected);
     // `hello` is in every message.
-    expect(storedWords(dir).get('hello')).toEqual([expected.ham, expected.spam]);
-    expect(storedWords(dir).get('To:home')).toEqual([expected.ham, expected.spam]);
+    expect(storedWords(dir).get(keyOf('hello'))).toEqual([expected.ham, expected.spam]);
+    expect(storedWords(dir).get(keyOf('To:home'))).toEqual([expected.ham, expected.spam]);
 
     // The same as one service training the final set alone.
     const alone = dataDir();

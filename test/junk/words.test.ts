@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Grams } from '../../src/junk/tokenize.ts';
 import { hashWord } from '../../src/junk/word-hash.ts';
 import { messageWords } from '../../src/junk/words.ts';
+import { classifyWords } from '../../src/junk/classify.ts';
+import { CountTable } from '../../src/junk/counts.ts';
+import { DEFAULT_JUNK_PARAMS } from '../../src/junk/params.ts';
 import { parseMessage, type HeaderField, type MessageContent } from '../../src/mail/parse.ts';
 
 const ONE: Grams = { onegrams: true, twograms: false, threegrams: false };
@@ -119,5 +122,17 @@ describe('messageWords hashes', () => {
       hashWord(word, expected, 0);
       expect([list.hashes[2 * i], list.hashes[2 * i + 1]], word).toEqual([expected[0], expected[1]]);
     });
+    // For training, the same hashes in the same order, and no word as text.
+    const hashesOnly = messageWords(c, { onegrams: true, twograms: true, threegrams: true }, { strings: false });
+    expect(hashesOnly.hashes).toEqual(list.hashes);
+    expect(hashesOnly.words).toEqual([]);
+  });
+
+  it('cannot be classified without the words as text, which a verdict shows', () => {
+    const c = content([['subject', 'cheap pills']], ['cheap pills now']);
+    const table = new CountTable();
+    const totals = { ham: 1, spam: 1 };
+    expect(classifyWords(messageWords(c, ONE_TWO), table, totals, DEFAULT_JUNK_PARAMS).probability).toBe(0.5);
+    expect(() => classifyWords(messageWords(c, ONE_TWO, { strings: false }), table, totals, DEFAULT_JUNK_PARAMS)).toThrow(/built with strings/);
   });
 });

@@ -23,9 +23,10 @@ function track(db: Db): Db {
 /** A database with some words in the word table, as training leaves it. */
 function filled(): Db {
   const db = track(openDatabase(file));
-  const insert = db.prepare('INSERT INTO junk_word (word, ham, spam) VALUES (?, ?, ?)');
+  const insert = db.prepare('INSERT INTO junk_word (key, ham, spam) VALUES (?, ?, ?)');
   db.transaction(() => {
-    for (let i = 0; i < 5000; i++) insert.run(`word-${i}-${'x'.repeat(i % 40)}`, i % 7, i % 5);
+    // Keys spread as words' hashes are (SqliteWordCounts keys a word by its two 32-bit hashes).
+    for (let i = 0; i < 5000; i++) insert.run(BigInt.asIntN(64, BigInt(i + 1) * 0x9e3779b97f4a7c15n), i % 7, i % 5);
   })();
   writeSetting(db, 'kept', { n: 1 });
   return db;

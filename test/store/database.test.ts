@@ -11,6 +11,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { readSetting, writeSetting } from '../../src/store/settings.ts';
 import { SyncState } from '../../src/store/sync.ts';
 import { seededRandom } from '../../src/engine/random.ts';
+import { hashWord } from '../../src/junk/word-hash.ts';
 
 /** The tables of the junk filter: the first migration's, which every later schema keeps. */
 const JUNK_TABLES = ['junk_total', 'junk_trained', 'junk_word', 'setting'];
@@ -37,15 +38,35 @@ function raw(file: string): Db {
   return new Database(file);
 }
 
-function parseDump(dumped: { chunks: Iterable<string> }): Map<string, [number, number]> {
-  const words = new Map<string, [number, number]>();
-  for (const chunk of dumped.chunks) {
-    for (const line of chunk.split('\n')) {
-      const [word, ham, spam] = line.split('\t');
-      words.set(word!, [Number(ham), Number(spam)]);
-    }
-  }
+/** A word's two hashes, as the store keys it. */
+function hashesOf(...words: string[]): Uint32Array {
+  const out = new Uint32Array(2 * words.length);
+  words.forEach((word, i) => hashWord(word, out, 2 * i));
+  return out;
+}
+
+/** Counts by `hash1:hash2`, the key words get from keyOf. */
+type Stored = Map<string, [number, number]>;
+
+function keyOf(word: string): string {
+  const [h1, h2] = hashesOf(word);
+  return `${h1}:${h2}`;
+}
+
+/** `words` keyed as the store gives them back. */
+function byKey(words: Record<string, [number, number]>): Stored {
+  return new Map(Object.entries(words).map(([w, c]) => [keyOf(w), c]));
+}
+
+/** [hash1, hash2, ham, spam] chunks as a map. */
+function parseChunks(chunks: Iterable<Uint32Array>): Stored {
+  const words: Stored = new Map();
+  for (const chunk of chunks) for (let at = 0; at < chunk.length; at += 4) words.set(`${chunk[at]}:${chunk[at + 1]}`, [chunk[at + 2]!, chunk[at + 3]!]);
   return words;
+}
+
+function parseDump(dumped: { chunks: Iterable<Uint32Array> }): Stored {
+  return parseChunks(dumped.chunks);
 }
 
 /** Writes these absolute counts (0/0 deletes) and training states in one transaction. */
@@ -61,7 +82,8 @@ function write(
     counts[2 * i] = ham;
     counts[2 * i + 1] = spam;
   });
-  store.writeTransaction(() => store.write({ totals, words: entries.map(([w]) => w), counts, trained: new Map(Object.entries(trained)) }));
+  const hashes = hashesOf(...entries.map(([w]) => w));
+  store.writeTransaction(() => store.write({ totals, hashes, counts, trained: new Map(Object.entries(trained)) }));
 }
 
 describe('openDatabase', () => {
@@ -114,7 +136,7 @@ describe('openDatabase', () => {
     const first = openDatabase(file);
     writeSetting(first, 'kept', { a: 1 });
     first.prepare('UPDATE junk_total SET ham = 3, spam = 4 WHERE id = 1').run();
-    first.prepare("INSERT INTO junk_word (word, ham, spam) VALUES ('kept', 2, 5)").run();
+    first.prepare('INSERT INTO junk_word (key, ham, spam) VALUES (-12345678901234, 2, 5)').run();
     first.close();
 
     // Had the first migration run again, its CREATE TABLE would fail and its INSERT reset the totals.
@@ -123,7 +145,7 @@ describe('openDatabase', () => {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(readSetting(db, 'kept')).toEqual({ a: 1 });
       expect(db.prepare('SELECT ham, spam FROM junk_total').get()).toEqual({ ham: 3, spam: 4 });
-      expect(db.prepare('SELECT word, ham, spam FROM junk_word').all()).toEqual([{ word: 'kept', ham: 2, spam: 5 }]);
+      expect(db.prepare('SELECT key, ham, spam FROM junk_word').all()).toEqual([{ key: -12345678901234, ham: 2, spam: 5 }]);
       expect(tables(db)).toEqual(MIGRATED_TABLES);
       db.close();
     }
@@ -171,8 +193,51 @@ describe('openDatabase', () => {
       const db = track(openDatabase(file));
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(tables(db)).toEqual(MIGRATED_TABLES);
-      expect(db.prepare('SELECT word, ham, spam FROM junk_word').all()).toEqual([{ word: 'old', ham: 1, spam: 2 }]);
+      // The word store moves the words migration 15 set aside into junk_word, by their hashes.
+      expect(db.prepare('SELECT word, ham, spam FROM junk_word_text').all()).toEqual([{ word: 'old', ham: 1, spam: 2 }]);
+      const store = new SqliteWordCounts(db, hashWord);
+      expect(parseChunks(store.readWords(hashesOf('old')))).toEqual(byKey({ old: [1, 2] }));
+      expect(store.stats().words).toBe(1);
+      expect(db.prepare('SELECT count(*) FROM junk_word_text').pluck().get()).toBe(0);
     }
+  });
+
+  it('migration 15 keys the words of a trained database by their hashes, keeping every count, once', () => {
+    const file = join(dir, 'v14.db');
+    const old = raw(file);
+    for (let v = 0; v < 14; v++) old.exec(MIGRATIONS[v]!);
+    old.pragma('user_version = 14');
+    old.prepare('UPDATE junk_total SET ham = 7, spam = 9').run();
+    // More words than one statement converts (20 000), of every kind the tokenizer makes.
+    // The empty word sorts first (no tokenizer makes it, but no stored row is skipped).
+    const words: Record<string, [number, number]> = { '': [1, 1], 'Subject:free money': [0, 17], café: [123_456, 7_890_123], 日本語: [1, 2], max: [4_294_967_295, 1] };
+    for (let i = 0; i < 45_001; i++) words[`w${i} x`] = [i % 5, (i * 3) % 7 || 1];
+    const insert = old.prepare('INSERT INTO junk_word (word, ham, spam) VALUES (?, ?, ?)');
+    old.transaction(() => {
+      for (const [word, [ham, spam]] of Object.entries(words)) insert.run(word, ham, spam);
+    })();
+    old.close();
+
+    const db = track(openDatabase(file));
+    const store = new SqliteWordCounts(db, hashWord);
+    expect(parseDump(store.dumpWords(100_000)!)).toEqual(byKey(words));
+    expect(store.stats()).toEqual({ ham: 7, spam: 9, words: Object.keys(words).length });
+    // Another connection opening the store finds nothing left to convert: nothing counted twice.
+    const again = new SqliteWordCounts(track(openDatabase(file)), hashWord);
+    expect(parseDump(again.dumpWords(100_000)!)).toEqual(byKey(words));
+  });
+
+  it('migration 15 adds the counts of two stored words that share both hashes', () => {
+    const file = join(dir, 'v14.db');
+    const old = raw(file);
+    for (let v = 0; v < 14; v++) old.exec(MIGRATIONS[v]!);
+    old.pragma('user_version = 14');
+    old.exec("INSERT INTO junk_word (word, ham, spam) VALUES ('one', 1, 2), ('two', 10, 20), ('three', 5, 0)");
+    old.close();
+    // A 1 in 2^64 chance per pair with the real hashes: a hasher that makes one and two collide.
+    const collide: typeof hashWord = (word, out, at) => hashWord(word === 'two' ? 'one' : word, out, at);
+    const store = new SqliteWordCounts(track(openDatabase(file)), collide);
+    expect(parseDump(store.dumpWords(10)!)).toEqual(byKey({ one: [11, 22], three: [5, 0] }));
   });
 
   it('refuses a database written by a newer Warden, and leaves it as it was', () => {
@@ -338,7 +403,7 @@ describe('SqliteWordCounts', () => {
     dir = mkdtempSync(join(tmpdir(), 'warden-words-'));
     file = join(dir, 'warden.db');
     db = openDatabase(file);
-    store = new SqliteWordCounts(db);
+    store = new SqliteWordCounts(db, hashWord);
   });
 
   afterEach(() => {
@@ -346,11 +411,9 @@ describe('SqliteWordCounts', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Every stored word, by readWords. */
-  function readAll(words: string[]): Map<string, [number, number]> {
-    const found = new Map<string, [number, number]>();
-    store.readWords(words, (w, h, s) => found.set(w, [h, s]));
-    return found;
+  /** Those of `words` that are stored, by readWords. */
+  function readAll(words: string[]): Stored {
+    return parseChunks(store.readWords(hashesOf(...words)));
   }
 
   it('is empty when new', () => {
@@ -386,50 +449,62 @@ describe('SqliteWordCounts', () => {
 
     const dumped = store.dumpWords(1_000_000)!;
     expect(dumped.words).toBe(Object.keys(words).length);
-    expect(parseDump(dumped)).toEqual(new Map(Object.entries(words)));
-    expect(readAll([...Object.keys(words), 'absent', '7', '2024.0'])).toEqual(new Map(Object.entries(words)));
+    expect(parseDump(dumped)).toEqual(byKey(words));
+    expect(readAll([...Object.keys(words), 'absent', '7', '2024.0'])).toEqual(byKey(words));
     expect(store.readTotals()).toEqual({ ham: 11, spam: 22 });
     expect(store.stats()).toEqual({ ham: 11, spam: 22, words: Object.keys(words).length });
 
     // The same from another connection, after closing this one.
     db.close();
     db = openDatabase(file);
-    store = new SqliteWordCounts(db);
-    expect(parseDump(store.dumpWords(1_000_000)!)).toEqual(new Map(Object.entries(words)));
+    store = new SqliteWordCounts(db, hashWord);
+    expect(parseDump(store.dumpWords(1_000_000)!)).toEqual(byKey(words));
   });
 
-  it('keeps words with tabs and newlines exactly, as readWords shows (the dump format has no room for them)', () => {
-    // WordCountStore.dumpWords documents that words hold neither; the tokenizer never makes
-    // them. The table itself stores them faithfully.
-    const words: Record<string, [number, number]> = { 'tab\there': [1, 2], 'line\nbreak': [3, 4], 'cr\r\nlf': [5, 6] };
-    write(store, { ham: 1, spam: 1 }, words);
-    expect(readAll(Object.keys(words))).toEqual(new Map(Object.entries(words)));
-    expect(store.dumpWords(10)!.words).toBe(3);
-    // Chunks end at the last word by key, not at the last newline: reading them ends.
-    expect([...store.dumpWords(10)!.chunks]).toHaveLength(1);
+  it('keeps every pair of hashes apart, at the edges of the signed 64-bit key, and stores no word text', () => {
+    // hash1 << 32 | hash2 as a signed integer: hash1 with its top bit set makes a negative key.
+    const pairs = [
+      [0, 1],
+      [1, 0],
+      [0x7fffffff, 0xffffffff],
+      [0x80000000, 0],
+      [0x80000000, 1],
+      [0xffffffff, 0xffffffff],
+      [0xffffffff, 0xfffffffe],
+      [0xfffffffe, 0xffffffff],
+    ];
+    const hashes = new Uint32Array(pairs.flat());
+    const counts = new Uint32Array(pairs.flatMap((_, i) => [i + 1, 100 + i]));
+    store.writeTransaction(() => store.write({ totals: { ham: 1, spam: 1 }, hashes, counts, trained: new Map() }));
+    const expected = new Map(pairs.map(([h1, h2], i) => [`${h1}:${h2}`, [i + 1, 100 + i]]));
+    expect(parseDump(store.dumpWords(10)!)).toEqual(expected);
+    expect(parseChunks(store.readWords(hashes))).toEqual(expected);
+    // Chunks are split by key order: the negative keys come first, and none is read twice.
+    expect([...store.dumpWords(10)!.chunks].reduce((n, c) => n + c.length / 4, 0)).toBe(pairs.length);
+    expect(db.prepare('SELECT DISTINCT typeof(key) FROM junk_word').pluck().all()).toEqual(['integer']);
+    expect(db.prepare("SELECT name FROM pragma_table_info('junk_word') ORDER BY cid").pluck().all()).toEqual(['key', 'ham', 'spam']);
   });
 
   it('sets counts absolutely, deletes words written at 0/0, and leaves words not written alone', () => {
     write(store, { ham: 2, spam: 2 }, { a: [1, 1], b: [2, 0], c: [0, 2] });
     write(store, { ham: 3, spam: 2 }, { a: [3, 0], b: [0, 0], never: [0, 0] });
-    expect(parseDump(store.dumpWords(100)!)).toEqual(
-      new Map([
-        ['a', [3, 0]],
-        ['c', [0, 2]],
-      ]),
-    );
+    expect(parseDump(store.dumpWords(100)!)).toEqual(byKey({ a: [3, 0], c: [0, 2] }));
     expect(store.stats()).toEqual({ ham: 3, spam: 2, words: 2 });
   });
 
   it('writes more words than one statement takes (20 000 a chunk)', () => {
     const entries: [string, number, number][] = Array.from({ length: 45_001 }, (_, i) => [`w${i}`, i % 5, (i * 3) % 7]);
     write(store, { ham: 5, spam: 7 }, entries);
-    const expected = new Map(entries.filter(([, h, s]) => h !== 0 || s !== 0).map(([w, h, s]) => [w, [h, s] as [number, number]]));
+    const expected = new Map(entries.filter(([, h, s]) => h !== 0 || s !== 0).map(([w, h, s]) => [keyOf(w), [h, s] as [number, number]]));
     expect(parseDump(store.dumpWords(100_000)!)).toEqual(expected);
-    // Read in chunks of 20 000 lines, in key order, none twice or left out.
-    const chunks = [...store.dumpWords(100_000)!.chunks].map((c) => c.split('\n').map((line) => line.split('\t')[0]!));
-    expect(chunks.map((c) => c.length)).toEqual([20_000, 20_000, expected.size - 40_000]);
-    expect(chunks.flat()).toEqual([...expected.keys()].sort());
+    // Read in chunks of 20 000 words, in key order, none twice or left out.
+    const chunks = [...store.dumpWords(100_000)!.chunks];
+    expect(chunks.map((c) => c.length / 4)).toEqual([20_000, 20_000, expected.size - 40_000]);
+    const keys = chunks.flatMap((c) => Array.from({ length: c.length / 4 }, (_, i) => BigInt.asIntN(64, (BigInt(c[4 * i]!) << 32n) | BigInt(c[4 * i + 1]!))));
+    expect(keys).toEqual([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(new Set(keys).size).toBe(expected.size);
+    // More words than one lookup statement takes, by readWords.
+    expect(readAll(entries.map(([w]) => w))).toEqual(expected);
     // Deleting and keeping in one big write.
     write(
       store,
@@ -460,18 +535,18 @@ describe('SqliteWordCounts', () => {
     const failure = new Error('boom');
     expect(() =>
       store.writeTransaction(() => {
-        store.write({ totals: { ham: 9, spam: 9 }, words: ['kept', 'new'], counts: new Uint32Array([9, 9, 9, 9]), trained: new Map([['m', null]]) });
+        store.write({ totals: { ham: 9, spam: 9 }, hashes: hashesOf('kept', 'new'), counts: new Uint32Array([9, 9, 9, 9]), trained: new Map([['m', null]]) });
         throw failure;
       }),
     ).toThrow(failure);
     expect(store.readTotals()).toEqual({ ham: 1, spam: 0 });
-    expect(parseDump(store.dumpWords(10)!)).toEqual(new Map([['kept', [1, 0]]]));
+    expect(parseDump(store.dumpWords(10)!)).toEqual(byKey({ kept: [1, 0] }));
     expect(store.readTrained('m')).toBe('ham');
   });
 
   it('refuses negative counts (the CHECK constraints) by failing the write, not storing them', () => {
     // The filter never writes a negative total; the schema guards it anyway.
-    expect(() => store.writeTransaction(() => store.write({ totals: { ham: -1, spam: 0 }, words: [], counts: new Uint32Array(0), trained: new Map() }))).toThrow(
+    expect(() => store.writeTransaction(() => store.write({ totals: { ham: -1, spam: 0 }, hashes: new Uint32Array(0), counts: new Uint32Array(0), trained: new Map() }))).toThrow(
       /CHECK constraint failed/,
     );
     expect(store.readTotals()).toEqual({ ham: 0, spam: 0 });
@@ -489,7 +564,7 @@ describe('SqliteWordCounts', () => {
   it("changes version when another connection commits, never for this connection's own commits", () => {
     const otherDb = openDatabase(file);
     try {
-      const other = new SqliteWordCounts(otherDb);
+      const other = new SqliteWordCounts(otherDb, hashWord);
       const mine = store.version();
       const theirs = other.version();
       write(store, { ham: 1, spam: 0 }, { a: [1, 0] });
@@ -500,7 +575,7 @@ describe('SqliteWordCounts', () => {
       expect(other.version()).toBe(theirsAfter);
       expect(store.version()).not.toBe(mine);
       // And each sees the other's data.
-      expect(readAll(['a'])).toEqual(new Map([['a', [2, 0]]]));
+      expect(readAll(['a'])).toEqual(byKey({ a: [2, 0] }));
     } finally {
       otherDb.close();
     }
