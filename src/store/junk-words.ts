@@ -30,6 +30,8 @@ export class SqliteWordCounts {
   readonly #deleteWords;
   readonly #markTrained;
   readonly #forgetTrained;
+  readonly #readHeldOut;
+  readonly #writeHeldOut;
   readonly #dataVersion;
 
   constructor(db: Db) {
@@ -59,8 +61,12 @@ export class SqliteWordCounts {
     );
     this.#deleteWords = db.prepare<[string]>('DELETE FROM junk_word WHERE word IN (SELECT value FROM json_each(?))');
     this.#markTrained = db.prepare<[string, Label, number]>(
-      'INSERT INTO junk_trained (fingerprint, label, trained_at) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET label = excluded.label, trained_at = excluded.trained_at',
+      'INSERT INTO junk_trained (fingerprint, label, trained_at) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET label = excluded.label, trained_at = excluded.trained_at, held_out = NULL',
     );
+    this.#readHeldOut = db
+      .prepare<[number], number>(`SELECT held_out FROM junk_trained WHERE label = 'ham' AND held_out IS NOT NULL ORDER BY trained_at DESC LIMIT ?`)
+      .pluck();
+    this.#writeHeldOut = db.prepare<[number, string]>(`UPDATE junk_trained SET held_out = ? WHERE fingerprint = ? AND label = 'ham'`);
     this.#forgetTrained = db.prepare<[string]>('DELETE FROM junk_trained WHERE fingerprint = ?');
     this.#dataVersion = dataVersionReader(db);
   }
@@ -101,7 +107,7 @@ export class SqliteWordCounts {
   }
 
   /** Call inside writeTransaction. */
-  write(changes: { totals: Counts; words: string[]; counts: Uint32Array; trained: Map<string, Label | null> }): void {
+  write(changes: { totals: Counts; words: string[]; counts: Uint32Array; trained: Map<string, Label | null>; heldOut?: Map<string, number> }): void {
     const { words, counts } = changes;
     this.#writeTotals.run(changes.totals.ham, changes.totals.spam);
     for (let start = 0; start < words.length; start += WRITE_CHUNK) {
@@ -121,6 +127,12 @@ export class SqliteWordCounts {
       if (label) this.#markTrained.run(fingerprint, label, now);
       else this.#forgetTrained.run(fingerprint);
     }
+    for (const [fingerprint, score] of changes.heldOut ?? []) this.#writeHeldOut.run(score, fingerprint);
+  }
+
+  /** The held-out scores of the latest `limit` messages trained as ham that have one. */
+  readHeldOut(limit: number): number[] {
+    return this.#readHeldOut.all(limit);
   }
 
   version(): number {

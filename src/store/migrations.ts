@@ -376,6 +376,13 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE journal SET claimed_at = created_at;
   ALTER TABLE msg ADD COLUMN elsewhere_at INTEGER;
   `,
+
+  // 15: the held-out score of a message trained as ham, what the junk threshold is fitted on
+  // (src/junk/threshold.ts); the index serves the latest of them.
+  `
+  ALTER TABLE junk_trained ADD COLUMN held_out REAL;
+  CREATE INDEX junk_trained_held_out ON junk_trained (trained_at) WHERE label = 'ham' AND held_out IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
