@@ -62,7 +62,7 @@ function input(over: Partial<Omit<AnalysisInput, 'settings'>> & { settings?: Rec
   };
 }
 
-const decide = (i: AnalysisInput) => analyze(i, 0.95);
+const decide = (i: AnalysisInput) => analyze(i, { threshold: 0.95, configured: 0.95, ham: 0 });
 
 describe('analyze: the decision flow of docs/analysis.md section 2.2', () => {
   it('accepts with no bad signals, scored by content', async () => {
