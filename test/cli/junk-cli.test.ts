@@ -278,7 +278,7 @@ describe('warden junk classify', () => {
   it('--json: one object per message with score, verdict and words', () => {
     const [spam, ham] = classifyJson(main, [spamProbe, hamProbe]);
     for (const v of [spam!, ham!]) {
-      expect(Object.keys(v).sort()).toEqual(['score', 'significant', 'source', 'spam', 'words']);
+      expect(Object.keys(v).sort()).toEqual(['score', 'significant', 'source', 'spam', 'threshold', 'words']);
       expect(v.score).toBeGreaterThanOrEqual(0);
       expect(v.score).toBeLessThanOrEqual(1);
       expect(v.significant).toBe(true);
