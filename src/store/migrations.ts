@@ -378,10 +378,10 @@ export const MIGRATIONS: readonly string[] = [
   `,
 
   // 15: the held-out score of a message trained as ham, what the junk threshold is fitted on
-  // (src/junk/threshold.ts); the index serves the latest of them.
+  // (src/junk/threshold.ts); the index serves the latest of them without reading the table.
   `
   ALTER TABLE junk_trained ADD COLUMN held_out REAL;
-  CREATE INDEX junk_trained_held_out ON junk_trained (trained_at) WHERE label = 'ham' AND held_out IS NOT NULL;
+  CREATE INDEX junk_trained_held_out ON junk_trained (trained_at, held_out) WHERE label = 'ham' AND held_out IS NOT NULL;
   `,
 ];
 
