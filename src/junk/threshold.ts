@@ -1,3 +1,5 @@
+import { SIGNIFICANT_HAM } from './classify.ts';
+
 /**
  * The junk threshold fitted on the user's own training (docs/content-filter.md, "The threshold
  * fitted on your training").
@@ -26,8 +28,6 @@ export const HELD_OUT_HAM = 1000;
  */
 export const SCORED_MIN_SPAM = 10;
 
-/** Below this many held-out scores the configured threshold stands: as many as mox wants ham before it judges at all. */
-export const FIT_MIN_HAM = 50;
 
 /**
  * The fitted threshold is never below the filter's midpoint, where the evidence for junk starts
@@ -48,7 +48,8 @@ export interface FittedThreshold {
 
 /** The threshold from the held-out scores of the latest wanted messages (any order). */
 export function fitThreshold(heldOut: readonly number[], configured: number): FittedThreshold {
-  if (heldOut.length < FIT_MIN_HAM || configured <= FITTED_FLOOR) return { threshold: configured, configured, ham: 0 };
+  // Below as many scores as mox wants ham before it judges at all, the setting stands.
+  if (heldOut.length < SIGNIFICANT_HAM || configured <= FITTED_FLOOR) return { threshold: configured, configured, ham: 0 };
   let highest = 0;
   for (const score of heldOut) if (score > highest) highest = score;
   return { threshold: Math.min(configured, Math.max(FITTED_FLOOR, highest)), configured, ham: heldOut.length, highest };

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { describeThreshold, FIT_MIN_HAM, FITTED_FLOOR, fitThreshold } from '../../src/junk/threshold.ts';
+import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
+import { describeThreshold, FITTED_FLOOR, fitThreshold } from '../../src/junk/threshold.ts';
 
 const scores = (n: number, highest: number) => [...Array.from({ length: n - 1 }, (_, i) => (highest * i) / n), highest];
 
 describe('fitThreshold', () => {
-  it(`keeps the configured threshold with fewer than ${FIT_MIN_HAM} held-out scores`, () => {
-    expect(fitThreshold(scores(FIT_MIN_HAM - 1, 0.1), 0.95)).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
+  it(`keeps the configured threshold with fewer than ${SIGNIFICANT_HAM} held-out scores`, () => {
+    expect(fitThreshold(scores(SIGNIFICANT_HAM - 1, 0.1), 0.95)).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
     expect(fitThreshold([], 0.9).threshold).toBe(0.9);
   });
 
