@@ -207,7 +207,7 @@ export class JunkFilter {
     const trained = this.#setUp ?? [];
     this.#setUp = undefined;
     this.#refresh();
-    this.#load({ words: [], hashes: new Uint32Array(0) });
+    this.#loadWhole();
     if (!this.#complete || !this.#canScore(1)) return;
     for (const { fingerprint, hashes } of trained) {
       if (this.trainedAs(fingerprint) !== 'ham') continue;

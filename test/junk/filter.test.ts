@@ -316,6 +316,7 @@ describe('JunkService training and classification', () => {
         readWords: (words, visit) => (reads.push('words'), store.readWords(words, visit)),
         readTotals: () => store.readTotals(),
         readTrained: (fingerprint) => store.readTrained(fingerprint),
+        readHeldOut: (limit) => store.readHeldOut(limit),
         writeTransaction: (fn) => store.writeTransaction(fn),
         write: (changes) => store.write(changes),
         version: () => store.version(),
