@@ -1,5 +1,6 @@
 import type { AuthResults, DnsblOutcome } from '../auth/results.ts';
 import type { Classification } from '../junk/classify.ts';
+import type { FittedThreshold } from '../junk/threshold.ts';
 import type { MessageFacts } from '../mail/facts.ts';
 import { ipMasks } from '../mail/ip.ts';
 import { orgDomain } from '../mail/org-domain.ts';
@@ -53,6 +54,11 @@ export interface Evidence {
     threshold: number;
     /** The filter's threshold setting, before jitter (absent in decisions made before it was kept). */
     configured?: number;
+    /**
+     * When the threshold was fitted on the user's training (src/junk/threshold.ts): the fitted
+     * threshold before jitter, how many wanted messages' held-out scores it read, and the highest.
+     */
+    fitted?: { threshold: number; ham: number; highest: number };
     /** The strongest words on each side: [word, spam probability]. */
     words: [string, number][];
     /**
@@ -155,7 +161,7 @@ const STRICT_THRESHOLD = 0.25;
  * counterpart, and where and why Warden deviates; the comments marked "Deviation" below are
  * those. The subject-pass hint is left out: it means sending mail.
  */
-export async function analyze(input: AnalysisInput, threshold: number): Promise<Decision> {
+export async function analyze(input: AnalysisInput, fit: FittedThreshold): Promise<Decision> {
   const { facts, auth, settings } = input;
   const sender = senderOf(facts, auth);
   const subject = {
@@ -295,7 +301,7 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
 
   // Step 16: the content filter, with a threshold moved by jitter and lowered when suspicious.
   const content = internal('junk-classify-error', 'the content filter failed', classification);
-  let limit = threshold + settings.jitter * (2 * input.random() - 1);
+  let limit = fit.threshold + settings.jitter * (2 * input.random() - 1);
   let reason: Reason = 'junk-content';
   let why = '';
   // mox's later stricter rules for plaintext SMTP and a hidden recipient (2ff87a0) are settings,
@@ -308,7 +314,12 @@ export async function analyze(input: AnalysisInput, threshold: number): Promise<
       [limit, reason, why] = [STRICT_THRESHOLD, 'junk-content-strict', 'your address is in neither To nor Cc'];
     }
   }
-  evidence.junk = { ...content, threshold: limit, configured: threshold };
+  evidence.junk = {
+    ...content,
+    threshold: limit,
+    configured: fit.configured,
+    ...(fit.highest !== undefined && { fitted: { threshold: fit.threshold, ham: fit.ham, highest: fit.highest } }),
+  };
   // Deviation: mox at Warden's revision judges content from the first message; mox from 6aa2139
   // (2025) on, and Warden, let an insignificant filter (under 50 trained ham) reject nothing,
   // unless iprev is suspicious: a new filter scores near 0.5 and would reject mail for want of

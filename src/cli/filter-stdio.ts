@@ -20,6 +20,7 @@ const requestSchema = z.discriminatedUnion('op', [
   z.object({ id, op: z.literal('deliver'), path, received }),
   z.object({ id, op: z.literal('feedback'), msg, label }),
   z.object({ id, op: z.literal('sent'), path }),
+  z.object({ id, op: z.literal('setup'), phase: z.enum(['begin', 'end']) }),
 ]);
 
 type Request = z.infer<typeof requestSchema>;
@@ -94,6 +95,10 @@ class Session {
       }
       case 'sent':
         return { recipients: await this.#service.sent(await readMessageFile(request.path)) };
+      case 'setup':
+        if (request.phase === 'begin') junk.beginSetUp();
+        else junk.endSetUp();
+        return { threshold: junk.threshold().threshold };
     }
   }
 }

@@ -180,8 +180,8 @@ export function decidingWords(v: Verdict): [string, number][] {
 }
 
 /** A verdict as the JSON object `classify --json` and the filter protocol print. */
-export function verdictJson(v: Verdict): { score: number; spam: boolean; significant: boolean; words: [string, number][] } {
-  return { score: v.probability, spam: v.spam, significant: v.significant, words: decidingWords(v) };
+export function verdictJson(v: Verdict): { score: number; spam: boolean; significant: boolean; threshold: number; words: [string, number][] } {
+  return { score: v.probability, spam: v.spam, significant: v.significant, threshold: v.threshold, words: decidingWords(v) };
 }
 
 /** Classifies every message under the given paths; returns how many could not be read. */

@@ -7,7 +7,7 @@
 // training (docs/measured.md).
 import { Command, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { describeParams, JunkService, PRESETS, type JunkParams } from '../engine/junk.ts';
+import { describeParams, describeThreshold, JunkService, PRESETS, type JunkParams } from '../engine/junk.ts';
 import { prepareDataDir, resolveDataDir } from '../engine/data-dir.ts';
 import type { DeliveryService } from '../engine/delivery.ts';
 import { accountCommands } from './account.ts';
@@ -127,14 +127,16 @@ junk
     const service = openJunk(command);
     try {
       const s = service.stats();
+      const fit = service.threshold();
       if (options.json) {
-        console_.out(JSON.stringify({ ...s, params: service.params }));
+        console_.out(JSON.stringify({ ...s, params: service.params, threshold: fit }));
         return;
       }
       console_.out(`Trained messages: ${s.hamMessages} ham, ${s.spamMessages} spam`);
       console_.out(`Words: ${s.words}`);
       console_.out(`Database: ${(s.databaseBytes / 1e6).toFixed(1)} MB`);
       console_.out(`Settings: ${describeParams(service.params)}`);
+      console_.out(`Judging by: ${describeThreshold(fit)}`);
     } finally {
       service.close();
     }

@@ -311,7 +311,7 @@ export class DeliveryService {
         random,
         now: received,
       },
-      this.junk.params.threshold,
+      this.junk.threshold(),
     );
     return { facts, decision };
   }

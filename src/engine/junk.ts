@@ -5,6 +5,7 @@ import { JunkFilter, type Label, type TrainOutcome, type UntrainOutcome } from '
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
 import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
 import type { WordOptions } from '../junk/words.ts';
+import { describeThreshold, type FittedThreshold } from '../junk/threshold.ts';
 import type { WordList } from '../junk/word-list.ts';
 import { hashWord } from '../junk/word-hash.ts';
 import { openDatabase, type Db } from '../store/database.ts';
@@ -13,17 +14,19 @@ import { databaseFile } from './data-dir.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 import { parseWith } from './validate.ts';
 
-export type { JunkParams, Label, MessageWords, TrainOutcome, UntrainOutcome };
-export { SIGNIFICANT_HAM };
+export type { FittedThreshold, JunkParams, Label, MessageWords, TrainOutcome, UntrainOutcome };
+export { describeThreshold, SIGNIFICANT_HAM };
 
 /** Named settings: Warden's defaults, and mox's quickstart filter. */
 export const PRESETS = { default: DEFAULT_JUNK_PARAMS, mox: MOX_PARAMS } satisfies Record<string, JunkParams>;
 
 /** The filter's judgement of one message. */
 export interface Verdict extends Classification {
-  /** Junk at the configured threshold: significant and above it. */
+  /** Junk at the threshold: significant and above it. */
   spam: boolean;
+  /** The threshold judged by: the configured one, or fitted on the user's training. */
   threshold: number;
+  fit: FittedThreshold;
 }
 
 export interface JunkStats {
@@ -103,8 +106,27 @@ export class JunkService {
   /** Classifies a message by its words. */
   verdict(words: WordList): Verdict {
     const result = this.#filter.classify(words);
-    const threshold = this.params.threshold;
-    return { ...result, threshold, spam: result.significant && result.probability > threshold };
+    const fit = this.threshold();
+    return { ...result, threshold: fit.threshold, fit, spam: result.significant && result.probability > fit.threshold };
+  }
+
+  /** The threshold the filter judges by now: the configured one, or fitted on the user's training (src/junk/threshold.ts). */
+  threshold(): FittedThreshold {
+    return this.#filter.threshold();
+  }
+
+  /**
+   * Starts and ends a set-up (`warden bootstrap`): the wanted messages trained in between are
+   * scored held-out at its end, by everything it trained (src/junk/threshold.ts). `endSetUp`
+   * commits.
+   */
+  beginSetUp(): void {
+    this.#filter.beginSetUp();
+  }
+
+  endSetUp(): void {
+    this.#filter.endSetUp();
+    this.commit();
   }
 
   /** Trains one message and commits: when this returns, the training is on disk. */
@@ -206,7 +228,7 @@ export function describeParams(p: JunkParams): string {
     p.classifier === 'fisher'
       ? `Robinson-Fisher (strength ${p.robinsonStrength}, prior ${p.robinsonPrior}, combined as ${p.combine})`
       : `mox (max power ${p.maxPower}, top words ${p.topWords}, rare words ${p.rareWords})`;
-  return `${classifier}, ${wordSettings(p)}, threshold ${p.threshold}, ignore words ${p.ignoreWords}`;
+  return `${classifier}, ${wordSettings(p)}, threshold ${p.threshold}${p.fitThreshold ? ' or fitted below it' : ''}, ignore words ${p.ignoreWords}`;
 }
 
 /** Validates settings, naming the offending field in the error. */

@@ -22,7 +22,11 @@ const EXPLAINED_WORDS = 10;
 
 /** Classifies a message's word set with the classifier the settings choose. */
 export function classifyWords(list: WordList, counts: CountTable, totals: Counts, params: JunkParams): Classification {
-  if (2 * list.words.length !== list.hashes.length) throw new Error('a verdict shows its words: classify a word list built with strings (messageWords)');
+  // Without strings (training's word lists, scored held-out) the probability is the same; only
+  // the words that decided cannot be named. mox's classifier needs them: ties go to the longer.
+  if (list.words.length === 0 && list.hashes.length > 0 && params.classifier === 'mox') {
+    throw new Error("mox's classifier breaks ties between words by their length: classify a word list built with strings (messageWords)");
+  }
   return params.classifier === 'mox' ? classifyMox(list, counts, totals, params) : classifyFisher(list, counts, totals, params);
 }
 
@@ -40,7 +44,7 @@ export function classifyMox(
   const c: Counts = { ham: 0, spam: 0 };
   const hams: Candidate[] = [];
   const spams: Candidate[] = [];
-  for (let i = 0; i < list.words.length; i++) {
+  for (let i = 0; i < list.hashes.length / 2; i++) {
     if (!counts.read(list.hashes, 2 * i, c)) continue;
     let r = wordProbability(c, totals);
     // 0/0 (ham-only while no spam was trained, say) is NaN: such a word says nothing and
@@ -93,7 +97,8 @@ export function classifyFisher(
   let sumLnF = 0;
   let sumLn1mF = 0;
   let n = 0;
-  for (let i = 0; i < list.words.length; i++) {
+  const named = list.words.length > 0;
+  for (let i = 0; i < list.hashes.length / 2; i++) {
     if (!counts.read(list.hashes, 2 * i, c)) continue;
     const p = wordProbability(c, totals);
     if (Number.isNaN(p)) continue;
@@ -103,6 +108,7 @@ export function classifyFisher(
     sumLnF += Math.log(f);
     sumLn1mF += Math.log(1 - f);
     n++;
+    if (!named) continue;
     if (f < 0.5) keepStrongest(hams, EXPLAINED_WORDS, { list, i, r: f, strength: 0.5 - f });
     else if (f > 0.5) keepStrongest(spams, EXPLAINED_WORDS, { list, i, r: f, strength: f - 0.5 });
   }

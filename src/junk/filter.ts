@@ -1,7 +1,8 @@
-import { classifyWords, type Classification } from './classify.ts';
+import { classifyWords, SIGNIFICANT_HAM, type Classification } from './classify.ts';
 import { CountTable, type Counts } from './counts.ts';
 import type { JunkParams } from './params.ts';
 import { HashIndex, type WordList } from './word-list.ts';
+import { fitThreshold, HELD_OUT_HAM, SCORED_MIN_SPAM, type FittedThreshold } from './threshold.ts';
 
 export type Label = 'ham' | 'spam';
 
@@ -14,6 +15,8 @@ export interface WordCountChanges {
   counts: Uint32Array;
   /** A message's new training state; null when it is no longer trained. */
   trained: Map<string, Label | null>;
+  /** Held-out scores of messages trained as ham (threshold.ts), written after `trained`. */
+  heldOut?: Map<string, number>;
 }
 
 /**
@@ -35,6 +38,8 @@ export interface WordCountStore {
   dumpWords(limit: number): { chunks: Iterable<Uint32Array>; words: number } | undefined;
   readTotals(): Counts;
   readTrained(fingerprint: string): Label | undefined;
+  /** The held-out scores of the latest `limit` messages trained as ham that have one (threshold.ts). */
+  readHeldOut(limit: number): number[];
   /** Runs `fn` holding the database's write lock, committing when it returns and rolling back when it throws. */
   writeTransaction<T>(fn: () => T): T;
   write(changes: WordCountChanges): void;
@@ -84,6 +89,8 @@ class Pending {
   deltas = new Int32Array(2 * 1024);
   readonly totals: Counts = { ham: 0, spam: 0 };
   readonly messages = new Map<string, PendingMessage>();
+  /** Held-out scores of ham trained in this batch, by fingerprint. */
+  readonly heldOut = new Map<string, number>();
 
   /** The index of word `i` of `list`, added when new. */
   index(list: WordList, i: number): number {
@@ -126,6 +133,14 @@ export class JunkFilter {
   #totals: Counts;
   #version: number;
   #pending = new Pending();
+  /** The threshold fitted on the stored held-out scores; undefined until asked after a change. */
+  #fitted: FittedThreshold | undefined;
+  /**
+   * During a set-up (beginSetUp), the latest wanted messages trained, to be scored held-out at
+   * its end: their words' hashes only, which is all a score reads (at most HELD_OUT_HAM of
+   * them, about 12 kB each).
+   */
+  #setUp: { fingerprint: string; hashes: Uint32Array }[] | undefined;
 
   constructor(store: WordCountStore, params: JunkParams) {
     this.#store = store;
@@ -165,8 +180,76 @@ export class JunkFilter {
     this.#refresh();
     const previous = this.trainedAs(fingerprint);
     if (previous === label) return 'unchanged';
+    // Wanted mail learned as it comes: scored held-out just before (threshold.ts). A message
+    // trained before (as spam) would be scored with its own words: it gets no score.
+    const heldOut = label === 'ham' && !previous && this.#canScore(0) ? this.classify(list).probability : undefined;
     this.#move(fingerprint, list, previous, label);
+    if (heldOut !== undefined) this.#pending.heldOut.set(fingerprint, heldOut);
+    if (label === 'ham' && this.#setUp) {
+      this.#setUp.push({ fingerprint, hashes: list.hashes });
+      if (this.#setUp.length > HELD_OUT_HAM) this.#setUp.shift();
+    }
     return previous ? 'retrained' : 'trained';
+  }
+
+  /**
+   * Starts a set-up (`warden bootstrap`): the wanted messages trained from now on are scored
+   * held-out at its end, each by the filter the whole set-up trained minus its own words. Scored
+   * as they are trained instead, the first would be judged by a filter that had seen little.
+   */
+  beginSetUp(): void {
+    this.#setUp = [];
+  }
+
+  /**
+   * Ends a set-up: scores its latest wanted messages held-out, for the next commit to write.
+   * Only with every word in memory, as with any store of up to READ_WHOLE_WORDS words: the
+   * hashes kept cannot be looked up in the store.
+   */
+  endSetUp(): void {
+    const trained = this.#setUp ?? [];
+    this.#setUp = undefined;
+    this.#refresh();
+    this.#loadWhole();
+    if (!this.#complete || !this.#canScore(1)) return;
+    for (const { fingerprint, hashes } of trained) {
+      if (this.trainedAs(fingerprint) !== 'ham') continue;
+      // The words themselves only name the deciding words, which a held-out score does not keep.
+      const list = { words: [], hashes };
+      this.#pending.heldOut.set(fingerprint, this.#withoutOwnWords(list, 'ham'));
+    }
+  }
+
+  /** The threshold this filter judges by: the configured one, or fitted on the user's training (threshold.ts). */
+  threshold(): FittedThreshold {
+    this.#refresh();
+    const { threshold, fitThreshold: fit } = this.params;
+    if (!fit) return { threshold, configured: threshold, ham: 0 };
+    if (this.#fitted?.configured !== threshold) this.#fitted = fitThreshold(this.#store.readHeldOut(HELD_OUT_HAM), threshold);
+    return this.#fitted;
+  }
+
+  /**
+   * Whether a message can be scored held-out: by the Fisher classifier (mox's needs the words'
+   * text, which training does not build), with a filter that judges without it (`own` the
+   * message's own ham count in the totals).
+   */
+  #canScore(own: number): boolean {
+    return this.params.classifier === 'fisher' && this.#totals.ham - own >= SIGNIFICANT_HAM && this.#totals.spam >= SCORED_MIN_SPAM;
+  }
+
+  /** The probability of a trained message by the counts without its own words (all in memory). */
+  #withoutOwnWords(list: WordList, label: Label): number {
+    const table = this.#table;
+    const totals = this.#totals;
+    for (let at = 0; at < list.hashes.length; at += 2) table.add(list.hashes, at, label, -1);
+    this.#totals = { ...totals, [label]: totals[label] - 1 };
+    try {
+      return classifyWords(list, table, this.#totals, this.params).probability;
+    } finally {
+      for (let at = 0; at < list.hashes.length; at += 2) table.add(list.hashes, at, label, +1);
+      this.#totals = totals;
+    }
   }
 
   /** Removes the message's training. Throws NotTrainedError unless it is trained as `label`. */
@@ -185,7 +268,8 @@ export class JunkFilter {
    */
   commit(): void {
     const pending = this.#pending;
-    if (pending.messages.size === 0) return;
+    if (pending.messages.size === 0 && pending.heldOut.size === 0) return;
+    this.#fitted = undefined;
     try {
       this.#store.writeTransaction(() => {
         const stale = this.#store.version() !== this.#version;
@@ -216,7 +300,7 @@ export class JunkFilter {
           counts[at + 1] = c.spam;
         }
         const trained = new Map([...pending.messages].map(([fingerprint, m]) => [fingerprint, m.after]));
-        this.#store.write({ totals, hashes, counts, trained });
+        this.#store.write({ totals, hashes, counts, trained, heldOut: pending.heldOut });
         // Our own commit leaves the version as it was; another's has made memory stale.
         if (stale) this.#forget();
       });
@@ -307,6 +391,7 @@ export class JunkFilter {
   }
 
   #forget(): void {
+    this.#fitted = undefined;
     this.#table = new CountTable();
     this.#complete = undefined;
     this.#totals = this.#store.readTotals();

@@ -13,6 +13,11 @@ export const junkParamsSchema = z
   .object({
     /** A message is junk when its probability is above this (and the filter is significant). */
     threshold: z.number().min(0).max(1).default(0.95),
+    /**
+     * Judge by a threshold fitted on the user's own wanted mail, at most `threshold`
+     * (threshold.ts, docs/content-filter.md). mox has no such thing: off in its preset.
+     */
+    fitThreshold: z.boolean().default(true),
     /** `fisher`: Robinson–Fisher (bogofilter's method); `mox`: mox's Graham combination. */
     classifier: z.enum(['fisher', 'mox']).default('fisher'),
     onegrams: z.boolean().default(true),
@@ -44,7 +49,7 @@ export type JunkParams = z.infer<typeof junkParamsSchema>;
 export const DEFAULT_JUNK_PARAMS: JunkParams = junkParamsSchema.parse({ ignoreWords: 0 });
 
 /** mox's filter exactly as its quickstart configures it (docs/junk.md section 5). */
-export const MOX_PARAMS: JunkParams = junkParamsSchema.parse({ classifier: 'mox', twograms: false });
+export const MOX_PARAMS: JunkParams = junkParamsSchema.parse({ classifier: 'mox', twograms: false, fitThreshold: false });
 
 /** The settings that change which words a message has: trained counts are only valid for these. */
 export function wordSettings(p: JunkParams): string {

@@ -51,6 +51,8 @@ export class SqliteWordCounts {
   readonly #deleteWord;
   readonly #markTrained;
   readonly #forgetTrained;
+  readonly #readHeldOut;
+  readonly #writeHeldOut;
   readonly #dataVersion;
 
   /** `hashWord` converts the words of a database from before migration 15, on first use. */
@@ -75,8 +77,12 @@ export class SqliteWordCounts {
     );
     this.#deleteWord = db.prepare<[number, number]>('DELETE FROM junk_word WHERE key = (? << 32) | ?');
     this.#markTrained = db.prepare<[string, Label, number]>(
-      'INSERT INTO junk_trained (fingerprint, label, trained_at) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET label = excluded.label, trained_at = excluded.trained_at',
+      'INSERT INTO junk_trained (fingerprint, label, trained_at) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET label = excluded.label, trained_at = excluded.trained_at, held_out = NULL',
     );
+    this.#readHeldOut = db
+      .prepare<[number], number>(`SELECT held_out FROM junk_trained WHERE label = 'ham' AND held_out IS NOT NULL ORDER BY trained_at DESC LIMIT ?`)
+      .pluck();
+    this.#writeHeldOut = db.prepare<[number, string]>(`UPDATE junk_trained SET held_out = ? WHERE fingerprint = ? AND label = 'ham'`);
     this.#forgetTrained = db.prepare<[string]>('DELETE FROM junk_trained WHERE fingerprint = ?');
     this.#dataVersion = dataVersionReader(db);
     this.#convertTextWords(hashWord);
@@ -125,7 +131,7 @@ export class SqliteWordCounts {
    * Call inside writeTransaction. `hashes[2i]`, `hashes[2i+1]` are word i's hashes,
    * `counts[2i]`, `counts[2i+1]` its new ham and spam counts; a word at 0/0 is deleted.
    */
-  write(changes: { totals: Counts; hashes: Uint32Array; counts: Uint32Array; trained: Map<string, Label | null> }): void {
+  write(changes: { totals: Counts; hashes: Uint32Array; counts: Uint32Array; trained: Map<string, Label | null>; heldOut?: Map<string, number> }): void {
     const { hashes, counts } = changes;
     this.#writeTotals.run(changes.totals.ham, changes.totals.spam);
     for (const at of keyOrder(hashes)) {
@@ -139,6 +145,12 @@ export class SqliteWordCounts {
       if (label) this.#markTrained.run(fingerprint, label, now);
       else this.#forgetTrained.run(fingerprint);
     }
+    for (const [fingerprint, score] of changes.heldOut ?? []) this.#writeHeldOut.run(score, fingerprint);
+  }
+
+  /** The held-out scores of the latest `limit` messages trained as ham that have one. */
+  readHeldOut(limit: number): number[] {
+    return this.#readHeldOut.all(limit);
   }
 
   version(): number {

@@ -396,6 +396,13 @@ export const MIGRATIONS: readonly string[] = [
     spam INTEGER NOT NULL CHECK (spam >= 0)
   );
   `,
+
+  // 16: the held-out score of a message trained as ham, what the junk threshold is fitted on
+  // (src/junk/threshold.ts); the index serves the latest of them without reading the table.
+  `
+  ALTER TABLE junk_trained ADD COLUMN held_out REAL;
+  CREATE INDEX junk_trained_held_out ON junk_trained (trained_at, held_out) WHERE label = 'ham' AND held_out IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -62,7 +62,7 @@ function input(over: Partial<Omit<AnalysisInput, 'settings'>> & { settings?: Rec
   };
 }
 
-const decide = (i: AnalysisInput) => analyze(i, 0.95);
+const decide = (i: AnalysisInput) => analyze(i, { threshold: 0.95, configured: 0.95, ham: 0 });
 
 describe('analyze: the decision flow of docs/analysis.md section 2.2', () => {
   it('accepts with no bad signals, scored by content', async () => {
@@ -192,6 +192,18 @@ describe('analyze: the decision flow of docs/analysis.md section 2.2', () => {
     expect(await decide(input({ facts: bcc, probability: 0.3, settings: strict }))).toMatchObject({ accept: false, reason: 'junk-content-strict' });
     const toMe = facts({ deliveredTo: { local: 'BOB', domain: 'example.test' } });
     expect(await decide(input({ facts: toMe, probability: 0.3, settings: strict }))).toMatchObject({ accept: true });
+  });
+
+  it('step 16: a threshold fitted on the training replaces the setting, and the evidence says on what; the stricter 0.25 stays', async () => {
+    const fit = { threshold: 0.5, configured: 0.95, ham: 400, highest: 0.33 };
+    const d = await analyze(input({ probability: 0.7 }), fit);
+    expect(d).toMatchObject({ accept: false, reason: 'junk-content', text: 'the content looks like junk (0.700 > 0.500)' });
+    expect(d.evidence.junk).toMatchObject({ threshold: 0.5, configured: 0.95, fitted: { threshold: 0.5, ham: 400, highest: 0.33 } });
+    expect(await analyze(input({ probability: 0.45 }), fit)).toMatchObject({ accept: true });
+    // Not fitted: no such evidence.
+    expect((await decide(input({ probability: 0.7 }))).evidence.junk).not.toHaveProperty('fitted');
+    const noPtr = auth({ iprev: { result: 'permerror', names: [] } });
+    expect(await analyze(input({ auth: noPtr, probability: 0.3 }), fit)).toMatchObject({ accept: false, reason: 'junk-content-strict' });
   });
 
   it('the unsure band (opt-in): an accept scored from unsureFrom up to the threshold is marked unsure, nothing else changes', async () => {

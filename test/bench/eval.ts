@@ -13,6 +13,8 @@
  * `--dns SERVER` the pipeline asks that DNS server instead of running offline; with `--deny-dns`
  * it asks a dnsmasq started here that answers NXDOMAIN for every name (a captive portal's DNS),
  * which the resolver's health check must treat as no DNS: the same hm% as offline.
+ *
+ * npm run eval -- --only online (or --only held-out): one part alone, to measure a change quickly.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -130,7 +132,7 @@ async function printHeldOut(corpus: CorpusMessage[], work: string, bogofilter: s
     ['temporal', temporal],
     ['bootstrap', bootstrap],
   ] as const) {
-    const runs: [string, Outcome[]][] = [['warden', await wardenHeldOut(split, join(work, `${name}-warden`))]];
+    const runs: [string, Outcome[]][] = [['warden', await wardenHeldOut(split, join(work, `${name}-warden`), name === 'bootstrap')]];
     if (bogofilter) runs.push([bogofilter, bogofilterHeldOut(split, join(work, `${name}-bogofilter`))]);
     for (const [filter, outcomes] of runs) {
       const own = misclassification(outcomes);
@@ -152,14 +154,31 @@ async function printHeldOut(corpus: CorpusMessage[], work: string, bogofilter: s
 }
 
 const { values: flags } = parseArgs({
-  options: { pipeline: { type: 'boolean', default: false }, dns: { type: 'string', multiple: true, default: [] }, 'deny-dns': { type: 'boolean', default: false } },
+  options: {
+    pipeline: { type: 'boolean', default: false },
+    dns: { type: 'string', multiple: true, default: [] },
+    'deny-dns': { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
 });
+if (flags.only !== undefined && flags.only !== 'online' && flags.only !== 'held-out') {
+  throw new Error(`--only ${flags.only}: give --only online or --only held-out, or leave it out for both`);
+}
 const corpus = await chronologicalCorpus();
 const hams = corpus.filter((m) => m.label === 'ham').length;
 const work = mkdtempSync(join(tmpdir(), 'warden-eval-'));
 const denying = flags['deny-dns'] ? await startDnsmasq({ wellKnown: false }) : undefined;
 const dns = denying ? [denying.server] : flags.dns;
 try {
+  if (flags.only !== 'held-out') await printOnline();
+  if (flags.only !== 'online') await printHeldOut(corpus, work, Bogofilter.version());
+} finally {
+  await denying?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** The online protocol: Warden, the mox preset or the pipeline, and bogofilter. */
+async function printOnline(): Promise<void> {
   const runs = [
     await runWarden(corpus, join(work, 'warden'), 'default'),
     flags.pipeline ? await runPipeline(corpus, join(work, 'pipeline'), dns) : await runWarden(corpus, join(work, 'warden-mox'), 'mox'),
@@ -220,8 +239,4 @@ try {
     `\nWarden judges nothing junk before ${SIGNIFICANT_HAM} ham messages are trained (as mox): in this order, ` +
       `${spamBefore} spam messages (${fixed((100 * spamBefore) / (corpus.length - hams), 1)}% of spam) arrive before that, which sets a floor under warden's sm%.`,
   );
-  await printHeldOut(corpus, work, bogofilter);
-} finally {
-  await denying?.stop();
-  rmSync(work, { recursive: true, force: true });
 }

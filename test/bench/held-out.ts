@@ -33,14 +33,23 @@ export function heldOutSplits(corpus: CorpusMessage[]): { temporal: HeldOut; boo
   return { temporal: { train: earlier, test }, bootstrap: { train: earlier.filter((m) => filed.has(m)), test } };
 }
 
-/** Warden trained on `train`, then its verdicts on `test` with the default settings. */
-export async function wardenHeldOut({ train, test }: HeldOut, dir: string): Promise<Outcome[]> {
+/**
+ * Warden trained on `train`, then its verdicts on `test` with the default settings. `setUp`:
+ * the training is a set-up, as `warden bootstrap` does it (docs/filter-stdio.md).
+ */
+export async function wardenHeldOut({ train, test }: HeldOut, dir: string, setUp = false): Promise<Outcome[]> {
   const client = new FilterClient(dir);
   try {
+    const phase = async (p: 'begin' | 'end') => {
+      const r = await client.request({ id: p, op: 'setup', phase: p });
+      if (!r.ok) throw new Error(`warden could not ${p} the set-up: ${String(r.error)}`);
+    };
+    if (setUp) await phase('begin');
     for (const [i, m] of train.entries()) {
       const t = await client.request({ id: i, op: 'train', path: m.path, label: m.label });
       if (!t.ok) throw new Error(`warden could not train ${m.path}: ${String(t.error)}`);
     }
+    if (setUp) await phase('end');
     const outcomes: Outcome[] = [];
     for (const [i, m] of test.entries()) {
       const c = await client.request({ id: i, op: 'classify', path: m.path });

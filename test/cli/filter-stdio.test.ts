@@ -53,7 +53,7 @@ function filter(): FilterClient {
 /** Checks the shape of a successful classify response and returns it. */
 function expectVerdict(response: Response, id: unknown): { score: number; spam: boolean; words: [string, number][] } {
   expect(response).toMatchObject({ id, ok: true, significant: true });
-  expect(Object.keys(response).sort()).toEqual(['id', 'ok', 'score', 'significant', 'spam', 'words']);
+  expect(Object.keys(response).sort()).toEqual(['id', 'ok', 'score', 'significant', 'spam', 'threshold', 'words']);
   expect(response.id).toStrictEqual(id);
   const { score, spam, words } = response as { score: number; spam: boolean; words: unknown[] };
   expect(score).toBeTypeOf('number');
@@ -124,6 +124,27 @@ describe('warden filter --stdio', () => {
 
   it.each([0, -7, 2.5, 123456789, 'abc', '', 'ünïcødé ✓ "quoted"', null])('echoes the id %j', async (id) => {
     expectVerdict(await filter().request({ id, op: 'classify', path: hamProbe }), id);
+  });
+
+  it('a set-up fits the threshold on the wanted mail it trained; the verdicts are at that threshold', async () => {
+    const own = new FilterClient(join(root, 'set-up'));
+    try {
+      expect(await own.request({ id: 'b', op: 'setup', phase: 'begin' })).toEqual({ id: 'b', ok: true, threshold: 0.95 });
+      for (const [i, path] of hamFiles.entries()) expect(await own.request({ id: i, op: 'train', path, label: 'ham' })).toMatchObject({ ok: true, outcome: 'trained' });
+      for (let i = 0; i < SPAM; i++) expect(await own.request({ id: i, op: 'train', path: join(root, 'spam', `${i}.eml`), label: 'spam' })).toMatchObject({ ok: true });
+      const end = await own.request({ id: 'e', op: 'setup', phase: 'end' });
+      expect(end).toMatchObject({ id: 'e', ok: true });
+      const fitted = end.threshold as number;
+      expect(fitted).toBeGreaterThanOrEqual(0.5);
+      expect(fitted).toBeLessThan(0.95);
+      const verdict = expectVerdict(await own.request({ id: 1, op: 'classify', path: hamProbe }), 1);
+      expect(verdict).toMatchObject({ threshold: fitted, spam: verdict.score > fitted });
+    } finally {
+      await own.close();
+    }
+    // The other tests' data folder, trained by `warden junk train` (wanted mail first, no set-up), keeps the setting.
+    expect(expectVerdict(await filter().request({ id: 2, op: 'classify', path: hamProbe }), 2)).toMatchObject({ threshold: 0.95 });
+    expect(await filter().request({ id: 3, op: 'setup', phase: 'middle' })).toMatchObject({ ok: false, error: expect.stringMatching(/phase/) });
   });
 
   it('gives the same verdict as warden junk classify --json', async () => {

@@ -5,13 +5,14 @@ import type { SpawnSyncReturns } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAM_WORDS, mbox, SPAM_WORDS, syntheticMessage, type Kind } from '../helpers/synthetic-mail.ts';
 import { runWarden } from '../helpers/warden.ts';
+import { describeThreshold, type FittedThreshold } from '../../src/engine/junk.ts';
 
 /**
  * `warden junk train / classify / stats / config` as a person runs them: the real command line
  * in a child process, on data folders in a temporary directory.
  */
 
-const DEFAULT_SETTINGS = 'Settings: Robinson-Fisher (strength 0.0178, prior 0.5, combined as share), 1+2-grams, threshold 0.95, ignore words 0';
+const DEFAULT_SETTINGS = 'Settings: Robinson-Fisher (strength 0.0178, prior 0.5, combined as share), 1+2-grams, threshold 0.95 or fitted below it, ignore words 0';
 const MOX_SETTINGS = 'Settings: mox (max power 0.01, top words 10, rare words 2), 1-grams, threshold 0.95, ignore words 0.1';
 
 /** The four kinds of source `train` takes, with how many messages each holds. */
@@ -57,6 +58,7 @@ interface Stats {
   words: number;
   databaseBytes: number;
   params: Record<string, unknown>;
+  threshold: FittedThreshold;
 }
 
 function stats(dataDir: string): Stats {
@@ -170,6 +172,7 @@ describe('warden junk train', () => {
         `Words: ${json.words}`,
         `Database: ${(json.databaseBytes / 1e6).toFixed(1)} MB`,
         DEFAULT_SETTINGS,
+        `Judging by: ${describeThreshold(json.threshold)}`,
         '',
       ].join('\n'),
     );
@@ -275,7 +278,7 @@ describe('warden junk classify', () => {
   it('--json: one object per message with score, verdict and words', () => {
     const [spam, ham] = classifyJson(main, [spamProbe, hamProbe]);
     for (const v of [spam!, ham!]) {
-      expect(Object.keys(v).sort()).toEqual(['score', 'significant', 'source', 'spam', 'words']);
+      expect(Object.keys(v).sort()).toEqual(['score', 'significant', 'source', 'spam', 'threshold', 'words']);
       expect(v.score).toBeGreaterThanOrEqual(0);
       expect(v.score).toBeLessThanOrEqual(1);
       expect(v.significant).toBe(true);

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseFile } from '../../src/engine/data-dir.ts';
-import { JunkService, WordSettingsError, type Label, type MessageWords, type TrainOutcome } from '../../src/engine/junk.ts';
+import { JunkService, PRESETS, WordSettingsError, type Label, type MessageWords, type TrainOutcome } from '../../src/engine/junk.ts';
+import { MOX_PARAMS } from '../../src/junk/params.ts';
+import { FITTED_FLOOR, HELD_OUT_HAM } from '../../src/junk/threshold.ts';
 import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
 import { JunkFilter, NotTrainedError, type WordCountStore } from '../../src/junk/filter.ts';
 import { wordsOfMessage } from '../../src/junk/analyze.ts';
@@ -320,6 +322,7 @@ describe('JunkService training and classification', () => {
         readWords: (hashes) => (reads.push('words'), store.readWords(hashes)),
         readTotals: () => store.readTotals(),
         readTrained: (fingerprint) => store.readTrained(fingerprint),
+        readHeldOut: (limit) => store.readHeldOut(limit),
         writeTransaction: (fn) => store.writeTransaction(fn),
         write: (changes) => store.write(changes),
         version: () => store.version(),
@@ -614,5 +617,88 @@ describe('JunkService.configure', () => {
     expect(() => service.configure({ threshold: 2 })).toThrow(/invalid junk filter settings: threshold/);
     expect(() => service.configure({ onegrams: false, twograms: false, threegrams: false })).toThrow(/at least one of onegrams/);
     expect(service.params).toEqual(params);
+  });
+});
+
+describe('JunkService, the threshold fitted on the training (src/junk/threshold.ts)', () => {
+  /** The stored held-out scores of the data directory's ham, latest first. */
+  function storedHeldOut(dir: string): number[] {
+    const db = openDatabase(databaseFile(dir));
+    try {
+      return new SqliteWordCounts(db, hashWord).readHeldOut(HELD_OUT_HAM);
+    } finally {
+      db.close();
+    }
+  }
+
+  async function train(service: JunkService, kind: Label, from: number, to: number, as: Label = kind): Promise<void> {
+    for (let i = from; i < to; i++) service.trainWords(await service.words(message(kind, i)), as);
+    service.commit();
+  }
+
+  it('after a set-up, judges by the highest held-out score of the wanted mail, and keeps it on disk', async () => {
+    const dir = dataDir();
+    const service = open(dir);
+    service.beginSetUp();
+    // Archive first, then Junk, as bootstrap reads them: scored as trained, the ham would have no spam to compare with.
+    await train(service, 'ham', 0, 60);
+    await train(service, 'spam', 0, 30);
+    expect(service.threshold().ham).toBe(0);
+    service.endSetUp();
+
+    const fit = service.threshold();
+    expect(fit.ham).toBe(60);
+    expect(fit.configured).toBe(0.95);
+    expect(fit.threshold).toBe(Math.max(FITTED_FLOOR, fit.highest!));
+    expect(fit.threshold).toBeLessThan(0.95);
+    const scores = storedHeldOut(dir);
+    expect(scores).toHaveLength(60);
+    expect(Math.max(...scores)).toBe(fit.highest);
+
+    const verdict = await service.classify(message('spam', 1000));
+    expect(verdict.threshold).toBe(fit.threshold);
+    expect(verdict.fit).toEqual(fit);
+    services.splice(services.indexOf(service), 1);
+    service.close();
+    expect(open(dir).threshold()).toEqual(fit);
+  });
+
+  it('scores wanted mail learned as it comes, and goes back to the setting when one of it looks like junk', async () => {
+    const service = open(dataDir());
+    await train(service, 'spam', 0, 10);
+    await train(service, 'ham', 0, SIGNIFICANT_HAM);
+    // Until the filter judges, wanted mail gets no held-out score.
+    expect(service.threshold().ham).toBe(0);
+    await train(service, 'ham', SIGNIFICANT_HAM, 2 * SIGNIFICANT_HAM);
+    const fitted = service.threshold();
+    expect(fitted.ham).toBe(SIGNIFICANT_HAM);
+    expect(fitted.threshold).toBeLessThan(0.95);
+
+    // A message the user calls wanted that reads like the junk: its score before training is high.
+    await train(service, 'spam', 500, 501, 'ham');
+    const back = service.threshold();
+    expect(back.ham).toBe(SIGNIFICANT_HAM + 1);
+    expect(back.highest).toBeGreaterThan(0.95);
+    expect(back.threshold).toBe(0.95);
+
+    // Retrained as junk, it is no longer wanted mail: its score goes, and the fit comes back down.
+    await train(service, 'spam', 500, 501);
+    expect(service.threshold()).toEqual(fitted);
+  });
+
+  it('keeps the configured threshold with the mox preset and with too little training', async () => {
+    const service = open(dataDir());
+    service.beginSetUp();
+    await train(service, 'ham', 0, SIGNIFICANT_HAM);
+    await train(service, 'spam', 0, 30);
+    service.endSetUp();
+    // Each message held out leaves SIGNIFICANT_HAM - 1 ham: the filter without it does not judge.
+    expect(service.threshold()).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
+    service.beginSetUp();
+    await train(service, 'ham', SIGNIFICANT_HAM, 2 * SIGNIFICANT_HAM);
+    service.endSetUp();
+    expect(service.threshold().threshold).toBeLessThan(0.95);
+    service.configure(PRESETS.mox, { reset: true });
+    expect(service.threshold()).toEqual({ threshold: MOX_PARAMS.threshold, configured: MOX_PARAMS.threshold, ham: 0 });
   });
 });

@@ -55,6 +55,16 @@ describe('the threshold and the verdict in words', () => {
     expect(thresholdWords({ ...junk, threshold: 0.25, configured: 0.95 })).toMatch(/^the stricter threshold/);
   });
 
+  it('says when the threshold was fitted on the training, on how many wanted messages', () => {
+    expect(thresholdWords({ ...junk, threshold: 0.52, configured: 0.95, fitted: { threshold: 0.5, ham: 400, highest: 0.329 } })).toBe(
+      '0.500, below your threshold 0.950: fitted on your training, none of your latest 400 wanted messages scored higher without its own words (the highest 0.329); moved +0.020 at random for this message',
+    );
+    // Fitted back up to the setting: the setting is what the user needs to know.
+    expect(thresholdWords({ ...junk, threshold: 0.93, configured: 0.95, fitted: { threshold: 0.95, ham: 1000, highest: 0.999 } })).toBe(
+      'your threshold 0.950, moved −0.020 at random for this message',
+    );
+  });
+
   it('says what the user did after Warden decided: filed as junk, restored', () => {
     expect(verdictOf({ accept: true, isReject: false, junk: false, unsure: false, wanted: false, elsewhere: false })).toEqual({ word: 'Accepted', story: 'Accepted', tone: 'accept' });
     expect(verdictOf({ accept: true, isReject: false, junk: true, unsure: false, wanted: false, elsewhere: false })).toEqual({ word: 'Junk', story: 'Accepted, then filed as junk by you', tone: 'reject' });

@@ -80,14 +80,22 @@ export function subjectpassWords(check: Evidence['subjectpass']): string | undef
 const STRICT_THRESHOLD = 0.25;
 
 /**
- * Where the threshold the content was held to came from: the filter's setting, moved at random
- * for each message (the jitter, as mox does), or the stricter threshold of suspicious mail.
+ * Where the threshold the content was held to came from: the filter's setting, or the threshold
+ * fitted on the user's training below it (src/junk/threshold.ts), moved at random for each
+ * message (the jitter, as mox does); or the stricter threshold of suspicious mail.
  */
 export function thresholdWords(junk: NonNullable<Evidence['junk']>): string {
   if (Math.abs(junk.threshold - STRICT_THRESHOLD) < 1e-9) return 'the stricter threshold for suspicious mail (the decision says why)';
   if (junk.configured === undefined) return 'your threshold, moved a little at random for this message';
-  const moved = junk.threshold - junk.configured;
-  return `your threshold ${junk.configured.toFixed(3)}, moved ${moved < 0 ? '−' : '+'}${Math.abs(moved).toFixed(3)} at random for this message`;
+  const { fitted, configured } = junk;
+  const from = fitted ? fitted.threshold : configured;
+  const moved = junk.threshold - from;
+  const jitter = `moved ${moved < 0 ? '−' : '+'}${Math.abs(moved).toFixed(3)} at random for this message`;
+  if (!fitted || fitted.threshold === configured) return `your threshold ${configured.toFixed(3)}, ${jitter}`;
+  return (
+    `${fitted.threshold.toFixed(3)}, below your threshold ${configured.toFixed(3)}: fitted on your training, none of your latest ` +
+    `${fitted.ham} wanted messages scored higher without its own words (the highest ${fitted.highest.toFixed(3)}); ${jitter}`
+  );
 }
 
 export type Section = 'auth' | 'reputation' | 'content' | 'dnsbl' | 'other';

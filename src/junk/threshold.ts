@@ -1,0 +1,64 @@
+import { SIGNIFICANT_HAM } from './classify.ts';
+
+/**
+ * The junk threshold fitted on the user's own training (docs/content-filter.md, "The threshold
+ * fitted on your training").
+ *
+ * Every wanted message trained once the filter could judge gets a held-out score: the
+ * probability the filter gives it without its own words (for mail learned as it arrives, the
+ * score it had just before; for a set-up's messages, the score once the whole set-up is
+ * trained). The fitted threshold is the highest held-out score of the latest HELD_OUT_HAM
+ * wanted messages, never below FITTED_FLOOR and never above the configured threshold: the
+ * threshold comes down only as far as none of the user's own recent wanted mail would have been
+ * judged junk, and goes back up as soon as one such message scores higher.
+ */
+
+/**
+ * How many of the latest wanted messages' held-out scores the fit reads: a thousand, so that
+ * wanted mail judged junk about once in a thousand (the rate the filter aims at,
+ * docs/content-filter.md) shows in the fit. Fewer recent ones (500) let the threshold fall back
+ * to its floor between corrections, and in the temporal protocol reject 29 wanted messages
+ * instead of 6 (docs/content-filter.md).
+ */
+export const HELD_OUT_HAM = 1000;
+
+/**
+ * A wanted message is scored held-out only when the filter without it judges (SIGNIFICANT_HAM
+ * ham) and has seen this much spam: with none, every word scores as wanted mail's.
+ */
+export const SCORED_MIN_SPAM = 10;
+
+
+/**
+ * The fitted threshold is never below the filter's midpoint, where the evidence for junk starts
+ * to outweigh the evidence against (the unsure band's default start, too).
+ */
+export const FITTED_FLOOR = 0.5;
+
+export interface FittedThreshold {
+  /** The threshold a message's probability is compared with. */
+  threshold: number;
+  /** The threshold the settings give. */
+  configured: number;
+  /** How many held-out scores of wanted messages the fit read; 0 when there were too few and the configured threshold stands. */
+  ham: number;
+  /** The highest of them, when fitted. */
+  highest?: number;
+}
+
+/** The threshold from the held-out scores of the latest wanted messages (any order). */
+export function fitThreshold(heldOut: readonly number[], configured: number): FittedThreshold {
+  // Below as many scores as mox wants ham before it judges at all, the setting stands.
+  if (heldOut.length < SIGNIFICANT_HAM || configured <= FITTED_FLOOR) return { threshold: configured, configured, ham: 0 };
+  let highest = 0;
+  for (const score of heldOut) if (score > highest) highest = score;
+  return { threshold: Math.min(configured, Math.max(FITTED_FLOOR, highest)), configured, ham: heldOut.length, highest };
+}
+
+/** The fitted threshold in words, for the evidence a user reads. */
+export function describeThreshold(t: FittedThreshold): string {
+  if (t.ham === 0) return `threshold ${t.configured}`;
+  const highest = `the highest of your latest ${t.ham} wanted messages, each scored without its own words, scored ${t.highest!.toFixed(3)}`;
+  if (t.threshold === t.configured) return `threshold ${t.configured}, your setting: ${highest}`;
+  return `threshold ${t.threshold.toFixed(3)}, fitted on your training (your setting ${t.configured}): ${highest}`;
+}

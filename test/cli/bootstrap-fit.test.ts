@@ -1,0 +1,65 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FittedThreshold } from '../../src/engine/junk.ts';
+import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
+import { syntheticMessage } from '../helpers/synthetic-mail.ts';
+import { FilterClient, runWarden } from '../helpers/warden.ts';
+
+/**
+ * The threshold fitted on a user's training (docs/content-filter.md), as a user gets it: `warden
+ * bootstrap` learns Archive and Junk from a real Dovecot, scores the wanted mail it learned
+ * without each message's own words, and the next message delivered is judged at the fitted
+ * threshold, which its evidence names.
+ */
+
+let f: MailboxFixture;
+let serial = 9000;
+
+beforeAll(async () => {
+  f = await startMailboxFixture('bootstrap-fit', { untrained: true });
+  await f.client.mailboxCreate('Archive');
+  for (let i = 0; i < 60; i++) await f.client.append('Archive', syntheticMessage('ham', ++serial).replace(/\n/g, '\r\n'));
+  for (let i = 0; i < 15; i++) await f.client.append('Junk', syntheticMessage('spam', ++serial).replace(/\n/g, '\r\n'));
+}, 120_000);
+
+afterAll(async () => {
+  await f?.close();
+});
+
+function threshold(): FittedThreshold {
+  const r = runWarden(['--data-dir', f.data, 'junk', 'stats', '--json']);
+  expect(r.status, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { threshold: FittedThreshold }).threshold;
+}
+
+describe('warden bootstrap fits the threshold on the wanted mail it learned', () => {
+  it('before: the setting; after: fitted on the 60 wanted messages filed, between 0.5 and the setting', () => {
+    expect(threshold()).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
+    const r = runWarden(['--data-dir', f.data, 'bootstrap', 'home'], { env: f.env });
+    expect(r.status, r.stderr).toBe(0);
+    const fit = threshold();
+    expect(fit).toMatchObject({ configured: 0.95, ham: 60 });
+    expect(fit.threshold).toBe(Math.max(0.5, fit.highest!));
+    expect(fit.threshold).toBeLessThan(0.95);
+    const stats = runWarden(['--data-dir', f.data, 'junk', 'stats']).stdout;
+    expect(stats).toContain(`Judging by: threshold ${fit.threshold.toFixed(3)}, fitted on your training (your setting 0.95)`);
+  });
+
+  it('judges the next message delivered at the fitted threshold, and its evidence says on what it was fitted', async () => {
+    const fit = threshold();
+    const path = join(f.dir, 'arrival.eml');
+    writeFileSync(path, syntheticMessage('spam', ++serial));
+    const client = new FilterClient(f.data, ['--offline', '--seed', '1']);
+    try {
+      const d = await client.request({ id: 1, op: 'deliver', path });
+      expect(d).toMatchObject({ ok: true, accept: false, reason: 'junk-content' });
+      const junk = (d.evidence as { junk: { threshold: number } }).junk;
+      expect(junk).toMatchObject({ configured: 0.95, fitted: { threshold: fit.threshold, ham: 60, highest: fit.highest } });
+      // The jitter moves the fitted threshold, not the setting.
+      expect(Math.abs(junk.threshold - fit.threshold)).toBeLessThanOrEqual(0.05);
+    } finally {
+      await client.close();
+    }
+  });
+});
