@@ -18,7 +18,7 @@ export interface ServiceDefinition {
 }
 
 /** The V8 flags of main.ts's #! line (why, there). */
-const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=20'];
+const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'];
 
 /** The command a service runs: this Node.js and this command line, with its data folder. */
 export function serveArgv(dataDir: string, port: number, offline: boolean): string[] {
