@@ -9,10 +9,13 @@ interface Counts {
 /** Words written per statement: the JSON array stays a few MB however large the update. */
 const WRITE_CHUNK = 20_000;
 /**
- * Words read per statement of a dump: about 1 MB of text each. The whole table in one string
+ * Words read per statement of a dump: about 100 kB of text each. The whole table in one string
  * held it twice at once (SQLite's copy and JavaScript's), 30 MB of peak memory at 600 000 words.
+ * Chunks of 20 000 words (1 MB strings, which V8 keeps apart from short-lived objects until a
+ * full collection) still raised a running engine's memory by 20 MB while it read the table;
+ * strings this size die young, and reading the table takes as long (docs/measured.md).
  */
-const DUMP_CHUNK = 20_000;
+const DUMP_CHUNK = 2_000;
 
 /**
  * The Bayesian filter's word counts and training state in SQLite. It has the shape of
