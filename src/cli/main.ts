@@ -1,4 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --heap-growing-percent=20
+// MALLOC_ARENA_MAX: glibc gives each thread that allocates its own arena, which keeps what was
+// freed; V8's helper threads held two of 8 MB each in a running engine. Two arenas: 8 to 12 MB
+// less resident memory (docs/measured.md). Other C libraries ignore it.
 // --max-semi-space-size: V8 otherwise grows the young generation to tens of MB while parsing
 // mail, which cost about 100 MB of resident memory in bulk training; 2 MB semi-spaces (of 8
 // before) cost no measurable speed in training or classifying, and 12 MB less resident memory

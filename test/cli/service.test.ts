@@ -44,6 +44,8 @@ describe.runIf(process.platform === 'linux')('warden service on Linux (systemd)'
     expect(exec.slice(1, -6)).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=20']);
     expect(existsSync(exec[0]!) && existsSync(exec.at(-6)!)).toBe(true);
     expect(unit).toContain(`EnvironmentFile=-${join(data, 'service.env')}\n`);
+    // and the environment of that line.
+    expect(unit).toContain('Environment=MALLOC_ARENA_MAX=2\n');
   });
 
   it('writes a unit systemd accepts', (context) => {
