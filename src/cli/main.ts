@@ -4,8 +4,8 @@
 // less resident memory (docs/measured.md). Other C libraries ignore it.
 // --max-semi-space-size: V8 otherwise grows the young generation to tens of MB while parsing
 // mail, which cost about 100 MB of resident memory in bulk training; 2 MB semi-spaces (of 8
-// before) cost no measurable speed in training or classifying, and 12 MB less resident memory
-// in a running engine (docs/measured.md).
+// before) hold 12 MB less in a running engine; with MALLOC_ARENA_MAX and SQLite's smaller
+// cache, bulk training takes about 10% longer (docs/measured.md).
 // --heap-growing-percent: parsing mail makes garbage fast while little stays alive (the word
 // counts are typed arrays outside the heap); V8 by default lets the old generation grow to
 // about four times what survived before collecting, 60 MB more resident memory in bulk
