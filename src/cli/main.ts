@@ -1,6 +1,11 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=20
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --heap-growing-percent=20
+// MALLOC_ARENA_MAX: glibc gives each thread that allocates its own arena, which keeps what was
+// freed; V8's helper threads held two of 8 MB each in a running engine. Two arenas: 8 to 12 MB
+// less resident memory (docs/measured.md). Other C libraries ignore it.
 // --max-semi-space-size: V8 otherwise grows the young generation to tens of MB while parsing
-// mail, which cost about 100 MB of resident memory in bulk training and no measurable speed.
+// mail, which cost about 100 MB of resident memory in bulk training; 2 MB semi-spaces (of 8
+// before) hold 12 MB less in a running engine; with MALLOC_ARENA_MAX and SQLite's smaller
+// cache, bulk training takes about 10% longer (docs/measured.md).
 // --heap-growing-percent: parsing mail makes garbage fast while little stays alive (the word
 // counts are typed arrays outside the heap); V8 by default lets the old generation grow to
 // about four times what survived before collecting, 60 MB more resident memory in bulk

@@ -18,7 +18,9 @@ export interface ServiceDefinition {
 }
 
 /** The V8 flags of main.ts's #! line (why, there). */
-const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=20'];
+const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'];
+/** The environment of main.ts's #! line: glibc's, so for the systemd unit only (why, there). */
+const GLIBC_ENVIRONMENT = 'MALLOC_ARENA_MAX=2';
 
 /** The command a service runs: this Node.js and this command line, with its data folder. */
 export function serveArgv(dataDir: string, port: number, offline: boolean): string[] {
@@ -40,6 +42,7 @@ Wants=network-online.target
 
 [Service]
 ExecStart=${argv.map(systemdWord).join(' ')}
+Environment=${GLIBC_ENVIRONMENT}
 EnvironmentFile=-${environmentFile.replace(/%/g, '%%')}
 Restart=on-failure
 RestartSec=10

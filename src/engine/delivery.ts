@@ -11,7 +11,6 @@ import { splitAddress } from '../mail/addresses.ts';
 import { messageFacts, type MessageFacts } from '../mail/facts.ts';
 import { orgDomain } from '../mail/org-domain.ts';
 import { parseMessage, type MessageContent } from '../mail/parse.ts';
-import { readReport } from '../mail/reports.ts';
 import { reputation, type Sender } from '../reputation/reputation.ts';
 import { History, type MessageRecord } from '../store/history.ts';
 import { EngineContext, type ContextOptions, type DnsOptions } from './context.ts';
@@ -305,7 +304,8 @@ export class DeliveryService {
         settings: this.settings,
         classify: () => this.junk.verdict(words),
         reputation: (mailbox, sender) => reputation(this.#history, this.#history.findMailboxId(mailbox), sender, received),
-        readReport: (kind) => readReport(raw, kind),
+        // Loaded for the first report that arrives (its XML and zip readers are needed for nothing else).
+        readReport: async (kind) => (await import('../mail/reports.ts')).readReport(raw, kind),
         dnsbl: (ip) => dnsbl.check(ip, this.settings.dnsblZones),
         subjectpassKey: () => this.#subjectpassKey(),
         random,

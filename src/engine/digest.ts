@@ -3,7 +3,6 @@ import { ImapSession } from '../imap/session.ts';
 import { DigestLog } from '../store/digests.ts';
 import { endpointOf, type Account, type AppSecrets } from './accounts.ts';
 import type { EngineContext } from './context.ts';
-import { digestMessage } from './digest-message.ts';
 import { INBOX } from './mailbox-state.ts';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -53,6 +52,8 @@ export async function digestIfDue(context: EngineContext, account: Account, opti
         return undefined;
       }
     }
+    // Loaded when a digest is made: the composer (nodemailer's) is not needed between digests.
+    const { digestMessage } = await import('./digest-message.ts');
     const message = await digestMessage({ account: account.name, user: account.config.user }, rejects, since, at);
     // Known before it can appear in INBOX: the arrival loop may see it before APPEND answers.
     const id = log.record({ madeAt: at, lastDecisionId: upTo, rejects: rejects.length, message: { fingerprint: fingerprint(message.raw), messageId: message.messageId } });

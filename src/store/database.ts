@@ -74,7 +74,11 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('temp_store = MEMORY');
-    db.pragma('cache_size = -16384'); // 16 MB: a mailbox's word table fits; more only grows memory
+    // 2 MB, SQLite's default. The filter reads the word table once and keeps it in memory (up
+    // to 3 million words, src/junk/filter.ts), so the cache only serves the history's writes and
+    // queries, which the OS's file cache serves about as fast; 16 MB held 10 MB more resident in
+    // a running engine (docs/measured.md).
+    db.pragma('cache_size = -2048');
     if (!checked.has(file)) {
       checkIntegrity(db, file);
       checked.add(file);

@@ -41,11 +41,15 @@ export function summarize(runs: Measurement[]): Measurement {
   return { seconds: median(runs.map((r) => r.seconds)), cpuSeconds: median(runs.map((r) => r.cpuSeconds)), peakMB: Math.max(...runs.map((r) => r.peakMB)) };
 }
 
-/** The command that runs the built `warden`, with the node flags of its #! line (what a user's `warden` runs). */
+/**
+ * The command that runs the built `warden`, with the environment and node flags of its #! line
+ * (what a user's `warden` runs), through env(1) as the #! line does.
+ */
 export function wardenCommand(): string[] {
   execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   const main = join(ROOT, 'dist/cli/main.js');
-  const shebang = readFileSync(main, 'utf8').split('\n', 1)[0]!;
-  const flags = shebang.split(/\s+/).filter((arg) => arg.startsWith('--'));
-  return [process.execPath, ...flags, main];
+  const shebang = readFileSync(main, 'utf8').split('\n', 1)[0]!.split(/\s+/);
+  const variables = shebang.filter((arg) => /^[A-Z_]+=/.test(arg));
+  const flags = shebang.filter((arg) => arg.startsWith('--'));
+  return ['/usr/bin/env', ...variables, process.execPath, ...flags, main];
 }

@@ -41,9 +41,11 @@ describe.runIf(process.platform === 'linux')('warden service on Linux (systemd)'
     const exec = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(' ');
     expect(exec.slice(-5)).toEqual(['--data-dir', data, 'serve', '--port', '8125']);
     // This Node.js with the V8 flags of warden's #! line, and this command line, by paths that exist.
-    expect(exec.slice(1, -6)).toEqual(['--max-semi-space-size=8', '--heap-growing-percent=20']);
+    expect(exec.slice(1, -6)).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=20']);
     expect(existsSync(exec[0]!) && existsSync(exec.at(-6)!)).toBe(true);
     expect(unit).toContain(`EnvironmentFile=-${join(data, 'service.env')}\n`);
+    // and the environment of that line.
+    expect(unit).toContain('Environment=MALLOC_ARENA_MAX=2\n');
   });
 
   it('writes a unit systemd accepts', (context) => {
@@ -67,7 +69,7 @@ describe.runIf(process.platform === 'linux')('warden service on Linux (systemd)'
 });
 
 describe('the service definitions', () => {
-  const argv = ['/opt/node/bin/node', '--max-semi-space-size=8', '/home/me/R&D <mail>/warden/dist/cli/main.js', '--data-dir', '/home/me/100% warden', 'serve', '--port', '8025'];
+  const argv = ['/opt/node/bin/node', '--max-semi-space-size=2', '/home/me/R&D <mail>/warden/dist/cli/main.js', '--data-dir', '/home/me/100% warden', 'serve', '--port', '8025'];
 
   it('launchd: a well-formed property list with the command, at login and kept alive', () => {
     const agent = launchdAgent(argv, '/home/me/warden/serve.log', '/home/me');
@@ -84,7 +86,7 @@ describe('the service definitions', () => {
   it('systemd: words with spaces quoted, and % (a specifier) doubled', () => {
     const unit = systemdUnit(argv, '/home/me/100% warden/service.env', '/home/me');
     expect(unit.file).toBe(process.env.XDG_CONFIG_HOME ? join(process.env.XDG_CONFIG_HOME, 'systemd/user/warden.service') : '/home/me/.config/systemd/user/warden.service');
-    expect(unit.text).toContain('ExecStart=/opt/node/bin/node --max-semi-space-size=8 "/home/me/R&D <mail>/warden/dist/cli/main.js" --data-dir "/home/me/100%% warden" serve --port 8025\n');
+    expect(unit.text).toContain('ExecStart=/opt/node/bin/node --max-semi-space-size=2 "/home/me/R&D <mail>/warden/dist/cli/main.js" --data-dir "/home/me/100%% warden" serve --port 8025\n');
     // The rest of the line is the file's name: spaces need no quotes there.
     expect(unit.text).toContain('EnvironmentFile=-/home/me/100%% warden/service.env\n');
   });
