@@ -152,6 +152,8 @@ junk
   .description('show or change the filter settings')
   .addOption(new Option('--preset <name>', 'start from a named set of settings: default, or mox (mox\'s quickstart filter)').choices(['default', 'mox']))
   .option('--threshold <p>', 'junk when the probability is above this', number)
+  .option('--fit-threshold', 'judge by a lower threshold fitted on your wanted mail when it is below --threshold (the default; docs/content-filter.md)')
+  .option('--no-fit-threshold')
   .addOption(new Option('--classifier <name>', 'fisher (Robinson-Fisher, as bogofilter) or mox (Graham, as mox)').choices(['fisher', 'mox']))
   .option('--onegrams', 'use single words')
   .option('--no-onegrams')

@@ -69,7 +69,7 @@ export async function benchAccounts(o: AccountsBenchOptions): Promise<void> {
         fixed(p99, 0),
         fixed(Math.max(...r.latencies), 0),
         `${fixed(r.peakMB, 0)} MB`,
-        count === 1 ? `≤ ${TARGET.oneAccountMB} MB: ${r.peakMB <= TARGET.oneAccountMB ? 'met' : 'not met'}` : `+${fixed(extra, 1)} MB each (≤ ${TARGET.perAccountMB}): ${extra <= TARGET.perAccountMB ? 'met' : 'not met'}`,
+        count === 1 ? `≤ ${TARGET.oneAccountMB} MB: ${r.peakMB <= TARGET.oneAccountMB ? 'met' : 'not met'}` : `${extra < 0 ? '' : '+'}${fixed(extra, 1)} MB each (≤ ${TARGET.perAccountMB}): ${extra <= TARGET.perAccountMB ? 'met' : 'not met'}`,
         `p99 ≤ ${TARGET.p99Ms} ms: ${p99 <= TARGET.p99Ms ? 'met' : 'not met'}`,
       ]);
     }

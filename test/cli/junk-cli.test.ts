@@ -334,6 +334,10 @@ describe('warden junk config', () => {
     );
     // Shown again by a new process: stored, not just printed.
     expect(ok(['junk', 'config', '--data-dir', dataDir])).toBe(DEFAULT_SETTINGS.replace('1+2-grams', '1+2+3-grams').replace('0.95', '0.99') + '\n');
+    // The threshold fitted on the training: on by default, and off when asked.
+    expect(ok(['junk', 'config', '--data-dir', dataDir, '--no-fit-threshold'])).toContain('threshold 0.99, ignore words');
+    expect(stats(dataDir).params).toMatchObject({ fitThreshold: false });
+    expect(ok(['junk', 'config', '--data-dir', dataDir, '--fit-threshold'])).toContain('threshold 0.99 or fitted below it,');
   });
 
   it('rejects invalid settings and keeps the old ones', () => {
