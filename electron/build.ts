@@ -19,7 +19,8 @@ export async function buildElectron(root: string, outDir = path.join(root, 'dist
       emptyOutDir: true,
       target: 'node22',
       sourcemap: true,
-      rolldownOptions: { output: { format: 'es', entryFileNames: 'main.js' } },
+      // One file: the engine's on-demand imports (the digest's composer, the report readers) inline.
+      rolldownOptions: { output: { format: 'es', entryFileNames: 'main.js', inlineDynamicImports: true } },
     },
   });
   await build({

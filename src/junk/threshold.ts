@@ -28,7 +28,6 @@ export const HELD_OUT_HAM = 1000;
  */
 export const SCORED_MIN_SPAM = 10;
 
-
 /**
  * The fitted threshold is never below the filter's midpoint, where the evidence for junk starts
  * to outweigh the evidence against (the unsure band's default start, too).

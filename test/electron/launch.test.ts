@@ -68,9 +68,11 @@ describe("finding Electron's binary without downloading it", () => {
  * signal that stopped it, in `record`.
  */
 function standIn(record: string): string {
+  // The trap first, then the arguments by a rename: once the record exists, it holds them and a
+  // SIGTERM is recorded (a test that waits for the file may stop the binary at once).
   return `#!/bin/sh
-echo "$@" > ${record}
 trap 'echo stopped >> ${record}; exit 0' TERM INT
+echo "$@" > ${record}.partial && mv ${record}.partial ${record}
 while :; do sleep 0.1; done
 `;
 }
