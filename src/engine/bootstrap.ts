@@ -78,17 +78,15 @@ export async function bootstrap(context: EngineContext, account: Account, option
   const sync = new SyncState(context.db, account.id);
   const delivery = DeliveryService.forAccount(context, { account: account.id });
   const session = await ImapSession.open(endpointOf(account, process.env, options.appSecrets));
+  // The wanted mail filed is scored held-out by everything the set-up trained, for the fitted
+  // threshold (src/junk/threshold.ts); what a failed run trained too, since its training stays.
+  delivery.junk.beginSetUp();
   try {
     const plan = bootstrapPlan(await session.folders(), await session.roles(account.config.folders));
     const since = options.since ?? new Date(Date.now() - YEAR_MS);
     const limit = options.limit ?? 5000;
     const result: BootstrapResult = { folders: [], hamTrained: 0, needHam: SIGNIFICANT_HAM };
-    // The wanted mail filed is scored held-out by everything the set-up trained, for the fitted threshold (src/junk/threshold.ts).
-    delivery.junk.beginSetUp();
-    const finish = (): BootstrapResult => {
-      delivery.junk.endSetUp();
-      return { ...result, hamTrained: delivery.junk.trained().ham };
-    };
+    const finish = (): BootstrapResult => ({ ...result, hamTrained: delivery.junk.trained().ham });
     for (const { path, kind } of plan) {
       const box = await session.open(path);
       const id = history.mailboxId(path);
@@ -153,6 +151,11 @@ export async function bootstrap(context: EngineContext, account: Account, option
     }
     return finish();
   } finally {
-    await session.close();
+    try {
+      delivery.junk.endSetUp();
+      delivery.junk.commit();
+    } finally {
+      await session.close();
+    }
   }
 }
