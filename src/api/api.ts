@@ -375,9 +375,10 @@ export class Api implements ApiService {
       // Every account reads the one settings object at each message: the rules apply from the next.
       'senderRules.add': (p) => ({ ...this.#delivery.setSenderRule(p.sender, p.action), rules: this.#delivery.settings.senderRules }),
       'senderRules.remove': (p) => ({ removed: this.#delivery.removeSenderRule(p.sender), rules: this.#delivery.settings.senderRules }),
-      'filter.get': () => ({ threshold: this.#delivery.junk.params.threshold }),
+      'filter.get': () => filterView(this.#delivery.junk.params),
       // The one filter of the engine: in force from the next message.
-      'filter.set': (p) => ({ threshold: this.#delivery.junk.configure({ threshold: p.threshold }).threshold }),
+      'filter.set': (p) =>
+        filterView(this.#delivery.junk.configure({ ...(p.threshold !== undefined && { threshold: p.threshold }), ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }) })),
       'junk.train': async (p) => {
         const junk = this.#delivery.junk;
         const outcomes: CommandResults['junk.train']['outcomes'] = [];
@@ -514,6 +515,10 @@ interface AccountStatus {
 }
 
 /** The account's state after an engine event, when the event changes it. */
+function filterView(p: { threshold: number; fitThreshold: boolean }): CommandResults['filter.get'] {
+  return { threshold: p.threshold, fitThreshold: p.fitThreshold };
+}
+
 function stateAfter(e: WatchEvent): AccountStatus | undefined {
   switch (e.kind) {
     case 'connected':

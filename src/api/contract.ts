@@ -157,7 +157,8 @@ export const commandParams = {
   'senderRules.remove': z.object({ sender: z.string().trim().min(1).max(320) }).strict(),
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
   'filter.get': z.object({}).strict(),
-  'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999) }).strict(),
+  /** `fitThreshold`: whether the filter may judge by a lower threshold fitted on the user's wanted mail (docs/content-filter.md). */
+  'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999).optional(), fitThreshold: z.boolean().optional() }).strict(),
   /**
    * Trains the content filter with messages, as `warden junk train` does, and commits: what that
    * command sends a running Warden, whose filter then knows them at once. Each message is its
@@ -303,8 +304,8 @@ export interface CommandResults {
   /** The rule as kept (an address lower-cased, a domain without its @), the one it replaced, and all the rules. */
   'senderRules.add': { rule: SenderRule; replaced: SenderRule | undefined; rules: SenderRule[] };
   'senderRules.remove': { removed: SenderRule; rules: SenderRule[] };
-  'filter.get': { threshold: number };
-  'filter.set': { threshold: number };
+  'filter.get': { threshold: number; fitThreshold: boolean };
+  'filter.set': { threshold: number; fitThreshold: boolean };
   /** Per message, in order: how it was trained, or why it could not be read. */
   'junk.train': { outcomes: ({ outcome: TrainOutcome | UntrainOutcome } | { error: string })[]; filter: { hamMessages: number; spamMessages: number; words: number } };
   'preferences.get': PreferencesView;

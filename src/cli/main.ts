@@ -181,11 +181,18 @@ junk
         service.close();
       }
     };
-    const onlyThreshold = !reset && !preset && Object.keys(changes).join() === 'threshold';
+    const keys = Object.keys(changes);
+    const onlyThreshold = !reset && !preset && keys.length > 0 && keys.every((key) => key === 'threshold' || key === 'fitThreshold');
     await changeFolder(dataDirOf(command), 'warden junk config', {
       here: configure,
-      // The running engine's filter takes a new threshold from its next message; the other settings need it stopped.
-      ...(onlyThreshold && { owner: async (client) => console_.out(`Threshold: ${(await client.call('filter.set', { threshold: changes.threshold! })).threshold}`) }),
+      // The running engine's filter takes a new threshold, or fits one or not, from its next
+      // message; the other settings need it stopped.
+      ...(onlyThreshold && {
+        owner: async (client) => {
+          const { threshold, fitThreshold } = await client.call('filter.set', { ...(changes.threshold !== undefined && { threshold: changes.threshold }), ...(changes.fitThreshold !== undefined && { fitThreshold: changes.fitThreshold }) });
+          console_.out(`Threshold: ${threshold}${fitThreshold ? ', or fitted below it' : ''}`);
+        },
+      }),
     });
   });
 

@@ -339,7 +339,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
     expect(await zones.getAttribute('aria-invalid')).toBe('false');
-    expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97 } });
+    expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97, fitThreshold: true } });
     expect(await api.call('settings.get', {})).toMatchObject({
       ok: true,
       result: { subjectpassHours: 24, rejectsRetentionDays: 30, maxMessageBytes: 10 * 1024 * 1024, rulesets: [{ listAllowDomain: 'lists.example.org' }], digest: { enabled: true, hour: 7 } },

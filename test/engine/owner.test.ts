@@ -116,6 +116,12 @@ describe('with an engine running', () => {
       expect(untrain.status, untrain.stderr).toBe(0);
       expect(untrain.stdout).toContain('Untrained 0 ham and 5 spam messages');
       expect(untrain.stdout).toContain('The filter now knows 50 ham and 20 spam messages');
+      // The threshold, and whether one is fitted below it, change in the running engine's filter.
+      const unfitted = runWarden(['--data-dir', f.data, 'junk', 'config', '--no-fit-threshold']);
+      expect(unfitted.status, unfitted.stderr).toBe(0);
+      expect(unfitted.stdout).toBe('Threshold: 0.95\n');
+      const fitted = runWarden(['--data-dir', f.data, 'junk', 'config', '--threshold', '0.9', '--fit-threshold']);
+      expect(fitted.stdout).toBe('Threshold: 0.9, or fitted below it\n');
 
       // So does analysing the mail already in INBOX: the engine tells each message as it does it.
       // The spam observed above is below where watching now stands, and known.
