@@ -76,7 +76,9 @@ export class Api implements ApiService {
   /** Sign-ins waiting for the browser, by account name. */
   readonly #signIns = new Map<string, AccountSignIn>();
   /** Analyses of INBOX asked for (accounts.analyzeInbox), by account: one at a time each. */
-  readonly #inboxAnalyses = new Map<string, { stop: AbortController; ended: Promise<void> }>();
+  readonly #inboxAnalyses = new Map<string, { stop: AbortController; ended: Promise<void>; listener?: string }>();
+  /** The names of the event listeners subscribed with one, which can own an analysis of INBOX. */
+  readonly #named = new Set<string>();
   readonly #openBrowser: ApiOptions['openBrowser'];
   readonly #handlers: Handlers;
   readonly #secrets: AppSecretStore | undefined;
@@ -182,9 +184,15 @@ export class Api implements ApiService {
     }
   }
 
-  subscribe(listener: (event: ApiEvent) => void): () => void {
+  subscribe(listener: (event: ApiEvent) => void, name?: string): () => void {
+    if (name !== undefined && this.#named.has(name)) throw new Error(`an event listener named ${name} is subscribed already`);
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    if (name !== undefined) this.#named.add(name);
+    return () => {
+      this.#listeners.delete(listener);
+      if (name === undefined || !this.#named.delete(name)) return;
+      for (const analysis of this.#inboxAnalyses.values()) if (analysis.listener === name) analysis.stop.abort();
+    };
   }
 
   async close(): Promise<void> {
@@ -314,6 +322,7 @@ export class Api implements ApiService {
       },
       'accounts.analyzeInbox': (p) => {
         if (this.#inboxAnalyses.has(p.name)) throw new Error(`the mail in ${p.name}'s INBOX is being analysed already`);
+        if (p.listener !== undefined && !this.#named.has(p.listener)) throw new Error(`no event listener named ${p.listener} is subscribed: subscribe first, then ask`);
         const account = this.#accounts.get(p.name);
         const stop = new AbortController();
         let done = 0;
@@ -327,7 +336,7 @@ export class Api implements ApiService {
           () => this.#emit({ kind: 'inbox-end', account: p.name, done, stopped: stop.signal.aborted }),
           (err: unknown) => this.#emit({ kind: 'inbox-end', account: p.name, done, stopped: false, error: (err as Error).message }),
         );
-        this.#inboxAnalyses.set(p.name, { stop, ended: ended.finally(() => this.#inboxAnalyses.delete(p.name)) });
+        this.#inboxAnalyses.set(p.name, { stop, ended: ended.finally(() => this.#inboxAnalyses.delete(p.name)), ...(p.listener !== undefined && { listener: p.listener }) });
         return { started: true as const };
       },
       'accounts.analyzeInboxStop': (p) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type { OwnerInfo } from '../engine/owner.ts';
 import type { ApiEvent, CommandName, CommandParams, CommandResponse, CommandResults } from './contract.ts';
@@ -36,16 +37,19 @@ export class OwnerClient {
 
   /**
    * Listens to the owner's events (the UI's WebSocket, /events): resolves once listening, with
-   * the way to stop. `onClose` is told when the owner goes away first.
+   * the listener's name, which work asked for can be tied to (it ends when this process does),
+   * and the way to stop. `onClose` is told when the owner goes away first.
    */
-  subscribe(onEvent: (event: ApiEvent) => void, onClose: () => void): Promise<() => void> {
+  subscribe(onEvent: (event: ApiEvent) => void, onClose: () => void): Promise<{ listener: string; close: () => void }> {
+    const listener = randomUUID();
     const url = new URL('/events', this.#control.url);
     url.protocol = 'ws:';
     url.searchParams.set('token', this.#control.token);
+    url.searchParams.set('listener', listener);
     const ws = new WebSocket(url);
     let closing = false;
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(() => ((closing = true), ws.close())));
+      ws.once('open', () => resolve({ listener, close: () => ((closing = true), ws.close()) }));
       ws.once('error', (err) => reject(new Error(`could not listen to the Warden process that owns this data folder (pid ${this.owner.pid}): ${err.message}`, { cause: err })));
       ws.on('message', (data: Buffer) => onEvent(JSON.parse(data.toString('utf8')) as ApiEvent));
       ws.once('close', () => closing || onClose());

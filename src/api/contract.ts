@@ -113,7 +113,19 @@ export const commandParams = {
    * analyze-inbox` does; with `dryRun`, records and moves nothing. Answers at once: an `inbox`
    * event tells each message as it is done, and `inbox-end` how it ended.
    */
-  'accounts.analyzeInbox': z.object({ name: accountName, since: z.iso.date().optional(), dryRun: z.boolean().default(false) }).strict(),
+  'accounts.analyzeInbox': z
+    .object({
+      name: accountName,
+      since: z.iso.date().optional(),
+      dryRun: z.boolean().default(false),
+      /**
+       * The event listener the analysis belongs to (the `listener` of a WebSocket on /events):
+       * when it goes away, the analysis stops at its next message. A command that asked for it
+       * and was killed, or whose terminal closed, leaves nothing running in its name.
+       */
+      listener: z.string().min(1).max(100).optional(),
+    })
+    .strict(),
   /** Stops an analysis of INBOX at its next message. */
   'accounts.analyzeInboxStop': z.object({ name: accountName }).strict(),
   /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
@@ -338,8 +350,11 @@ export type ApiEvent =
  */
 export interface ApiService {
   call<C extends CommandName>(command: C, params: unknown): Promise<CommandResponse<C>>;
-  /** Calls `listener` with every event from now on; returns the unsubscribe function. */
-  subscribe(listener: (event: ApiEvent) => void): () => void;
+  /**
+   * Calls `listener` with every event from now on; returns the unsubscribe function. A listener
+   * given a `name` can own work (accounts.analyzeInbox's `listener`), which stops when it unsubscribes.
+   */
+  subscribe(listener: (event: ApiEvent) => void, name?: string): () => void;
   close(): Promise<void>;
 }
 
@@ -368,6 +383,8 @@ export interface AppLoginItem {
  * - `POST /api/<command>` with the parameters as a JSON body and `Authorization: Bearer <token>`,
  *   answered with a CommandResponse (HTTP 200, or 400 for invalid parameters);
  * - `GET /events?token=<token>` upgraded to a WebSocket that sends each ApiEvent as JSON text;
+ *   with `&listener=<name>`, a name the client chose, work asked for in that name ends with the
+ *   socket (ApiService.subscribe);
  * - the token comes with the URL the server prints, as its fragment: `http://127.0.0.1:PORT/#token=…`
  *   (a fragment is never sent to a server or written to its logs).
  * In Electron the preload exposes the same calls as `window.warden` (WardenBridge).

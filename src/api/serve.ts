@@ -111,10 +111,19 @@ export async function serve(api: ApiService, options: ServeOptions): Promise<Ser
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
-      const unsubscribe = api.subscribe((event) => {
-        // A socket on its way out takes no more: the engine's events must not fail on it.
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
-      });
+      let unsubscribe: () => void;
+      try {
+        unsubscribe = api.subscribe(
+          (event) => {
+            // A socket on its way out takes no more: the engine's events must not fail on it.
+            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+          },
+          url.searchParams.get('listener') ?? undefined,
+        );
+      } catch (err) {
+        // RFC 6455 section 7.4.1: 1008, the request breaks a rule of this endpoint.
+        return ws.close(1008, (err as Error).message.slice(0, 120));
+      }
       ws.on('close', unsubscribe);
       ws.on('error', unsubscribe);
     });

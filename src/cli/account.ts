@@ -254,7 +254,7 @@ export function accountCommands(o: Output): Command {
         type Ended = Extract<ApiEvent, { kind: 'signin' }> | { ok: false; error: string };
         let settle: (ended: Ended) => void = () => {};
         const ended = new Promise<Ended>((resolve) => (settle = resolve));
-        const stop = await client.subscribe(
+        const events = await client.subscribe(
           (event) => event.kind === 'signin' && event.name === request.name && settle(event),
           () => settle({ ok: false, error: `the Warden process that owned ${dataDirOf(command)} stopped before the sign-in ended` }),
         );
@@ -265,7 +265,7 @@ export function accountCommands(o: Output): Command {
           o.out(`Signed in: ${result.account.name}: ${result.account.user} at ${result.account.host}:${result.account.port}, ${result.account.mode}.`);
           signedInNext(request);
         } finally {
-          stop();
+          events.close();
         }
       },
     });

@@ -48,7 +48,7 @@ export function analyzeInboxCommand(o: Output): Command {
           owner: async (client) => {
             let settle: (end: { error?: string }) => void = () => {};
             const ended = new Promise<{ error?: string }>((resolve) => (settle = resolve));
-            const unsubscribe = await client.subscribe(
+            const events = await client.subscribe(
               (event) => {
                 if (event.kind === 'inbox' && event.account === name) onArrival(event.arrival, event.done, event.total);
                 else if (event.kind === 'inbox-end' && event.account === name) settle(event);
@@ -58,12 +58,18 @@ export function analyzeInboxCommand(o: Output): Command {
             const stop = () => void client.call('accounts.analyzeInboxStop', { name }).catch(() => {});
             interrupt.signal.addEventListener('abort', stop);
             try {
-              await client.call('accounts.analyzeInbox', { name, dryRun, ...(options.since && { since: options.since.toISOString().slice(0, 10) }) });
+              // Tied to this process's listener: killed, or its terminal closed, it stops the analysis too.
+              await client.call('accounts.analyzeInbox', {
+                name,
+                dryRun,
+                listener: events.listener,
+                ...(options.since && { since: options.since.toISOString().slice(0, 10) }),
+              });
               const end = await ended;
               if (end.error) throw new Error(end.error);
             } finally {
               interrupt.signal.removeEventListener('abort', stop);
-              unsubscribe();
+              events.close();
             }
           },
         });

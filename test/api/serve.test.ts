@@ -163,6 +163,11 @@ describe('warden serve', () => {
     });
     expect(await call('filter.set', { threshold: 1.5 })).toMatchObject({ status: 400, body: { ok: false, field: 'threshold' } });
     expect(await call('no.such')).toMatchObject({ status: 400, body: { ok: false, error: 'there is no command no.such' } });
+    // Work tied to an event listener needs that listener connected first: else nothing would stop it.
+    expect(await call('accounts.analyzeInbox', { name: 'home', dryRun: true, listener: 'gone' })).toMatchObject({
+      status: 400,
+      body: { ok: false, error: 'no event listener named gone is subscribed: subscribe first, then ask' },
+    });
   });
 
   it('sends each decision as an event, and lists it with its evidence', async () => {

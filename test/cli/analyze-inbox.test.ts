@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { OwnerClient } from '../../src/api/client.ts';
+import type { ApiEvent } from '../../src/api/contract.ts';
+import { holderOf } from '../../src/engine/owner.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
-import { runWarden, spawnWarden } from '../helpers/warden.ts';
+import { runWarden, spawnWarden, watchWarden } from '../helpers/warden.ts';
 
 /**
  * `warden analyze-inbox`: mail that was in INBOX before Warden watched it is analysed only on
@@ -128,7 +131,7 @@ describe('warden analyze-inbox', { timeout: 120_000 }, () => {
 });
 
 describe('warden analyze-inbox interrupted', () => {
-  it('stops at the next message on Ctrl-C, says so, and tells what it did up to there', async () => {
+  it('stops at the next message on Ctrl-C, says so, and tells what it did up to there; through a running engine, also when killed', async () => {
     const g = await startMailboxFixture('backlog-interrupted');
     try {
       for (let i = 0; i < 300; i++) await g.append(i % 3 === 0 ? 'spam' : 'ham');
@@ -147,6 +150,39 @@ describe('warden analyze-inbox interrupted', () => {
       expect(summary).toMatchObject({ summary: true, dryRun: true });
       expect(summary.messages).toBe(lines.length - 1);
       expect(summary.messages).toBeLessThan(300);
+
+      // Through a running engine, the analysis is the command's: killed (no Ctrl-C, nothing
+      // said), the command leaves nothing running in its name.
+      const engine = watchWarden(['--data-dir', g.data, 'run', '--json', '--offline'], g.env);
+      try {
+        await engine.next((e) => e.kind === 'connected');
+        const owner = holderOf(g.data);
+        if (owner === 'free' || !owner?.control) throw new Error('warden run does not say where its API is');
+        const ends: Extract<ApiEvent, { kind: 'inbox-end' }>[] = [];
+        let total = 0;
+        const watching = await new OwnerClient({ ...owner, control: owner.control }).subscribe(
+          (e) => {
+            if (e.kind === 'inbox') total = e.total;
+            if (e.kind === 'inbox-end') ends.push(e);
+          },
+          () => {},
+        );
+        try {
+          const killed = spawnWarden(['--data-dir', g.data, 'analyze-inbox', 'home', '--dry-run', '--json'], g.env);
+          const gone = new Promise((resolve) => killed.once('exit', resolve));
+          await new Promise((resolve) => killed.stdout.once('data', resolve));
+          killed.kill('SIGKILL');
+          await gone;
+          await vi.waitFor(() => expect(ends).toHaveLength(1), { timeout: 30_000 });
+          expect(total).toBe(300);
+          expect(ends[0]).toMatchObject({ account: 'home', stopped: true });
+          expect(ends[0]!.done).toBeLessThan(300);
+        } finally {
+          watching.close();
+        }
+      } finally {
+        expect(await engine.stop()).toBe(0);
+      }
     } finally {
       await g.close();
     }
