@@ -7,6 +7,14 @@ import { changeFolder, withApi } from './folder.ts';
 import type { Output } from './junk.ts';
 import { dataDirOf } from './options.ts';
 
+/** The options `account add` and `account set` share, worded once (an Option belongs to one command). */
+const CONNECTION_OPTIONS = {
+  tls: () => new Option('--tls <mode>', 'implicit TLS, STARTTLS, or plain (unencrypted; needs --allow-plain)').choices(['implicit', 'starttls', 'plain']),
+  allowPlain: () => new Option('--allow-plain', 'allow plain IMAP, which sends the password unencrypted'),
+  passwordEnv: () => new Option('--password-env <var>', 'read the password from this environment variable when Warden runs'),
+  passwordFile: () => new Option('--password-file <path>', 'read the password from this file (readable by you only: chmod 600)'),
+};
+
 /** `warden account add|signin|list|remove|mode|set|test`: the IMAP accounts Warden watches. */
 export function accountCommands(o: Output): Command {
   const account = new Command('account').description('the IMAP accounts Warden watches');
@@ -45,11 +53,11 @@ export function accountCommands(o: Output): Command {
     .option('--provider <id>', 'a provider preset, for its servers and sign-in: gmail, microsoft (sign in in the browser), fastmail, icloud, yahoo (app passwords)')
     .option('--host <host>', 'the IMAP server (from --provider when given)')
     .option('--port <port>', 'the IMAP port (default: 993 with implicit TLS, 143 otherwise)', port)
-    .addOption(new Option('--tls <mode>', 'implicit TLS, STARTTLS, or plain (unencrypted; needs --allow-plain)').choices(['implicit', 'starttls', 'plain']))
-    .option('--allow-plain', 'allow plain IMAP, which sends the password unencrypted')
+    .addOption(CONNECTION_OPTIONS.tls())
+    .addOption(CONNECTION_OPTIONS.allowPlain())
     .requiredOption('--user <user>', 'the user name to log in with (your address, at most providers)')
-    .option('--password-env <var>', 'read the password from this environment variable when Warden runs')
-    .option('--password-file <path>', 'read the password from this file (readable by you only: chmod 600)')
+    .addOption(CONNECTION_OPTIONS.passwordEnv())
+    .addOption(CONNECTION_OPTIONS.passwordFile())
     .option('--oauth', 'sign in in the browser (OAuth2): Warden prints the address to open and waits')
     .option('--oauth-issuer <url>', 'with --oauth and no provider: the sign-in server (its issuer URL)')
     .option('--scope <scopes>', 'with --oauth and no provider: the scopes your server grants IMAP access with')
@@ -183,11 +191,11 @@ export function accountCommands(o: Output): Command {
     .argument('<name>', ACCOUNT_ARGUMENT)
     .option('--host <host>', 'the IMAP server')
     .option('--port <port>', 'the IMAP port (stays as it is when only --tls changes)', port)
-    .addOption(new Option('--tls <mode>', 'implicit TLS, STARTTLS, or plain (unencrypted; needs --allow-plain)').choices(['implicit', 'starttls', 'plain']))
-    .option('--allow-plain', 'allow plain IMAP, which sends the password unencrypted')
+    .addOption(CONNECTION_OPTIONS.tls())
+    .addOption(CONNECTION_OPTIONS.allowPlain())
     .option('--user <user>', 'the user name to log in with')
-    .option('--password-env <var>', 'read the password from this environment variable when Warden runs')
-    .option('--password-file <path>', 'read the password from this file (readable by you only: chmod 600)')
+    .addOption(CONNECTION_OPTIONS.passwordEnv())
+    .addOption(CONNECTION_OPTIONS.passwordFile())
     .option('--folder <role=path...>', 'use this folder for a role (inbox, rejects, junk, sent, trash, archive, drafts); role= forgets the choice', [])
     .action(async (name: string, options: SetOptions, command: Command) => {
       if (options.passwordEnv && options.passwordFile) command.error('give one of --password-env VAR or --password-file PATH, not both');
