@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
+import type { DecisionRow } from '../engine/activity.ts';
 import type { Arrival } from '../engine/events.ts';
 import type { TrainOutcome, UntrainOutcome } from '../engine/junk.ts';
 import type { WatchEvent } from '../engine/watch.ts';
@@ -232,31 +233,8 @@ export interface ProviderView {
   clientSecret?: true;
 }
 
-export interface DecisionView {
-  id: number;
-  account: string;
-  /** The message's id in the history. */
-  message: number;
-  decidedAt: number;
-  accept: boolean;
-  reason: string;
-  /** The reason in words. */
-  text: string;
-  mailbox: string;
-  score: number;
-  subject: string;
-  from: string;
-  /** Still recorded as a reject (not restored). */
-  isReject: boolean;
-  /** Accepted in the unsure band: left in INBOX, marked for the user to judge. */
-  unsure: boolean;
-  /** The user filed it as junk: moved it to Junk, in Warden or in another mail client. */
-  junk: boolean;
-  /** The user judged it wanted: restored it, marked it not junk, or removed its unsure mark. */
-  wanted: boolean;
-  /** Decided elsewhere: Warden on another computer, watching the same mailbox, acted on it. */
-  elsewhere: boolean;
-}
+/** A decision as the lists show it: as the engine's activity log reads it. */
+export type DecisionView = DecisionRow;
 
 export interface Page<T> {
   items: T[];
