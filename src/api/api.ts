@@ -266,7 +266,7 @@ export class Api implements ApiService {
       'accounts.test': async (p) => {
         const { probe } = await this.#accounts.test(p.name, this.#keyring);
         const roleOf = new Map(Object.entries(probe.roles).map(([role, path]) => [path, role]));
-        return { capabilities: probe.capabilities, folders: probe.folders.map((f) => ({ path: f.path, ...(roleOf.has(f.path) && { role: roleOf.get(f.path)! }) })) };
+        return { capabilities: probe.capabilities, claims: probe.claims, folders: probe.folders.map((f) => ({ path: f.path, ...(roleOf.has(f.path) && { role: roleOf.get(f.path)! }) })) };
       },
       'accounts.set': async (p) => {
         const { name, password, secret: given, ...changes } = p;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
+import type { Probe } from '../engine/accounts.ts';
 import type { DecisionRow } from '../engine/activity.ts';
 import type { Arrival } from '../engine/events.ts';
 import type { TrainOutcome, UntrainOutcome } from '../engine/junk.ts';
@@ -268,7 +269,7 @@ export interface CommandResults {
   'accounts.signInPaste': Record<string, never>;
   'accounts.signInCancel': Record<string, never>;
   'providers.list': ProviderView[];
-  'accounts.test': { capabilities: string[]; folders: { path: string; role?: string }[] };
+  'accounts.test': { capabilities: string[]; folders: { path: string; role?: string }[]; claims: Probe['claims'] };
   'accounts.remove': Record<string, never>;
   'accounts.set': AccountView;
   'accounts.mode': AccountView;

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { CLAIM_WORDS } from '../api/claim-words.ts';
 import type { ApiEvent } from '../api/contract.ts';
 import type { SignInRequest } from '../engine/account-sign-in.ts';
 import type { Account, AccountService, FolderRole, Probe } from '../engine/accounts.ts';
@@ -178,13 +179,6 @@ export function accountCommands(o: Output): Command {
       o.out(mode === 'enforce' ? `Account ${name} now moves what Warden rejects to its Rejects folder.` : `Account ${name} now only observes: nothing is moved.`);
     });
 
-  /** What `account test` says of an account's claim support (docs/design.md, "Two computers, one mailbox"). */
-  const CLAIMS: Record<Probe['claims'], string> = {
-    condstore: 'each message is claimed by CONDSTORE (a conditional STORE): one Warden acts on it, the other records it as decided elsewhere.',
-    lease: 'the server has no CONDSTORE, so the Wardens take turns with a lease (a folder Warden-lease-N): one acts on each message, the other waits its turn.',
-    none: 'the server keeps no keywords, so messages cannot be claimed: run Warden in enforce mode on one computer only.',
-  };
-
   account
     .command('set')
     .description("change an account's server, login or folders: Warden logs in with the new settings first, and saves nothing if that fails")
@@ -235,7 +229,7 @@ export function accountCommands(o: Output): Command {
         o.out(`Capabilities: ${found.capabilities.join(' ')}`);
         const missing = ['IDLE', 'MOVE', 'UIDPLUS', 'CONDSTORE'].filter((c) => !found.capabilities.includes(c));
         if (missing.length > 0) o.out(`Without ${missing.join(', ')}: Warden works, more slowly or with more care (polling, copy and expunge).`);
-        o.out(`Two computers on this account: ${CLAIMS[found.claims]}`);
+        o.out(`Two computers on this account: ${CLAIM_WORDS[found.claims]}`);
         for (const role of ROLE_ORDER) {
           const path = a.config.folders[role] ?? found.roles[role];
           const note = role === 'rejects' && !path ? 'none yet: Warden creates Rejects when it first rejects a message' : (path ?? 'not found');

@@ -118,6 +118,8 @@ describe('the UI', { timeout: 90_000 }, () => {
     await password.fill(f.dovecot.users[0]!.password);
     await page.getByRole('button', { name: 'Add account' }).click();
     await expect.poll(() => card.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/Connected\. Folders: .*Junk \(junk\)/);
+    // Dovecot has CONDSTORE: two Wardens on this mailbox claim each message.
+    expect(await card.getByText(/^Two computers on this account: each message is claimed by CONDSTORE/).isVisible()).toBe(true);
     await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/home\s*watching, observing/);
     // The folder roles found, and the user's own choice over them.
     await card.getByText('Folders Warden uses').click();
