@@ -1,4 +1,4 @@
-import { OwnerClient } from '../api/client.ts';
+import type { OwnerClient } from '../api/client.ts';
 import type { CommandName, CommandParams, CommandResults } from '../api/contract.ts';
 import { FolderInUseError, Ownership, type OwnerInfo } from '../engine/owner.ts';
 
@@ -19,7 +19,12 @@ export async function changeFolder<T>(dataDir: string, command: string, how: { h
     }
   }
   const { owner } = taken;
-  if (owner?.control && how.owner) return how.owner(new OwnerClient({ ...owner, control: owner.control }));
+  if (owner?.control && how.owner) {
+    // Loaded only to talk to an owner: its WebSocket library is 10 MB resident that a command
+    // working here does without (docs/measured.md).
+    const { OwnerClient } = await import('../api/client.ts');
+    return how.owner(new OwnerClient({ ...owner, control: owner.control }));
+  }
   throw refusal(new FolderInUseError(dataDir, owner), command);
 }
 

@@ -55,8 +55,8 @@ export function classifyMox(
     const n = c.ham + c.spam;
     if (n <= rareWords) r += ((1 + rareWords - n) * (0.5 - r)) / 10;
     if (Math.abs(0.5 - r) < ignoreWords) continue;
-    if (r < 0.5) keepStrongest(hams, topWords, { list, i, r, strength: 0.5 - r });
-    else if (r > 0.5) keepStrongest(spams, topWords, { list, i, r, strength: r - 0.5 });
+    if (r < 0.5) keepStrongest(hams, topWords, list, i, r, 0.5 - r);
+    else if (r > 0.5) keepStrongest(spams, topWords, list, i, r, r - 0.5);
   }
   // Graham's combination in log space: P = Πr / (Πr + Π(1-r)) = 1 / (1 + e^η).
   let eta = 0;
@@ -109,8 +109,8 @@ export function classifyFisher(
     sumLn1mF += Math.log(1 - f);
     n++;
     if (!named) continue;
-    if (f < 0.5) keepStrongest(hams, EXPLAINED_WORDS, { list, i, r: f, strength: 0.5 - f });
-    else if (f > 0.5) keepStrongest(spams, EXPLAINED_WORDS, { list, i, r: f, strength: f - 0.5 });
+    if (f < 0.5) keepStrongest(hams, EXPLAINED_WORDS, list, i, f, 0.5 - f);
+    else if (f > 0.5) keepStrongest(spams, EXPLAINED_WORDS, list, i, f, f - 0.5);
   }
   if (n === 0) return result(0.5, totals, hams, spams);
   const lnH = logChiSquareSurvival(-2 * sumLnF, n); // very negative when the words are hammy
@@ -185,7 +185,10 @@ interface Candidate {
  * Inserts the word into `top` (strongest first, at most `n`) if it belongs there. Ties go to
  * the longer word in UTF-8 bytes, as mox sorts them.
  */
-function keepStrongest(top: Candidate[], n: number, candidate: Candidate): void {
+function keepStrongest(top: Candidate[], n: number, list: WordList, at: number, r: number, strength: number): void {
+  // Most words of a long message are weaker than the n kept: no candidate is made for them.
+  if (top.length >= n && (n === 0 || strength < top[n - 1]!.strength)) return;
+  const candidate: Candidate = { list, i: at, r, strength };
   let i = top.length;
   while (i > 0 && stronger(candidate, top[i - 1]!)) i--;
   if (i >= n) return; // also when n is 0
