@@ -14,7 +14,7 @@ import { parseMessage, type MessageContent } from '../mail/parse.ts';
 import { reputation, type Sender } from '../reputation/reputation.ts';
 import { History, type MessageRecord } from '../store/history.ts';
 import { EngineContext, type ContextOptions, type DnsOptions } from './context.ts';
-import { TRAINING, type JunkService } from './junk.ts';
+import { TRAINING, type JunkService, type SetUp } from './junk.ts';
 import { parseWith } from './validate.ts';
 
 export type { AnalysisSettings, Decision, SenderRule };
@@ -172,9 +172,10 @@ export class DeliveryService {
    * not today's DNS, which says nothing reliable about old mail. A message the history knows is
    * not recorded again, but still trained (idempotent), so an interrupted bootstrap loses no
    * training. `train` trains the content filter without that judgement in the history (read
-   * INBOX mail taken as wanted, which the user never filed). Returns whether it was new to the history.
+   * INBOX mail taken as wanted, which the user never filed), through the caller's `setUp`.
+   * Returns whether it was new to the history.
    */
-  async file(raw: Uint8Array, received: number, label: Label | undefined, train: Label | undefined = label): Promise<boolean> {
+  async file(raw: Uint8Array, received: number, label: Label | undefined, train: Label | undefined, setUp: SetUp): Promise<boolean> {
     const content = await parseMessage(raw);
     const facts = this.#facts(raw, content);
     const fresh = this.#history.findByFingerprint(facts.fingerprint) === undefined;
@@ -189,7 +190,7 @@ export class DeliveryService {
         }),
       );
     }
-    if (train) this.junk.trainWords(await this.junk.words(raw, TRAINING), train);
+    if (train) this.junk.trainWords(await this.junk.words(raw, TRAINING), train, setUp);
     return fresh;
   }
 

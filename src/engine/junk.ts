@@ -8,13 +8,14 @@ import type { WordOptions } from '../junk/words.ts';
 import { describeThreshold, type FittedThreshold } from '../junk/threshold.ts';
 import type { WordList } from '../junk/word-list.ts';
 import { hashWord } from '../junk/word-hash.ts';
+import type { SetUp } from '../junk/set-up.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { SqliteWordCounts } from '../store/junk-words.ts';
 import { databaseFile } from './data-dir.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 import { parseWith } from './validate.ts';
 
-export type { FittedThreshold, JunkParams, Label, MessageWords, TrainOutcome, UntrainOutcome };
+export type { FittedThreshold, JunkParams, Label, MessageWords, SetUp, TrainOutcome, UntrainOutcome };
 export { describeThreshold, SIGNIFICANT_HAM };
 
 /** Named settings: Warden's defaults, and mox's quickstart filter. */
@@ -116,22 +117,23 @@ export class JunkService {
   }
 
   /**
-   * Starts and ends a set-up (`warden bootstrap`): the wanted messages trained in between are
-   * scored held-out at its end, by everything it trained (src/junk/threshold.ts). `endSetUp`
-   * commits.
+   * Starts and ends a set-up (`warden bootstrap`, `warden junk train`): the wanted messages
+   * trained through it (the `setUp` of train and trainWords) are scored held-out at its end, by
+   * everything trained by then (src/junk/threshold.ts). Whoever begins one owns it: set-ups at
+   * once do not mix, and training outside them is scored as usual. `endSetUp` commits.
    */
-  beginSetUp(): void {
-    this.#filter.beginSetUp();
+  beginSetUp(): SetUp {
+    return this.#filter.beginSetUp();
   }
 
-  endSetUp(): void {
-    this.#filter.endSetUp();
+  endSetUp(setUp: SetUp): void {
+    this.#filter.endSetUp(setUp);
     this.commit();
   }
 
-  /** Trains one message and commits: when this returns, the training is on disk. */
-  async train(raw: Uint8Array, label: Label): Promise<TrainOutcome> {
-    const outcome = this.trainWords(await this.words(raw, TRAINING), label);
+  /** Trains one message (through `setUp`, when given) and commits: when this returns, the training is on disk. */
+  async train(raw: Uint8Array, label: Label, setUp?: SetUp): Promise<TrainOutcome> {
+    const outcome = this.trainWords(await this.words(raw, TRAINING), label, setUp);
     this.commit();
     return outcome;
   }
@@ -145,10 +147,10 @@ export class JunkService {
 
   /**
    * Trains a parsed message in memory, where classification sees it at once; `commit` writes it.
-   * The way to train many messages fast: one commit for many.
+   * The way to train many messages fast: one commit for many. Through `setUp`, when given.
    */
-  trainWords(message: MessageWords, label: Label): TrainOutcome {
-    return this.#filter.train(message.fingerprint, message.words, label);
+  trainWords(message: MessageWords, label: Label, setUp?: SetUp): TrainOutcome {
+    return this.#filter.train(message.fingerprint, message.words, label, setUp);
   }
 
   /**

@@ -145,6 +145,7 @@ describe('warden filter --stdio', () => {
     // The other tests' data folder, trained by `warden junk train` (wanted mail first, no set-up), keeps the setting.
     expect(expectVerdict(await filter().request({ id: 2, op: 'classify', path: hamProbe }), 2)).toMatchObject({ threshold: 0.95 });
     expect(await filter().request({ id: 3, op: 'setup', phase: 'middle' })).toMatchObject({ ok: false, error: expect.stringMatching(/phase/) });
+    expect(await filter().request({ id: 4, op: 'setup', phase: 'end' })).toMatchObject({ ok: false, error: expect.stringMatching(/no set-up is open: begin one/) });
   });
 
   it('gives the same verdict as warden junk classify --json', async () => {
