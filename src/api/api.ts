@@ -14,6 +14,7 @@ import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
 import { TRAINING } from '../engine/junk.ts';
+import { OpenSetUps } from '../engine/open-set-ups.ts';
 import type { WatchEvent } from '../engine/events.ts';
 import {
   commandParams,
@@ -69,6 +70,8 @@ export class Api implements ApiService {
   readonly #engine: Engine;
   readonly #accounts: AccountService;
   readonly #delivery: DeliveryService;
+  /** Set-ups clients run across requests (`warden junk train`). */
+  readonly #setUps: OpenSetUps;
   readonly #activity: Activity;
   readonly #preferences: AppPreferences;
   readonly #listeners = new Set<(event: ApiEvent) => void>();
@@ -102,6 +105,7 @@ export class Api implements ApiService {
     // Everything on the context's one connection, filter and settings (docs/design.md).
     this.#accounts = AccountService.onDatabase(context.db);
     this.#delivery = DeliveryService.forAccount(context);
+    this.#setUps = new OpenSetUps(context.junk);
     this.#activity = Activity.onDatabase(context.db, appSecrets);
     this.#preferences = new AppPreferences(PreferencesService.onDatabase(context.db), options.loginItem);
     this.#engine = new Engine(context, { appSecrets });
@@ -195,7 +199,12 @@ export class Api implements ApiService {
     await this.#engine.stop();
     this.#listeners.clear();
     try {
-      this.#context.close();
+      // What open set-ups trained is committed; ended, it is scored too.
+      try {
+        this.#setUps.endAll();
+      } finally {
+        this.#context.close();
+      }
     } finally {
       this.#ownership.release();
     }
@@ -381,11 +390,12 @@ export class Api implements ApiService {
         filterView(this.#delivery.junk.configure({ ...(p.threshold !== undefined && { threshold: p.threshold }), ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }) })),
       'junk.train': async (p) => {
         const junk = this.#delivery.junk;
+        const setUp = p.setUp === undefined ? undefined : this.#setUps.get(p.setUp);
         const outcomes: CommandResults['junk.train']['outcomes'] = [];
         for (const message of p.messages) {
           try {
             const words = await junk.words(Buffer.from(message, 'base64'), TRAINING);
-            outcomes.push({ outcome: p.untrain ? junk.untrainWords(words, p.label) : junk.trainWords(words, p.label) });
+            outcomes.push({ outcome: p.untrain ? junk.untrainWords(words, p.label) : junk.trainWords(words, p.label, setUp) });
           } catch (err) {
             outcomes.push({ error: (err as Error).message });
           }
@@ -393,6 +403,11 @@ export class Api implements ApiService {
         junk.commit();
         const { hamMessages, spamMessages, words } = junk.stats();
         return { outcomes, filter: { hamMessages, spamMessages, words } };
+      },
+      'junk.beginSetUp': () => ({ setUp: this.#setUps.begin() }),
+      'junk.endSetUp': (p) => {
+        this.#setUps.end(p.setUp);
+        return { threshold: this.#delivery.junk.threshold() };
       },
       'preferences.get': () => this.#preferences.get(),
       'preferences.set': async (p) => {

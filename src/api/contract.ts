@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
 import type { Arrival } from '../engine/events.ts';
-import type { TrainOutcome, UntrainOutcome } from '../engine/junk.ts';
+import type { FittedThreshold, TrainOutcome, UntrainOutcome } from '../engine/junk.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
 /**
@@ -163,9 +163,17 @@ export const commandParams = {
    * Trains the content filter with messages, as `warden junk train` does, and commits: what that
    * command sends a running Warden, whose filter then knows them at once. Each message is its
    * bytes in base64 (RFC 4648 section 4). `untrain`: takes back their training with `label`
-   * instead, as `warden junk untrain` does.
+   * instead, as `warden junk untrain` does. `setUp`: the set-up (junk.beginSetUp) the wanted
+   * mail trains through, scored held-out at its end for the fitted threshold (docs/content-filter.md).
    */
-  'junk.train': z.object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000), untrain: z.boolean().optional() }).strict(),
+  'junk.train': z
+    .object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000), untrain: z.boolean().optional(), setUp: z.uuid().optional() })
+    .strict()
+    .refine((p) => !(p.untrain && p.setUp), { message: 'untraining goes through no set-up: leave out setUp', path: ['setUp'] }),
+  /** Begins a set-up for the training that follows (`warden junk train`); junk.endSetUp ends it. */
+  'junk.beginSetUp': z.object({}).strict(),
+  /** Ends a set-up: its wanted mail is scored held-out and committed; answers the threshold in force. */
+  'junk.endSetUp': z.object({ setUp: z.uuid() }).strict(),
   /** The app's preferences (desktop notifications of rejects, start at login). */
   'preferences.get': z.object({}).strict(),
   /** Start at login is refused, with the field named, where preferences.get reports it null. */
@@ -308,6 +316,8 @@ export interface CommandResults {
   'filter.set': { threshold: number; fitThreshold: boolean };
   /** Per message, in order: how it was trained, or why it could not be read. */
   'junk.train': { outcomes: ({ outcome: TrainOutcome | UntrainOutcome } | { error: string })[]; filter: { hamMessages: number; spamMessages: number; words: number } };
+  'junk.beginSetUp': { setUp: string };
+  'junk.endSetUp': { threshold: FittedThreshold };
   'preferences.get': PreferencesView;
   'preferences.set': PreferencesView;
   'stats.get': StatsView;
