@@ -13,7 +13,7 @@ import { PreferencesService } from '../engine/preferences.ts';
 import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
-import { TRAINING } from '../engine/junk.ts';
+import { SIGNIFICANT_HAM, TRAINING, type JunkService } from '../engine/junk.ts';
 import { OpenSetUps } from '../engine/open-set-ups.ts';
 import type { WatchEvent } from '../engine/events.ts';
 import {
@@ -28,6 +28,7 @@ import {
   type CommandResponse,
   type CommandResults,
   type DecisionView,
+  type FilterView,
   type Page,
   type ProviderView,
 } from './contract.ts';
@@ -384,10 +385,12 @@ export class Api implements ApiService {
       // Every account reads the one settings object at each message: the rules apply from the next.
       'senderRules.add': (p) => ({ ...this.#delivery.setSenderRule(p.sender, p.action), rules: this.#delivery.settings.senderRules }),
       'senderRules.remove': (p) => ({ removed: this.#delivery.removeSenderRule(p.sender), rules: this.#delivery.settings.senderRules }),
-      'filter.get': () => filterView(this.#delivery.junk.params),
+      'filter.get': () => filterView(this.#delivery.junk),
       // The one filter of the engine: in force from the next message.
-      'filter.set': (p) =>
-        filterView(this.#delivery.junk.configure({ ...(p.threshold !== undefined && { threshold: p.threshold }), ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }) })),
+      'filter.set': (p) => {
+        this.#delivery.junk.configure({ ...(p.threshold !== undefined && { threshold: p.threshold }), ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }) });
+        return filterView(this.#delivery.junk);
+      },
       'junk.train': async (p) => {
         const junk = this.#delivery.junk;
         const setUp = p.setUp === undefined ? undefined : this.#setUps.get(p.setUp);
@@ -530,8 +533,9 @@ interface AccountStatus {
 }
 
 /** The account's state after an engine event, when the event changes it. */
-function filterView(p: { threshold: number; fitThreshold: boolean }): CommandResults['filter.get'] {
-  return { threshold: p.threshold, fitThreshold: p.fitThreshold };
+function filterView(junk: JunkService): FilterView {
+  const { threshold, fitThreshold } = junk.params;
+  return { threshold, fitThreshold, judging: junk.threshold(), heldOut: junk.heldOut(), fitNeeds: SIGNIFICANT_HAM };
 }
 
 function stateAfter(e: WatchEvent): AccountStatus | undefined {

@@ -312,8 +312,8 @@ export interface CommandResults {
   /** The rule as kept (an address lower-cased, a domain without its @), the one it replaced, and all the rules. */
   'senderRules.add': { rule: SenderRule; replaced: SenderRule | undefined; rules: SenderRule[] };
   'senderRules.remove': { removed: SenderRule; rules: SenderRule[] };
-  'filter.get': { threshold: number; fitThreshold: boolean };
-  'filter.set': { threshold: number; fitThreshold: boolean };
+  'filter.get': FilterView;
+  'filter.set': FilterView;
   /** Per message, in order: how it was trained, or why it could not be read. */
   'junk.train': { outcomes: ({ outcome: TrainOutcome | UntrainOutcome } | { error: string })[]; filter: { hamMessages: number; spamMessages: number; words: number } };
   'junk.beginSetUp': { setUp: string };
@@ -321,6 +321,20 @@ export interface CommandResults {
   'preferences.get': PreferencesView;
   'preferences.set': PreferencesView;
   'stats.get': StatsView;
+}
+
+/**
+ * The content filter's threshold: the setting, whether it may be fitted below it, and the one it
+ * judges by now (docs/content-filter.md, "The threshold fitted on your training").
+ */
+export interface FilterView {
+  threshold: number;
+  fitThreshold: boolean;
+  /** The threshold in force: `ham` is how many wanted messages it was fitted on, 0 when the setting stands. */
+  judging: FittedThreshold;
+  /** How many of the latest wanted messages have a held-out score, of the `fitNeeds` a fit needs. */
+  heldOut: number;
+  fitNeeds: number;
 }
 
 /** An answer: the result, or an error in words with the field at fault when there is one. */

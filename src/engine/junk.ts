@@ -5,7 +5,7 @@ import { JunkFilter, type Label, type TrainOutcome, type UntrainOutcome } from '
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
 import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
 import type { WordOptions } from '../junk/words.ts';
-import { describeThreshold, type FittedThreshold } from '../junk/threshold.ts';
+import { describeThreshold, HELD_OUT_HAM, type FittedThreshold } from '../junk/threshold.ts';
 import type { WordList } from '../junk/word-list.ts';
 import { hashWord } from '../junk/word-hash.ts';
 import type { SetUp } from '../junk/set-up.ts';
@@ -114,6 +114,11 @@ export class JunkService {
   /** The threshold the filter judges by now: the configured one, or fitted on the user's training (src/junk/threshold.ts). */
   threshold(): FittedThreshold {
     return this.#filter.threshold();
+  }
+
+  /** How many of the latest wanted messages (up to the HELD_OUT_HAM the fit reads) have a held-out score. */
+  heldOut(): number {
+    return this.#counts.readHeldOut(HELD_OUT_HAM).length;
   }
 
   /**

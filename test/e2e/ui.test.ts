@@ -7,7 +7,7 @@ import { openUi, screenshotFolder } from '../helpers/browser.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
-import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
+import { SPAM_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { ROOT, runWarden, runWardenAsync } from '../helpers/warden.ts';
 
 /**
@@ -128,6 +128,38 @@ describe('the UI', { timeout: 90_000 }, () => {
     // A new choice of folders starts the watcher again: the picture once it watches.
     await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/home\s*watching/);
     await page.screenshot({ path: join(shots, 'accounts.png') });
+  });
+
+  it('shows the threshold the filter judges by in Settings: not fitted yet, then fitted on wanted mail trained by hand', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    // The fixture's 50 wanted messages cannot be scored without their own words (each leaves 49).
+    expect(await page.getByLabel('Fit a lower threshold on my wanted mail').isChecked()).toBe(true);
+    await expect
+      .poll(() => page.locator('#fit-note').textContent())
+      .toMatch(/Not fitted yet: 0 of the 50 wanted messages a fit needs have a score without their own words\..* judges by your threshold, 0\.95\./);
+    // Wanted mail trained by hand (warden junk train through the running Warden: a set-up): the threshold is fitted on it.
+    const begun = await api.call('junk.beginSetUp', {});
+    if (!begun.ok) throw new Error(begun.error);
+    const ham = Array.from({ length: 60 }, (_, i) => Buffer.from(syntheticMessage('ham', 5000 + i)).toString('base64'));
+    expect(await api.call('junk.train', { label: 'ham', messages: ham, setUp: begun.result.setUp })).toMatchObject({ ok: true });
+    expect(await api.call('junk.endSetUp', { setUp: begun.result.setUp })).toMatchObject({ ok: true });
+    const filter = await api.call('filter.get', {});
+    if (!filter.ok) throw new Error(filter.error);
+    const { judging } = filter.result;
+    expect(judging.ham).toBeGreaterThanOrEqual(60);
+    expect(judging.threshold).toBeLessThan(0.95);
+    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect
+      .poll(() => page.locator('#fit-note').textContent())
+      .toContain(`Judging by ${judging.threshold.toFixed(3)}, fitted on your wanted mail: the highest of your latest ${judging.ham} wanted messages, each scored without its own words, scored ${judging.highest!.toFixed(3)}.`);
+    await page.screenshot({ path: join(shots, 'settings-fitted.png') });
+    // Off: the filter judges by the setting again, as the later steps expect: the mail they restore scored as junk.
+    await page.getByLabel('Fit a lower threshold on my wanted mail').uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('#fit-note').textContent()).toContain('Fitting is off: the filter judges by your threshold, 0.95.');
+    expect(await api.call('filter.get', {})).toMatchObject({ ok: true, result: { fitThreshold: false, judging: { threshold: 0.95, ham: 0 } } });
+    await page.getByRole('link', { name: 'Accounts' }).click();
   });
 
   it('edits an account: tests the new settings before saving, says what failed beside it, keeps the form; shows each state with its reason and only its actions', async () => {
@@ -315,6 +347,8 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByText(/^Desktop notifications and start at login are settings of the desktop app/).waitFor();
     expect(await page.getByLabel('Start Warden when I log in').count()).toBe(0);
     expect(await page.getByLabel(/Notify me/).count()).toBe(0);
+    // Turned off in an earlier step.
+    await expect.poll(() => page.locator('#fit-note').textContent()).toContain('Fitting is off: the filter judges by your threshold, 0.95.');
     // Sizes in MB.
     const largest = page.getByLabel(/^Largest message analysed, in MB/);
     expect(await largest.inputValue()).toBe('32');
@@ -339,7 +373,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
     expect(await zones.getAttribute('aria-invalid')).toBe('false');
-    expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97, fitThreshold: true } });
+    expect(await api.call('filter.get', {})).toMatchObject({ ok: true, result: { threshold: 0.97, fitThreshold: false } });
     expect(await api.call('settings.get', {})).toMatchObject({
       ok: true,
       result: { subjectpassHours: 24, rejectsRetentionDays: 30, maxMessageBytes: 10 * 1024 * 1024, rulesets: [{ listAllowDomain: 'lists.example.org' }], digest: { enabled: true, hour: 7 } },
@@ -349,6 +383,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await digest.uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(async () => JSON.stringify(await api.call('settings.get', {}))).toContain('"digest":{"enabled":false,"hour":7}');
+
   });
 
   it('always rejects, or always accepts, a sender: from the Rules view and from a decision, shown in the evidence', async () => {
