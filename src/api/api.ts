@@ -13,7 +13,7 @@ import { PreferencesService } from '../engine/preferences.ts';
 import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
-import { SIGNIFICANT_HAM, TRAINING, type JunkService } from '../engine/junk.ts';
+import { SIGNIFICANT_HAM, TRAINING } from '../engine/junk.ts';
 import { OpenSetUps } from '../engine/open-set-ups.ts';
 import type { WatchEvent } from '../engine/events.ts';
 import {
@@ -385,11 +385,11 @@ export class Api implements ApiService {
       // Every account reads the one settings object at each message: the rules apply from the next.
       'senderRules.add': (p) => ({ ...this.#delivery.setSenderRule(p.sender, p.action), rules: this.#delivery.settings.senderRules }),
       'senderRules.remove': (p) => ({ removed: this.#delivery.removeSenderRule(p.sender), rules: this.#delivery.settings.senderRules }),
-      'filter.get': () => filterView(this.#delivery.junk),
+      'filter.get': () => filterView(this.#delivery),
       // The one filter of the engine: in force from the next message.
       'filter.set': (p) => {
         this.#delivery.junk.configure({ ...(p.threshold !== undefined && { threshold: p.threshold }), ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }) });
-        return filterView(this.#delivery.junk);
+        return filterView(this.#delivery);
       },
       'junk.train': async (p) => {
         const junk = this.#delivery.junk;
@@ -410,7 +410,7 @@ export class Api implements ApiService {
       'junk.beginSetUp': () => ({ setUp: this.#setUps.begin() }),
       'junk.endSetUp': (p) => {
         this.#setUps.end(p.setUp);
-        return { threshold: this.#delivery.junk.threshold() };
+        return { threshold: this.#delivery.threshold() };
       },
       'preferences.get': () => this.#preferences.get(),
       'preferences.set': async (p) => {
@@ -533,9 +533,9 @@ interface AccountStatus {
 }
 
 /** The account's state after an engine event, when the event changes it. */
-function filterView(junk: JunkService): FilterView {
-  const { threshold, fitThreshold } = junk.params;
-  return { threshold, fitThreshold, judging: junk.threshold(), heldOut: junk.heldOut(), fitNeeds: SIGNIFICANT_HAM };
+function filterView(delivery: DeliveryService): FilterView {
+  const { threshold, fitThreshold } = delivery.junk.params;
+  return { threshold, fitThreshold, judging: delivery.threshold(), heldOut: delivery.junk.heldOut(), fitNeeds: SIGNIFICANT_HAM };
 }
 
 function stateAfter(e: WatchEvent): AccountStatus | undefined {

@@ -108,7 +108,7 @@ class Session {
           if (!this.#setUp) throw new Error('no set-up is open: begin one with {"op":"setup","phase":"begin"}');
           this.endSetUp();
         }
-        return { threshold: junk.threshold().threshold };
+        return { threshold: this.#service.threshold().threshold };
     }
   }
 

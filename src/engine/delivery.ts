@@ -14,7 +14,7 @@ import { parseMessage, type MessageContent } from '../mail/parse.ts';
 import { reputation, type Sender } from '../reputation/reputation.ts';
 import { History, type MessageRecord } from '../store/history.ts';
 import { EngineContext, type ContextOptions, type DnsOptions } from './context.ts';
-import { TRAINING, type JunkService, type SetUp } from './junk.ts';
+import { TRAINING, withUnsureBand, type FittedThreshold, type JunkService, type SetUp } from './junk.ts';
 import { parseWith } from './validate.ts';
 
 export type { AnalysisSettings, Decision, SenderRule };
@@ -287,6 +287,14 @@ export class DeliveryService {
     return subjectpassToken(address, this.#subjectpassKey(), now);
   }
 
+  /**
+   * The threshold the analysis judges content by: the filter's, fitted on the user's training or
+   * not, but the setting while the unsure band is on (src/junk/threshold.ts withUnsureBand).
+   */
+  threshold(): FittedThreshold {
+    return withUnsureBand(this.junk.threshold(), this.settings.unsure);
+  }
+
   /** Closes the context when this service opened it; an engine's is the engine's to close. */
   close(): void {
     if (this.#ownsContext) this.#context.close();
@@ -312,7 +320,7 @@ export class DeliveryService {
         random,
         now: received,
       },
-      this.junk.threshold(),
+      this.threshold(),
     );
     return { facts, decision };
   }

@@ -8,6 +8,9 @@ import type { FilterView } from '../../../src/api/contract.ts';
 export function fitWords(f: FilterView): string {
   const { judging } = f;
   if (!f.fitThreshold) return `Fitting is off: the filter judges by your threshold, ${f.threshold}.`;
+  if (judging.setAside) {
+    return `Judging by your threshold, ${judging.configured}: fitted on your wanted mail it would be ${judging.setAside.fitted.toFixed(3)}, but the unsure band below marks that mail instead of rejecting it.`;
+  }
   if (judging.ham > 0) {
     const highest = `the highest of your latest ${judging.ham} wanted messages, each scored without its own words, scored ${judging.highest!.toFixed(3)}`;
     if (judging.threshold < judging.configured) return `Judging by ${judging.threshold.toFixed(3)}, fitted on your wanted mail: ${highest}.`;
