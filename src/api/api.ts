@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AccountSignIn } from '../engine/account-sign-in.ts';
 import { AccountService, checkLogin, type Account, type AppSecrets } from '../engine/accounts.ts';
 import { Activity } from '../engine/activity.ts';
+import { BackupStatus } from '../engine/backup-status.ts';
 import { bootstrap } from '../engine/bootstrap.ts';
 import { analyzeInbox } from '../engine/mailbox.ts';
 import { EngineContext, type ContextOptions } from '../engine/context.ts';
@@ -51,6 +52,8 @@ export interface ApiOptions extends Pick<ContextOptions, 'offline' | 'dnsServers
   openBrowser?: (url: string) => Promise<void>;
   /** The installed desktop app's start at login; without it, preferences report it unavailable. */
   loginItem?: AppLoginItem;
+  /** How often the engine looks whether the daily backup is due (default hourly; tests shorter). */
+  backupCheckMs?: number;
 }
 
 type Handlers = { [C in CommandName]: (params: z.output<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
@@ -71,6 +74,7 @@ export class Api implements ApiService {
   readonly #engine: Engine;
   readonly #accounts: AccountService;
   readonly #delivery: DeliveryService;
+  readonly #backups: BackupStatus;
   /** Set-ups clients run across requests (`warden junk train`). */
   readonly #setUps: OpenSetUps;
   readonly #activity: Activity;
@@ -107,9 +111,10 @@ export class Api implements ApiService {
     this.#accounts = AccountService.onDatabase(context.db);
     this.#delivery = DeliveryService.forAccount(context);
     this.#setUps = new OpenSetUps(context.junk);
+    this.#backups = new BackupStatus(dataDir);
     this.#activity = Activity.onDatabase(context.db, appSecrets);
     this.#preferences = new AppPreferences(PreferencesService.onDatabase(context.db), options.loginItem);
-    this.#engine = new Engine(context, { appSecrets });
+    this.#engine = new Engine(context, { appSecrets, ...(options.backupCheckMs !== undefined && { backupCheckMs: options.backupCheckMs }) });
     for (const kind of ENGINE_EVENT_KINDS) this.#engine.on(kind, (event: WatchEvent) => this.#onEngine(event));
     this.#handlers = this.#makeHandlers();
   }
@@ -418,6 +423,7 @@ export class Api implements ApiService {
         this.#emit({ kind: 'preferences', preferences });
         return preferences;
       },
+      'backups.status': () => this.#backups.view(),
       'stats.get': (p) => {
         const since = Date.now() - p.days * DAY_MS;
         const { hamMessages, spamMessages } = this.#delivery.junk.stats();
@@ -480,6 +486,7 @@ export class Api implements ApiService {
   }
 
   #onEngine(event: WatchEvent): void {
+    if (event.kind === 'backup') this.#backups.failed(event.error);
     const state = stateAfter(event);
     const account = state && 'account' in event ? this.#findAccount(event.account) : undefined;
     if (state && account) this.#setState(account, state);

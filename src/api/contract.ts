@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
 import type { Arrival } from '../engine/events.ts';
+import type { BackupStatusView } from '../engine/backup-status.ts';
 import type { FittedThreshold, TrainOutcome, UntrainOutcome } from '../engine/junk.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
@@ -180,6 +181,8 @@ export const commandParams = {
   'preferences.set': z.object({ notifications: z.boolean().optional(), startAtLogin: z.boolean().optional() }).strict(),
   /** Counts per day for the charts. */
   'stats.get': z.object({ days: z.number().int().min(1).max(3650).default(30) }).strict(),
+  /** The daily backup (docs/backups.md): the newest, and the last failure when none was made since. */
+  'backups.status': z.object({}).strict(),
 } as const;
 
 export type CommandName = keyof typeof commandParams;
@@ -321,6 +324,7 @@ export interface CommandResults {
   'preferences.get': PreferencesView;
   'preferences.set': PreferencesView;
   'stats.get': StatsView;
+  'backups.status': BackupStatusView;
 }
 
 /**

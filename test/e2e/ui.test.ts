@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +37,8 @@ beforeAll(async () => {
     hosts: [{ name: SENDER.ehlo, ips: [SENDER.ip] }],
     txts: [{ name: 'offers.test', value: 'v=spf1 ip4:198.51.100.0/24 -all' }, { name: '_dmarc.offers.test', value: 'v=DMARC1; p=none' }, dkimKeyRecord('offers.test')],
   });
-  api = await Api.open(f.data, { dnsServers: [dns.server] });
+  // The daily backup looked for often, so that a failure shows within the test (the last step).
+  api = await Api.open(f.data, { dnsServers: [dns.server], backupCheckMs: 300 });
   api.start();
   ({ served, browser, page } = await openUi(api));
 }, 120_000);
@@ -428,5 +430,30 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Remove: Always accept mail from deals@offers.test' }).click();
     await expect.poll(() => senders.textContent()).toMatch(/No senders yet/);
     expect(await api.call('senderRules.list', {})).toEqual({ ok: true, result: [] });
+  });
+
+  it('shows a failing daily backup wherever the user is, also in a window opened later, until a backup is made', async () => {
+    const folder = join(f.data, 'backups');
+    const banner = page.getByRole('alert').filter({ hasText: "The daily backup of Warden's database failed" });
+    expect(await banner.count()).toBe(0);
+    // Where the backups go is a file now: the next check fails.
+    rmSync(folder, { recursive: true, force: true });
+    writeFileSync(folder, 'not a folder');
+    try {
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(/failed just now: .*backups.* Mail is still filtered, and Warden tries again every hour/s);
+      await page.getByRole('link', { name: 'Rules' }).click();
+      await page.reload();
+      await banner.waitFor();
+      await page.screenshot({ path: join(shots, 'backup-failed.png') });
+    } finally {
+      rmSync(folder);
+      mkdirSync(folder, { mode: 0o700 });
+    }
+    // The next check makes a backup: the failure is over.
+    await expect.poll(async () => JSON.stringify(await api.call('backups.status', {})), { timeout: 15_000 }).toMatch(/^\{"ok":true,"result":\{"newest":\d+\}\}$/);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Rules', exact: true, level: 1 }).waitFor();
+    expect(await banner.count()).toBe(0);
   });
 });
