@@ -173,6 +173,8 @@ export class JunkFilter {
    * Wanted mail trained through `setUp` is scored held-out again at that set-up's end.
    */
   train(fingerprint: string, list: WordList, label: Label, setUp?: SetUp): TrainOutcome {
+    // Refused before anything changes, so a refusal trains nothing.
+    if (setUp?.ended) throw new Error('this set-up has ended: begin another to train through');
     this.#refresh();
     const previous = this.trainedAs(fingerprint);
     if (previous === label) return 'unchanged';

@@ -20,7 +20,6 @@ export class SetUp {
 
   /** Keeps a wanted message; only the latest HELD_OUT_HAM count, as only they count in the fit. */
   add(message: SetUpMessage): void {
-    if (this.#ended) throw new Error('this set-up has ended: begin another to train through');
     this.#wanted.push(message);
     if (this.#wanted.length > HELD_OUT_HAM) this.#wanted.shift();
   }

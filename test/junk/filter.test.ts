@@ -705,6 +705,10 @@ describe('JunkService, the threshold fitted on the training (src/junk/threshold.
     service.endSetUp(second);
     expect(service.threshold().ham).toBe(120);
     expect(() => service.endSetUp(first)).toThrow(/already ended/);
+    // Training through an ended set-up is refused, and trains nothing.
+    const late = await service.words(message('ham', 900));
+    expect(() => service.trainWords(late, 'ham', first)).toThrow(/has ended: begin another/);
+    expect(service.trained().ham).toBe(120);
 
     // The same training under one set-up: the same scores, as nothing was trained between the two ends.
     const aloneDir = dataDir();
