@@ -11,6 +11,7 @@ import { APP_ID } from './identity.ts';
 import { callHandler, sendEvent } from './ipc.ts';
 import { autostartFile, HIDDEN_ARG, linuxExecutable, linuxLoginItem } from './login-item.ts';
 import { notificationsFor, RejectBatcher, rejectOf, SignInNotices, type NotificationModel, type Reject } from './notifications.ts';
+import { BackupNotices } from './backup-notices.ts';
 import { viewUrl, type View } from './routes.ts';
 import { SafeSecretFile } from './secrets.ts';
 import { allowNavigation, APP_SCHEME, APP_URL, appScheme, grantPermission, isOwnerUi, isSignInPage, webPreferences, windowOpenResponse } from './security.ts';
@@ -82,6 +83,7 @@ async function start(): Promise<void> {
     { now: Date.now, setTimeout: (fn, ms) => clearTimeout.bind(null, setTimeout(fn, ms)) },
   );
   const signIns = new SignInNotices();
+  const backupNotices = new BackupNotices();
   api.subscribe((event: ApiEvent) => {
     sendEvent(window?.webContents, event);
     if (event.kind === 'preferences') notifications = event.preferences.notifications;
@@ -90,6 +92,8 @@ async function start(): Promise<void> {
     // Told even with notifications of rejects off: the account has stopped filtering.
     const signIn = signIns.noticeFor(event, process.platform);
     if (signIn) notify(api, signIn);
+    const backup = backupNotices.noticeFor(event, process.platform);
+    if (backup) notify(api, backup);
     // The tray shows the accounts' states, and start at login as Settings or the tray set it.
     if (['account', 'connected', 'disconnected', 'stopped', 'preferences'].includes(event.kind)) tray.refresh().catch(console.error);
   });

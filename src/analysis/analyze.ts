@@ -56,9 +56,10 @@ export interface Evidence {
     configured?: number;
     /**
      * When the threshold was fitted on the user's training (src/junk/threshold.ts): the fitted
-     * threshold before jitter, how many wanted messages' held-out scores it read, and the highest.
+     * threshold before jitter, how many wanted messages' held-out scores it read, and the highest;
+     * `setAside` when the fit was below the setting and the unsure band set it aside.
      */
-    fitted?: { threshold: number; ham: number; highest: number };
+    fitted?: { threshold: number; ham: number; highest: number; setAside?: FittedThreshold['setAside'] };
     /** The strongest words on each side: [word, spam probability]. */
     words: [string, number][];
     /**
@@ -318,7 +319,7 @@ export async function analyze(input: AnalysisInput, fit: FittedThreshold): Promi
     ...content,
     threshold: limit,
     configured: fit.configured,
-    ...(fit.highest !== undefined && { fitted: { threshold: fit.threshold, ham: fit.ham, highest: fit.highest } }),
+    ...(fit.highest !== undefined && { fitted: { threshold: fit.threshold, ham: fit.ham, highest: fit.highest, ...(fit.setAside && { setAside: fit.setAside }) } }),
   };
   // Deviation: mox at Warden's revision judges content from the first message; mox from 6aa2139
   // (2025) on, and Warden, let an insignificant filter (under 50 trained ham) reject nothing,

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AccountSignIn } from '../engine/account-sign-in.ts';
 import { AccountService, checkLogin, type Account, type AppSecrets } from '../engine/accounts.ts';
 import { Activity } from '../engine/activity.ts';
+import { BackupStatus } from '../engine/backup-status.ts';
 import { bootstrap } from '../engine/bootstrap.ts';
 import { analyzeInbox } from '../engine/mailbox.ts';
 import { EngineContext, type ContextOptions } from '../engine/context.ts';
@@ -13,7 +14,8 @@ import { PreferencesService } from '../engine/preferences.ts';
 import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
-import { TRAINING } from '../engine/junk.ts';
+import { SIGNIFICANT_HAM, TRAINING } from '../engine/junk.ts';
+import { OpenSetUps } from '../engine/open-set-ups.ts';
 import type { WatchEvent } from '../engine/events.ts';
 import {
   commandParams,
@@ -27,6 +29,7 @@ import {
   type CommandResponse,
   type CommandResults,
   type DecisionView,
+  type FilterView,
   type Page,
   type ProviderView,
 } from './contract.ts';
@@ -49,6 +52,8 @@ export interface ApiOptions extends Pick<ContextOptions, 'offline' | 'dnsServers
   openBrowser?: (url: string) => Promise<void>;
   /** The installed desktop app's start at login; without it, preferences report it unavailable. */
   loginItem?: AppLoginItem;
+  /** How often the engine looks whether the daily backup is due (default hourly; tests shorter). */
+  backupCheckMs?: number;
 }
 
 type Handlers = { [C in CommandName]: (params: z.output<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
@@ -69,6 +74,9 @@ export class Api implements ApiService {
   readonly #engine: Engine;
   readonly #accounts: AccountService;
   readonly #delivery: DeliveryService;
+  readonly #backups: BackupStatus;
+  /** Set-ups clients run across requests (`warden junk train`). */
+  readonly #setUps: OpenSetUps;
   readonly #activity: Activity;
   readonly #preferences: AppPreferences;
   readonly #listeners = new Set<(event: ApiEvent) => void>();
@@ -104,9 +112,11 @@ export class Api implements ApiService {
     // Everything on the context's one connection, filter and settings (docs/design.md).
     this.#accounts = AccountService.onDatabase(context.db);
     this.#delivery = DeliveryService.forAccount(context);
+    this.#setUps = new OpenSetUps(context.junk);
+    this.#backups = new BackupStatus(dataDir);
     this.#activity = Activity.onDatabase(context.db, appSecrets);
     this.#preferences = new AppPreferences(PreferencesService.onDatabase(context.db), options.loginItem);
-    this.#engine = new Engine(context, { appSecrets });
+    this.#engine = new Engine(context, { appSecrets, ...(options.backupCheckMs !== undefined && { backupCheckMs: options.backupCheckMs }) });
     for (const kind of ENGINE_EVENT_KINDS) this.#engine.on(kind, (event: WatchEvent) => this.#onEngine(event));
     this.#handlers = this.#makeHandlers();
   }
@@ -203,7 +213,12 @@ export class Api implements ApiService {
     await this.#engine.stop();
     this.#listeners.clear();
     try {
-      this.#context.close();
+      // What open set-ups trained is committed; ended, it is scored too.
+      try {
+        this.#setUps.endAll();
+      } finally {
+        this.#context.close();
+      }
     } finally {
       this.#ownership.release();
     }
@@ -384,17 +399,20 @@ export class Api implements ApiService {
       // Every account reads the one settings object at each message: the rules apply from the next.
       'senderRules.add': (p) => ({ ...this.#delivery.setSenderRule(p.sender, p.action), rules: this.#delivery.settings.senderRules }),
       'senderRules.remove': (p) => ({ removed: this.#delivery.removeSenderRule(p.sender), rules: this.#delivery.settings.senderRules }),
-      'filter.get': () => filterView(this.#delivery.junk.params),
+      'filter.get': () => filterView(this.#delivery),
       // The one filter of the engine: in force from the next message.
-      'filter.set': (p) =>
-        filterView(this.#delivery.junk.configure({ ...(p.threshold !== undefined && { threshold: p.threshold }), ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }) })),
+      'filter.set': (p) => {
+        this.#delivery.junk.configure({ ...(p.threshold !== undefined && { threshold: p.threshold }), ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }) });
+        return filterView(this.#delivery);
+      },
       'junk.train': async (p) => {
         const junk = this.#delivery.junk;
+        const setUp = p.setUp === undefined ? undefined : this.#setUps.get(p.setUp);
         const outcomes: CommandResults['junk.train']['outcomes'] = [];
         for (const message of p.messages) {
           try {
             const words = await junk.words(Buffer.from(message, 'base64'), TRAINING);
-            outcomes.push({ outcome: p.untrain ? junk.untrainWords(words, p.label) : junk.trainWords(words, p.label) });
+            outcomes.push({ outcome: p.untrain ? junk.untrainWords(words, p.label) : junk.trainWords(words, p.label, setUp) });
           } catch (err) {
             outcomes.push({ error: (err as Error).message });
           }
@@ -403,12 +421,18 @@ export class Api implements ApiService {
         const { hamMessages, spamMessages, words } = junk.stats();
         return { outcomes, filter: { hamMessages, spamMessages, words } };
       },
+      'junk.beginSetUp': () => ({ setUp: this.#setUps.begin() }),
+      'junk.endSetUp': (p) => {
+        this.#setUps.end(p.setUp);
+        return { threshold: this.#delivery.threshold() };
+      },
       'preferences.get': () => this.#preferences.get(),
       'preferences.set': async (p) => {
         const preferences = await this.#preferences.set(p);
         this.#emit({ kind: 'preferences', preferences });
         return preferences;
       },
+      'backups.status': () => this.#backups.view(),
       'stats.get': (p) => {
         const since = Date.now() - p.days * DAY_MS;
         const { hamMessages, spamMessages } = this.#delivery.junk.stats();
@@ -471,6 +495,7 @@ export class Api implements ApiService {
   }
 
   #onEngine(event: WatchEvent): void {
+    if (event.kind === 'backup') this.#backups.failed(event.error);
     const state = stateAfter(event);
     const account = state && 'account' in event ? this.#findAccount(event.account) : undefined;
     if (state && account) this.#setState(account, state);
@@ -524,8 +549,9 @@ interface AccountStatus {
 }
 
 /** The account's state after an engine event, when the event changes it. */
-function filterView(p: { threshold: number; fitThreshold: boolean }): CommandResults['filter.get'] {
-  return { threshold: p.threshold, fitThreshold: p.fitThreshold };
+function filterView(delivery: DeliveryService): FilterView {
+  const { threshold, fitThreshold } = delivery.junk.params;
+  return { threshold, fitThreshold, judging: delivery.threshold(), heldOut: delivery.junk.heldOut(), fitNeeds: SIGNIFICANT_HAM };
 }
 
 function stateAfter(e: WatchEvent): AccountStatus | undefined {

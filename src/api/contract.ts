@@ -3,7 +3,8 @@ import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.
 import type { Probe } from '../engine/accounts.ts';
 import type { DecisionRow } from '../engine/activity.ts';
 import type { Arrival } from '../engine/events.ts';
-import type { TrainOutcome, UntrainOutcome } from '../engine/junk.ts';
+import type { BackupStatusView } from '../engine/backup-status.ts';
+import type { FittedThreshold, TrainOutcome, UntrainOutcome } from '../engine/junk.ts';
 import type { WatchEvent } from '../engine/watch.ts';
 
 /**
@@ -177,15 +178,25 @@ export const commandParams = {
    * Trains the content filter with messages, as `warden junk train` does, and commits: what that
    * command sends a running Warden, whose filter then knows them at once. Each message is its
    * bytes in base64 (RFC 4648 section 4). `untrain`: takes back their training with `label`
-   * instead, as `warden junk untrain` does.
+   * instead, as `warden junk untrain` does. `setUp`: the set-up (junk.beginSetUp) the wanted
+   * mail trains through, scored held-out at its end for the fitted threshold (docs/content-filter.md).
    */
-  'junk.train': z.object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000), untrain: z.boolean().optional() }).strict(),
+  'junk.train': z
+    .object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000), untrain: z.boolean().optional(), setUp: z.uuid().optional() })
+    .strict()
+    .refine((p) => !(p.untrain && p.setUp), { message: 'untraining goes through no set-up: leave out setUp', path: ['setUp'] }),
+  /** Begins a set-up for the training that follows (`warden junk train`); junk.endSetUp ends it. */
+  'junk.beginSetUp': z.object({}).strict(),
+  /** Ends a set-up: its wanted mail is scored held-out and committed; answers the threshold in force. */
+  'junk.endSetUp': z.object({ setUp: z.uuid() }).strict(),
   /** The app's preferences (desktop notifications of rejects, start at login). */
   'preferences.get': z.object({}).strict(),
   /** Start at login is refused, with the field named, where preferences.get reports it null. */
   'preferences.set': z.object({ notifications: z.boolean().optional(), startAtLogin: z.boolean().optional() }).strict(),
   /** Counts per day for the charts. */
   'stats.get': z.object({ days: z.number().int().min(1).max(3650).default(30) }).strict(),
+  /** The daily backup (docs/backups.md): the newest, and the last failure when none was made since. */
+  'backups.status': z.object({}).strict(),
 } as const;
 
 export type CommandName = keyof typeof commandParams;
@@ -295,13 +306,30 @@ export interface CommandResults {
   /** The rule as kept (an address lower-cased, a domain without its @), the one it replaced, and all the rules. */
   'senderRules.add': { rule: SenderRule; replaced: SenderRule | undefined; rules: SenderRule[] };
   'senderRules.remove': { removed: SenderRule; rules: SenderRule[] };
-  'filter.get': { threshold: number; fitThreshold: boolean };
-  'filter.set': { threshold: number; fitThreshold: boolean };
+  'filter.get': FilterView;
+  'filter.set': FilterView;
   /** Per message, in order: how it was trained, or why it could not be read. */
   'junk.train': { outcomes: ({ outcome: TrainOutcome | UntrainOutcome } | { error: string })[]; filter: { hamMessages: number; spamMessages: number; words: number } };
+  'junk.beginSetUp': { setUp: string };
+  'junk.endSetUp': { threshold: FittedThreshold };
   'preferences.get': PreferencesView;
   'preferences.set': PreferencesView;
   'stats.get': StatsView;
+  'backups.status': BackupStatusView;
+}
+
+/**
+ * The content filter's threshold: the setting, whether it may be fitted below it, and the one it
+ * judges by now (docs/content-filter.md, "The threshold fitted on your training").
+ */
+export interface FilterView {
+  threshold: number;
+  fitThreshold: boolean;
+  /** The threshold in force: `ham` is how many wanted messages it was fitted on, 0 when the setting stands. */
+  judging: FittedThreshold;
+  /** How many of the latest wanted messages have a held-out score, of the `fitNeeds` a fit needs. */
+  heldOut: number;
+  fitNeeds: number;
 }
 
 /** An answer: the result, or an error in words with the field at fault when there is one. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { DeliveryService } from '../engine/delivery.ts';
+import type { SetUp } from '../engine/junk.ts';
 import { decisionJson } from './analyze.ts';
 import { verdictJson } from './junk.ts';
 
@@ -40,6 +41,8 @@ export async function serveStdio(service: DeliveryService, input: NodeJS.Readabl
     const response = await respond(session, line);
     if (!output.write(JSON.stringify(response) + '\n')) await new Promise((resolve) => output.once('drain', resolve));
   }
+  // A set-up left open when the input ends still scores what it trained, as an interrupted bootstrap's does.
+  session.endSetUp();
 }
 
 async function respond(session: Session, line: string): Promise<Response> {
@@ -66,6 +69,8 @@ async function respond(session: Session, line: string): Promise<Response> {
 class Session {
   readonly #service: DeliveryService;
   readonly #delivered = new Map<string, string>();
+  /** The set-up `setup begin` opened: this session's `train` requests train through it until `setup end`. */
+  #setUp: SetUp | undefined;
 
   constructor(service: DeliveryService) {
     this.#service = service;
@@ -77,7 +82,7 @@ class Session {
       case 'classify':
         return verdictJson(await junk.classify(await readMessageFile(request.path)));
       case 'train':
-        return { outcome: await junk.train(await readMessageFile(request.path), request.label) };
+        return { outcome: await junk.train(await readMessageFile(request.path), request.label, this.#setUp) };
       case 'untrain':
         await junk.untrain(await readMessageFile(request.path), request.label);
         return {};
@@ -96,10 +101,22 @@ class Session {
       case 'sent':
         return { recipients: await this.#service.sent(await readMessageFile(request.path)) };
       case 'setup':
-        if (request.phase === 'begin') junk.beginSetUp();
-        else junk.endSetUp();
-        return { threshold: junk.threshold().threshold };
+        if (request.phase === 'begin') {
+          if (this.#setUp) throw new Error('a set-up is already open: end it with {"op":"setup","phase":"end"} first');
+          this.#setUp = junk.beginSetUp();
+        } else {
+          if (!this.#setUp) throw new Error('no set-up is open: begin one with {"op":"setup","phase":"begin"}');
+          this.endSetUp();
+        }
+        return { threshold: this.#service.threshold().threshold };
     }
+  }
+
+  /** Ends the open set-up, if any: its wanted messages are scored and committed. */
+  endSetUp(): void {
+    if (!this.#setUp) return;
+    this.#service.junk.endSetUp(this.#setUp);
+    this.#setUp = undefined;
   }
 }
 

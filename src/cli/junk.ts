@@ -54,16 +54,19 @@ export type FilterSize = Pick<JunkStats, 'hamMessages' | 'spamMessages' | 'words
 
 /**
  * Training in this process, committing every few seconds: an interrupted run keeps what it
- * committed, and a second run skips the messages the first one trained.
+ * committed, and a second run skips the messages the first one trained. Training is a set-up,
+ * as bootstrap's is: its wanted mail is scored held-out at the end, for the fitted threshold
+ * (docs/content-filter.md).
  */
 export function localTrainer(junk: JunkService, direction: Direction = 'train'): Trainer {
   let committed = performance.now();
+  const setUp = direction === 'train' ? junk.beginSetUp() : undefined;
   return {
     async add(message, settle) {
       let trained: Trained;
       try {
         const words = await junk.words(message.raw, TRAINING);
-        trained = direction === 'train' ? junk.trainWords(words, message.group) : junk.untrainWords(words, message.group);
+        trained = direction === 'train' ? junk.trainWords(words, message.group, setUp) : junk.untrainWords(words, message.group);
       } catch (err) {
         trained = { error: (err as Error).message };
       }
@@ -74,7 +77,8 @@ export function localTrainer(junk: JunkService, direction: Direction = 'train'):
       }
     },
     flush() {
-      junk.commit();
+      if (setUp) junk.endSetUp(setUp);
+      else junk.commit();
     },
     known() {
       return junk.stats();
@@ -88,18 +92,24 @@ const BATCH_BYTES = 700 * 1024;
 /**
  * Training by the running Warden, through its API (`junk.train`): messages go in batches of one
  * label, each committed there, so its filter knows them at once. A message larger than a batch
- * goes alone.
+ * goes alone. Training is a set-up there (junk.beginSetUp), as localTrainer's is here.
  */
 export function ownerTrainer(call: Call, direction: Direction = 'train'): Trainer {
   let batch: ToTrain[] = [];
   let bytes = 0;
   let known: FilterSize | undefined;
+  let setUp: string | undefined;
   const send = async (settle: (message: ToTrain, trained: Trained) => void) => {
     if (batch.length === 0) return;
     const sent = batch;
     batch = [];
     bytes = 0;
-    const answer = await call('junk.train', { label: sent[0]!.group, messages: sent.map((m) => m.raw.toString('base64')), ...(direction === 'untrain' && { untrain: true }) });
+    if (direction === 'train') setUp ??= (await call('junk.beginSetUp', {})).setUp;
+    const answer = await call('junk.train', {
+      label: sent[0]!.group,
+      messages: sent.map((m) => m.raw.toString('base64')),
+      ...(direction === 'untrain' ? { untrain: true } : { setUp }),
+    });
     answer.outcomes.forEach((trained, i) => settle(sent[i]!, 'error' in trained ? trained : trained.outcome));
     known = answer.filter;
   };
@@ -109,7 +119,10 @@ export function ownerTrainer(call: Call, direction: Direction = 'train'): Traine
       batch.push(message);
       bytes += message.raw.length;
     },
-    flush: send,
+    async flush(settle) {
+      await send(settle);
+      if (setUp) await call('junk.endSetUp', { setUp });
+    },
     known() {
       return known;
     },

@@ -80,7 +80,7 @@ export async function bootstrap(context: EngineContext, account: Account, option
   const session = await ImapSession.open(endpointOf(account, process.env, options.appSecrets));
   // The wanted mail filed is scored held-out by everything the set-up trained, for the fitted
   // threshold (src/junk/threshold.ts); what a failed run trained too, since its training stays.
-  delivery.junk.beginSetUp();
+  const setUp = delivery.junk.beginSetUp();
   try {
     const plan = bootstrapPlan(await session.folders(), await session.roles(account.config.folders));
     const since = options.since ?? new Date(Date.now() - YEAR_MS);
@@ -124,7 +124,7 @@ export async function bootstrap(context: EngineContext, account: Account, option
               else {
                 // INBOX's mail is not judged; its read mail, when asked, still trains as wanted.
                 const label = kind === 'neutral' ? undefined : kind;
-                if (await delivery.file(m.raw, m.internalDate.getTime(), label, wanted.has(m.uid) ? 'ham' : label)) entry.added++;
+                if (await delivery.file(m.raw, m.internalDate.getTime(), label, wanted.has(m.uid) ? 'ham' : label, setUp)) entry.added++;
               }
             } catch {
               // One unreadable message costs only itself (docs/design.md invariant 7).
@@ -152,8 +152,7 @@ export async function bootstrap(context: EngineContext, account: Account, option
     return finish();
   } finally {
     try {
-      delivery.junk.endSetUp();
-      delivery.junk.commit();
+      delivery.junk.endSetUp(setUp);
     } finally {
       await session.close();
     }

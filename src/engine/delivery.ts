@@ -14,7 +14,7 @@ import { parseMessage, type MessageContent } from '../mail/parse.ts';
 import { reputation, type Sender } from '../reputation/reputation.ts';
 import { History, type MessageRecord } from '../store/history.ts';
 import { EngineContext, type ContextOptions, type DnsOptions } from './context.ts';
-import { TRAINING, type JunkService } from './junk.ts';
+import { TRAINING, withUnsureBand, type FittedThreshold, type JunkService, type SetUp } from './junk.ts';
 import { parseWith } from './validate.ts';
 
 export type { AnalysisSettings, Decision, SenderRule };
@@ -172,9 +172,10 @@ export class DeliveryService {
    * not today's DNS, which says nothing reliable about old mail. A message the history knows is
    * not recorded again, but still trained (idempotent), so an interrupted bootstrap loses no
    * training. `train` trains the content filter without that judgement in the history (read
-   * INBOX mail taken as wanted, which the user never filed). Returns whether it was new to the history.
+   * INBOX mail taken as wanted, which the user never filed), through the caller's `setUp`.
+   * Returns whether it was new to the history.
    */
-  async file(raw: Uint8Array, received: number, label: Label | undefined, train: Label | undefined = label): Promise<boolean> {
+  async file(raw: Uint8Array, received: number, label: Label | undefined, train: Label | undefined, setUp: SetUp): Promise<boolean> {
     const content = await parseMessage(raw);
     const facts = this.#facts(raw, content);
     const fresh = this.#history.findByFingerprint(facts.fingerprint) === undefined;
@@ -189,7 +190,7 @@ export class DeliveryService {
         }),
       );
     }
-    if (train) this.junk.trainWords(await this.junk.words(raw, TRAINING), train);
+    if (train) this.junk.trainWords(await this.junk.words(raw, TRAINING), train, setUp);
     return fresh;
   }
 
@@ -286,6 +287,14 @@ export class DeliveryService {
     return subjectpassToken(address, this.#subjectpassKey(), now);
   }
 
+  /**
+   * The threshold the analysis judges content by: the filter's, fitted on the user's training or
+   * not, but the setting while the unsure band is on (src/junk/threshold.ts withUnsureBand).
+   */
+  threshold(): FittedThreshold {
+    return withUnsureBand(this.junk.threshold(), this.settings.unsure);
+  }
+
   /** Closes the context when this service opened it; an engine's is the engine's to close. */
   close(): void {
     if (this.#ownsContext) this.#context.close();
@@ -311,7 +320,7 @@ export class DeliveryService {
         random,
         now: received,
       },
-      this.junk.threshold(),
+      this.threshold(),
     );
     return { facts, decision };
   }

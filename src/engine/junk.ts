@@ -5,17 +5,18 @@ import { JunkFilter, type Label, type TrainOutcome, type UntrainOutcome } from '
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
 import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
 import type { WordOptions } from '../junk/words.ts';
-import { describeThreshold, type FittedThreshold } from '../junk/threshold.ts';
+import { describeThreshold, HELD_OUT_HAM, withUnsureBand, type FittedThreshold } from '../junk/threshold.ts';
 import type { WordList } from '../junk/word-list.ts';
 import { hashWord } from '../junk/word-hash.ts';
+import type { SetUp } from '../junk/set-up.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { SqliteWordCounts } from '../store/junk-words.ts';
 import { databaseFile } from './data-dir.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 import { parseWith } from './validate.ts';
 
-export type { FittedThreshold, JunkParams, Label, MessageWords, TrainOutcome, UntrainOutcome };
-export { describeThreshold, SIGNIFICANT_HAM };
+export type { FittedThreshold, JunkParams, Label, MessageWords, SetUp, TrainOutcome, UntrainOutcome };
+export { describeThreshold, SIGNIFICANT_HAM, withUnsureBand };
 
 /** Named settings: Warden's defaults, and mox's quickstart filter. */
 export const PRESETS = { default: DEFAULT_JUNK_PARAMS, mox: MOX_PARAMS } satisfies Record<string, JunkParams>;
@@ -115,23 +116,29 @@ export class JunkService {
     return this.#filter.threshold();
   }
 
-  /**
-   * Starts and ends a set-up (`warden bootstrap`): the wanted messages trained in between are
-   * scored held-out at its end, by everything it trained (src/junk/threshold.ts). `endSetUp`
-   * commits.
-   */
-  beginSetUp(): void {
-    this.#filter.beginSetUp();
+  /** How many of the latest wanted messages (up to the HELD_OUT_HAM the fit reads) have a held-out score. */
+  heldOut(): number {
+    return this.#counts.readHeldOut(HELD_OUT_HAM).length;
   }
 
-  endSetUp(): void {
-    this.#filter.endSetUp();
+  /**
+   * Starts and ends a set-up (`warden bootstrap`, `warden junk train`): the wanted messages
+   * trained through it (the `setUp` of train and trainWords) are scored held-out at its end, by
+   * everything trained by then (src/junk/threshold.ts). Whoever begins one owns it: set-ups at
+   * once do not mix, and training outside them is scored as usual. `endSetUp` commits.
+   */
+  beginSetUp(): SetUp {
+    return this.#filter.beginSetUp();
+  }
+
+  endSetUp(setUp: SetUp): void {
+    this.#filter.endSetUp(setUp);
     this.commit();
   }
 
-  /** Trains one message and commits: when this returns, the training is on disk. */
-  async train(raw: Uint8Array, label: Label): Promise<TrainOutcome> {
-    const outcome = this.trainWords(await this.words(raw, TRAINING), label);
+  /** Trains one message (through `setUp`, when given) and commits: when this returns, the training is on disk. */
+  async train(raw: Uint8Array, label: Label, setUp?: SetUp): Promise<TrainOutcome> {
+    const outcome = this.trainWords(await this.words(raw, TRAINING), label, setUp);
     this.commit();
     return outcome;
   }
@@ -145,10 +152,10 @@ export class JunkService {
 
   /**
    * Trains a parsed message in memory, where classification sees it at once; `commit` writes it.
-   * The way to train many messages fast: one commit for many.
+   * The way to train many messages fast: one commit for many. Through `setUp`, when given.
    */
-  trainWords(message: MessageWords, label: Label): TrainOutcome {
-    return this.#filter.train(message.fingerprint, message.words, label);
+  trainWords(message: MessageWords, label: Label, setUp?: SetUp): TrainOutcome {
+    return this.#filter.train(message.fingerprint, message.words, label, setUp);
   }
 
   /**

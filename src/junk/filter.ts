@@ -2,6 +2,7 @@ import { classifyWords, SIGNIFICANT_HAM, type Classification } from './classify.
 import { CountTable, type Counts } from './counts.ts';
 import type { JunkParams } from './params.ts';
 import { HashIndex, type WordList } from './word-list.ts';
+import { SetUp } from './set-up.ts';
 import { fitThreshold, HELD_OUT_HAM, SCORED_MIN_SPAM, type FittedThreshold } from './threshold.ts';
 
 export type Label = 'ham' | 'spam';
@@ -135,12 +136,6 @@ export class JunkFilter {
   #pending = new Pending();
   /** The threshold fitted on the stored held-out scores; undefined until asked after a change. */
   #fitted: FittedThreshold | undefined;
-  /**
-   * During a set-up (beginSetUp), the latest wanted messages trained, to be scored held-out at
-   * its end: their words' hashes only, which is all a score reads (at most HELD_OUT_HAM of
-   * them, about 12 kB each).
-   */
-  #setUp: { fingerprint: string; hashes: Uint32Array }[] | undefined;
 
   constructor(store: WordCountStore, params: JunkParams) {
     this.#store = store;
@@ -175,8 +170,11 @@ export class JunkFilter {
    * Trains the message with this fingerprint and words. Training is idempotent per message: a
    * message trained with the same label is left alone, one trained with the other label is
    * untrained first (docs/junk.md section 4.4, keyed on the fingerprint as section 9 fix 11 asks).
+   * Wanted mail trained through `setUp` is scored held-out again at that set-up's end.
    */
-  train(fingerprint: string, list: WordList, label: Label): TrainOutcome {
+  train(fingerprint: string, list: WordList, label: Label, setUp?: SetUp): TrainOutcome {
+    // Refused before anything changes, so a refusal trains nothing.
+    if (setUp?.ended) throw new Error('this set-up has ended: begin another to train through');
     this.#refresh();
     const previous = this.trainedAs(fingerprint);
     if (previous === label) return 'unchanged';
@@ -185,20 +183,18 @@ export class JunkFilter {
     const heldOut = label === 'ham' && !previous && this.#canScore(0) ? this.classify(list).probability : undefined;
     this.#move(fingerprint, list, previous, label);
     if (heldOut !== undefined) this.#pending.heldOut.set(fingerprint, heldOut);
-    if (label === 'ham' && this.#setUp) {
-      this.#setUp.push({ fingerprint, hashes: list.hashes });
-      if (this.#setUp.length > HELD_OUT_HAM) this.#setUp.shift();
-    }
+    if (label === 'ham' && setUp) setUp.add({ fingerprint, hashes: list.hashes });
     return previous ? 'retrained' : 'trained';
   }
 
   /**
-   * Starts a set-up (`warden bootstrap`): the wanted messages trained from now on are scored
-   * held-out at its end, each by the filter the whole set-up trained minus its own words. Scored
-   * as they are trained instead, the first would be judged by a filter that had seen little.
+   * Starts a set-up (`warden bootstrap`): the wanted messages trained through it (`train`'s
+   * `setUp`) are scored held-out at its end, each by the filter the whole set-up trained minus
+   * its own words. Scored as they are trained instead, the first would be judged by a filter
+   * that had seen little.
    */
-  beginSetUp(): void {
-    this.#setUp = [];
+  beginSetUp(): SetUp {
+    return new SetUp();
   }
 
   /**
@@ -206,9 +202,8 @@ export class JunkFilter {
    * Only with every word in memory, as with any store of up to READ_WHOLE_WORDS words: the
    * hashes kept cannot be looked up in the store.
    */
-  endSetUp(): void {
-    const trained = this.#setUp ?? [];
-    this.#setUp = undefined;
+  endSetUp(setUp: SetUp): void {
+    const trained = setUp.end();
     this.#refresh();
     this.#loadWhole();
     if (!this.#complete || !this.#canScore(1)) return;

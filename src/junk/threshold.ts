@@ -43,6 +43,8 @@ export interface FittedThreshold {
   ham: number;
   /** The highest of them, when fitted. */
   highest?: number;
+  /** Fitted below the setting (`fitted`), but set aside for it: the unsure band is on (withUnsureBand). */
+  setAside?: { by: 'unsure-band'; fitted: number };
 }
 
 /** The threshold from the held-out scores of the latest wanted messages (any order). */
@@ -54,10 +56,23 @@ export function fitThreshold(heldOut: readonly number[], configured: number): Fi
   return { threshold: Math.min(configured, Math.max(FITTED_FLOOR, highest)), configured, ham: heldOut.length, highest };
 }
 
+/**
+ * The threshold to judge by when the opt-in unsure band (docs/analysis.md 2.5) is on: the
+ * setting, not a fit below it. The band and the fit answer the same question, what to do with
+ * mail scoring from the band's start up to the setting, and the band is the user's own answer:
+ * mark it and leave it in INBOX. A fit below the setting would reject that mail instead (after a
+ * set-up, down to 0.5: the whole band).
+ */
+export function withUnsureBand(fit: FittedThreshold, unsureBand: boolean): FittedThreshold {
+  if (!unsureBand || fit.threshold >= fit.configured) return fit;
+  return { ...fit, threshold: fit.configured, setAside: { by: 'unsure-band', fitted: fit.threshold } };
+}
+
 /** The fitted threshold in words, for the evidence a user reads. */
 export function describeThreshold(t: FittedThreshold): string {
   if (t.ham === 0) return `threshold ${t.configured}`;
   const highest = `the highest of your latest ${t.ham} wanted messages, each scored without its own words, scored ${t.highest!.toFixed(3)}`;
+  if (t.setAside) return `threshold ${t.configured}, your setting, as the unsure band is on (fitted on your training it would be ${t.setAside.fitted.toFixed(3)}): ${highest}`;
   if (t.threshold === t.configured) return `threshold ${t.configured}, your setting: ${highest}`;
   return `threshold ${t.threshold.toFixed(3)}, fitted on your training (your setting ${t.configured}): ${highest}`;
 }

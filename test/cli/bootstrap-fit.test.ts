@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FittedThreshold } from '../../src/engine/junk.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
-import { syntheticMessage } from '../helpers/synthetic-mail.ts';
+import { HAM_WORDS, SPAM_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { FilterClient, runWarden } from '../helpers/warden.ts';
 
 /**
@@ -61,5 +61,43 @@ describe('warden bootstrap fits the threshold on the wanted mail it learned', ()
     } finally {
       await client.close();
     }
+  });
+
+  it('with the unsure band on, judges by the setting: mail between the fit and the setting is marked unsure, not rejected', async () => {
+    const fit = threshold();
+    /** Delivers a message file through a `warden filter --stdio` of its own, with the settings stored now. */
+    const deliver = async (path: string) => {
+      const client = new FilterClient(f.data, ['--offline', '--seed', '2']);
+      try {
+        return await client.request({ id: 'd', op: 'deliver', path });
+      } finally {
+        await client.close();
+      }
+    };
+    // A message that reads half like the wanted mail and half like the junk: in the band the fit would reject, whatever the jitter (±0.05).
+    let between: string | undefined;
+    for (let n = 0; n < 100 && !between; n++) {
+      const message = syntheticMessage('ham', 20_000 + n, { words: [...HAM_WORDS.slice(0, 8), ...SPAM_WORDS.slice(0, 12)] });
+      const path = join(f.dir, `between-${n}.eml`);
+      writeFileSync(path, message);
+      const [verdict] = runWarden(['--data-dir', f.data, 'junk', 'classify', '--json', path]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { score: number });
+      if (verdict!.score > fit.threshold + 0.05 && verdict!.score < 0.95 - 0.05) between = message;
+    }
+    if (!between) throw new Error('no mixed message scored between the fitted threshold and the setting');
+
+    expect(runWarden(['--data-dir', f.data, 'settings', '--set', '{"unsure":true}']).status).toBe(0);
+    writeFileSync(join(f.dir, 'unsure.eml'), between);
+    const marked = await deliver(join(f.dir, 'unsure.eml'));
+    expect(marked).toMatchObject({ ok: true, accept: true, text: expect.stringMatching(/^unsure: junk [\d.]+%, between 50% and 9\d/) });
+    expect((marked.evidence as { junk: unknown }).junk).toMatchObject({
+      configured: 0.95,
+      unsure: { from: 0.5 },
+      fitted: { threshold: 0.95, ham: 60, setAside: { by: 'unsure-band', fitted: fit.threshold } },
+    });
+
+    // The band off again: the fit is in force, and the same content (another message by its bytes) is rejected.
+    expect(runWarden(['--data-dir', f.data, 'settings', '--set', '{"unsure":false}']).status).toBe(0);
+    writeFileSync(join(f.dir, 'rejected.eml'), `X-Copy: 2\n${between}`);
+    expect(await deliver(join(f.dir, 'rejected.eml'))).toMatchObject({ ok: true, accept: false, reason: 'junk-content' });
   });
 });

@@ -128,13 +128,14 @@ describe('warden filter --stdio', () => {
 
   it('a set-up fits the threshold on the wanted mail it trained; the verdicts are at that threshold', async () => {
     const own = new FilterClient(join(root, 'set-up'));
+    let fitted: number;
     try {
       expect(await own.request({ id: 'b', op: 'setup', phase: 'begin' })).toEqual({ id: 'b', ok: true, threshold: 0.95 });
       for (const [i, path] of hamFiles.entries()) expect(await own.request({ id: i, op: 'train', path, label: 'ham' })).toMatchObject({ ok: true, outcome: 'trained' });
       for (let i = 0; i < SPAM; i++) expect(await own.request({ id: i, op: 'train', path: join(root, 'spam', `${i}.eml`), label: 'spam' })).toMatchObject({ ok: true });
       const end = await own.request({ id: 'e', op: 'setup', phase: 'end' });
       expect(end).toMatchObject({ id: 'e', ok: true });
-      const fitted = end.threshold as number;
+      fitted = end.threshold as number;
       expect(fitted).toBeGreaterThanOrEqual(0.5);
       expect(fitted).toBeLessThan(0.95);
       const verdict = expectVerdict(await own.request({ id: 1, op: 'classify', path: hamProbe }), 1);
@@ -142,9 +143,10 @@ describe('warden filter --stdio', () => {
     } finally {
       await own.close();
     }
-    // The other tests' data folder, trained by `warden junk train` (wanted mail first, no set-up), keeps the setting.
-    expect(expectVerdict(await filter().request({ id: 2, op: 'classify', path: hamProbe }), 2)).toMatchObject({ threshold: 0.95 });
+    // The other tests' data folder, trained with the same mail by `warden junk train` (a set-up too), judges by the same fit.
+    expect(expectVerdict(await filter().request({ id: 2, op: 'classify', path: hamProbe }), 2)).toMatchObject({ threshold: fitted });
     expect(await filter().request({ id: 3, op: 'setup', phase: 'middle' })).toMatchObject({ ok: false, error: expect.stringMatching(/phase/) });
+    expect(await filter().request({ id: 4, op: 'setup', phase: 'end' })).toMatchObject({ ok: false, error: expect.stringMatching(/no set-up is open: begin one/) });
   });
 
   it('gives the same verdict as warden junk classify --json', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { SpawnSyncReturns } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAM_WORDS, mbox, SPAM_WORDS, syntheticMessage, type Kind } from '../helpers/synthetic-mail.ts';
-import { runWarden } from '../helpers/warden.ts';
+import { runWarden, runWardenAsync, spawnWarden } from '../helpers/warden.ts';
+import { createInterface } from 'node:readline';
 import { describeThreshold, type FittedThreshold } from '../../src/engine/junk.ts';
 
 /**
@@ -166,6 +167,10 @@ describe('warden junk train', () => {
     expect(json.words).toBeGreaterThan(HAM_WORDS.length + SPAM_WORDS.length);
     expect(json.databaseBytes).toBeGreaterThan(0);
     expect(json.params).toMatchObject({ threshold: 0.95, classifier: 'fisher', onegrams: true, twograms: true, threegrams: false });
+    // Training is a set-up, as bootstrap's: each wanted message scored without its own words at the end, and the threshold fitted on them.
+    expect(json.threshold).toMatchObject({ configured: 0.95, ham: HAM_TOTAL });
+    expect(json.threshold.threshold).toBeLessThan(0.95);
+    expect(text).toContain(`Judging by: threshold ${json.threshold.threshold.toFixed(3)}, fitted on your training (your setting 0.95): the highest of your latest ${HAM_TOTAL} wanted messages`);
     expect(text).toBe(
       [
         `Trained messages: ${HAM_TOTAL} ham, ${SPAM_TOTAL} spam`,
@@ -197,6 +202,24 @@ describe('warden junk train', () => {
     const back = ok(['junk', 'train', '--data-dir', main, '--ham', sources.ham.files[0]!]);
     expect(back).toContain('Trained 1 ham and 0 spam messages');
     expect(stats(main)).toMatchObject({ hamMessages: HAM_TOTAL, spamMessages: SPAM_TOTAL });
+  });
+
+  it('through a running Warden, fits the threshold on the wanted mail it sends', async () => {
+    const dataDir = freshDataDir();
+    const owner = spawnWarden(['--data-dir', dataDir, 'serve', '--offline'], { WARDEN_DATA_DIR: undefined, XDG_DATA_HOME: join(root, 'xdg') });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: owner.stdout }).once('line', () => resolve());
+        owner.once('exit', (code) => reject(new Error(`warden serve exited with ${code}`)));
+      });
+      const r = await runWardenAsync(['junk', 'train', '--data-dir', dataDir, '--ham', ...all('ham'), '--spam', ...all('spam')], { WARDEN_DATA_DIR: undefined, XDG_DATA_HOME: join(root, 'xdg') });
+      expect(r, r.stderr).toMatchObject({ status: 0, stdout: expect.stringContaining(`The filter now knows ${HAM_TOTAL} ham and ${SPAM_TOTAL} spam messages`) });
+      // Trained by the owner, scored there at the set-up's end: the same fit as training here.
+      expect(stats(dataDir).threshold).toEqual(stats(main).threshold);
+    } finally {
+      owner.kill('SIGTERM');
+      await new Promise((resolve) => owner.once('exit', resolve));
+    }
   });
 
   it('reads the last message of an mbox that ends without an empty line as the same message as its file', () => {
@@ -388,13 +411,14 @@ describe('warden junk config', () => {
   });
 
   it('the threshold decides the verdict', () => {
-    ok(['junk', 'config', '--data-dir', main, '--threshold', '1']);
+    // Not fitted below it: main's training fitted one (a set-up).
+    ok(['junk', 'config', '--data-dir', main, '--threshold', '1', '--no-fit-threshold']);
     try {
       const [v] = classifyJson(main, [spamProbe]);
       expect(v).toMatchObject({ spam: false, significant: true });
       expect(v!.score).toBeGreaterThan(0.95);
     } finally {
-      ok(['junk', 'config', '--data-dir', main, '--threshold', '0.95']);
+      ok(['junk', 'config', '--data-dir', main, '--threshold', '0.95', '--fit-threshold']);
     }
     expect(classifyJson(main, [spamProbe])[0]).toMatchObject({ spam: true });
   });

@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { openUi, screenshotFolder } from '../helpers/browser.ts';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { dkimKeyRecord, providerMessage } from '../helpers/provider-mail.ts';
-import { SPAM_WORDS } from '../helpers/synthetic-mail.ts';
+import { SPAM_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { ROOT, runWarden, runWardenAsync } from '../helpers/warden.ts';
 
 /**
@@ -36,7 +37,8 @@ beforeAll(async () => {
     hosts: [{ name: SENDER.ehlo, ips: [SENDER.ip] }],
     txts: [{ name: 'offers.test', value: 'v=spf1 ip4:198.51.100.0/24 -all' }, { name: '_dmarc.offers.test', value: 'v=DMARC1; p=none' }, dkimKeyRecord('offers.test')],
   });
-  api = await Api.open(f.data, { dnsServers: [dns.server] });
+  // The daily backup looked for often, so that a failure shows within the test (the last step).
+  api = await Api.open(f.data, { dnsServers: [dns.server], backupCheckMs: 300 });
   api.start();
   ({ served, browser, page } = await openUi(api));
 }, 120_000);
@@ -130,6 +132,38 @@ describe('the UI', { timeout: 90_000 }, () => {
     // A new choice of folders starts the watcher again: the picture once it watches.
     await expect.poll(() => page.getByRole('region', { name: 'Accounts status' }).textContent(), { timeout: 15_000 }).toMatch(/home\s*watching/);
     await page.screenshot({ path: join(shots, 'accounts.png') });
+  });
+
+  it('shows the threshold the filter judges by in Settings: not fitted yet, then fitted on wanted mail trained by hand', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    // The fixture's 50 wanted messages cannot be scored without their own words (each leaves 49).
+    expect(await page.getByLabel('Fit a lower threshold on my wanted mail').isChecked()).toBe(true);
+    await expect
+      .poll(() => page.locator('#fit-note').textContent())
+      .toMatch(/Not fitted yet: 0 of the 50 wanted messages a fit needs have a score without their own words\..* judges by your threshold, 0\.95\./);
+    // Wanted mail trained by hand (warden junk train through the running Warden: a set-up): the threshold is fitted on it.
+    const begun = await api.call('junk.beginSetUp', {});
+    if (!begun.ok) throw new Error(begun.error);
+    const ham = Array.from({ length: 60 }, (_, i) => Buffer.from(syntheticMessage('ham', 5000 + i)).toString('base64'));
+    expect(await api.call('junk.train', { label: 'ham', messages: ham, setUp: begun.result.setUp })).toMatchObject({ ok: true });
+    expect(await api.call('junk.endSetUp', { setUp: begun.result.setUp })).toMatchObject({ ok: true });
+    const filter = await api.call('filter.get', {});
+    if (!filter.ok) throw new Error(filter.error);
+    const { judging } = filter.result;
+    expect(judging.ham).toBeGreaterThanOrEqual(60);
+    expect(judging.threshold).toBeLessThan(0.95);
+    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect
+      .poll(() => page.locator('#fit-note').textContent())
+      .toContain(`Judging by ${judging.threshold.toFixed(3)}, fitted on your wanted mail: the highest of your latest ${judging.ham} wanted messages, each scored without its own words, scored ${judging.highest!.toFixed(3)}.`);
+    await page.screenshot({ path: join(shots, 'settings-fitted.png') });
+    // Off: the filter judges by the setting again, as the later steps expect: the mail they restore scored as junk.
+    await page.getByLabel('Fit a lower threshold on my wanted mail').uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('#fit-note').textContent()).toContain('Fitting is off: the filter judges by your threshold, 0.95.');
+    expect(await api.call('filter.get', {})).toMatchObject({ ok: true, result: { fitThreshold: false, judging: { threshold: 0.95, ham: 0 } } });
+    await page.getByRole('link', { name: 'Accounts' }).click();
   });
 
   it('edits an account: tests the new settings before saving, says what failed beside it, keeps the form; shows each state with its reason and only its actions', async () => {
@@ -317,6 +351,8 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByText(/^Desktop notifications and start at login are settings of the desktop app/).waitFor();
     expect(await page.getByLabel('Start Warden when I log in').count()).toBe(0);
     expect(await page.getByLabel(/Notify me/).count()).toBe(0);
+    // Turned off in an earlier step.
+    await expect.poll(() => page.locator('#fit-note').textContent()).toContain('Fitting is off: the filter judges by your threshold, 0.95.');
     // Sizes in MB.
     const largest = page.getByLabel(/^Largest message analysed, in MB/);
     expect(await largest.inputValue()).toBe('32');
@@ -341,7 +377,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/Saved/);
     expect(await zones.getAttribute('aria-invalid')).toBe('false');
-    expect(await api.call('filter.get', {})).toEqual({ ok: true, result: { threshold: 0.97, fitThreshold: true } });
+    expect(await api.call('filter.get', {})).toMatchObject({ ok: true, result: { threshold: 0.97, fitThreshold: false } });
     expect(await api.call('settings.get', {})).toMatchObject({
       ok: true,
       result: { subjectpassHours: 24, rejectsRetentionDays: 30, maxMessageBytes: 10 * 1024 * 1024, rulesets: [{ listAllowDomain: 'lists.example.org' }], digest: { enabled: true, hour: 7 } },
@@ -351,6 +387,7 @@ describe('the UI', { timeout: 90_000 }, () => {
     await digest.uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(async () => JSON.stringify(await api.call('settings.get', {}))).toContain('"digest":{"enabled":false,"hour":7}');
+
   });
 
   it('always rejects, or always accepts, a sender: from the Rules view and from a decision, shown in the evidence', async () => {
@@ -395,5 +432,30 @@ describe('the UI', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Remove: Always accept mail from deals@offers.test' }).click();
     await expect.poll(() => senders.textContent()).toMatch(/No senders yet/);
     expect(await api.call('senderRules.list', {})).toEqual({ ok: true, result: [] });
+  });
+
+  it('shows a failing daily backup wherever the user is, also in a window opened later, until a backup is made', async () => {
+    const folder = join(f.data, 'backups');
+    const banner = page.getByRole('alert').filter({ hasText: "The daily backup of Warden's database failed" });
+    expect(await banner.count()).toBe(0);
+    // Where the backups go is a file now: the next check fails.
+    rmSync(folder, { recursive: true, force: true });
+    writeFileSync(folder, 'not a folder');
+    try {
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(/failed just now: .*backups.* Mail is still filtered, and Warden tries again every hour/s);
+      await page.getByRole('link', { name: 'Rules' }).click();
+      await page.reload();
+      await banner.waitFor();
+      await page.screenshot({ path: join(shots, 'backup-failed.png') });
+    } finally {
+      rmSync(folder);
+      mkdirSync(folder, { mode: 0o700 });
+    }
+    // The next check makes a backup: the failure is over.
+    await expect.poll(async () => JSON.stringify(await api.call('backups.status', {})), { timeout: 15_000 }).toMatch(/^\{"ok":true,"result":\{"newest":\d+\}\}$/);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Rules', exact: true, level: 1 }).waitFor();
+    expect(await banner.count()).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { MOX_PARAMS } from '../../src/junk/params.ts';
 import { FITTED_FLOOR, HELD_OUT_HAM } from '../../src/junk/threshold.ts';
 import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
 import { JunkFilter, NotTrainedError, type WordCountStore } from '../../src/junk/filter.ts';
+import type { SetUp } from '../../src/junk/set-up.ts';
 import { wordsOfMessage } from '../../src/junk/analyze.ts';
 import { DEFAULT_JUNK_PARAMS } from '../../src/junk/params.ts';
 import { openDatabase } from '../../src/store/database.ts';
@@ -631,20 +632,22 @@ describe('JunkService, the threshold fitted on the training (src/junk/threshold.
     }
   }
 
-  async function train(service: JunkService, kind: Label, from: number, to: number, as: Label = kind): Promise<void> {
-    for (let i = from; i < to; i++) service.trainWords(await service.words(message(kind, i)), as);
+  async function train(service: JunkService, kind: Label, from: number, to: number, as: Label = kind, setUp?: SetUp): Promise<void> {
+    for (let i = from; i < to; i++) service.trainWords(await service.words(message(kind, i)), as, setUp);
     service.commit();
   }
+
+
 
   it('after a set-up, judges by the highest held-out score of the wanted mail, and keeps it on disk', async () => {
     const dir = dataDir();
     const service = open(dir);
-    service.beginSetUp();
+    const setUp = service.beginSetUp();
     // Archive first, then Junk, as bootstrap reads them: scored as trained, the ham would have no spam to compare with.
-    await train(service, 'ham', 0, 60);
-    await train(service, 'spam', 0, 30);
+    await train(service, 'ham', 0, 60, 'ham', setUp);
+    await train(service, 'spam', 0, 30, 'spam', setUp);
     expect(service.threshold().ham).toBe(0);
-    service.endSetUp();
+    service.endSetUp(setUp);
 
     const fit = service.threshold();
     expect(fit.ham).toBe(60);
@@ -686,17 +689,69 @@ describe('JunkService, the threshold fitted on the training (src/junk/threshold.
     expect(service.threshold()).toEqual(fitted);
   });
 
+  it('set-ups at once on one filter each score exactly their own wanted mail', async () => {
+    const shared = dataDir();
+    const service = open(shared);
+    const first = service.beginSetUp();
+    const second = service.beginSetUp();
+    // Interleaved, as two accounts bootstrapping through one engine train.
+    for (let i = 0; i < 60; i++) {
+      service.trainWords(await service.words(message('ham', i)), 'ham', first);
+      service.trainWords(await service.words(message('ham', 100 + i)), 'ham', second);
+    }
+    await train(service, 'spam', 0, 30, 'spam', second);
+    service.endSetUp(first);
+    expect(service.threshold().ham).toBe(60);
+    service.endSetUp(second);
+    expect(service.threshold().ham).toBe(120);
+    expect(() => service.endSetUp(first)).toThrow(/already ended/);
+    // Training through an ended set-up is refused, and trains nothing.
+    const late = await service.words(message('ham', 900));
+    expect(() => service.trainWords(late, 'ham', first)).toThrow(/has ended: begin another/);
+    expect(service.trained().ham).toBe(120);
+
+    // The same training under one set-up: the same scores, as nothing was trained between the two ends.
+    const aloneDir = dataDir();
+    const alone = open(aloneDir);
+    const one = alone.beginSetUp();
+    await train(alone, 'ham', 0, 60, 'ham', one);
+    await train(alone, 'ham', 100, 160, 'ham', one);
+    await train(alone, 'spam', 0, 30, 'spam', one);
+    alone.endSetUp(one);
+    expect(storedHeldOut(shared).sort()).toEqual(storedHeldOut(aloneDir).sort());
+  });
+
+  it('scores wanted mail learned outside a set-up as it comes, while the set-up runs', async () => {
+    const dir = dataDir();
+    const service = open(dir);
+    await train(service, 'spam', 0, 30);
+    await train(service, 'ham', 0, SIGNIFICANT_HAM);
+    const setUp = service.beginSetUp();
+    // Wanted mail learned during the set-up, outside it (a restore, feedback).
+    const restored = await service.words(message('ham', 500));
+    const before = service.verdict(restored.words).probability;
+    service.trainWords(restored, 'ham');
+    service.commit();
+    await train(service, 'ham', 200, 260, 'ham', setUp);
+    service.endSetUp(setUp);
+    // Its score is the one it had before its training, not one taken at the set-up's end.
+    expect(storedHeldOut(dir)).toContain(before);
+    // Scored at the set-up's end, without its own words, it would have had another score.
+    service.untrainWords(restored, 'ham');
+    expect(service.verdict(restored.words).probability).not.toBe(before);
+  });
+
   it('keeps the configured threshold with the mox preset and with too little training', async () => {
     const service = open(dataDir());
-    service.beginSetUp();
-    await train(service, 'ham', 0, SIGNIFICANT_HAM);
-    await train(service, 'spam', 0, 30);
-    service.endSetUp();
+    const first = service.beginSetUp();
+    await train(service, 'ham', 0, SIGNIFICANT_HAM, 'ham', first);
+    await train(service, 'spam', 0, 30, 'spam', first);
+    service.endSetUp(first);
     // Each message held out leaves SIGNIFICANT_HAM - 1 ham: the filter without it does not judge.
     expect(service.threshold()).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
-    service.beginSetUp();
-    await train(service, 'ham', SIGNIFICANT_HAM, 2 * SIGNIFICANT_HAM);
-    service.endSetUp();
+    const second = service.beginSetUp();
+    await train(service, 'ham', SIGNIFICANT_HAM, 2 * SIGNIFICANT_HAM, 'ham', second);
+    service.endSetUp(second);
     expect(service.threshold().threshold).toBeLessThan(0.95);
     service.configure(PRESETS.mox, { reset: true });
     expect(service.threshold()).toEqual({ threshold: MOX_PARAMS.threshold, configured: MOX_PARAMS.threshold, ham: 0 });

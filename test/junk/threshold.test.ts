@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
-import { describeThreshold, FITTED_FLOOR, fitThreshold } from '../../src/junk/threshold.ts';
+import { describeThreshold, FITTED_FLOOR, fitThreshold, withUnsureBand } from '../../src/junk/threshold.ts';
 
 const scores = (n: number, highest: number) => [...Array.from({ length: n - 1 }, (_, i) => (highest * i) / n), highest];
 
@@ -31,5 +31,20 @@ describe('fitThreshold', () => {
       'threshold 0.95, your setting: the highest of your latest 60 wanted messages, each scored without its own words, scored 0.999',
     );
     expect(describeThreshold(fitThreshold([], 0.95))).toBe('threshold 0.95');
+  });
+});
+
+describe('withUnsureBand', () => {
+  it('sets a fit below the setting aside while the band is on, keeping what it was fitted on', () => {
+    const fitted = fitThreshold(scores(400, 0.33), 0.95);
+    expect(withUnsureBand(fitted, false)).toBe(fitted);
+    const banded = withUnsureBand(fitted, true);
+    expect(banded).toEqual({ ...fitted, threshold: 0.95, setAside: { by: 'unsure-band', fitted: FITTED_FLOOR } });
+    expect(describeThreshold(banded)).toBe(
+      'threshold 0.95, your setting, as the unsure band is on (fitted on your training it would be 0.500): the highest of your latest 400 wanted messages, each scored without its own words, scored 0.330',
+    );
+    // Nothing to set aside: no fit, or one at the setting.
+    expect(withUnsureBand(fitThreshold([], 0.95), true)).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
+    expect(withUnsureBand(fitThreshold(scores(60, 0.999), 0.95), true).setAside).toBeUndefined();
   });
 });

@@ -59,6 +59,10 @@ describe('the threshold and the verdict in words', () => {
     expect(thresholdWords({ ...junk, threshold: 0.52, configured: 0.95, fitted: { threshold: 0.5, ham: 400, highest: 0.329 } })).toBe(
       '0.500, below your threshold 0.950: fitted on your training, none of your latest 400 wanted messages scored higher without its own words (the highest 0.329); moved +0.020 at random for this message',
     );
+    // Set aside for the unsure band: the setting judged, and the fit is named.
+    expect(thresholdWords({ ...junk, threshold: 0.96, configured: 0.95, fitted: { threshold: 0.95, ham: 400, highest: 0.329, setAside: { by: 'unsure-band', fitted: 0.5 } } })).toBe(
+      'your threshold 0.950, not the 0.500 fitted on your training, as the unsure band is on; moved +0.010 at random for this message',
+    );
     // Fitted back up to the setting: the setting is what the user needs to know.
     expect(thresholdWords({ ...junk, threshold: 0.93, configured: 0.95, fitted: { threshold: 0.95, ham: 1000, highest: 0.999 } })).toBe(
       'your threshold 0.950, moved −0.020 at random for this message',

@@ -91,6 +91,7 @@ export function thresholdWords(junk: NonNullable<Evidence['junk']>): string {
   const from = fitted ? fitted.threshold : configured;
   const moved = junk.threshold - from;
   const jitter = `moved ${moved < 0 ? '−' : '+'}${Math.abs(moved).toFixed(3)} at random for this message`;
+  if (fitted?.setAside) return `your threshold ${configured.toFixed(3)}, not the ${fitted.setAside.fitted.toFixed(3)} fitted on your training, as the unsure band is on; ${jitter}`;
   if (!fitted || fitted.threshold === configured) return `your threshold ${configured.toFixed(3)}, ${jitter}`;
   return (
     `${fitted.threshold.toFixed(3)}, below your threshold ${configured.toFixed(3)}: fitted on your training, none of your latest ` +

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { JunkService, SetUp } from './junk.ts';
+
+/**
+ * A set-up left this long without training is ended when another begins: its client is gone
+ * (`warden junk train` killed), and what it trained is scored as an interrupted one's is.
+ */
+const IDLE_MS = 3600_000;
+
+/** A set-up id the owner does not know. */
+export class UnknownSetUpError extends Error {
+  override name = 'UnknownSetUpError';
+}
+
+/**
+ * The set-ups clients of the owner run across requests (`warden junk train` sending a running
+ * Warden its messages in batches, docs/content-filter.md), by an id the owner gives. Each is
+ * the client's own: its wanted mail alone is scored at its end.
+ */
+export class OpenSetUps {
+  readonly #junk: JunkService;
+  readonly #open = new Map<string, { setUp: SetUp; used: number }>();
+
+  constructor(junk: JunkService) {
+    this.#junk = junk;
+  }
+
+  begin(now = Date.now()): string {
+    for (const [id, open] of this.#open) if (now - open.used > IDLE_MS) this.end(id);
+    const id = randomUUID();
+    this.#open.set(id, { setUp: this.#junk.beginSetUp(), used: now });
+    return id;
+  }
+
+  /** The open set-up with this id, to train through. */
+  get(id: string, now = Date.now()): SetUp {
+    const open = this.#found(id);
+    open.used = now;
+    return open.setUp;
+  }
+
+  /** Ends a set-up: its wanted mail is scored held-out and committed. */
+  end(id: string): void {
+    const { setUp } = this.#found(id);
+    this.#open.delete(id);
+    this.#junk.endSetUp(setUp);
+  }
+
+  /** Ends every open set-up (the owner stopping): what they trained is scored as an interrupted one's is. */
+  endAll(): void {
+    for (const id of [...this.#open.keys()]) this.end(id);
+  }
+
+  #found(id: string): { setUp: SetUp; used: number } {
+    const open = this.#open.get(id);
+    if (!open) throw new UnknownSetUpError(`no set-up ${id} is open here: it has ended, or Warden restarted since it began; run the command again (what it trained is kept)`);
+    return open;
+  }
+}
