@@ -3,7 +3,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { CLAIM_WORDS } from '../api/claim-words.ts';
 import type { ApiEvent } from '../api/contract.ts';
 import type { SignInRequest } from '../engine/account-sign-in.ts';
-import type { Account, AccountService, FolderRole, Probe } from '../engine/accounts.ts';
+import type { Account, AccountService, FolderRole } from '../engine/accounts.ts';
 import { changeFolder, withApi } from './folder.ts';
 import type { Output } from './junk.ts';
 import { dataDirOf } from './options.ts';
