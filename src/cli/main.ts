@@ -168,6 +168,8 @@ junk
   .option('--robinson-strength <s>', 'fisher: how strongly rare words are pulled toward the prior', number)
   .option('--robinson-prior <x>', 'fisher: the score of a word never seen', number)
   .addOption(new Option('--combine <how>', "fisher: one score from Fisher's two tails: share (of the evidence) or indicator (Robinson's)").choices(['share', 'indicator']))
+  .option('--logistic', 'fisher: a second learner, logistic regression on the same words, averaged with it (the default; docs/content-filter.md)')
+  .option('--no-logistic')
   .option('--reset', 'also forget all training (needed to change the n-grams once trained)')
   .action(async (options: Partial<JunkParams> & { preset?: 'default' | 'mox'; reset?: boolean }, command: Command) => {
     const { reset, preset, ...changes } = options;

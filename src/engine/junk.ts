@@ -233,7 +233,7 @@ export class JunkService {
 export function describeParams(p: JunkParams): string {
   const classifier =
     p.classifier === 'fisher'
-      ? `Robinson-Fisher (strength ${p.robinsonStrength}, prior ${p.robinsonPrior}, combined as ${p.combine})`
+      ? `Robinson-Fisher (strength ${p.robinsonStrength}, prior ${p.robinsonPrior}, combined as ${p.combine})${p.logistic ? ' with logistic regression' : ''}`
       : `mox (max power ${p.maxPower}, top words ${p.topWords}, rare words ${p.rareWords})`;
   return `${classifier}, ${wordSettings(p)}, threshold ${p.threshold}${p.fitThreshold ? ' or fitted below it' : ''}, ignore words ${p.ignoreWords}`;
 }

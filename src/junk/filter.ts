@@ -1,5 +1,6 @@
 import { classifyWords, SIGNIFICANT_HAM, type Classification } from './classify.ts';
 import { CountTable, type Counts } from './counts.ts';
+import { combineLearners, LogisticWeights } from './logistic.ts';
 import type { JunkParams } from './params.ts';
 import { HashIndex, type WordList } from './word-list.ts';
 import { SetUp } from './set-up.ts';
@@ -18,6 +19,10 @@ export interface WordCountChanges {
   trained: Map<string, Label | null>;
   /** Held-out scores of messages trained as ham (threshold.ts), written after `trained`. */
   heldOut?: Map<string, number>;
+  /** What the logistic learner's weights moved by (logistic.ts), to be added to the stored ones: deltas[i] to slot slots[i]. */
+  weights?: { slots: Uint32Array; deltas: Float64Array };
+  /** The logistic learner's step for each message it learned, to take back when it is untrained; written after `trained`. */
+  steps?: Map<string, number>;
 }
 
 /**
@@ -41,6 +46,10 @@ export interface WordCountStore {
   readTrained(fingerprint: string): Label | undefined;
   /** The held-out scores of the latest `limit` messages trained as ham that have one (threshold.ts). */
   readHeldOut(limit: number): number[];
+  /** The logistic learner's weights that are not 0, by slot (logistic.ts). */
+  readWeights(): { slots: Uint32Array; weights: Float64Array };
+  /** The logistic learner's step for a trained message; undefined when it took none. */
+  readStep(fingerprint: string): number | undefined;
   /** Runs `fn` holding the database's write lock, committing when it returns and rolling back when it throws. */
   writeTransaction<T>(fn: () => T): T;
   write(changes: WordCountChanges): void;
@@ -92,6 +101,8 @@ class Pending {
   readonly messages = new Map<string, PendingMessage>();
   /** Held-out scores of ham trained in this batch, by fingerprint. */
   readonly heldOut = new Map<string, number>();
+  /** The logistic learner's step for each message it learned in this batch, 0 for one untrained. */
+  readonly steps = new Map<string, number>();
 
   /** The index of word `i` of `list`, added when new. */
   index(list: WordList, i: number): number {
@@ -134,6 +145,8 @@ export class JunkFilter {
   #totals: Counts;
   #version: number;
   #pending = new Pending();
+  /** The logistic learner's weights (logistic.ts), read from the store on first use; undefined after a refresh. */
+  #weights: LogisticWeights | undefined;
   /** The threshold fitted on the stored held-out scores; undefined until asked after a change. */
   #fitted: FittedThreshold | undefined;
 
@@ -157,7 +170,28 @@ export class JunkFilter {
   classify(list: WordList): Classification {
     this.#refresh();
     this.#load(list);
-    return classifyWords(list, this.#table, this.#totals, this.params);
+    return this.#classify(list);
+  }
+
+  /** The counts' classification, its probability averaged with the logistic learner's when it is on. */
+  #classify(list: WordList): Classification {
+    const result = classifyWords(list, this.#table, this.#totals, this.params);
+    if (!this.#logistic) return result;
+    return { ...result, probability: combineLearners(result.probability, this.#learner().margin(list.hashes)) };
+  }
+
+  /** Whether the logistic learner scores and learns: a setting of the Fisher classifier (params.ts). */
+  get #logistic(): boolean {
+    return this.params.logistic && this.params.classifier === 'fisher';
+  }
+
+  #learner(): LogisticWeights {
+    if (!this.#weights) {
+      this.#weights = new LogisticWeights();
+      const { slots, weights } = this.#store.readWeights();
+      this.#weights.load(slots, weights);
+    }
+    return this.#weights;
   }
 
   trainedAs(fingerprint: string): Label | undefined {
@@ -184,6 +218,11 @@ export class JunkFilter {
     this.#move(fingerprint, list, previous, label);
     if (heldOut !== undefined) this.#pending.heldOut.set(fingerprint, heldOut);
     if (label === 'ham' && setUp) setUp.add({ fingerprint, hashes: list.hashes });
+    if (this.#logistic) {
+      // A message retrained with the other label: its earlier step is taken back first.
+      if (previous) this.#unlearn(fingerprint, list);
+      this.#pending.steps.set(fingerprint, this.#learner().learn(list.hashes, label));
+    }
     return previous ? 'retrained' : 'trained';
   }
 
@@ -240,7 +279,8 @@ export class JunkFilter {
     for (let at = 0; at < list.hashes.length; at += 2) table.add(list.hashes, at, label, -1);
     this.#totals = { ...totals, [label]: totals[label] - 1 };
     try {
-      return classifyWords(list, table, this.#totals, this.params).probability;
+      // The logistic learner's part keeps the message: its steps cannot be taken out.
+      return this.#classify(list).probability;
     } finally {
       for (let at = 0; at < list.hashes.length; at += 2) table.add(list.hashes, at, label, +1);
       this.#totals = totals;
@@ -253,6 +293,14 @@ export class JunkFilter {
     const previous = this.trainedAs(fingerprint);
     if (previous !== label) throw new NotTrainedError(label, previous);
     this.#move(fingerprint, list, label, null);
+    if (this.#logistic) this.#unlearn(fingerprint, list);
+  }
+
+  /** Takes back the logistic learner's step for a trained message, if it took one. */
+  #unlearn(fingerprint: string, list: WordList): void {
+    const step = this.#pending.steps.get(fingerprint) ?? this.#store.readStep(fingerprint);
+    if (step) this.#learner().unlearn(list.hashes, step);
+    this.#pending.steps.set(fingerprint, 0);
   }
 
   /**
@@ -295,7 +343,9 @@ export class JunkFilter {
           counts[at + 1] = c.spam;
         }
         const trained = new Map([...pending.messages].map(([fingerprint, m]) => [fingerprint, m.after]));
-        this.#store.write({ totals, hashes, counts, trained, heldOut: pending.heldOut });
+        const weights = this.#weights?.pending();
+        this.#store.write({ totals, hashes, counts, trained, heldOut: pending.heldOut, weights, steps: pending.steps });
+        this.#weights?.committed();
         // Our own commit leaves the version as it was; another's has made memory stale.
         if (stale) this.#forget();
       });
@@ -340,13 +390,14 @@ export class JunkFilter {
 
   /**
    * Reads the stored counts into memory now (a store of up to READ_WHOLE_WORDS words; a larger
-   * one is read word by word as messages need them), so that the first message classified does
-   * not wait for it: at corpus size that takes 0.5 to 2 s, and a watcher is not told of new mail
-   * meanwhile.
+   * one is read word by word as messages need them), and the logistic learner's weights, so that
+   * the first message classified does not wait for them: at corpus size that takes 0.5 to 2 s,
+   * and a watcher is not told of new mail meanwhile.
    */
   warm(): void {
     this.#refresh();
     this.#loadWhole();
+    if (this.#logistic) this.#learner();
   }
 
   #loadWhole(): void {
@@ -387,6 +438,7 @@ export class JunkFilter {
 
   #forget(): void {
     this.#fitted = undefined;
+    this.#weights = undefined;
     this.#table = new CountTable();
     this.#complete = undefined;
     this.#totals = this.#store.readTotals();

@@ -6,7 +6,8 @@ import { z } from 'zod';
  * Defaults: mox's quickstart values, except for changes that `npm run eval` shows better in its
  * online, temporal and bootstrap protocols (docs/content-filter.md): word pairs as well as single
  * words; Robinson's word scores with Fisher's combination instead of Graham's, made one score as
- * the spam side's share of the evidence; and every word counting (no ignore band). `MOX_PARAMS`
+ * the spam side's share of the evidence; every word counting (no ignore band); and a second
+ * learner, logistic regression, averaged with it. `MOX_PARAMS`
  * is the mox-compatible set.
  */
 export const junkParamsSchema = z
@@ -29,6 +30,11 @@ export const junkParamsSchema = z
     robinsonStrength: z.number().positive().default(0.0178),
     /** fisher: how the two χ² tails make one score (classify.ts): the spam side's share of the evidence, or Robinson's indicator. */
     combine: z.enum(['share', 'indicator']).default('share'),
+    /**
+     * fisher: a second learner, online logistic regression on the same words (logistic.ts),
+     * its log-odds averaged with the Fisher score's. mox has no such thing: off in its preset.
+     */
+    logistic: z.boolean().default(true),
     /** fisher: the score of a word never seen (Robinson's x); 0.5 takes no side. */
     robinsonPrior: z.number().gt(0).lt(1).default(0.5),
     /** mox: word scores are clamped into [maxPower, 1 - maxPower]. */
@@ -49,7 +55,7 @@ export type JunkParams = z.infer<typeof junkParamsSchema>;
 export const DEFAULT_JUNK_PARAMS: JunkParams = junkParamsSchema.parse({ ignoreWords: 0 });
 
 /** mox's filter exactly as its quickstart configures it (docs/junk.md section 5). */
-export const MOX_PARAMS: JunkParams = junkParamsSchema.parse({ classifier: 'mox', twograms: false, fitThreshold: false });
+export const MOX_PARAMS: JunkParams = junkParamsSchema.parse({ classifier: 'mox', twograms: false, fitThreshold: false, logistic: false });
 
 /** The settings that change which words a message has: trained counts are only valid for these. */
 export function wordSettings(p: JunkParams): string {

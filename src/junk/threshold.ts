@@ -1,5 +1,3 @@
-import { SIGNIFICANT_HAM } from './classify.ts';
-
 /**
  * The junk threshold fitted on the user's own training (docs/content-filter.md, "The threshold
  * fitted on your training").
@@ -14,13 +12,22 @@ import { SIGNIFICANT_HAM } from './classify.ts';
  */
 
 /**
- * How many of the latest wanted messages' held-out scores the fit reads: a thousand, so that
- * wanted mail judged junk about once in a thousand (the rate the filter aims at,
- * docs/content-filter.md) shows in the fit. Fewer recent ones (500) let the threshold fall back
- * to its floor between corrections, and in the temporal protocol reject 29 wanted messages
- * instead of 6 (docs/content-filter.md).
+ * How many of the latest wanted messages' held-out scores the fit reads. The next wanted
+ * message scores above the highest of n such scores with a chance of about 1/(n + 1) (when it
+ * is like them), and is then rejected if the threshold had come down: with n = 1000 that is
+ * once in a thousand wanted messages, the whole of what the filter may reject (0.1%), before
+ * any wanted message scoring above the setting. With 5000 it is a fifth of that. Fewer (500)
+ * let the threshold fall back to its floor between corrections, and in the temporal protocol
+ * reject 29 wanted messages instead of 6 (docs/content-filter.md).
  */
-export const HELD_OUT_HAM = 1000;
+export const HELD_OUT_HAM = 5000;
+
+/**
+ * The fit needs this many held-out scores: with fewer the chance above is over 1%, and with 50
+ * (mox's rule for judging at all) the online protocol rejected a wanted message that scored
+ * 0.74 against a threshold fitted to 0.54 on its first few dozen (docs/content-filter.md).
+ */
+export const FITTED_MIN_HAM = 100;
 
 /**
  * A wanted message is scored held-out only when the filter without it judges (SIGNIFICANT_HAM
@@ -49,8 +56,7 @@ export interface FittedThreshold {
 
 /** The threshold from the held-out scores of the latest wanted messages (any order). */
 export function fitThreshold(heldOut: readonly number[], configured: number): FittedThreshold {
-  // Below as many scores as mox wants ham before it judges at all, the setting stands.
-  if (heldOut.length < SIGNIFICANT_HAM || configured <= FITTED_FLOOR) return { threshold: configured, configured, ham: 0 };
+  if (heldOut.length < FITTED_MIN_HAM || configured <= FITTED_FLOOR) return { threshold: configured, configured, ham: 0 };
   let highest = 0;
   for (const score of heldOut) if (score > highest) highest = score;
   return { threshold: Math.min(configured, Math.max(FITTED_FLOOR, highest)), configured, ham: heldOut.length, highest };

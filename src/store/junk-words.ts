@@ -69,6 +69,10 @@ export class SqliteWordCounts {
   readonly #forgetTrained;
   readonly #readHeldOut;
   readonly #writeHeldOut;
+  readonly #readWeights;
+  readonly #addWeight;
+  readonly #readStep;
+  readonly #writeStep;
   readonly #dataVersion;
 
   /** `hashWord` converts the words of a database from before migration 15, on first use. */
@@ -90,13 +94,18 @@ export class SqliteWordCounts {
     this.#upsertWords = upsert(db, UPSERT_ROWS);
     this.#deleteWord = db.prepare<[number, number]>('DELETE FROM junk_word WHERE key = (? << 32) | ?');
     this.#markTrained = db.prepare<[string, Label, number]>(
-      'INSERT INTO junk_trained (fingerprint, label, trained_at) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET label = excluded.label, trained_at = excluded.trained_at, held_out = NULL',
+      'INSERT INTO junk_trained (fingerprint, label, trained_at) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET label = excluded.label, trained_at = excluded.trained_at, held_out = NULL, step = NULL',
     );
     this.#readHeldOut = db
       .prepare<[number], number>(`SELECT held_out FROM junk_trained WHERE label = 'ham' AND held_out IS NOT NULL ORDER BY trained_at DESC LIMIT ?`)
       .pluck();
     this.#writeHeldOut = db.prepare<[number, string]>(`UPDATE junk_trained SET held_out = ? WHERE fingerprint = ? AND label = 'ham'`);
     this.#forgetTrained = db.prepare<[string]>('DELETE FROM junk_trained WHERE fingerprint = ?');
+    this.#readWeights = db.prepare<[], [number, number]>('SELECT slot, weight FROM junk_weight').raw();
+    // Added, not set: the sum is right whatever another process added since this one read.
+    this.#readStep = db.prepare<[string], number | null>('SELECT step FROM junk_trained WHERE fingerprint = ?').pluck();
+    this.#writeStep = db.prepare<[number, string]>('UPDATE junk_trained SET step = ? WHERE fingerprint = ?');
+    this.#addWeight = db.prepare<[number, number]>('INSERT INTO junk_weight (slot, weight) VALUES (?, ?) ON CONFLICT (slot) DO UPDATE SET weight = weight + excluded.weight');
     this.#dataVersion = dataVersionReader(db);
     this.#convertTextWords(hashWord);
   }
@@ -144,7 +153,15 @@ export class SqliteWordCounts {
    * Call inside writeTransaction. `hashes[2i]`, `hashes[2i+1]` are word i's hashes,
    * `counts[2i]`, `counts[2i+1]` its new ham and spam counts; a word at 0/0 is deleted.
    */
-  write(changes: { totals: Counts; hashes: Uint32Array; counts: Uint32Array; trained: Map<string, Label | null>; heldOut?: Map<string, number> }): void {
+  write(changes: {
+    totals: Counts;
+    hashes: Uint32Array;
+    counts: Uint32Array;
+    trained: Map<string, Label | null>;
+    heldOut?: Map<string, number>;
+    weights?: { slots: Uint32Array; deltas: Float64Array };
+    steps?: Map<string, number>;
+  }): void {
     const { hashes, counts } = changes;
     this.#writeTotals.run(changes.totals.ham, changes.totals.spam);
     // Rows to upsert, UPSERT_ROWS at a time; the rest one by one. The words are distinct, so
@@ -174,6 +191,25 @@ export class SqliteWordCounts {
       else this.#forgetTrained.run(fingerprint);
     }
     for (const [fingerprint, score] of changes.heldOut ?? []) this.#writeHeldOut.run(score, fingerprint);
+    const { slots, deltas } = changes.weights ?? { slots: [], deltas: [] };
+    for (let i = 0; i < slots.length; i++) this.#addWeight.run(slots[i]!, deltas[i]!);
+    for (const [fingerprint, step] of changes.steps ?? []) this.#writeStep.run(step, fingerprint);
+  }
+
+  /** The logistic learner's step for a trained message (src/junk/logistic.ts); undefined when it took none. */
+  readStep(fingerprint: string): number | undefined {
+    return this.#readStep.get(fingerprint) ?? undefined;
+  }
+
+  /** The logistic learner's weights (src/junk/logistic.ts), by slot. */
+  readWeights(): { slots: Uint32Array; weights: Float64Array } {
+    const slots: number[] = [];
+    const weights: number[] = [];
+    for (const [slot, weight] of this.#readWeights.iterate()) {
+      slots.push(slot);
+      weights.push(weight);
+    }
+    return { slots: Uint32Array.from(slots), weights: Float64Array.from(weights) };
   }
 
   /** The held-out scores of the latest `limit` messages trained as ham that have one. */
@@ -190,10 +226,10 @@ export class SqliteWordCounts {
     return { ...this.readTotals(), words: this.#countWords.get()! };
   }
 
-  /** Forgets all training: the counts and which messages were trained. */
+  /** Forgets all training: the counts, the logistic learner's weights and which messages were trained. */
   clear(): void {
     this.#db.transaction(() => {
-      this.#db.exec('DELETE FROM junk_word; DELETE FROM junk_trained; UPDATE junk_total SET ham = 0, spam = 0;');
+      this.#db.exec('DELETE FROM junk_word; DELETE FROM junk_trained; DELETE FROM junk_weight; UPDATE junk_total SET ham = 0, spam = 0;');
     }).immediate();
   }
 

@@ -403,6 +403,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE junk_trained ADD COLUMN held_out REAL;
   CREATE INDEX junk_trained_held_out ON junk_trained (trained_at, held_out) WHERE label = 'ham' AND held_out IS NOT NULL;
   `,
+
+  // 17: the weights of the content filter's second learner, logistic regression on hashed
+  // words (src/junk/logistic.ts), by slot; a slot never moved has no row (weight 0). A trained
+  // message's step is the learner's move for it, taken back when it is untrained. The held-out
+  // scores so far were of the Fisher score alone, on another scale than the two learners'
+  // average that is judged now: the threshold is fitted on new ones.
+  `
+  CREATE TABLE junk_weight (
+    slot INTEGER PRIMARY KEY,
+    weight REAL NOT NULL
+  );
+  ALTER TABLE junk_trained ADD COLUMN step REAL;
+  UPDATE junk_trained SET held_out = NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

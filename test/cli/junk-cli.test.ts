@@ -13,7 +13,7 @@ import { describeThreshold, type FittedThreshold } from '../../src/engine/junk.t
  * in a child process, on data folders in a temporary directory.
  */
 
-const DEFAULT_SETTINGS = 'Settings: Robinson-Fisher (strength 0.0178, prior 0.5, combined as share), 1+2-grams, threshold 0.95 or fitted below it, ignore words 0';
+const DEFAULT_SETTINGS = 'Settings: Robinson-Fisher (strength 0.0178, prior 0.5, combined as share) with logistic regression, 1+2-grams, threshold 0.95 or fitted below it, ignore words 0';
 const MOX_SETTINGS = 'Settings: mox (max power 0.01, top words 10, rare words 2), 1-grams, threshold 0.95, ignore words 0.1';
 
 /** The four kinds of source `train` takes, with how many messages each holds. */
@@ -361,6 +361,10 @@ describe('warden junk config', () => {
     expect(ok(['junk', 'config', '--data-dir', dataDir, '--no-fit-threshold'])).toContain('threshold 0.99, ignore words');
     expect(stats(dataDir).params).toMatchObject({ fitThreshold: false });
     expect(ok(['junk', 'config', '--data-dir', dataDir, '--fit-threshold'])).toContain('threshold 0.99 or fitted below it,');
+    // The second learner: on by default, and off when asked.
+    expect(ok(['junk', 'config', '--data-dir', dataDir, '--no-logistic'])).toContain('combined as share), 1+2+3-grams');
+    expect(stats(dataDir).params).toMatchObject({ logistic: false });
+    expect(ok(['junk', 'config', '--data-dir', dataDir, '--logistic'])).toContain('combined as share) with logistic regression,');
   });
 
   it('rejects invalid settings and keeps the old ones', () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { databaseFile } from '../../src/engine/data-dir.ts';
 import { JunkService, PRESETS, WordSettingsError, type Label, type MessageWords, type TrainOutcome } from '../../src/engine/junk.ts';
 import { MOX_PARAMS } from '../../src/junk/params.ts';
-import { FITTED_FLOOR, HELD_OUT_HAM } from '../../src/junk/threshold.ts';
+import { FITTED_FLOOR, FITTED_MIN_HAM, HELD_OUT_HAM } from '../../src/junk/threshold.ts';
 import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
 import { JunkFilter, NotTrainedError, type WordCountStore } from '../../src/junk/filter.ts';
 import type { SetUp } from '../../src/junk/set-up.ts';
@@ -63,6 +63,26 @@ function storedWords(dataDir: string): WordTable {
   } finally {
     db.close();
   }
+}
+
+/** The logistic learner's stored weights of a data directory, by slot. */
+function storedWeights(dataDir: string): Map<number, number> {
+  const db = openDatabase(databaseFile(dataDir));
+  try {
+    const { slots, weights } = new SqliteWordCounts(db, hashWord).readWeights();
+    return new Map(Array.from(slots, (slot, i) => [slot, weights[i]!]));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A service judging by the word counts alone: two services' logistic learners take their steps
+ * from different weights, so only the counts can equal one service's training the same set.
+ */
+function countsOnly(service: JunkService): JunkService {
+  service.configure({ logistic: false });
+  return service;
 }
 
 /** Which messages the data directory records as trained, by fingerprint. */
@@ -307,7 +327,7 @@ describe('JunkService training and classification', () => {
     for (const [i, probe] of probes.entries()) expect(await service.classify(probe)).toEqual(verdicts[i]);
   });
 
-  it('reads the stored counts once when warmed, and then classifies without asking the store', async () => {
+  it("reads the stored counts and the logistic learner's weights once when warmed, and then classifies without asking the store", async () => {
     const dir = dataDir();
     const trainer = open(dir);
     await trainCorpus(trainer, 55, 25);
@@ -324,6 +344,8 @@ describe('JunkService training and classification', () => {
         readTotals: () => store.readTotals(),
         readTrained: (fingerprint) => store.readTrained(fingerprint),
         readHeldOut: (limit) => store.readHeldOut(limit),
+        readStep: (fingerprint) => store.readStep(fingerprint),
+        readWeights: () => (reads.push('weights'), store.readWeights()),
         writeTransaction: (fn) => store.writeTransaction(fn),
         write: (changes) => store.write(changes),
         version: () => store.version(),
@@ -331,10 +353,10 @@ describe('JunkService training and classification', () => {
       };
       const filter = new JunkFilter(counted, DEFAULT_JUNK_PARAMS);
       filter.warm();
-      expect(reads).toEqual(['dump']);
+      expect(reads).toEqual(['dump', 'weights']);
       const words = await wordsOfMessage(SPAMMY, DEFAULT_JUNK_PARAMS);
       expect(filter.classify(words).probability).toBe(expected.probability);
-      expect(reads).toEqual(['dump']);
+      expect(reads).toEqual(['dump', 'weights']);
     } finally {
       db.close();
     }
@@ -342,7 +364,7 @@ describe('JunkService training and classification', () => {
 
   it('loses no training when two services on one data directory commit interleaved', async () => {
     const dir = dataDir();
-    const a = open(dir);
+    const a = countsOnly(open(dir));
     const b = open(dir);
     const train = async (service: JunkService, kind: Label, from: number, to: number) => {
       for (let n = from; n < to; n++) expect(service.trainWords(await service.words(message(kind, n)), kind)).toBe('trained');
@@ -374,7 +396,7 @@ describe('JunkService training and classification', () => {
 
     // The same as one service training the final set alone.
     const alone = dataDir();
-    const single = open(alone);
+    const single = countsOnly(open(alone));
     for (let n = 0; n < 25; n++) if (n !== 12) single.trainWords(await single.words(message('ham', n)), 'ham');
     for (let n = 0; n < 15; n++) single.trainWords(await single.words(message('spam', n)), n === 1 ? 'ham' : 'spam');
     single.commit();
@@ -384,6 +406,52 @@ describe('JunkService training and classification', () => {
       const verdict = await single.classify(probe);
       for (const service of [a, b, c]) expect(await service.classify(probe)).toEqual(verdict);
     }
+  });
+
+  it("adds both services' logistic steps when two services on one data directory commit interleaved", async () => {
+    const trainEach = async (service: JunkService, kind: Label) => {
+      for (let n = 0; n < 10; n++) service.trainWords(await service.words(message(kind, n)), kind);
+    };
+    const dir = dataDir();
+    const a = open(dir);
+    const b = open(dir);
+    await trainEach(a, 'ham');
+    await trainEach(b, 'spam'); // b's weights do not have a's steps: both begin from none
+    a.commit();
+    b.commit();
+
+    // Each alone, from no weights, takes the same steps; the stored weights are their sums.
+    const aloneA = dataDir();
+    const aloneB = dataDir();
+    const sa = open(aloneA);
+    const sb = open(aloneB);
+    await trainEach(sa, 'ham');
+    await trainEach(sb, 'spam');
+    sa.commit();
+    sb.commit();
+    const [wa, wb, both] = [storedWeights(aloneA), storedWeights(aloneB), storedWeights(dir)];
+    expect(wa.size).toBeGreaterThan(0);
+    expect(wb.size).toBeGreaterThan(0);
+    const sum = new Map(wa);
+    for (const [slot, w] of wb) sum.set(slot, (sum.get(slot) ?? 0) + w);
+    expect(both).toEqual(sum);
+    // Memory, once it is read again, is what the store holds: a third service judges alike.
+    for (const probe of [SPAMMY, HAMMY]) expect((await a.classify(probe)).probability).toBe((await open(dir).classify(probe)).probability);
+  });
+
+  it('learns logistic weights with the default settings and none with the mox preset, which judges by the counts alone', async () => {
+    const mine = dataDir();
+    const mox = dataDir();
+    const defaults = open(mine);
+    const asMox = open(mox);
+    asMox.configure(PRESETS.mox);
+    for (const service of [defaults, asMox]) await trainCorpus(service, 55, 25);
+    expect(storedWeights(mine).size).toBeGreaterThan(0);
+    expect(storedWeights(mox).size).toBe(0);
+    // The default's probability is the two learners' average, not the counts' score alone.
+    const counts = countsOnly(open(dataDir()));
+    await trainCorpus(counts, 55, 25);
+    expect((await defaults.classify(SPAMMY)).probability).not.toBe((await counts.classify(SPAMMY)).probability);
   });
 
   describe('a random sequence of operations over two services', () => {
@@ -402,7 +470,7 @@ describe('JunkService training and classification', () => {
     async function run(seed: number): Promise<void> {
       const next = seededRandom(seed);
       const dir = dataDir();
-      const pair = [open(dir), open(dir)] as const;
+      const pair = [countsOnly(open(dir)), open(dir)] as const;
       const analyzed: MessageWords[] = [];
       for (const raw of raws) analyzed.push(await pair[0].words(raw));
 
@@ -486,7 +554,7 @@ describe('JunkService training and classification', () => {
 
       // Recount from scratch: a fresh directory trained with just the final labels.
       const freshDir = dataDir();
-      const fresh = open(freshDir);
+      const fresh = countsOnly(open(freshDir));
       stored.forEach((label, i) => {
         if (label) fresh.trainWords(analyzed[i]!, label);
       });
@@ -644,18 +712,18 @@ describe('JunkService, the threshold fitted on the training (src/junk/threshold.
     const service = open(dir);
     const setUp = service.beginSetUp();
     // Archive first, then Junk, as bootstrap reads them: scored as trained, the ham would have no spam to compare with.
-    await train(service, 'ham', 0, 60, 'ham', setUp);
+    await train(service, 'ham', 0, FITTED_MIN_HAM + 20, 'ham', setUp);
     await train(service, 'spam', 0, 30, 'spam', setUp);
     expect(service.threshold().ham).toBe(0);
     service.endSetUp(setUp);
 
     const fit = service.threshold();
-    expect(fit.ham).toBe(60);
+    expect(fit.ham).toBe(FITTED_MIN_HAM + 20);
     expect(fit.configured).toBe(0.95);
     expect(fit.threshold).toBe(Math.max(FITTED_FLOOR, fit.highest!));
     expect(fit.threshold).toBeLessThan(0.95);
     const scores = storedHeldOut(dir);
-    expect(scores).toHaveLength(60);
+    expect(scores).toHaveLength(FITTED_MIN_HAM + 20);
     expect(Math.max(...scores)).toBe(fit.highest);
 
     const verdict = await service.classify(message('spam', 1000));
@@ -672,15 +740,18 @@ describe('JunkService, the threshold fitted on the training (src/junk/threshold.
     await train(service, 'ham', 0, SIGNIFICANT_HAM);
     // Until the filter judges, wanted mail gets no held-out score.
     expect(service.threshold().ham).toBe(0);
-    await train(service, 'ham', SIGNIFICANT_HAM, 2 * SIGNIFICANT_HAM);
+    await train(service, 'ham', SIGNIFICANT_HAM, SIGNIFICANT_HAM + FITTED_MIN_HAM - 1);
+    // Fewer held-out scores than the fit needs: the setting stands.
+    expect(service.threshold().ham).toBe(0);
+    await train(service, 'ham', SIGNIFICANT_HAM + FITTED_MIN_HAM - 1, SIGNIFICANT_HAM + FITTED_MIN_HAM);
     const fitted = service.threshold();
-    expect(fitted.ham).toBe(SIGNIFICANT_HAM);
+    expect(fitted.ham).toBe(FITTED_MIN_HAM);
     expect(fitted.threshold).toBeLessThan(0.95);
 
     // A message the user calls wanted that reads like the junk: its score before training is high.
     await train(service, 'spam', 500, 501, 'ham');
     const back = service.threshold();
-    expect(back.ham).toBe(SIGNIFICANT_HAM + 1);
+    expect(back.ham).toBe(FITTED_MIN_HAM + 1);
     expect(back.highest).toBeGreaterThan(0.95);
     expect(back.threshold).toBe(0.95);
 
@@ -691,31 +762,34 @@ describe('JunkService, the threshold fitted on the training (src/junk/threshold.
 
   it('set-ups at once on one filter each score exactly their own wanted mail', async () => {
     const shared = dataDir();
-    const service = open(shared);
+    // By the counts alone: the logistic learner learns in the order it is taught, so interleaved
+    // training ends with other weights than the same messages one set after the other.
+    const service = countsOnly(open(shared));
     const first = service.beginSetUp();
     const second = service.beginSetUp();
     // Interleaved, as two accounts bootstrapping through one engine train.
-    for (let i = 0; i < 60; i++) {
+    const each = FITTED_MIN_HAM + 10;
+    for (let i = 0; i < each; i++) {
       service.trainWords(await service.words(message('ham', i)), 'ham', first);
-      service.trainWords(await service.words(message('ham', 100 + i)), 'ham', second);
+      service.trainWords(await service.words(message('ham', 1000 + i)), 'ham', second);
     }
     await train(service, 'spam', 0, 30, 'spam', second);
     service.endSetUp(first);
-    expect(service.threshold().ham).toBe(60);
+    expect(service.threshold().ham).toBe(each);
     service.endSetUp(second);
-    expect(service.threshold().ham).toBe(120);
+    expect(service.threshold().ham).toBe(2 * each);
     expect(() => service.endSetUp(first)).toThrow(/already ended/);
     // Training through an ended set-up is refused, and trains nothing.
     const late = await service.words(message('ham', 900));
     expect(() => service.trainWords(late, 'ham', first)).toThrow(/has ended: begin another/);
-    expect(service.trained().ham).toBe(120);
+    expect(service.trained().ham).toBe(2 * each);
 
     // The same training under one set-up: the same scores, as nothing was trained between the two ends.
     const aloneDir = dataDir();
-    const alone = open(aloneDir);
+    const alone = countsOnly(open(aloneDir));
     const one = alone.beginSetUp();
-    await train(alone, 'ham', 0, 60, 'ham', one);
-    await train(alone, 'ham', 100, 160, 'ham', one);
+    await train(alone, 'ham', 0, each, 'ham', one);
+    await train(alone, 'ham', 1000, 1000 + each, 'ham', one);
     await train(alone, 'spam', 0, 30, 'spam', one);
     alone.endSetUp(one);
     expect(storedHeldOut(shared).sort()).toEqual(storedHeldOut(aloneDir).sort());
@@ -750,7 +824,7 @@ describe('JunkService, the threshold fitted on the training (src/junk/threshold.
     // Each message held out leaves SIGNIFICANT_HAM - 1 ham: the filter without it does not judge.
     expect(service.threshold()).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
     const second = service.beginSetUp();
-    await train(service, 'ham', SIGNIFICANT_HAM, 2 * SIGNIFICANT_HAM, 'ham', second);
+    await train(service, 'ham', SIGNIFICANT_HAM, SIGNIFICANT_HAM + FITTED_MIN_HAM, 'ham', second);
     service.endSetUp(second);
     expect(service.threshold().threshold).toBeLessThan(0.95);
     service.configure(PRESETS.mox, { reset: true });

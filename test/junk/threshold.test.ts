@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
-import { describeThreshold, FITTED_FLOOR, fitThreshold, withUnsureBand } from '../../src/junk/threshold.ts';
+import { describeThreshold, FITTED_FLOOR, FITTED_MIN_HAM, fitThreshold, withUnsureBand } from '../../src/junk/threshold.ts';
 
 const scores = (n: number, highest: number) => [...Array.from({ length: n - 1 }, (_, i) => (highest * i) / n), highest];
 
 describe('fitThreshold', () => {
-  it(`keeps the configured threshold with fewer than ${SIGNIFICANT_HAM} held-out scores`, () => {
-    expect(fitThreshold(scores(SIGNIFICANT_HAM - 1, 0.1), 0.95)).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
+  it(`keeps the configured threshold with fewer than ${FITTED_MIN_HAM} held-out scores`, () => {
+    expect(fitThreshold(scores(FITTED_MIN_HAM - 1, 0.1), 0.95)).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
     expect(fitThreshold([], 0.9).threshold).toBe(0.9);
   });
 
@@ -16,7 +15,7 @@ describe('fitThreshold', () => {
 
   it(`never below ${FITTED_FLOOR}, never above the configured threshold`, () => {
     expect(fitThreshold(scores(400, 0.33), 0.95).threshold).toBe(FITTED_FLOOR);
-    const above = fitThreshold(scores(60, 0.999), 0.95);
+    const above = fitThreshold(scores(160, 0.999), 0.95);
     expect(above.threshold).toBe(0.95);
     expect(above.highest).toBe(0.999);
     // A user who set a threshold at or below the floor keeps it.
@@ -27,8 +26,8 @@ describe('fitThreshold', () => {
     expect(describeThreshold(fitThreshold(scores(400, 0.33), 0.95))).toBe(
       'threshold 0.500, fitted on your training (your setting 0.95): the highest of your latest 400 wanted messages, each scored without its own words, scored 0.330',
     );
-    expect(describeThreshold(fitThreshold(scores(60, 0.999), 0.95))).toBe(
-      'threshold 0.95, your setting: the highest of your latest 60 wanted messages, each scored without its own words, scored 0.999',
+    expect(describeThreshold(fitThreshold(scores(160, 0.999), 0.95))).toBe(
+      'threshold 0.95, your setting: the highest of your latest 160 wanted messages, each scored without its own words, scored 0.999',
     );
     expect(describeThreshold(fitThreshold([], 0.95))).toBe('threshold 0.95');
   });
@@ -45,6 +44,6 @@ describe('withUnsureBand', () => {
     );
     // Nothing to set aside: no fit, or one at the setting.
     expect(withUnsureBand(fitThreshold([], 0.95), true)).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
-    expect(withUnsureBand(fitThreshold(scores(60, 0.999), 0.95), true).setAside).toBeUndefined();
+    expect(withUnsureBand(fitThreshold(scores(160, 0.999), 0.95), true).setAside).toBeUndefined();
   });
 });

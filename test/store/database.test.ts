@@ -244,6 +244,33 @@ describe('openDatabase', () => {
     expect(parseDump(store.dumpWords(10)!)).toEqual(byKey({ one: [11, 22], three: [5, 0] }));
   });
 
+  it("migration 17 keeps the training, sets aside the held-out scores of the Fisher score alone, and starts the logistic learner's weights empty", () => {
+    const file = join(dir, 'v16.db');
+    const old = raw(file);
+    for (let v = 0; v < 16; v++) old.exec(MIGRATIONS[v]!);
+    old.pragma('user_version = 16');
+    old.exec(`INSERT INTO junk_trained (fingerprint, label, trained_at, held_out) VALUES ('a', 'ham', 1, 0.42), ('b', 'spam', 2, NULL)`);
+    old.close();
+
+    const db = track(openDatabase(file));
+    expect(db.prepare('SELECT fingerprint, label, held_out, step FROM junk_trained ORDER BY fingerprint').all()).toEqual([
+      { fingerprint: 'a', label: 'ham', held_out: null, step: null },
+      { fingerprint: 'b', label: 'spam', held_out: null, step: null },
+    ]);
+    const store = new SqliteWordCounts(db, hashWord);
+    expect(store.readHeldOut(10)).toEqual([]);
+    expect(store.readWeights()).toEqual({ slots: new Uint32Array(0), weights: new Float64Array(0) });
+    expect(store.readStep('a')).toBeUndefined();
+    // Weights are added to what is stored, steps kept per trained message.
+    const weights = { slots: Uint32Array.of(3, 9), deltas: Float64Array.of(0.25, -1.5) };
+    store.writeTransaction(() => store.write({ totals: { ham: 1, spam: 1 }, hashes: new Uint32Array(0), counts: new Uint32Array(0), trained: new Map(), weights, steps: new Map([['a', 0.25]]) }));
+    store.writeTransaction(() => store.write({ totals: { ham: 1, spam: 1 }, hashes: new Uint32Array(0), counts: new Uint32Array(0), trained: new Map(), weights }));
+    expect(store.readWeights()).toEqual({ slots: Uint32Array.of(3, 9), weights: Float64Array.of(0.5, -3) });
+    expect(store.readStep('a')).toBe(0.25);
+    store.clear();
+    expect(store.readWeights().slots).toHaveLength(0);
+  });
+
   it('refuses a database written by a newer Warden, and leaves it as it was', () => {
     const file = join(dir, 'warden.db');
     const newer = raw(file);

@@ -1,0 +1,125 @@
+/**
+ * The second learner beside Robinson–Fisher: online logistic regression on the message's words
+ * (docs/content-filter.md, "A second learner"), as the best filters of the TREC 2007 spam track
+ * did (Cormack, "TREC 2007 Spam Track Overview").
+ *
+ * Each word has a weight, found by the first of its two hashes (word-hash.ts) in a fixed vector
+ * of WEIGHT_SLOTS: the "hashing trick", so that the learner's memory does not grow with the
+ * words; two words sharing a slot share a weight, which costs little ranking at this size
+ * (docs/content-filter.md). A message's margin is the sum of its words' weights, each word
+ * counting 1/√n in a message of n words (a long message does not outvote a short one by its
+ * length alone); its probability is σ(margin). Learning is one gradient step of the log loss:
+ * every word's weight moves by η · (y − σ(margin)) / √n, y 1 for junk and 0 for wanted mail, so
+ * a message already judged right with confidence moves nothing. Untraining a message takes
+ * its step back (the store keeps each trained message's step).
+ *
+ * Where Robinson–Fisher counts in how many messages of each kind a word was seen, the weights
+ * learn which words tell the kinds apart in the messages that were still misjudged: the two
+ * make different mistakes, and their average ranks the wanted mail that looks like junk lower
+ * than either alone.
+ */
+
+/** Slots of the weight vector: 2^20 (8 MB of doubles). 2^22 ranked a little better and costs four times the memory. */
+export const WEIGHT_BITS = 20;
+export const WEIGHT_SLOTS = 1 << WEIGHT_BITS;
+const SLOT_MASK = WEIGHT_SLOTS - 1;
+
+/** The learning rate η (docs/content-filter.md has the figures for 8 to 50). */
+export const LEARNING_RATE = 30;
+
+/**
+ * Log-odds beyond this are taken as this: the Fisher score can be exactly 0 or 1 in floating
+ * point, and one learner's certainty must not make the other's evidence vanish.
+ */
+const MAX_LOG_ODDS = 30;
+
+/** The slot of the word at `hashes[at]`, `hashes[at + 1]`. */
+export function slotOf(hashes: Uint32Array, at: number): number {
+  return hashes[at]! & SLOT_MASK;
+}
+
+export class LogisticWeights {
+  /** Every slot's weight as stored; doubles, so that they equal the store's (SQLite's REAL). */
+  readonly #weights = new Float64Array(WEIGHT_SLOTS);
+  /**
+   * What slots moved by since the last commit. Kept apart and added at commit as the store adds
+   * them, so that memory and a reopened store agree to the last bit.
+   */
+  #pending = new Map<number, number>();
+
+  /** Sets the weights of the given slots (from the store). */
+  load(slots: Uint32Array, weights: Float64Array): void {
+    for (let i = 0; i < slots.length; i++) this.#weights[slots[i]! & SLOT_MASK] = weights[i]!;
+  }
+
+  /** The message's margin: the sum of its words' weights, each 1/√n (hashes[2i], hashes[2i+1] of word i). */
+  margin(hashes: Uint32Array): number {
+    const n = hashes.length / 2;
+    if (n === 0) return 0;
+    const pending = this.#pending;
+    let sum = 0;
+    for (let at = 0; at < hashes.length; at += 2) {
+      const slot = slotOf(hashes, at);
+      sum += pending.size === 0 ? this.#weights[slot]! : this.#weights[slot]! + (pending.get(slot) ?? 0);
+    }
+    return sum / Math.sqrt(n);
+  }
+
+  /**
+   * One gradient step toward `label`: every word's slot moves by the same step, which is
+   * returned (0 when the message was judged right with certainty) so that `unlearn` can take
+   * it back.
+   */
+  learn(hashes: Uint32Array, label: 'ham' | 'spam'): number {
+    const n = hashes.length / 2;
+    if (n === 0) return 0;
+    const y = label === 'spam' ? 1 : 0;
+    const step = (LEARNING_RATE * (y - sigmoid(this.margin(hashes)))) / Math.sqrt(n);
+    this.#move(hashes, step);
+    return step;
+  }
+
+  /** Takes back a step `learn` took for these words: untraining a message. */
+  unlearn(hashes: Uint32Array, step: number): void {
+    this.#move(hashes, -step);
+  }
+
+  /** The moves since the last commit, by slot in ascending order, to be added to the stored weights. */
+  pending(): { slots: Uint32Array; deltas: Float64Array } {
+    const slots = Uint32Array.from(this.#pending.keys()).sort();
+    return { slots, deltas: Float64Array.from(slots, (slot) => this.#pending.get(slot)!) };
+  }
+
+  /** Adds the pending moves to the weights, as the store just did. */
+  committed(): void {
+    for (const [slot, delta] of this.#pending) this.#weights[slot] = this.#weights[slot]! + delta;
+    this.#pending = new Map();
+  }
+
+  #move(hashes: Uint32Array, step: number): void {
+    if (step === 0) return;
+    for (let at = 0; at < hashes.length; at += 2) {
+      const slot = slotOf(hashes, at);
+      this.#pending.set(slot, (this.#pending.get(slot) ?? 0) + step);
+    }
+  }
+}
+
+/**
+ * The two learners' scores made one: the average of their log-odds, the Fisher score's and the
+ * logistic margin. Averaging probabilities instead let the Fisher score's many near-certain
+ * verdicts decide alone (docs/content-filter.md).
+ */
+export function combineLearners(fisher: number, margin: number): number {
+  return sigmoid((clampedLogOdds(fisher) + Math.max(-MAX_LOG_ODDS, Math.min(MAX_LOG_ODDS, margin))) / 2);
+}
+
+function clampedLogOdds(p: number): number {
+  if (!(p > 0)) return -MAX_LOG_ODDS;
+  if (!(p < 1)) return MAX_LOG_ODDS;
+  return Math.max(-MAX_LOG_ODDS, Math.min(MAX_LOG_ODDS, Math.log(p / (1 - p))));
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
