@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FittedThreshold } from '../../src/engine/junk.ts';
+import { FITTED_MIN_HAM } from '../../src/junk/threshold.ts';
 import { startMailboxFixture, type MailboxFixture } from '../helpers/mailbox-fixture.ts';
 import { HAM_WORDS, SPAM_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
 import { FilterClient, runWarden } from '../helpers/warden.ts';
@@ -15,11 +16,13 @@ import { FilterClient, runWarden } from '../helpers/warden.ts';
 
 let f: MailboxFixture;
 let serial = 9000;
+/** Wanted messages filed in Archive: more than the fit needs. */
+const FILED = FITTED_MIN_HAM + 10;
 
 beforeAll(async () => {
   f = await startMailboxFixture('bootstrap-fit', { untrained: true });
   await f.client.mailboxCreate('Archive');
-  for (let i = 0; i < 60; i++) await f.client.append('Archive', syntheticMessage('ham', ++serial).replace(/\n/g, '\r\n'));
+  for (let i = 0; i < FILED; i++) await f.client.append('Archive', syntheticMessage('ham', ++serial).replace(/\n/g, '\r\n'));
   for (let i = 0; i < 15; i++) await f.client.append('Junk', syntheticMessage('spam', ++serial).replace(/\n/g, '\r\n'));
 }, 120_000);
 
@@ -34,12 +37,12 @@ function threshold(): FittedThreshold {
 }
 
 describe('warden bootstrap fits the threshold on the wanted mail it learned', () => {
-  it('before: the setting; after: fitted on the 60 wanted messages filed, between 0.5 and the setting', () => {
+  it(`before: the setting; after: fitted on the ${FILED} wanted messages filed, between 0.5 and the setting`, () => {
     expect(threshold()).toEqual({ threshold: 0.95, configured: 0.95, ham: 0 });
     const r = runWarden(['--data-dir', f.data, 'bootstrap', 'home'], { env: f.env });
     expect(r.status, r.stderr).toBe(0);
     const fit = threshold();
-    expect(fit).toMatchObject({ configured: 0.95, ham: 60 });
+    expect(fit).toMatchObject({ configured: 0.95, ham: FILED });
     expect(fit.threshold).toBe(Math.max(0.5, fit.highest!));
     expect(fit.threshold).toBeLessThan(0.95);
     const stats = runWarden(['--data-dir', f.data, 'junk', 'stats']).stdout;
@@ -55,7 +58,7 @@ describe('warden bootstrap fits the threshold on the wanted mail it learned', ()
       const d = await client.request({ id: 1, op: 'deliver', path });
       expect(d).toMatchObject({ ok: true, accept: false, reason: 'junk-content' });
       const junk = (d.evidence as { junk: { threshold: number } }).junk;
-      expect(junk).toMatchObject({ configured: 0.95, fitted: { threshold: fit.threshold, ham: 60, highest: fit.highest } });
+      expect(junk).toMatchObject({ configured: 0.95, fitted: { threshold: fit.threshold, ham: FILED, highest: fit.highest } });
       // The jitter moves the fitted threshold, not the setting.
       expect(Math.abs(junk.threshold - fit.threshold)).toBeLessThanOrEqual(0.05);
     } finally {
