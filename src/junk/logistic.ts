@@ -42,10 +42,15 @@ export class LogisticWeights {
   /** Every slot's weight as stored; doubles, so that they equal the store's (SQLite's REAL). */
   readonly #weights = new Float64Array(WEIGHT_SLOTS);
   /**
-   * What slots moved by since the last commit. Kept apart and added at commit as the store adds
-   * them, so that memory and a reopened store agree to the last bit.
+   * What each slot moved by since the last commit (0 for most). Kept apart and added at commit
+   * as the store adds them, so that memory and a reopened store agree to the last bit; typed
+   * arrays rather than a Map, which a set-up of thousands of messages filled with most slots.
    */
-  #pending = new Map<number, number>();
+  #delta: Float64Array | undefined;
+  /** Whether a slot moved since the last commit (1), and those slots, each once: touched[0 .. moved). */
+  #isTouched: Uint8Array | undefined;
+  #touched = new Uint32Array(1024);
+  #moved = 0;
 
   /** Sets the weights of the given slots (from the store). */
   load(slots: Uint32Array, weights: Float64Array): void {
@@ -56,12 +61,11 @@ export class LogisticWeights {
   margin(hashes: Uint32Array): number {
     const n = hashes.length / 2;
     if (n === 0) return 0;
-    const pending = this.#pending;
+    const weights = this.#weights;
+    const delta = this.#delta;
     let sum = 0;
-    for (let at = 0; at < hashes.length; at += 2) {
-      const slot = slotOf(hashes, at);
-      sum += pending.size === 0 ? this.#weights[slot]! : this.#weights[slot]! + (pending.get(slot) ?? 0);
-    }
+    if (delta) for (let at = 0; at < hashes.length; at += 2) sum += weights[slotOf(hashes, at)]! + delta[slotOf(hashes, at)]!;
+    else for (let at = 0; at < hashes.length; at += 2) sum += weights[slotOf(hashes, at)]!;
     return sum / Math.sqrt(n);
   }
 
@@ -86,21 +90,42 @@ export class LogisticWeights {
 
   /** The moves since the last commit, by slot in ascending order, to be added to the stored weights. */
   pending(): { slots: Uint32Array; deltas: Float64Array } {
-    const slots = Uint32Array.from(this.#pending.keys()).sort();
-    return { slots, deltas: Float64Array.from(slots, (slot) => this.#pending.get(slot)!) };
+    const slots = this.#touched.slice(0, this.#moved).sort();
+    const deltas = new Float64Array(slots.length);
+    for (let i = 0; i < slots.length; i++) deltas[i] = this.#delta![slots[i]!]!;
+    return { slots, deltas };
   }
 
   /** Adds the pending moves to the weights, as the store just did. */
   committed(): void {
-    for (const [slot, delta] of this.#pending) this.#weights[slot] = this.#weights[slot]! + delta;
-    this.#pending = new Map();
+    const delta = this.#delta;
+    const isTouched = this.#isTouched;
+    if (!delta || !isTouched) return;
+    for (let i = 0; i < this.#moved; i++) {
+      const slot = this.#touched[i]!;
+      this.#weights[slot] = this.#weights[slot]! + delta[slot]!;
+      delta[slot] = 0;
+      isTouched[slot] = 0;
+    }
+    this.#moved = 0;
   }
 
   #move(hashes: Uint32Array, step: number): void {
     if (step === 0) return;
+    const delta = (this.#delta ??= new Float64Array(WEIGHT_SLOTS));
+    const isTouched = (this.#isTouched ??= new Uint8Array(WEIGHT_SLOTS));
     for (let at = 0; at < hashes.length; at += 2) {
       const slot = slotOf(hashes, at);
-      this.#pending.set(slot, (this.#pending.get(slot) ?? 0) + step);
+      if (!isTouched[slot]) {
+        isTouched[slot] = 1;
+        if (this.#moved === this.#touched.length) {
+          const bigger = new Uint32Array(2 * this.#touched.length);
+          bigger.set(this.#touched);
+          this.#touched = bigger;
+        }
+        this.#touched[this.#moved++] = slot;
+      }
+      delta[slot]! += step;
     }
   }
 }

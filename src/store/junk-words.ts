@@ -70,6 +70,7 @@ export class SqliteWordCounts {
   readonly #readHeldOut;
   readonly #writeHeldOut;
   readonly #readWeights;
+  readonly #countWeights;
   readonly #addWeight;
   readonly #readStep;
   readonly #writeStep;
@@ -102,6 +103,7 @@ export class SqliteWordCounts {
     this.#writeHeldOut = db.prepare<[number, string]>(`UPDATE junk_trained SET held_out = ? WHERE fingerprint = ? AND label = 'ham'`);
     this.#forgetTrained = db.prepare<[string]>('DELETE FROM junk_trained WHERE fingerprint = ?');
     this.#readWeights = db.prepare<[], [number, number]>('SELECT slot, weight FROM junk_weight').raw();
+    this.#countWeights = db.prepare<[], number>('SELECT count(*) FROM junk_weight').pluck();
     // Added, not set: the sum is right whatever another process added since this one read.
     this.#readStep = db.prepare<[string], number | null>('SELECT step FROM junk_trained WHERE fingerprint = ?').pluck();
     this.#writeStep = db.prepare<[number, string]>('UPDATE junk_trained SET step = ? WHERE fingerprint = ?');
@@ -203,13 +205,19 @@ export class SqliteWordCounts {
 
   /** The logistic learner's weights (src/junk/logistic.ts), by slot. */
   readWeights(): { slots: Uint32Array; weights: Float64Array } {
-    const slots: number[] = [];
-    const weights: number[] = [];
-    for (const [slot, weight] of this.#readWeights.iterate()) {
-      slots.push(slot);
-      weights.push(weight);
-    }
-    return { slots: Uint32Array.from(slots), weights: Float64Array.from(weights) };
+    // Counted first, so that a million weights are read into typed arrays, not arrays of
+    // numbers; in one read transaction, so that the count is of the rows read.
+    return this.#db.transaction(() => {
+      const rows = this.#countWeights.get()!;
+      const slots = new Uint32Array(rows);
+      const weights = new Float64Array(rows);
+      let i = 0;
+      for (const [slot, weight] of this.#readWeights.iterate()) {
+        slots[i] = slot;
+        weights[i++] = weight;
+      }
+      return { slots, weights };
+    })();
   }
 
   /** The held-out scores of the latest `limit` messages trained as ham that have one. */
