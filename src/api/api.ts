@@ -14,7 +14,7 @@ import { PreferencesService } from '../engine/preferences.ts';
 import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
 import { InvalidSettingsError } from '../engine/validate.ts';
-import { SIGNIFICANT_HAM, TRAINING } from '../engine/junk.ts';
+import { FITTED_MIN_HAM, SIGNIFICANT_HAM, TRAINING } from '../engine/junk.ts';
 import { OpenSetUps } from '../engine/open-set-ups.ts';
 import type { WatchEvent } from '../engine/events.ts';
 import {
@@ -551,7 +551,7 @@ interface AccountStatus {
 /** The account's state after an engine event, when the event changes it. */
 function filterView(delivery: DeliveryService): FilterView {
   const { threshold, fitThreshold } = delivery.junk.params;
-  return { threshold, fitThreshold, judging: delivery.threshold(), heldOut: delivery.junk.heldOut(), fitNeeds: SIGNIFICANT_HAM };
+  return { threshold, fitThreshold, judging: delivery.threshold(), heldOut: delivery.junk.heldOut(), fitNeeds: FITTED_MIN_HAM, scoresFrom: SIGNIFICANT_HAM };
 }
 
 function stateAfter(e: WatchEvent): AccountStatus | undefined {

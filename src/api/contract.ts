@@ -330,6 +330,8 @@ export interface FilterView {
   /** How many of the latest wanted messages have a held-out score, of the `fitNeeds` a fit needs. */
   heldOut: number;
   fitNeeds: number;
+  /** How many wanted messages the filter must know before the wanted mail it learns gets a held-out score. */
+  scoresFrom: number;
 }
 
 /** An answer: the result, or an error in words with the field at fault when there is one. */

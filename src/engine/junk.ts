@@ -5,7 +5,7 @@ import { JunkFilter, type Label, type TrainOutcome, type UntrainOutcome } from '
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS, wordSettings, type JunkParams } from '../junk/params.ts';
 import { analyzeMessage, wordsOfMessage, type MessageWords } from '../junk/analyze.ts';
 import type { WordOptions } from '../junk/words.ts';
-import { describeThreshold, HELD_OUT_HAM, withUnsureBand, type FittedThreshold } from '../junk/threshold.ts';
+import { describeThreshold, FITTED_MIN_HAM, HELD_OUT_HAM, withUnsureBand, type FittedThreshold } from '../junk/threshold.ts';
 import type { WordList } from '../junk/word-list.ts';
 import { hashWord } from '../junk/word-hash.ts';
 import type { SetUp } from '../junk/set-up.ts';
@@ -16,7 +16,7 @@ import { readSetting, writeSetting } from '../store/settings.ts';
 import { parseWith } from './validate.ts';
 
 export type { FittedThreshold, JunkParams, Label, MessageWords, SetUp, TrainOutcome, UntrainOutcome };
-export { describeThreshold, SIGNIFICANT_HAM, withUnsureBand };
+export { describeThreshold, FITTED_MIN_HAM, SIGNIFICANT_HAM, withUnsureBand };
 
 /** Named settings: Warden's defaults, and mox's quickstart filter. */
 export const PRESETS = { default: DEFAULT_JUNK_PARAMS, mox: MOX_PARAMS } satisfies Record<string, JunkParams>;

@@ -140,17 +140,17 @@ describe('the UI', { timeout: 90_000 }, () => {
     expect(await page.getByLabel('Fit a lower threshold on my wanted mail').isChecked()).toBe(true);
     await expect
       .poll(() => page.locator('#fit-note').textContent())
-      .toMatch(/Not fitted yet: 0 of the 50 wanted messages a fit needs have a score without their own words\..* judges by your threshold, 0\.95\./);
+      .toMatch(/Not fitted yet: 0 of the 100 wanted messages a fit needs have a score without their own words\..* judges by your threshold, 0\.95\./);
     // Wanted mail trained by hand (warden junk train through the running Warden: a set-up): the threshold is fitted on it.
     const begun = await api.call('junk.beginSetUp', {});
     if (!begun.ok) throw new Error(begun.error);
-    const ham = Array.from({ length: 60 }, (_, i) => Buffer.from(syntheticMessage('ham', 5000 + i)).toString('base64'));
+    const ham = Array.from({ length: 110 }, (_, i) => Buffer.from(syntheticMessage('ham', 5000 + i)).toString('base64'));
     expect(await api.call('junk.train', { label: 'ham', messages: ham, setUp: begun.result.setUp })).toMatchObject({ ok: true });
     expect(await api.call('junk.endSetUp', { setUp: begun.result.setUp })).toMatchObject({ ok: true });
     const filter = await api.call('filter.get', {});
     if (!filter.ok) throw new Error(filter.error);
     const { judging } = filter.result;
-    expect(judging.ham).toBeGreaterThanOrEqual(60);
+    expect(judging.ham).toBeGreaterThanOrEqual(110);
     expect(judging.threshold).toBeLessThan(0.95);
     await page.getByRole('link', { name: 'Rules' }).click();
     await page.getByRole('link', { name: 'Settings' }).click();

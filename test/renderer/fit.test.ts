@@ -7,7 +7,8 @@ const view = (changes: Partial<FilterView>): FilterView => ({
   fitThreshold: true,
   judging: { threshold: 0.95, configured: 0.95, ham: 0 },
   heldOut: 0,
-  fitNeeds: 50,
+  fitNeeds: 100,
+  scoresFrom: 50,
   ...changes,
 });
 
@@ -20,7 +21,8 @@ describe('the fitted threshold in words (Settings)', () => {
 
   it('says why the setting stands: a wanted message scored above it, too few scores, a setting at 0.5, fitting off, the unsure band', () => {
     expect(fitWords(view({ judging: { threshold: 0.95, configured: 0.95, ham: 70, highest: 0.999 } }))).toMatch(/^Judging by your threshold, 0\.95: .* scored 0\.999, so none is fitted below it\.$/);
-    expect(fitWords(view({ heldOut: 12 }))).toMatch(/^Not fitted yet: 12 of the 50 wanted messages a fit needs have a score without their own words\./);
+    expect(fitWords(view({ heldOut: 12 }))).toMatch(/^Not fitted yet: 12 of the 100 wanted messages a fit needs have a score without their own words\./);
+    expect(fitWords(view({ heldOut: 12 }))).toContain('once the filter knows 50 wanted and 10 junk messages');
     expect(fitWords(view({ threshold: 0.5, judging: { threshold: 0.5, configured: 0.5, ham: 0 }, heldOut: 80 }))).toBe('Judging by your threshold, 0.5: a fitted threshold is never below 0.5.');
     expect(fitWords(view({ judging: { threshold: 0.95, configured: 0.95, ham: 400, highest: 0.329, setAside: { by: 'unsure-band', fitted: 0.5 } } }))).toBe(
       'Judging by your threshold, 0.95: fitted on your wanted mail it would be 0.500, but the unsure band below marks that mail instead of rejecting it.',

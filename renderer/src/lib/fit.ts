@@ -19,7 +19,7 @@ export function fitWords(f: FilterView): string {
   if (judging.configured <= 0.5) return `Judging by your threshold, ${judging.configured}: a fitted threshold is never below 0.5.`;
   return (
     `Not fitted yet: ${f.heldOut} of the ${f.fitNeeds} wanted messages a fit needs have a score without their own words. ` +
-    `Wanted mail gets one as Warden learns it (bootstrap, training, restores) once the filter knows ${f.fitNeeds} wanted and 10 junk messages. ` +
+    `Wanted mail gets one as Warden learns it (bootstrap, training, restores) once the filter knows ${f.scoresFrom} wanted and 10 junk messages. ` +
     `Until then the filter judges by your threshold, ${judging.configured}.`
   );
 }
