@@ -163,7 +163,9 @@ describe('warden filter --stdio', () => {
     const f = filter();
     const path = novelMessage();
     const before = expectVerdict(await f.request({ id: 'c0', op: 'classify', path }), 'c0');
-    expect(before.spam).toBe(false);
+    // Junk-shaped with words never seen: below the setting, though the threshold this folder's
+    // set-up fitted may already judge it junk.
+    expect(before.score).toBeLessThan(0.95);
 
     expect(await f.request({ id: 't1', op: 'train', path, label: 'spam' })).toEqual({ id: 't1', ok: true, outcome: 'trained' });
     const asSpam = expectVerdict(await f.request({ id: 'c1', op: 'classify', path }), 'c1');
@@ -206,12 +208,12 @@ describe('warden filter --stdio', () => {
   it('holds its data folder: training from another process is refused, naming it, and nothing changes', async () => {
     const f = filter();
     const path = novelMessage();
-    expect(expectVerdict(await f.request({ id: 'before', op: 'classify', path }), 'before').spam).toBe(false);
+    const before = expectVerdict(await f.request({ id: 'before', op: 'classify', path }), 'before');
     const r = runWarden(['junk', 'train', '--data-dir', dataDir, '--spam', path]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/in use by `warden filter --stdio` \(pid \d+, since .*\): wait until it has finished, then run warden junk train again/);
     expect(stats(dataDir)).toMatchObject({ hamMessages: HAM, spamMessages: SPAM });
-    expect(expectVerdict(await f.request({ id: 'after', op: 'classify', path }), 'after').spam).toBe(false);
+    expect(expectVerdict(await f.request({ id: 'after', op: 'classify', path }), 'after').score).toBe(before.score);
   });
 
   describe('a failing request gets ok:false with the reason, and the next is served', () => {
