@@ -104,9 +104,9 @@ export class SqliteWordCounts {
     this.#forgetTrained = db.prepare<[string]>('DELETE FROM junk_trained WHERE fingerprint = ?');
     this.#readWeights = db.prepare<[], [number, number]>('SELECT slot, weight FROM junk_weight').raw();
     this.#countWeights = db.prepare<[], number>('SELECT count(*) FROM junk_weight').pluck();
-    // Added, not set: the sum is right whatever another process added since this one read.
     this.#readStep = db.prepare<[string], number | null>('SELECT step FROM junk_trained WHERE fingerprint = ?').pluck();
     this.#writeStep = db.prepare<[number, string]>('UPDATE junk_trained SET step = ? WHERE fingerprint = ?');
+    // Added, not set: the sum is right whatever another process added since this one read.
     this.#addWeight = db.prepare<[number, number]>('INSERT INTO junk_weight (slot, weight) VALUES (?, ?) ON CONFLICT (slot) DO UPDATE SET weight = weight + excluded.weight');
     this.#dataVersion = dataVersionReader(db);
     this.#convertTextWords(hashWord);
