@@ -46,8 +46,8 @@ export interface WordCountStore {
   readTrained(fingerprint: string): Label | undefined;
   /** The held-out scores of the latest `limit` messages trained as ham that have one (threshold.ts). */
   readHeldOut(limit: number): number[];
-  /** The logistic learner's weights that are not 0, by slot (logistic.ts). */
-  readWeights(): { slots: Uint32Array; weights: Float64Array };
+  /** The logistic learner's weights that are not 0, by slot (logistic.ts), and how many trained messages it learned (those with a step). */
+  readWeights(): { slots: Uint32Array; weights: Float64Array; messages: number };
   /** The logistic learner's step for a trained message; undefined when it took none. */
   readStep(fingerprint: string): number | undefined;
   /** Runs `fn` holding the database's write lock, committing when it returns and rolling back when it throws. */
@@ -177,7 +177,8 @@ export class JunkFilter {
   #classify(list: WordList): Classification {
     const result = classifyWords(list, this.#table, this.#totals, this.params);
     if (!this.#logistic) return result;
-    return { ...result, probability: combineLearners(result.probability, this.#learner().margin(list.hashes)) };
+    const learner = this.#learner();
+    return { ...result, probability: combineLearners(result.probability, learner.margin(list.hashes), learner.confidence) };
   }
 
   /** Whether the logistic learner scores and learns: a setting of the Fisher classifier (params.ts). */
@@ -188,8 +189,8 @@ export class JunkFilter {
   #learner(): LogisticWeights {
     if (!this.#weights) {
       this.#weights = new LogisticWeights();
-      const { slots, weights } = this.#store.readWeights();
-      this.#weights.load(slots, weights);
+      const { slots, weights, messages } = this.#store.readWeights();
+      this.#weights.load(slots, weights, messages);
     }
     return this.#weights;
   }
@@ -299,7 +300,7 @@ export class JunkFilter {
   /** Takes back the logistic learner's step for a trained message, if it took one. */
   #unlearn(fingerprint: string, list: WordList): void {
     const step = this.#pending.steps.get(fingerprint) ?? this.#store.readStep(fingerprint);
-    if (step) this.#learner().unlearn(list.hashes, step);
+    if (step !== undefined) this.#learner().unlearn(list.hashes, step);
     this.#pending.steps.set(fingerprint, 0);
   }
 

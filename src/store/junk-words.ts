@@ -71,6 +71,7 @@ export class SqliteWordCounts {
   readonly #writeHeldOut;
   readonly #readWeights;
   readonly #countWeights;
+  readonly #countLearned;
   readonly #addWeight;
   readonly #readStep;
   readonly #writeStep;
@@ -104,6 +105,7 @@ export class SqliteWordCounts {
     this.#forgetTrained = db.prepare<[string]>('DELETE FROM junk_trained WHERE fingerprint = ?');
     this.#readWeights = db.prepare<[], [number, number]>('SELECT slot, weight FROM junk_weight').raw();
     this.#countWeights = db.prepare<[], number>('SELECT count(*) FROM junk_weight').pluck();
+    this.#countLearned = db.prepare<[], number>('SELECT count(*) FROM junk_trained WHERE step IS NOT NULL').pluck();
     this.#readStep = db.prepare<[string], number | null>('SELECT step FROM junk_trained WHERE fingerprint = ?').pluck();
     this.#writeStep = db.prepare<[number, string]>('UPDATE junk_trained SET step = ? WHERE fingerprint = ?');
     // Added, not set: the sum is right whatever another process added since this one read.
@@ -204,7 +206,7 @@ export class SqliteWordCounts {
   }
 
   /** The logistic learner's weights (src/junk/logistic.ts), by slot. */
-  readWeights(): { slots: Uint32Array; weights: Float64Array } {
+  readWeights(): { slots: Uint32Array; weights: Float64Array; messages: number } {
     // Counted first, so that a million weights are read into typed arrays, not arrays of
     // numbers; in one read transaction, so that the count is of the rows read.
     return this.#db.transaction(() => {
@@ -216,7 +218,7 @@ export class SqliteWordCounts {
         slots[i] = slot;
         weights[i++] = weight;
       }
-      return { slots, weights };
+      return { slots, weights, messages: this.#countLearned.get()! };
     })();
   }
 

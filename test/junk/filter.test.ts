@@ -454,6 +454,22 @@ describe('JunkService training and classification', () => {
     expect((await defaults.classify(SPAMMY)).probability).not.toBe((await counts.classify(SPAMMY)).probability);
   });
 
+  it('judges a filter trained before the learner existed by its counts alone, until the learner has learned from messages of its own', async () => {
+    const dir = dataDir();
+    const before = countsOnly(open(dir));
+    await trainCorpus(before, 55, 25);
+    const counted = (await before.classify(SPAMMY)).probability;
+    // Switched on (as an upgrade does): no weights, no message learned, the same score.
+    const upgraded = open(dir);
+    upgraded.configure({ logistic: true });
+    expect((await upgraded.classify(SPAMMY)).probability).toBe(counted);
+    // One message learned: the learner has a say, a hundredth of its full half.
+    await upgraded.train(message('spam', 900), 'spam');
+    const learned = (await upgraded.classify(SPAMMY)).probability;
+    expect(learned).not.toBe(counted);
+    expect(Math.abs(learned - (await countsOnly(open(dir)).classify(SPAMMY)).probability)).toBeLessThan(0.01);
+  });
+
   describe('a random sequence of operations over two services', () => {
     const MESSAGES = 30;
     const raws = Array.from({ length: MESSAGES }, (_, i) => message(i % 3 === 0 ? 'spam' : 'ham', 100 + i));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineLearners, LEARNING_RATE, LogisticWeights, slotOf, WEIGHT_SLOTS } from '../../src/junk/logistic.ts';
+import { combineLearners, FULL_WEIGHT_MESSAGES, LEARNING_RATE, LogisticWeights, slotOf, WEIGHT_SLOTS } from '../../src/junk/logistic.ts';
 import { hashWord } from '../../src/junk/word-hash.ts';
 
 /** The hashes of a message's words, as a WordList holds them. */
@@ -74,9 +74,20 @@ describe('LogisticWeights', () => {
     expect(w.margin(SPAM)).toBe(margin);
     expect(w.pending().slots).toHaveLength(0);
     const loaded = new LogisticWeights();
-    loaded.load(Uint32Array.from(stored.keys()), Float64Array.from(stored.values()));
+    loaded.load(Uint32Array.from(stored.keys()), Float64Array.from(stored.values()), 4);
     expect(loaded.margin(SPAM)).toBe(margin);
     expect(loaded.margin(HAM)).toBe(w.margin(HAM));
+  });
+
+  it('counts the messages it learned, and gains confidence with them up to FULL_WEIGHT_MESSAGES', () => {
+    const w = new LogisticWeights();
+    expect(w.confidence).toBe(0);
+    const step = w.learn(SPAM, 'spam');
+    expect(w.confidence).toBe(1 / FULL_WEIGHT_MESSAGES);
+    w.unlearn(SPAM, step);
+    expect(w.confidence).toBe(0);
+    w.load(new Uint32Array(0), new Float64Array(0), 3 * FULL_WEIGHT_MESSAGES);
+    expect(w.confidence).toBe(1);
   });
 
   it('keeps every slot inside the vector', () => {
@@ -97,6 +108,14 @@ describe('combineLearners', () => {
     // A wanted message the Fisher score calls junk (0.99) and the weights call wanted.
     expect(combineLearners(0.99, -6)).toBeLessThan(combineLearners(0.9, 2));
     expect(combineLearners(0.99, -6)).toBeLessThan(0.5);
+  });
+
+  it('is the Fisher score alone while the learner has learned nothing, and gives the margin its half as it learns', () => {
+    // A filter trained before the learner existed: its scores stay as they were.
+    expect(combineLearners(0.99, 0, 0)).toBeCloseTo(0.99, 12);
+    expect(combineLearners(0.99, -6, 0)).toBeCloseTo(0.99, 12);
+    expect(combineLearners(0.99, -6, 0.5)).toBeGreaterThan(combineLearners(0.99, -6, 1));
+    expect(combineLearners(0.99, -6, 0.5)).toBeLessThan(0.99);
   });
 
   it('is symmetric between junk and wanted mail', () => {

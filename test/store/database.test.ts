@@ -259,13 +259,14 @@ describe('openDatabase', () => {
     ]);
     const store = new SqliteWordCounts(db, hashWord);
     expect(store.readHeldOut(10)).toEqual([]);
-    expect(store.readWeights()).toEqual({ slots: new Uint32Array(0), weights: new Float64Array(0) });
+    expect(store.readWeights()).toEqual({ slots: new Uint32Array(0), weights: new Float64Array(0), messages: 0 });
     expect(store.readStep('a')).toBeUndefined();
     // Weights are added to what is stored, steps kept per trained message.
     const weights = { slots: Uint32Array.of(3, 9), deltas: Float64Array.of(0.25, -1.5) };
     store.writeTransaction(() => store.write({ totals: { ham: 1, spam: 1 }, hashes: new Uint32Array(0), counts: new Uint32Array(0), trained: new Map(), weights, steps: new Map([['a', 0.25]]) }));
     store.writeTransaction(() => store.write({ totals: { ham: 1, spam: 1 }, hashes: new Uint32Array(0), counts: new Uint32Array(0), trained: new Map(), weights }));
-    expect(store.readWeights()).toEqual({ slots: Uint32Array.of(3, 9), weights: Float64Array.of(0.5, -3) });
+    // Learned from one trained message: the one with a step.
+    expect(store.readWeights()).toEqual({ slots: Uint32Array.of(3, 9), weights: Float64Array.of(0.5, -3), messages: 1 });
     expect(store.readStep('a')).toBe(0.25);
     store.clear();
     expect(store.readWeights().slots).toHaveLength(0);
