@@ -406,16 +406,16 @@ export const MIGRATIONS: readonly string[] = [
 
   // 17: the weights of the content filter's second learner, logistic regression on hashed
   // words (src/junk/logistic.ts), by slot; a slot never moved has no row (weight 0). A trained
-  // message's step is the learner's move for it, taken back when it is untrained. The held-out
-  // scores so far were of the Fisher score alone, on another scale than the two learners'
-  // average that is judged now: the threshold is fitted on new ones.
+  // message's step is the learner's move for it, taken back when it is untrained; the messages
+  // trained before have none, and the learner counts as learned from those with one. The
+  // held-out scores so far stay: until the learner has learned from messages of its own, the
+  // filter judges by the Fisher score alone, as they were scored (logistic.ts FULL_WEIGHT_MESSAGES).
   `
   CREATE TABLE junk_weight (
     slot INTEGER PRIMARY KEY,
     weight REAL NOT NULL
   );
   ALTER TABLE junk_trained ADD COLUMN step REAL;
-  UPDATE junk_trained SET held_out = NULL;
   `,
 ];
 

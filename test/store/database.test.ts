@@ -244,7 +244,7 @@ describe('openDatabase', () => {
     expect(parseDump(store.dumpWords(10)!)).toEqual(byKey({ one: [11, 22], three: [5, 0] }));
   });
 
-  it("migration 17 keeps the training, sets aside the held-out scores of the Fisher score alone, and starts the logistic learner's weights empty", () => {
+  it("migration 17 keeps the training and its held-out scores, and starts the logistic learner's weights empty, learned from no message", () => {
     const file = join(dir, 'v16.db');
     const old = raw(file);
     for (let v = 0; v < 16; v++) old.exec(MIGRATIONS[v]!);
@@ -254,11 +254,11 @@ describe('openDatabase', () => {
 
     const db = track(openDatabase(file));
     expect(db.prepare('SELECT fingerprint, label, held_out, step FROM junk_trained ORDER BY fingerprint').all()).toEqual([
-      { fingerprint: 'a', label: 'ham', held_out: null, step: null },
+      { fingerprint: 'a', label: 'ham', held_out: 0.42, step: null },
       { fingerprint: 'b', label: 'spam', held_out: null, step: null },
     ]);
     const store = new SqliteWordCounts(db, hashWord);
-    expect(store.readHeldOut(10)).toEqual([]);
+    expect(store.readHeldOut(10)).toEqual([0.42]);
     expect(store.readWeights()).toEqual({ slots: new Uint32Array(0), weights: new Float64Array(0), messages: 0 });
     expect(store.readStep('a')).toBeUndefined();
     // Weights are added to what is stored, steps kept per trained message.
