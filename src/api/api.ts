@@ -548,12 +548,13 @@ interface AccountStatus {
   needsSignIn?: boolean;
 }
 
-/** The account's state after an engine event, when the event changes it. */
+/** The filter's settings, the threshold it judges by now, and what a fit of it needs. */
 function filterView(delivery: DeliveryService): FilterView {
   const { threshold, fitThreshold } = delivery.junk.params;
   return { threshold, fitThreshold, judging: delivery.threshold(), heldOut: delivery.junk.heldOut(), fitNeeds: FITTED_MIN_HAM, scoresFrom: SIGNIFICANT_HAM };
 }
 
+/** The account's state after an engine event, when the event changes it. */
 function stateAfter(e: WatchEvent): AccountStatus | undefined {
   switch (e.kind) {
     case 'connected':
