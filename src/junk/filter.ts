@@ -21,8 +21,8 @@ export interface WordCountChanges {
   heldOut?: Map<string, number>;
   /** What the logistic learner's weights moved by (logistic.ts), to be added to the stored ones: deltas[i] to slot slots[i]. */
   weights?: { slots: Uint32Array; deltas: Float64Array };
-  /** The logistic learner's step for each message it learned, to take back when it is untrained; written after `trained`. */
-  steps?: Map<string, number>;
+  /** The logistic learner's step for each message it learned, to take back when it is untrained (null: none); written after `trained`. */
+  steps?: Map<string, number | null>;
 }
 
 /**
@@ -101,8 +101,8 @@ class Pending {
   readonly messages = new Map<string, PendingMessage>();
   /** Held-out scores of ham trained in this batch, by fingerprint. */
   readonly heldOut = new Map<string, number>();
-  /** The logistic learner's step for each message it learned in this batch, 0 for one untrained. */
-  readonly steps = new Map<string, number>();
+  /** The logistic learner's step for each message it learned in this batch; null for one whose step was taken back. */
+  readonly steps = new Map<string, number | null>();
 
   /** The index of word `i` of `list`, added when new. */
   index(list: WordList, i: number): number {
@@ -219,11 +219,9 @@ export class JunkFilter {
     this.#move(fingerprint, list, previous, label);
     if (heldOut !== undefined) this.#pending.heldOut.set(fingerprint, heldOut);
     if (label === 'ham' && setUp) setUp.add({ fingerprint, hashes: list.hashes });
-    if (this.#logistic) {
-      // A message retrained with the other label: its earlier step is taken back first.
-      if (previous) this.#unlearn(fingerprint, list);
-      this.#pending.steps.set(fingerprint, this.#learner().learn(list.hashes, label));
-    }
+    // A message retrained with the other label: its earlier step is taken back first.
+    if (previous) this.#unlearn(fingerprint, list);
+    if (this.#logistic) this.#pending.steps.set(fingerprint, this.#learner().learn(list.hashes, label));
     return previous ? 'retrained' : 'trained';
   }
 
@@ -294,14 +292,19 @@ export class JunkFilter {
     const previous = this.trainedAs(fingerprint);
     if (previous !== label) throw new NotTrainedError(label, previous);
     this.#move(fingerprint, list, label, null);
-    if (this.#logistic) this.#unlearn(fingerprint, list);
+    this.#unlearn(fingerprint, list);
   }
 
-  /** Takes back the logistic learner's step for a trained message, if it took one. */
+  /**
+   * Takes back the logistic learner's step for a trained message, if it took one: whatever the
+   * setting is now, so that weights learned while it was on never keep a message that is no
+   * longer trained as it was.
+   */
   #unlearn(fingerprint: string, list: WordList): void {
-    const step = this.#pending.steps.get(fingerprint) ?? this.#store.readStep(fingerprint);
-    if (step !== undefined) this.#learner().unlearn(list.hashes, step);
-    this.#pending.steps.set(fingerprint, 0);
+    const pending = this.#pending.steps;
+    const step = pending.has(fingerprint) ? pending.get(fingerprint) : this.#store.readStep(fingerprint);
+    if (step !== undefined && step !== null) this.#learner().unlearn(list.hashes, step);
+    pending.set(fingerprint, null);
   }
 
   /**

@@ -158,6 +158,8 @@ export class LogisticWeights {
  * let the Fisher score's many near-certain verdicts decide alone (docs/content-filter.md).
  */
 export function combineLearners(fisher: number, margin: number, confidence = 1): number {
+  // A learner that has learned nothing takes no part: the Fisher score as it is, not round-tripped through its log-odds.
+  if (confidence === 0) return fisher;
   const part = confidence / 2;
   return sigmoid((1 - part) * clampedLogOdds(fisher) + part * Math.max(-MAX_LOG_ODDS, Math.min(MAX_LOG_ODDS, margin)));
 }

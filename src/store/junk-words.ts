@@ -107,7 +107,7 @@ export class SqliteWordCounts {
     this.#countWeights = db.prepare<[], number>('SELECT count(*) FROM junk_weight').pluck();
     this.#countLearned = db.prepare<[], number>('SELECT count(*) FROM junk_trained WHERE step IS NOT NULL').pluck();
     this.#readStep = db.prepare<[string], number | null>('SELECT step FROM junk_trained WHERE fingerprint = ?').pluck();
-    this.#writeStep = db.prepare<[number, string]>('UPDATE junk_trained SET step = ? WHERE fingerprint = ?');
+    this.#writeStep = db.prepare<[number | null, string]>('UPDATE junk_trained SET step = ? WHERE fingerprint = ?');
     // Added, not set: the sum is right whatever another process added since this one read.
     this.#addWeight = db.prepare<[number, number]>('INSERT INTO junk_weight (slot, weight) VALUES (?, ?) ON CONFLICT (slot) DO UPDATE SET weight = weight + excluded.weight');
     this.#dataVersion = dataVersionReader(db);
@@ -164,7 +164,7 @@ export class SqliteWordCounts {
     trained: Map<string, Label | null>;
     heldOut?: Map<string, number>;
     weights?: { slots: Uint32Array; deltas: Float64Array };
-    steps?: Map<string, number>;
+    steps?: Map<string, number | null>;
   }): void {
     const { hashes, counts } = changes;
     this.#writeTotals.run(changes.totals.ham, changes.totals.spam);

@@ -470,6 +470,26 @@ describe('JunkService training and classification', () => {
     expect(Math.abs(learned - (await countsOnly(open(dir)).classify(SPAMMY)).probability)).toBeLessThan(0.01);
   });
 
+  it("takes a message's logistic step back when it is untrained or retrained, even with the learner switched off since", async () => {
+    const dir = dataDir();
+    const service = open(dir);
+    const spam = message('spam', 901);
+    const ham = message('ham', 902);
+    await service.train(spam, 'spam');
+    await service.train(ham, 'ham');
+    expect(storedWeights(dir).size).toBeGreaterThan(0);
+    service.configure({ logistic: false });
+    await service.untrain(spam, 'spam');
+    await service.train(ham, 'spam');
+    // Nothing it learned is left: every weight back to 0 (up to rounding).
+    for (const w of storedWeights(dir).values()) expect(Math.abs(w)).toBeLessThan(1e-9);
+    // And the message retrained while it was off took no step: switched on, it has learned nothing.
+    const again = open(dir);
+    again.configure({ logistic: true });
+    const counted = (await countsOnly(open(dir)).classify(SPAMMY)).probability;
+    expect((await again.classify(SPAMMY)).probability).toBe(counted);
+  });
+
   describe('a random sequence of operations over two services', () => {
     const MESSAGES = 30;
     const raws = Array.from({ length: MESSAGES }, (_, i) => message(i % 3 === 0 ? 'spam' : 'ham', 100 + i));
