@@ -402,7 +402,11 @@ export class Api implements ApiService {
       'filter.get': () => filterView(this.#delivery),
       // The one filter of the engine: in force from the next message.
       'filter.set': (p) => {
-        this.#delivery.junk.configure({ ...(p.threshold !== undefined && { threshold: p.threshold }), ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }) });
+        this.#delivery.junk.configure({
+          ...(p.threshold !== undefined && { threshold: p.threshold }),
+          ...(p.fitThreshold !== undefined && { fitThreshold: p.fitThreshold }),
+          ...(p.logistic !== undefined && { logistic: p.logistic }),
+        });
         return filterView(this.#delivery);
       },
       'junk.train': async (p) => {
@@ -550,8 +554,8 @@ interface AccountStatus {
 
 /** The filter's settings, the threshold it judges by now, and what a fit of it needs. */
 function filterView(delivery: DeliveryService): FilterView {
-  const { threshold, fitThreshold } = delivery.junk.params;
-  return { threshold, fitThreshold, judging: delivery.threshold(), heldOut: delivery.junk.heldOut(), fitNeeds: FITTED_MIN_HAM, scoresFrom: SIGNIFICANT_HAM };
+  const { threshold, fitThreshold, logistic } = delivery.junk.params;
+  return { threshold, fitThreshold, logistic, judging: delivery.threshold(), heldOut: delivery.junk.heldOut(), fitNeeds: FITTED_MIN_HAM, scoresFrom: SIGNIFICANT_HAM };
 }
 
 /** The account's state after an engine event, when the event changes it. */

@@ -173,7 +173,7 @@ export const commandParams = {
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
   'filter.get': z.object({}).strict(),
   /** `fitThreshold`: whether the filter may judge by a lower threshold fitted on the user's wanted mail (docs/content-filter.md). */
-  'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999).optional(), fitThreshold: z.boolean().optional() }).strict(),
+  'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999).optional(), fitThreshold: z.boolean().optional(), logistic: z.boolean().optional() }).strict(),
   /**
    * Trains the content filter with messages, as `warden junk train` does, and commits: what that
    * command sends a running Warden, whose filter then knows them at once. Each message is its
@@ -325,6 +325,8 @@ export interface CommandResults {
 export interface FilterView {
   threshold: number;
   fitThreshold: boolean;
+  /** Whether the second learner (logistic regression) judges beside the counts (docs/content-filter.md). */
+  logistic: boolean;
   /** The threshold in force: `ham` is how many wanted messages it was fitted on, 0 when the setting stands. */
   judging: FittedThreshold;
   /** How many of the latest wanted messages have a held-out score, of the `fitNeeds` a fit needs. */

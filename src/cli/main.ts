@@ -184,15 +184,20 @@ junk
       }
     };
     const keys = Object.keys(changes);
-    const onlyThreshold = !reset && !preset && keys.length > 0 && keys.every((key) => key === 'threshold' || key === 'fitThreshold');
+    const live = !reset && !preset && keys.length > 0 && keys.every((key) => key === 'threshold' || key === 'fitThreshold' || key === 'logistic');
     await changeFolder(dataDirOf(command), 'warden junk config', {
       here: configure,
-      // The running engine's filter takes a new threshold, or fits one or not, from its next
-      // message; the other settings need it stopped.
-      ...(onlyThreshold && {
+      // The running engine's filter takes a new threshold, fits one or not, and judges with the
+      // second learner or not, from its next message; the other settings change which words are
+      // counted, and need it stopped.
+      ...(live && {
         owner: async (client) => {
-          const { threshold, fitThreshold } = await client.call('filter.set', { ...(changes.threshold !== undefined && { threshold: changes.threshold }), ...(changes.fitThreshold !== undefined && { fitThreshold: changes.fitThreshold }) });
-          console_.out(`Threshold: ${threshold}${fitThreshold ? ', or fitted below it' : ''}`);
+          const { threshold, fitThreshold, logistic } = await client.call('filter.set', {
+            ...(changes.threshold !== undefined && { threshold: changes.threshold }),
+            ...(changes.fitThreshold !== undefined && { fitThreshold: changes.fitThreshold }),
+            ...(changes.logistic !== undefined && { logistic: changes.logistic }),
+          });
+          console_.out(`Threshold: ${threshold}${fitThreshold ? ', or fitted below it' : ''}; second learner (logistic regression): ${logistic ? 'on' : 'off'}`);
         },
       }),
     });

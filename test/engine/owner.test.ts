@@ -119,9 +119,11 @@ describe('with an engine running', () => {
       // The threshold, and whether one is fitted below it, change in the running engine's filter.
       const unfitted = runWarden(['--data-dir', f.data, 'junk', 'config', '--no-fit-threshold']);
       expect(unfitted.status, unfitted.stderr).toBe(0);
-      expect(unfitted.stdout).toBe('Threshold: 0.95\n');
-      const fitted = runWarden(['--data-dir', f.data, 'junk', 'config', '--threshold', '0.9', '--fit-threshold']);
-      expect(fitted.stdout).toBe('Threshold: 0.9, or fitted below it\n');
+      expect(unfitted.stdout).toBe('Threshold: 0.95; second learner (logistic regression): on\n');
+      const fitted = runWarden(['--data-dir', f.data, 'junk', 'config', '--threshold', '0.9', '--fit-threshold', '--no-logistic']);
+      expect(fitted.stdout).toBe('Threshold: 0.9, or fitted below it; second learner (logistic regression): off\n');
+      // What the running engine judges by now is what it said.
+      expect(runWarden(['--data-dir', f.data, 'junk', 'config', '--logistic']).stdout).toBe('Threshold: 0.9, or fitted below it; second learner (logistic regression): on\n');
 
       // So does analysing the mail already in INBOX: the engine tells each message as it does it.
       // The spam observed above is below where watching now stands, and known.

@@ -5,6 +5,7 @@ import { fitWords } from '../../renderer/src/lib/fit.ts';
 const view = (changes: Partial<FilterView>): FilterView => ({
   threshold: 0.95,
   fitThreshold: true,
+  logistic: true,
   judging: { threshold: 0.95, configured: 0.95, ham: 0 },
   heldOut: 0,
   fitNeeds: 100,
