@@ -1,10 +1,10 @@
-import { backupIfDue, listBackups, restoreBackup, type BackupFile, type Restored } from '../store/backups.ts';
+import { backupIfDue, backupsFolder, listBackups, restoreBackup, type BackupFile, type Restored } from '../store/backups.ts';
 import { openDatabase } from '../store/database.ts';
 import { databaseFile } from './data-dir.ts';
 
 export type { BackupFile, Restored };
 /** The daily backup, made when due: every hour by a running engine, at the end of `warden run --once`. */
-export { backupIfDue };
+export { backupIfDue, backupsFolder };
 
 /** The data folder's backups, newest first (docs/backups.md). */
 export function backups(dataDir: string): BackupFile[] {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { storeFault } from '../store/database.ts';
 import { endpointOf, type Account } from './accounts.ts';
-import { backupIfDue } from './backups.ts';
+import { backupIfDue, backupsFolder } from './backups.ts';
 import { AccountMailbox, type MailboxOptions } from './mailbox.ts';
 import type { EngineContext } from './context.ts';
 import { DIGEST_CHECK_MS, digestIfDue } from './digest.ts';
@@ -114,7 +114,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         await backupIfDue(db, now());
       } catch (err) {
         const fault = storeFault(err, db.name);
-        if (!fault) return onEvent({ kind: 'backup', error: (err as Error).message });
+        if (!fault) {
+          const folder = backupsFolder(db.name);
+          return onEvent({ kind: 'backup', error: `could not back up to ${folder} (${(err as Error).message}): make ${folder} a folder you can write to, on a disk with room` });
+        }
         for (const [name, watcher] of this.#watchers) {
           onEvent({ kind: 'stopped', account: name, error: fault.message });
           watcher.stop.abort();
