@@ -202,7 +202,13 @@ export class Api implements ApiService {
       this.#listeners.delete(listener);
       if (name === undefined || !this.#named.delete(name)) return;
       for (const analysis of this.#inboxAnalyses.values()) if (analysis.listener === name) analysis.stop.abort();
+      this.#setUps.endFor(name);
     };
+  }
+
+  /** Refuses work tied to an event listener that is not subscribed: it would never end with it. */
+  #subscribed(listener: string | undefined): void {
+    if (listener !== undefined && !this.#named.has(listener)) throw new Error(`no event listener named ${listener} is subscribed: subscribe first, then ask`);
   }
 
   async close(): Promise<void> {
@@ -337,7 +343,7 @@ export class Api implements ApiService {
       },
       'accounts.analyzeInbox': (p) => {
         if (this.#inboxAnalyses.has(p.name)) throw new Error(`the mail in ${p.name}'s INBOX is being analysed already`);
-        if (p.listener !== undefined && !this.#named.has(p.listener)) throw new Error(`no event listener named ${p.listener} is subscribed: subscribe first, then ask`);
+        this.#subscribed(p.listener);
         const account = this.#accounts.get(p.name);
         const stop = new AbortController();
         let done = 0;
@@ -425,7 +431,10 @@ export class Api implements ApiService {
         const { hamMessages, spamMessages, words } = junk.stats();
         return { outcomes, filter: { hamMessages, spamMessages, words } };
       },
-      'junk.beginSetUp': () => ({ setUp: this.#setUps.begin() }),
+      'junk.beginSetUp': (p) => {
+        this.#subscribed(p.listener);
+        return { setUp: this.#setUps.begin(Date.now(), p.listener) };
+      },
       'junk.endSetUp': (p) => {
         this.#setUps.end(p.setUp);
         return { threshold: this.#delivery.threshold() };

@@ -15,6 +15,8 @@ import type { WatchEvent } from '../engine/watch.ts';
 
 const accountName = z.string().trim().min(1).max(64);
 const cursor = z.number().int().positive().optional();
+/** An event listener's name (the `listener` of a WebSocket on /events), which work can belong to. */
+const listenerName = z.string().min(1).max(100);
 const pageSize = z.number().int().min(1).max(500).default(100);
 /** Folders chosen for roles, over the ones found; '' forgets a choice. */
 const folderChoices = z.partialRecord(z.enum(['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts']), z.string());
@@ -126,7 +128,7 @@ export const commandParams = {
        * when it goes away, the analysis stops at its next message. A command that asked for it
        * and was killed, or whose terminal closed, leaves nothing running in its name.
        */
-      listener: z.string().min(1).max(100).optional(),
+      listener: listenerName.optional(),
     })
     .strict(),
   /** Stops an analysis of INBOX at its next message. */
@@ -185,8 +187,11 @@ export const commandParams = {
     .object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000), untrain: z.boolean().optional(), setUp: z.uuid().optional() })
     .strict()
     .refine((p) => !(p.untrain && p.setUp), { message: 'untraining goes through no set-up: leave out setUp', path: ['setUp'] }),
-  /** Begins a set-up for the training that follows (`warden junk train`); junk.endSetUp ends it. */
-  'junk.beginSetUp': z.object({}).strict(),
+  /**
+   * Begins a set-up for the training that follows (`warden junk train`); junk.endSetUp ends it,
+   * and so does the event listener `listener` going (as accounts.analyzeInbox's does).
+   */
+  'junk.beginSetUp': z.object({ listener: listenerName.optional() }).strict(),
   /** Ends a set-up: its wanted mail is scored held-out and committed; answers the threshold in force. */
   'junk.endSetUp': z.object({ setUp: z.uuid() }).strict(),
   /** The app's preferences (desktop notifications of rejects, start at login). */

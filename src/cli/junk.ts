@@ -92,9 +92,10 @@ const BATCH_BYTES = 700 * 1024;
 /**
  * Training by the running Warden, through its API (`junk.train`): messages go in batches of one
  * label, each committed there, so its filter knows them at once. A message larger than a batch
- * goes alone. Training is a set-up there (junk.beginSetUp), as localTrainer's is here.
+ * goes alone. Training is a set-up there (junk.beginSetUp), as localTrainer's is here, ended
+ * also when the event listener `listener` goes.
  */
-export function ownerTrainer(call: Call, direction: Direction = 'train'): Trainer {
+export function ownerTrainer(call: Call, direction: Direction = 'train', listener?: string): Trainer {
   let batch: ToTrain[] = [];
   let bytes = 0;
   let known: FilterSize | undefined;
@@ -104,7 +105,7 @@ export function ownerTrainer(call: Call, direction: Direction = 'train'): Traine
     const sent = batch;
     batch = [];
     bytes = 0;
-    if (direction === 'train') setUp ??= (await call('junk.beginSetUp', {})).setUp;
+    if (direction === 'train') setUp ??= (await call('junk.beginSetUp', listener === undefined ? {} : { listener })).setUp;
     const answer = await call('junk.train', {
       label: sent[0]!.group,
       messages: sent.map((m) => m.raw.toString('base64')),

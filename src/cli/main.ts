@@ -99,7 +99,15 @@ function trainCommand(direction: Direction, description: string): Command {
               service.close();
             }
           },
-          owner: (client) => train(ownerTrainer((name, params) => client.call(name, params), direction)),
+          owner: async (client) => {
+            // The set-up is tied to this process's event listener: killed, or its terminal closed, the command ends it too.
+            const events = direction === 'train' ? await client.subscribe(() => {}, () => {}) : undefined;
+            try {
+              await train(ownerTrainer((name, params) => client.call(name, params), direction, events?.listener));
+            } finally {
+              events?.close();
+            }
+          },
         });
       } finally {
         process.off('SIGINT', onSignal).off('SIGTERM', onSignal);

@@ -15,20 +15,22 @@ export class UnknownSetUpError extends Error {
 /**
  * The set-ups clients of the owner run across requests (`warden junk train` sending a running
  * Warden its messages in batches, docs/content-filter.md), by an id the owner gives. Each is
- * the client's own: its wanted mail alone is scored at its end.
+ * the client's own: its wanted mail alone is scored at its end. A set-up begun for an event
+ * listener (the command's WebSocket) ends when that listener goes: the command killed, or its
+ * terminal closed, scores what it trained at once rather than an hour later.
  */
 export class OpenSetUps {
   readonly #junk: JunkService;
-  readonly #open = new Map<string, { setUp: SetUp; used: number }>();
+  readonly #open = new Map<string, { setUp: SetUp; used: number; listener?: string }>();
 
   constructor(junk: JunkService) {
     this.#junk = junk;
   }
 
-  begin(now = Date.now()): string {
+  begin(now = Date.now(), listener?: string): string {
     for (const [id, open] of this.#open) if (now - open.used > IDLE_MS) this.end(id);
     const id = randomUUID();
-    this.#open.set(id, { setUp: this.#junk.beginSetUp(), used: now });
+    this.#open.set(id, { setUp: this.#junk.beginSetUp(), used: now, ...(listener !== undefined && { listener }) });
     return id;
   }
 
@@ -46,12 +48,17 @@ export class OpenSetUps {
     this.#junk.endSetUp(setUp);
   }
 
+  /** Ends the set-ups begun for this event listener, which has gone. */
+  endFor(listener: string): void {
+    for (const [id, open] of [...this.#open]) if (open.listener === listener) this.end(id);
+  }
+
   /** Ends every open set-up (the owner stopping): what they trained is scored as an interrupted one's is. */
   endAll(): void {
     for (const id of [...this.#open.keys()]) this.end(id);
   }
 
-  #found(id: string): { setUp: SetUp; used: number } {
+  #found(id: string): { setUp: SetUp; used: number; listener?: string } {
     const open = this.#open.get(id);
     if (!open) throw new UnknownSetUpError(`no set-up ${id} is open here: it has ended, or Warden restarted since it began; run the command again (what it trained is kept)`);
     return open;
