@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as v from 'valibot';
 import { AccountSignIn } from '../engine/account-sign-in.ts';
 import { AccountService, checkLogin, type Account, type AppSecrets } from '../engine/accounts.ts';
 import { Activity } from '../engine/activity.ts';
@@ -13,7 +13,7 @@ import { Ownership, type OwnerInfo, type OwnerKind } from '../engine/owner.ts';
 import { PreferencesService } from '../engine/preferences.ts';
 import { clientMissing, PROVIDERS, preset } from '../engine/providers.ts';
 import { removeSecretFiles, secretFile, writeSecretFile } from '../engine/secret-files.ts';
-import { InvalidSettingsError } from '../engine/validate.ts';
+import { InvalidSettingsError, problemText, validate } from '../engine/validate.ts';
 import { FITTED_MIN_HAM, SIGNIFICANT_HAM, TRAINING } from '../engine/junk.ts';
 import { OpenSetUps } from '../engine/open-set-ups.ts';
 import type { WatchEvent } from '../engine/events.ts';
@@ -56,7 +56,7 @@ export interface ApiOptions extends Pick<ContextOptions, 'offline' | 'dnsServers
   backupCheckMs?: number;
 }
 
-type Handlers = { [C in CommandName]: (params: z.output<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
+type Handlers = { [C in CommandName]: (params: v.InferOutput<(typeof commandParams)[C]>) => Promise<CommandResults[C]> | CommandResults[C] };
 
 const DAY_MS = 86_400_000;
 
@@ -178,15 +178,14 @@ export class Api implements ApiService {
   async call<C extends CommandName>(command: C, params: unknown): Promise<CommandResponse<C>> {
     const schema = Object.hasOwn(commandParams, command) ? commandParams[command] : undefined;
     if (!schema) return { ok: false, error: `there is no command ${String(command)}` };
-    const parsed = schema.safeParse(params ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.join('.');
-      return { ok: false, error: field ? `${field}: ${issue.message}` : issue.message, ...(field && { field }) };
+    const parsed = validate(schema, params ?? {});
+    if (!parsed.ok) {
+      const first = parsed.problems[0]!;
+      return { ok: false, error: problemText([first]), ...(first.field && { field: first.field }) };
     }
     try {
       const handler = this.#handlers[command] as (p: unknown) => Promise<CommandResults[C]> | CommandResults[C];
-      return { ok: true, result: await handler(parsed.data) };
+      return { ok: true, result: await handler(parsed.output) };
     } catch (err) {
       // Settings refused deeper down name their field too, for the UI to show the error beside it.
       const field = err instanceof InvalidSettingsError ? err.field : undefined;

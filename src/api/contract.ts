@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { AnalysisSettings, Decision, SenderRule } from '../engine/delivery.ts';
 import type { Probe } from '../engine/accounts.ts';
 import type { DecisionRow } from '../engine/activity.ts';
@@ -13,169 +13,174 @@ import type { WatchEvent } from '../engine/watch.ts';
  * schemas run in the engine, over IPC (Electron) or HTTP (warden serve).
  */
 
-const accountName = z.string().trim().min(1).max(64);
-const cursor = z.number().int().positive().optional();
+/** Text with something in it besides spaces, trimmed. */
+const text = v.pipe(v.string(), v.trim(), v.minLength(1));
+const accountName = v.pipe(text, v.maxLength(64));
+const cursor = v.optional(v.pipe(v.number(), v.integer(), v.gtValue(0)));
 /** An event listener's name (the `listener` of a WebSocket on /events), which work can belong to. */
-const listenerName = z.string().min(1).max(100);
-const pageSize = z.number().int().min(1).max(500).default(100);
+const listenerName = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
+const pageSize = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), 100);
 /** Folders chosen for roles, over the ones found; '' forgets a choice. */
-const folderChoices = z.partialRecord(z.enum(['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts']), z.string());
+const folderChoices = v.record(v.picklist(['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts']), v.string());
+const port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
+const tls = v.picklist(['implicit', 'starttls', 'plain']);
+/** A day of the calendar, YYYY-MM-DD (a 31st of February is none). */
+const day = v.pipe(
+  v.string(),
+  v.isoDate(),
+  v.check((d) => new Date(d).toISOString().startsWith(d), 'not a day of the calendar'),
+);
+/** A message's id in the history. */
+const messageId = v.pipe(v.number(), v.integer(), v.gtValue(0));
+/** An address, or a domain, of a sender rule (checked by the rule itself). */
+const sender = v.pipe(text, v.maxLength(320));
+const uuid = v.pipe(v.string(), v.uuid());
 
 export const commandParams = {
   /** The accounts, with what the engine is doing with each. */
-  'accounts.list': z.object({}).strict(),
+  'accounts.list': v.strictObject({}),
   /**
    * Adds an account (observe mode). A password typed in the UI is kept in a file only the
    * user can read, in the data folder, never in the database.
    */
-  'accounts.add': z
-    .object({
-      name: accountName,
-      host: z.string().trim().min(1),
-      port: z.number().int().min(1).max(65_535).optional(),
-      tls: z.enum(['implicit', 'starttls', 'plain']).default('implicit'),
-      allowPlain: z.boolean().default(false),
-      user: z.string().min(1),
-      password: z.string().min(1),
-      /** The preset the server came from (providers.list): Warden then knows its mail servers. */
-      provider: z.string().optional(),
-      /** Log in first, and save nothing when that fails (the error names the field to correct). */
-      test: z.boolean().default(true),
-    })
-    .strict(),
+  'accounts.add': v.strictObject({
+    name: accountName,
+    host: text,
+    port: v.optional(port),
+    tls: v.optional(tls, 'implicit'),
+    allowPlain: v.optional(v.boolean(), false),
+    user: v.pipe(v.string(), v.minLength(1)),
+    password: v.pipe(v.string(), v.minLength(1)),
+    /** The preset the server came from (providers.list): Warden then knows its mail servers. */
+    provider: v.optional(v.string()),
+    /** Log in first, and save nothing when that fails (the error names the field to correct). */
+    test: v.optional(v.boolean(), true),
+  }),
   /**
    * Changes an account's server, login or folders. It logs in with the new settings first, and
    * saves nothing when that fails: the error names the field to correct. A password given
    * replaces the one kept; `secret` (the command line's) says where the user now keeps it, read
    * by the owner as `accounts.addConfigured` reads it; with neither, the account's own is used.
    */
-  'accounts.set': z
-    .object({
+  'accounts.set': v.pipe(
+    v.strictObject({
       name: accountName,
-      host: z.string().trim().min(1).optional(),
-      port: z.number().int().min(1).max(65_535).optional(),
-      tls: z.enum(['implicit', 'starttls', 'plain']).optional(),
-      allowPlain: z.boolean().optional(),
-      user: z.string().min(1).optional(),
-      password: z.string().min(1).optional(),
-      secret: z.discriminatedUnion('from', [z.object({ from: z.literal('env'), name: z.string() }).strict(), z.object({ from: z.literal('file'), path: z.string() }).strict()]).optional(),
-      folders: folderChoices.optional(),
-    })
-    .strict()
-    .refine((p) => p.password === undefined || p.secret === undefined, { message: 'give a password or where it is kept, not both', path: ['password'] }),
+      host: v.optional(text),
+      port: v.optional(port),
+      tls: v.optional(tls),
+      allowPlain: v.optional(v.boolean()),
+      user: v.optional(v.pipe(v.string(), v.minLength(1))),
+      password: v.optional(v.pipe(v.string(), v.minLength(1))),
+      secret: v.optional(v.variant('from', [v.strictObject({ from: v.literal('env'), name: v.string() }), v.strictObject({ from: v.literal('file'), path: v.string() })])),
+      folders: v.optional(folderChoices),
+    }),
+    v.forward(v.check((p) => p.password === undefined || p.secret === undefined, 'give a password or where it is kept, not both'), ['password']),
+  ),
   /**
    * Adds an account (observe mode) from a whole configuration, as the command line makes it:
    * validated like any account's, its secret read from where it says (a variable of the
    * owner's environment, or a file), never sent here.
    */
-  'accounts.addConfigured': z.object({ name: accountName, config: z.record(z.string(), z.unknown()) }).strict(),
+  'accounts.addConfigured': v.strictObject({ name: accountName, config: v.record(v.string(), v.unknown()) }),
   /**
    * Signs an account in with OAuth2 in the browser (RFC 8252): a new account, from a provider
    * preset or with the servers given, or an existing one again (only `name`). Answers at once
    * with the address to open; a `signin` event says how it ended (then the account is watched).
    */
-  'accounts.signIn': z
-    .object({
-      name: accountName,
-      user: z.string().trim().min(1).optional(),
-      provider: z.string().optional(),
-      host: z.string().trim().min(1).optional(),
-      port: z.number().int().min(1).max(65_535).optional(),
-      tls: z.enum(['implicit', 'starttls', 'plain']).optional(),
-      allowPlain: z.boolean().optional(),
-      /** The sign-in server, found from its issuer URL (RFC 8414), for servers without a preset. */
-      issuer: z.string().trim().min(1).optional(),
-      scope: z.string().trim().min(1).optional(),
-      /** The app registered with the provider, over the one configured for the preset. */
-      clientId: z.string().trim().min(1).optional(),
-      clientSecret: z.string().trim().min(1).optional(),
-    })
-    .strict(),
+  'accounts.signIn': v.strictObject({
+    name: accountName,
+    user: v.optional(text),
+    provider: v.optional(v.string()),
+    host: v.optional(text),
+    port: v.optional(port),
+    tls: v.optional(tls),
+    allowPlain: v.optional(v.boolean()),
+    /** The sign-in server, found from its issuer URL (RFC 8414), for servers without a preset. */
+    issuer: v.optional(text),
+    scope: v.optional(text),
+    /** The app registered with the provider, over the one configured for the preset. */
+    clientId: v.optional(text),
+    clientSecret: v.optional(text),
+  }),
   /** Finishes a sign-in with the address the browser ended on, from a browser on another machine. */
-  'accounts.signInPaste': z.object({ name: accountName, address: z.string().min(1).max(8192) }).strict(),
-  'accounts.signInCancel': z.object({ name: accountName }).strict(),
+  'accounts.signInPaste': v.strictObject({ name: accountName, address: v.pipe(v.string(), v.minLength(1), v.maxLength(8192)) }),
+  'accounts.signInCancel': v.strictObject({ name: accountName }),
   /** The presets of common providers: their servers, and how one signs in there. */
-  'providers.list': z.object({}).strict(),
+  'providers.list': v.strictObject({}),
   /** Logs in: capabilities and folders, or what is wrong in words. */
-  'accounts.test': z.object({ name: accountName }).strict(),
-  'accounts.remove': z.object({ name: accountName }).strict(),
-  'accounts.mode': z.object({ name: accountName, mode: z.enum(['observe', 'enforce']) }).strict(),
+  'accounts.test': v.strictObject({ name: accountName }),
+  'accounts.remove': v.strictObject({ name: accountName }),
+  'accounts.mode': v.strictObject({ name: accountName, mode: v.picklist(['observe', 'enforce']) }),
   /**
    * Learns from the mail the account already has (Junk, filed folders, Sent), with `progress`
    * events; resumable. Bounded by a date (YYYY-MM-DD) and a count per folder.
    */
-  'accounts.bootstrap': z
-    .object({
-      name: accountName,
-      since: z.iso.date().optional(),
-      limit: z.number().int().min(1).max(100_000).optional(),
-      /** Read INBOX mail older than this many days is learned as wanted mail (opt-in, for a warm start). */
-      inboxAsHam: z.number().int().min(0).max(36_500).optional(),
-    })
-    .strict(),
+  'accounts.bootstrap': v.strictObject({
+    name: accountName,
+    since: v.optional(day),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000))),
+    /** Read INBOX mail older than this many days is learned as wanted mail (opt-in, for a warm start). */
+    inboxAsHam: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(36_500))),
+  }),
   /**
    * Analyses the unread, unflagged mail already in INBOX (docs/analysis.md E8), as `warden
    * analyze-inbox` does; with `dryRun`, records and moves nothing. Answers at once: an `inbox`
    * event tells each message as it is done, and `inbox-end` how it ended.
    */
-  'accounts.analyzeInbox': z
-    .object({
-      name: accountName,
-      since: z.iso.date().optional(),
-      dryRun: z.boolean().default(false),
-      /**
-       * The event listener the analysis belongs to (the `listener` of a WebSocket on /events):
-       * when it goes away, the analysis stops at its next message. A command that asked for it
-       * and was killed, or whose terminal closed, leaves nothing running in its name.
-       */
-      listener: listenerName.optional(),
-    })
-    .strict(),
+  'accounts.analyzeInbox': v.strictObject({
+    name: accountName,
+    since: v.optional(day),
+    dryRun: v.optional(v.boolean(), false),
+    /**
+     * The event listener the analysis belongs to (the `listener` of a WebSocket on /events):
+     * when it goes away, the analysis stops at its next message. A command that asked for it
+     * and was killed, or whose terminal closed, leaves nothing running in its name.
+     */
+    listener: v.optional(listenerName),
+  }),
   /** Stops an analysis of INBOX at its next message. */
-  'accounts.analyzeInboxStop': z.object({ name: accountName }).strict(),
+  'accounts.analyzeInboxStop': v.strictObject({ name: accountName }),
   /** Chooses folders for roles (junk, sent, trash, rejects, …) over the ones found; '' forgets a choice. */
-  'accounts.folders': z.object({ name: accountName, folders: folderChoices }).strict(),
+  'accounts.folders': v.strictObject({ name: accountName, folders: folderChoices }),
   /** Stops or starts watching an account (the tray's pause). */
-  'accounts.pause': z.object({ name: accountName, paused: z.boolean() }).strict(),
+  'accounts.pause': v.strictObject({ name: accountName, paused: v.boolean() }),
   /** Decisions, newest first, a page at a time: `before` is the last id of the previous page. */
-  'decisions.list': z
-    .object({
-      account: accountName.optional(),
-      accept: z.boolean().optional(),
-      reason: z.string().optional(),
-      /** Only decisions accepted in the unsure band (docs/analysis.md 2.5). */
-      unsure: z.boolean().optional(),
-      /** Words of the subject or the sender. */
-      search: z.string().max(200).optional(),
-      before: cursor,
-      limit: pageSize,
-    })
-    .strict(),
+  'decisions.list': v.strictObject({
+    account: v.optional(accountName),
+    accept: v.optional(v.boolean()),
+    reason: v.optional(v.string()),
+    /** Only decisions accepted in the unsure band (docs/analysis.md 2.5). */
+    unsure: v.optional(v.boolean()),
+    /** Words of the subject or the sender. */
+    search: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    before: cursor,
+    limit: pageSize,
+  }),
   /** One decision with all its evidence. */
-  'decisions.get': z.object({ id: z.number().int().positive() }).strict(),
+  'decisions.get': v.strictObject({ id: messageId }),
   /** The messages Warden moved to Rejects and that are still there, newest first. */
-  'rejects.list': z.object({ account: accountName.optional(), search: z.string().max(200).optional(), before: cursor, limit: pageSize }).strict(),
+  'rejects.list': v.strictObject({ account: v.optional(accountName), search: v.optional(v.pipe(v.string(), v.maxLength(200))), before: cursor, limit: pageSize }),
   /** Moves rejects back to INBOX; Warden learns from it as from a restore in any mail client. */
-  'rejects.restore': z.object({ account: accountName, messages: z.array(z.number().int().positive()).min(1).max(1000) }).strict(),
+  'rejects.restore': v.strictObject({ account: accountName, messages: v.pipe(v.array(messageId), v.minLength(1), v.maxLength(1000)) }),
   /** A message as plain text: never its HTML, remote content or scripts. */
-  'messages.preview': z.object({ account: accountName, message: z.number().int().positive() }).strict(),
+  'messages.preview': v.strictObject({ account: accountName, message: messageId }),
   /** Moves a message to Junk; Warden learns from it as from a move in any mail client. */
-  'messages.junk': z.object({ account: accountName, message: z.number().int().positive() }).strict(),
-  'settings.get': z.object({}).strict(),
+  'messages.junk': v.strictObject({ account: accountName, message: messageId }),
+  'settings.get': v.strictObject({}),
   /** Changes analysis settings (rulesets, block lists, …): refused with the field named when invalid. */
-  'settings.set': z.object({ changes: z.record(z.string(), z.unknown()) }).strict(),
+  'settings.set': v.strictObject({ changes: v.record(v.string(), v.unknown()) }),
   /** The user's allow and block list: addresses and domains whose mail is always accepted or rejected. */
-  'senderRules.list': z.object({}).strict(),
+  'senderRules.list': v.strictObject({}),
   /**
    * Always accept (allow) or always reject (block) mail from an address, or a domain and its
    * subdomains, in place of the rule it had (docs/sender-rules.md).
    */
-  'senderRules.add': z.object({ sender: z.string().trim().min(1).max(320), action: z.enum(['allow', 'block']) }).strict(),
-  'senderRules.remove': z.object({ sender: z.string().trim().min(1).max(320) }).strict(),
+  'senderRules.add': v.strictObject({ sender, action: v.picklist(['allow', 'block']) }),
+  'senderRules.remove': v.strictObject({ sender }),
   /** The content filter's threshold: mail whose junk probability is above it is junk. */
-  'filter.get': z.object({}).strict(),
+  'filter.get': v.strictObject({}),
   /** `fitThreshold`: whether the filter may judge by a lower threshold fitted on the user's wanted mail (docs/content-filter.md). */
-  'filter.set': z.object({ threshold: z.number().min(0.5).max(0.9999).optional(), fitThreshold: z.boolean().optional(), logistic: z.boolean().optional() }).strict(),
+  'filter.set': v.strictObject({ threshold: v.optional(v.pipe(v.number(), v.minValue(0.5), v.maxValue(0.9999))), fitThreshold: v.optional(v.boolean()), logistic: v.optional(v.boolean()) }),
   /**
    * Trains the content filter with messages, as `warden junk train` does, and commits: what that
    * command sends a running Warden, whose filter then knows them at once. Each message is its
@@ -183,29 +188,34 @@ export const commandParams = {
    * instead, as `warden junk untrain` does. `setUp`: the set-up (junk.beginSetUp) the wanted
    * mail trains through, scored held-out at its end for the fitted threshold (docs/content-filter.md).
    */
-  'junk.train': z
-    .object({ label: z.enum(['ham', 'spam']), messages: z.array(z.base64()).min(1).max(1000), untrain: z.boolean().optional(), setUp: z.uuid().optional() })
-    .strict()
-    .refine((p) => !(p.untrain && p.setUp), { message: 'untraining goes through no set-up: leave out setUp', path: ['setUp'] }),
+  'junk.train': v.pipe(
+    v.strictObject({
+      label: v.picklist(['ham', 'spam']),
+      messages: v.pipe(v.array(v.pipe(v.string(), v.base64('not base64 (RFC 4648 section 4)'))), v.minLength(1), v.maxLength(1000)),
+      untrain: v.optional(v.boolean()),
+      setUp: v.optional(uuid),
+    }),
+    v.forward(v.check((p) => !(p.untrain && p.setUp), 'untraining goes through no set-up: leave out setUp'), ['setUp']),
+  ),
   /**
    * Begins a set-up for the training that follows (`warden junk train`); junk.endSetUp ends it,
    * and so does the event listener `listener` going (as accounts.analyzeInbox's does).
    */
-  'junk.beginSetUp': z.object({ listener: listenerName.optional() }).strict(),
+  'junk.beginSetUp': v.strictObject({ listener: v.optional(listenerName) }),
   /** Ends a set-up: its wanted mail is scored held-out and committed; answers the threshold in force. */
-  'junk.endSetUp': z.object({ setUp: z.uuid() }).strict(),
+  'junk.endSetUp': v.strictObject({ setUp: uuid }),
   /** The app's preferences (desktop notifications of rejects, start at login). */
-  'preferences.get': z.object({}).strict(),
+  'preferences.get': v.strictObject({}),
   /** Start at login is refused, with the field named, where preferences.get reports it null. */
-  'preferences.set': z.object({ notifications: z.boolean().optional(), startAtLogin: z.boolean().optional() }).strict(),
+  'preferences.set': v.strictObject({ notifications: v.optional(v.boolean()), startAtLogin: v.optional(v.boolean()) }),
   /** Counts per day for the charts. */
-  'stats.get': z.object({ days: z.number().int().min(1).max(3650).default(30) }).strict(),
+  'stats.get': v.strictObject({ days: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650)), 30) }),
   /** The daily backup (docs/backups.md): the newest, and the last failure when none was made since. */
-  'backups.status': z.object({}).strict(),
+  'backups.status': v.strictObject({}),
 } as const;
 
 export type CommandName = keyof typeof commandParams;
-export type CommandParams<C extends CommandName> = z.input<(typeof commandParams)[C]>;
+export type CommandParams<C extends CommandName> = v.InferInput<(typeof commandParams)[C]>;
 
 export type AccountState = 'connecting' | 'watching' | 'retrying' | 'stopped' | 'paused';
 

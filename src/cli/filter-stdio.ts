@@ -1,30 +1,37 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { DeliveryService } from '../engine/delivery.ts';
 import type { SetUp } from '../engine/junk.ts';
+import { problemText, validate } from '../engine/validate.ts';
 import { decisionJson } from './analyze.ts';
 import { verdictJson } from './junk.ts';
 
-const id = z.union([z.string(), z.number(), z.null()]);
-const path = z.string().min(1, 'path must name a message file');
-const label = z.enum(['ham', 'spam']);
-const msg = z.string().regex(/^\d+$/, 'msg must be the id a deliver response gave');
-/** When the message arrived: ISO 8601 text or ms since the epoch; now when left out. */
-const received = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).optional();
+const id = v.union([v.string(), v.number(), v.null()]);
+const path = v.pipe(v.string(), v.minLength(1, 'path must name a message file'));
+const label = v.picklist(['ham', 'spam']);
+const msg = v.pipe(v.string(), v.regex(/^\d+$/, 'msg must be the id a deliver response gave'));
+/** When the message arrived, as ms since the epoch: given as that, or as ISO 8601 text with its offset; now when left out. */
+const WHEN = 'a date and time with its offset (ISO 8601, like 2026-11-24T10:00:00+01:00), or ms since the epoch';
+const received = v.optional(
+  v.union([v.pipe(v.string(), v.isoTimestamp(WHEN), v.toDate(WHEN), v.transform((d) => d.getTime())), v.pipe(v.number(), v.integer(WHEN), v.minValue(0, WHEN))], WHEN),
+);
 
-/** One request per line; `id` is echoed in the response. */
-const requestSchema = z.discriminatedUnion('op', [
-  z.object({ id, op: z.literal('classify'), path }),
-  z.object({ id, op: z.literal('train'), path, label }),
-  z.object({ id, op: z.literal('untrain'), path, label }),
-  z.object({ id, op: z.literal('deliver'), path, received }),
-  z.object({ id, op: z.literal('feedback'), msg, label }),
-  z.object({ id, op: z.literal('sent'), path }),
-  z.object({ id, op: z.literal('setup'), phase: z.enum(['begin', 'end']) }),
-]);
+/** One request per line; `id` is echoed in the response. An array would pass for an object without an op. */
+const requestSchema = v.pipe(
+  v.custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), 'a request is a JSON object, like {"id": 1, "op": "classify", "path": "…"}'),
+  v.variant('op', [
+    v.object({ id, op: v.literal('classify'), path }),
+    v.object({ id, op: v.literal('train'), path, label }),
+    v.object({ id, op: v.literal('untrain'), path, label }),
+    v.object({ id, op: v.literal('deliver'), path, received }),
+    v.object({ id, op: v.literal('feedback'), msg, label }),
+    v.object({ id, op: v.literal('sent'), path }),
+    v.object({ id, op: v.literal('setup'), phase: v.picklist(['begin', 'end']) }),
+  ]),
+);
 
-type Request = z.infer<typeof requestSchema>;
+type Request = v.InferOutput<typeof requestSchema>;
 type Response = { id: unknown; ok: true; [field: string]: unknown } | { id: unknown; ok: false; error: string };
 
 /**
@@ -52,11 +59,11 @@ async function respond(session: Session, line: string): Promise<Response> {
   } catch (err) {
     return { id: null, ok: false, error: `the request is not JSON: ${(err as Error).message}` };
   }
-  const parsed = requestSchema.safeParse(message);
+  const parsed = validate(requestSchema, message);
   const requestId = (message as { id?: unknown } | null)?.id ?? null;
-  if (!parsed.success) return { id: requestId, ok: false, error: `invalid request: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}` };
+  if (!parsed.ok) return { id: requestId, ok: false, error: `invalid request: ${problemText(parsed.problems)}` };
   try {
-    return { id: requestId, ok: true, ...(await session.perform(parsed.data)) };
+    return { id: requestId, ok: true, ...(await session.perform(parsed.output)) };
   } catch (err) {
     return { id: requestId, ok: false, error: (err as Error).message };
   }
@@ -87,7 +94,7 @@ class Session {
         await junk.untrain(await readMessageFile(request.path), request.label);
         return {};
       case 'deliver': {
-        const when = request.received === undefined ? Date.now() : new Date(request.received).getTime();
+        const when = request.received ?? Date.now();
         const delivered = await this.#service.deliver(await readMessageFile(request.path), when);
         this.#delivered.set(String(delivered.msg), request.path);
         return { msg: String(delivered.msg), known: delivered.known, ...decisionJson(delivered.decision) };

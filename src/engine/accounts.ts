@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { ImapError, probe, type FolderRole, type ImapEndpoint, type ImapErrorKind, type Probe } from '../imap/probe.ts';
 import { accessTokens } from './access-tokens.ts';
 import { Accounts, type AccountMode, type AccountRow } from '../store/accounts.ts';
@@ -13,64 +13,63 @@ export type { AccountMode, FolderRole, Probe };
 
 const ROLES = ['inbox', 'rejects', 'junk', 'sent', 'trash', 'archive', 'drafts'] as const satisfies readonly FolderRole[];
 
-const absolutePath = z.string().refine(isAbsolute, 'must be an absolute path');
+const absolutePath = v.pipe(v.string(), v.check(isAbsolute, 'must be an absolute path'));
 
 /** An OAuth2 sign-in: the provider's endpoints, the app registered there, and what it asks for. */
-const oauthSchema = z
-  .object({
-    issuer: z.url(),
-    authorizationEndpoint: z.url(),
-    tokenEndpoint: z.url(),
-    clientId: z.string().min(1),
-    /** Google's desktop clients have one; it is no secret in a desktop app (RFC 8252 section 8.5). */
-    clientSecret: z.string().min(1).optional(),
-    scope: z.string().min(1),
-    params: z.record(z.string(), z.string()).default({}),
-  })
-  .strict();
+const url = v.pipe(v.string(), v.url());
+const oauthSchema = v.strictObject({
+  issuer: url,
+  authorizationEndpoint: url,
+  tokenEndpoint: url,
+  clientId: v.pipe(v.string(), v.minLength(1)),
+  /** Google's desktop clients have one; it is no secret in a desktop app (RFC 8252 section 8.5). */
+  clientSecret: v.optional(v.pipe(v.string(), v.minLength(1))),
+  scope: v.pipe(v.string(), v.minLength(1)),
+  params: v.optional(v.record(v.string(), v.string()), {}),
+});
 
-export type OAuthAccountSettings = z.infer<typeof oauthSchema>;
+export type OAuthAccountSettings = v.InferOutput<typeof oauthSchema>;
 
 /**
  * An account's configuration. It never holds a secret: only where to read it at run time, an
  * environment variable or a file only its owner can read (docs/design.md invariant 8).
  */
-export const accountConfigSchema = z
-  .object({
-    host: z.string().trim().min(1),
-    port: z.number().int().min(1).max(65_535),
-    tls: z.enum(['implicit', 'starttls', 'plain']),
+export const accountConfigSchema = v.pipe(
+  v.strictObject({
+    host: v.pipe(v.string(), v.trim(), v.minLength(1)),
+    port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535)),
+    tls: v.picklist(['implicit', 'starttls', 'plain']),
     /** Plain IMAP sends the password unencrypted: only when the user says so. */
-    allowPlain: z.boolean().default(false),
-    user: z.string().min(1),
+    allowPlain: v.optional(v.boolean(), false),
+    user: v.pipe(v.string(), v.minLength(1)),
     /**
      * oauth2 with `oauth`: the secret is a refresh token, from a sign-in in the browser. oauth2
      * without it: the secret is an access token the user renews by other means.
      */
-    auth: z.enum(['password', 'oauth2']).default('password'),
-    oauth: oauthSchema.optional(),
+    auth: v.optional(v.picklist(['password', 'oauth2']), 'password'),
+    oauth: v.optional(oauthSchema),
     /** The preset the account was made from (providers.ts), for what the UI shows. */
-    provider: z.string().optional(),
-    secret: z.discriminatedUnion('from', [
-      z.object({ from: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name') }),
-      z.object({ from: z.literal('file'), path: absolutePath }),
+    provider: v.optional(v.string()),
+    secret: v.variant('from', [
+      v.object({ from: v.literal('env'), name: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name')) }),
+      v.object({ from: v.literal('file'), path: absolutePath }),
       // Kept by the desktop app, encrypted by the operating system's keyring (Electron's safeStorage).
-      z.object({ from: z.literal('app') }),
+      v.object({ from: v.literal('app') }),
     ]),
     /** A CA certificate (PEM) to trust for this server, for self-hosted servers. */
-    caFile: absolutePath.optional(),
+    caFile: v.optional(absolutePath),
     /** Host-name suffixes of the servers that receive mail for this account (docs/analysis.md 1.3). */
-    providerHosts: z.array(z.string().trim().toLowerCase().min(1)).default([]),
+    providerHosts: v.optional(v.array(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.minLength(1))), []),
     /** Folders chosen by the user instead of the ones found (SPECIAL-USE, common names). */
-    folders: z.partialRecord(z.enum(ROLES), z.string().min(1)).default({}),
-  })
-  .strict()
-  .refine((c) => c.tls !== 'plain' || c.allowPlain, { message: 'plain IMAP sends your password unencrypted: use implicit TLS or STARTTLS, or allow it explicitly (--allow-plain)', path: ['tls'] })
-  .refine((c) => !c.oauth || c.auth === 'oauth2', { message: 'an OAuth2 sign-in needs auth oauth2', path: ['auth'] })
+    folders: v.optional(v.record(v.picklist(ROLES), v.pipe(v.string(), v.minLength(1))), {}),
+  }),
+  v.forward(v.check((c) => c.tls !== 'plain' || c.allowPlain, 'plain IMAP sends your password unencrypted: use implicit TLS or STARTTLS, or allow it explicitly (--allow-plain)'), ['tls']),
+  v.forward(v.check((c) => !c.oauth || c.auth === 'oauth2', 'an OAuth2 sign-in needs auth oauth2'), ['auth']),
   // A refresh token may be replaced at each refresh (rotation): Warden must be able to write it back.
-  .refine((c) => !c.oauth || c.secret.from !== 'env', { message: 'the refresh token of a sign-in is kept in a file or the app, where Warden can replace it, not in an environment variable', path: ['secret'] });
+  v.forward(v.check((c) => !c.oauth || c.secret.from !== 'env', 'the refresh token of a sign-in is kept in a file or the app, where Warden can replace it, not in an environment variable'), ['secret']),
+);
 
-export type AccountConfig = z.infer<typeof accountConfigSchema>;
+export type AccountConfig = v.InferOutput<typeof accountConfigSchema>;
 
 /** What can be changed of an account once added; a folder choice of '' forgets it. */
 export type AccountChanges = Partial<Pick<AccountConfig, 'host' | 'port' | 'tls' | 'allowPlain' | 'user' | 'secret' | 'folders'>>;

@@ -1,17 +1,15 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { Db } from '../store/database.ts';
 import { readSetting, writeSetting } from '../store/settings.ts';
 import { parseWith } from './validate.ts';
 
 /** How the app behaves, beside what it decides: shared by the desktop app and the headless UI. */
-export const preferencesSchema = z
-  .object({
-    /** Desktop notifications of rejects (the desktop app shows them). */
-    notifications: z.boolean().default(true),
-  })
-  .strict();
+export const preferencesSchema = v.strictObject({
+  /** Desktop notifications of rejects (the desktop app shows them). */
+  notifications: v.optional(v.boolean(), true),
+});
 
-export type Preferences = z.infer<typeof preferencesSchema>;
+export type Preferences = v.InferOutput<typeof preferencesSchema>;
 
 const KEY = 'app.preferences';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 
 /**
  * The filter's settings. The ranges are mox's config validation (docs/junk.md section 5).
@@ -10,52 +10,50 @@ import { z } from 'zod';
  * learner, logistic regression, averaged with it. `MOX_PARAMS`
  * is the mox-compatible set.
  */
-export const junkParamsSchema = z
-  .object({
+export const junkParamsSchema = v.pipe(
+  v.strictObject({
     /** A message is junk when its probability is above this (and the filter is significant). */
-    threshold: z.number().min(0).max(1).default(0.95),
+    threshold: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.95),
     /**
      * Judge by a threshold fitted on the user's own wanted mail, at most `threshold`
      * (threshold.ts, docs/content-filter.md). mox has no such thing: off in its preset.
      */
-    fitThreshold: z.boolean().default(true),
+    fitThreshold: v.optional(v.boolean(), true),
     /** `fisher`: Robinson–Fisher (bogofilter's method); `mox`: mox's Graham combination. */
-    classifier: z.enum(['fisher', 'mox']).default('fisher'),
-    onegrams: z.boolean().default(true),
-    twograms: z.boolean().default(true),
-    threegrams: z.boolean().default(false),
+    classifier: v.optional(v.picklist(['fisher', 'mox']), 'fisher'),
+    onegrams: v.optional(v.boolean(), true),
+    twograms: v.optional(v.boolean(), true),
+    threegrams: v.optional(v.boolean(), false),
     /** Words scoring closer than this to 0.5 are ignored. */
-    ignoreWords: z.number().min(0).max(0.5).default(0.1),
+    ignoreWords: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(0.5)), 0.1),
     /** fisher: how strongly a rarely seen word is pulled toward the prior (Robinson's s; bogofilter's robs). */
-    robinsonStrength: z.number().positive().default(0.0178),
+    robinsonStrength: v.optional(v.pipe(v.number(), v.gtValue(0)), 0.0178),
     /** fisher: how the two χ² tails make one score (classify.ts): the spam side's share of the evidence, or Robinson's indicator. */
-    combine: z.enum(['share', 'indicator']).default('share'),
+    combine: v.optional(v.picklist(['share', 'indicator']), 'share'),
     /**
      * fisher: a second learner, online logistic regression on the same words (logistic.ts),
      * its log-odds averaged with the Fisher score's. mox has no such thing: off in its preset.
      */
-    logistic: z.boolean().default(true),
+    logistic: v.optional(v.boolean(), true),
     /** fisher: the score of a word never seen (Robinson's x); 0.5 takes no side. */
-    robinsonPrior: z.number().gt(0).lt(1).default(0.5),
+    robinsonPrior: v.optional(v.pipe(v.number(), v.gtValue(0), v.ltValue(1)), 0.5),
     /** mox: word scores are clamped into [maxPower, 1 - maxPower]. */
-    maxPower: z.number().min(0).max(0.5).default(0.01),
+    maxPower: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(0.5)), 0.01),
     /** mox: at most this many ham words and this many spam words decide. */
-    topWords: z.number().int().min(0).default(10),
+    topWords: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 10),
     /** mox: words seen in at most this many messages are pulled toward 0.5. */
-    rareWords: z.number().int().min(0).default(2),
-  })
-  .strict()
-  .refine((p) => p.onegrams || p.twograms || p.threegrams, {
-    message: 'at least one of onegrams, twograms and threegrams must be on',
-  });
+    rareWords: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 2),
+  }),
+  v.check((p) => p.onegrams || p.twograms || p.threegrams, 'at least one of onegrams, twograms and threegrams must be on'),
+);
 
-export type JunkParams = z.infer<typeof junkParamsSchema>;
+export type JunkParams = v.InferOutput<typeof junkParamsSchema>;
 
 /** The schema's defaults are mox's where mox has the setting; Warden's own default counts every word. */
-export const DEFAULT_JUNK_PARAMS: JunkParams = junkParamsSchema.parse({ ignoreWords: 0 });
+export const DEFAULT_JUNK_PARAMS: JunkParams = v.parse(junkParamsSchema, { ignoreWords: 0 });
 
 /** mox's filter exactly as its quickstart configures it (docs/junk.md section 5). */
-export const MOX_PARAMS: JunkParams = junkParamsSchema.parse({ classifier: 'mox', twograms: false, fitThreshold: false, logistic: false });
+export const MOX_PARAMS: JunkParams = v.parse(junkParamsSchema, { classifier: 'mox', twograms: false, fitThreshold: false, logistic: false });
 
 /** The settings that change which words a message has: trained counts are only valid for these. */
 export function wordSettings(p: JunkParams): string {

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { Splitter, type MimeNode, type SplitterChunk } from '@zone-eu/mailsplit';
 import { XMLParser } from 'fast-xml-parser';
 import { unzipSync } from 'fflate';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { decodeTransfer } from './parse.ts';
 
 /**
@@ -122,49 +122,52 @@ function unpack(file: File): string | undefined {
 
 const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'record' });
 
-const text = z.string().trim().catch('');
-const count = z.coerce.number().int().nonnegative().catch(0);
+const text = v.fallback(v.pipe(v.string(), v.trim()), '');
+/** A number written as text (XML) or given as one (JSON). */
+const integer = v.pipe(v.union([v.string(), v.number()]), v.toNumber(), v.integer());
+const count = v.fallback(v.pipe(integer, v.minValue(0)), 0);
+/** An RFC 3339 date-time with its offset (RFC 8460 section 4.4), as a Date. */
+const dateTime = v.pipe(v.string(), v.isoTimestamp(), v.toDate());
 
 /** RFC 7489 appendix C: feedback / report_metadata, policy_published, record*. Only what the summary needs. */
-const dmarcSchema = z.object({
-  feedback: z.object({
-    report_metadata: z.object({
+const dmarcSchema = v.object({
+  feedback: v.object({
+    report_metadata: v.object({
       org_name: text,
       report_id: text,
-      date_range: z.object({ begin: z.coerce.number().int(), end: z.coerce.number().int() }),
+      date_range: v.object({ begin: integer, end: integer }),
     }),
-    policy_published: z.object({ domain: z.string().trim().toLowerCase().min(1), p: text }),
-    record: z
-      .array(z.object({ row: z.object({ count, policy_evaluated: z.object({ dkim: text, spf: text }).partial().catch({}) }) }))
-      .catch([]),
+    policy_published: v.object({ domain: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.minLength(1)), p: text }),
+    record: v.fallback(v.array(v.object({ row: v.object({ count, policy_evaluated: v.fallback(v.partial(v.object({ dkim: text, spf: text })), {}) }) })), []),
   }),
 });
 
 /** RFC 8460 section 4.4. */
-const tlsSchema = z.object({
+const tlsSchema = v.object({
   'organization-name': text,
   'report-id': text,
-  'date-range': z.object({ 'start-datetime': z.iso.datetime({ offset: true }), 'end-datetime': z.iso.datetime({ offset: true }) }),
-  policies: z
-    .array(
-      z.object({
-        policy: z.object({ 'policy-domain': z.string().trim().toLowerCase() }),
-        summary: z.object({ 'total-successful-session-count': count, 'total-failure-session-count': count }).catch({ 'total-successful-session-count': 0, 'total-failure-session-count': 0 }),
+  'date-range': v.object({ 'start-datetime': dateTime, 'end-datetime': dateTime }),
+  policies: v.pipe(
+    v.array(
+      v.object({
+        policy: v.object({ 'policy-domain': v.pipe(v.string(), v.trim(), v.toLowerCase()) }),
+        summary: v.fallback(v.object({ 'total-successful-session-count': count, 'total-failure-session-count': count }), { 'total-successful-session-count': 0, 'total-failure-session-count': 0 }),
       }),
-    )
-    .min(1),
+    ),
+    v.minLength(1),
+  ),
 });
 
-/** The first problem zod found, in words. */
-function invalid(kind: string, error: z.ZodError): Error {
-  const issue = error.issues[0];
-  return new Error(`not a valid ${kind} report: ${issue ? `${issue.path.join('.') || 'the document'}: ${issue.message}` : 'unknown problem'}`);
+/** The first problem valibot found, in words. */
+function invalid(kind: string, issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): Error {
+  const issue = issues[0];
+  return new Error(`not a valid ${kind} report: ${v.getDotPath(issue) || 'the document'}: ${issue.message}`);
 }
 
 function dmarcReport(source: string): DmarcReport {
-  const parsed = dmarcSchema.safeParse(xml.parse(source));
-  if (!parsed.success) throw invalid('DMARC aggregate', parsed.error);
-  const { report_metadata: meta, policy_published: published, record } = parsed.data.feedback;
+  const parsed = v.safeParse(dmarcSchema, xml.parse(source));
+  if (!parsed.success) throw invalid('DMARC aggregate', parsed.issues);
+  const { report_metadata: meta, policy_published: published, record } = parsed.output.feedback;
   let messages = 0;
   let failing = 0;
   for (const { row } of record) {
@@ -185,16 +188,16 @@ function dmarcReport(source: string): DmarcReport {
 }
 
 function tlsReport(source: string): TlsReport {
-  const parsed = tlsSchema.safeParse(JSON.parse(source));
-  if (!parsed.success) throw invalid('TLS', parsed.error);
-  const doc = parsed.data;
+  const parsed = v.safeParse(tlsSchema, JSON.parse(source));
+  if (!parsed.success) throw invalid('TLS', parsed.issues);
+  const doc = parsed.output;
   return {
     kind: 'tls',
     org: doc['organization-name'],
     reportId: doc['report-id'],
     domains: doc.policies.map((p) => p.policy['policy-domain']).filter((d) => d !== ''),
-    begin: new Date(doc['date-range']['start-datetime']),
-    end: new Date(doc['date-range']['end-datetime']),
+    begin: doc['date-range']['start-datetime'],
+    end: doc['date-range']['end-datetime'],
     successful: doc.policies.reduce((sum, p) => sum + p.summary['total-successful-session-count'], 0),
     failed: doc.policies.reduce((sum, p) => sum + p.summary['total-failure-session-count'], 0),
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as v from 'valibot';
 import { AnalysisFailure, analyze, type AnalysisInput } from '../../src/analysis/analyze.ts';
 import { analysisSettingsSchema } from '../../src/analysis/settings.ts';
 import { subjectpassToken } from '../../src/analysis/subjectpass.ts';
@@ -50,7 +51,7 @@ function input(over: Partial<Omit<AnalysisInput, 'settings'>> & { settings?: Rec
     facts: facts(),
     headers: [],
     auth: auth(),
-    settings: analysisSettingsSchema.parse({ jitter: 0, ...settings }),
+    settings: v.parse(analysisSettingsSchema, { jitter: 0, ...settings }),
     classify: () => ({ probability, significant, hams: [['hello', 0.1]], spams: [['cheap', 0.9]] }),
     reputation: () => none,
     readReport: () => Promise.resolve({ problem: 'no report attached' }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as v from 'valibot';
 import { analysisSettingsSchema } from '../../src/analysis/settings.ts';
 import { InvalidSettingsError, parseWith } from '../../src/engine/validate.ts';
 
@@ -54,8 +55,8 @@ describe('DNSBL zones', () => {
 
 describe('the unsure band', () => {
   it('is off by default, and starts at 0.5 when turned on', () => {
-    expect(analysisSettingsSchema.parse({})).toMatchObject({ unsure: false, unsureFrom: 0.5 });
-    expect(analysisSettingsSchema.parse({ unsure: true })).toMatchObject({ unsure: true, unsureFrom: 0.5 });
+    expect(v.parse(analysisSettingsSchema, {})).toMatchObject({ unsure: false, unsureFrom: 0.5 });
+    expect(v.parse(analysisSettingsSchema, { unsure: true })).toMatchObject({ unsure: true, unsureFrom: 0.5 });
   });
 
   it('refuses a start that is no probability, naming the field and what it takes', () => {

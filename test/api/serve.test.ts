@@ -162,6 +162,14 @@ describe('warden serve', () => {
       body: { ok: false, error: expect.stringMatching(/^startAtLogin: Warden cannot start at login from here/), field: 'startAtLogin' },
     });
     expect(await call('filter.set', { threshold: 1.5 })).toMatchObject({ status: 400, body: { ok: false, field: 'threshold' } });
+    // A misspelt or missing field, named in plain words; a date that is no day of the calendar.
+    expect(await call('filter.set', { treshold: 0.9 })).toMatchObject({ status: 400, body: { ok: false, error: 'treshold: unknown field: check its spelling', field: 'treshold' } });
+    expect(await call('accounts.mode', { name: 'home' })).toMatchObject({ status: 400, body: { ok: false, error: 'mode: missing: it is required', field: 'mode' } });
+    expect(await call('settings.set', { changes: { digest: { hour: 8, enabeld: true } } })).toMatchObject({
+      status: 400,
+      body: { ok: false, error: 'invalid analysis settings: digest.enabeld: unknown field: check its spelling', field: 'changes.digest.enabeld' },
+    });
+    expect(await call('accounts.bootstrap', { name: 'home', since: '2026-02-31' })).toMatchObject({ status: 400, body: { ok: false, error: 'since: not a day of the calendar', field: 'since' } });
     expect(await call('no.such')).toMatchObject({ status: 400, body: { ok: false, error: 'there is no command no.such' } });
     // Work tied to an event listener needs that listener connected first: else nothing would stop it.
     expect(await call('accounts.analyzeInbox', { name: 'home', dryRun: true, listener: 'gone' })).toMatchObject({

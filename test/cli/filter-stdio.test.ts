@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FITTED_MIN_HAM } from '../../src/junk/threshold.ts';
 import { NOVEL_WORDS, syntheticMessage } from '../helpers/synthetic-mail.ts';
@@ -221,21 +222,25 @@ describe('warden filter --stdio', () => {
     it.each<[string, () => string, unknown, RegExp | (() => string)]>([
       ['a line that is not JSON', () => 'this is not json', null, /^the request is not JSON: /],
       ['a cut-off JSON line', () => '{"id": 3, "op": "classify"', null, /^the request is not JSON: /],
-      ['a JSON array', () => '[1, 2]', null, /^invalid request: .*expected object, received array/],
-      ['a JSON number', () => '42', null, /^invalid request: .*expected object/],
-      ['no id', () => JSON.stringify({ op: 'classify', path: hamProbe }), null, /^invalid request: .*at id/],
-      ['an unknown op', () => JSON.stringify({ id: 'op1', op: 'frobnicate', path: hamProbe }), 'op1', /^invalid request: .*'classify' \| 'train' \| 'untrain'.*at op/],
-      ['no op', () => JSON.stringify({ id: 'op2', path: hamProbe }), 'op2', /^invalid request: .*at op/],
-      ['no path', () => JSON.stringify({ id: 7, op: 'classify' }), 7, /^invalid request: .*at path/],
-      ['an empty path', () => JSON.stringify({ id: 8, op: 'classify', path: '' }), 8, /^invalid request: .*path must name a message file.*at path/],
-      ['a path that is no string', () => JSON.stringify({ id: 9, op: 'train', path: 9, label: 'spam' }), 9, /^invalid request: .*expected string.*at path/],
+      ['a JSON array', () => '[1, 2]', null, /^invalid request: a request is a JSON object, like \{/],
+      ['a JSON number', () => '42', null, /^invalid request: a request is a JSON object/],
+      ['no id', () => JSON.stringify({ op: 'classify', path: hamProbe }), null, /^invalid request: id: missing/],
+      ['an unknown op', () => JSON.stringify({ id: 'op1', op: 'frobnicate', path: hamProbe }), 'op1', /^invalid request: op: .*"classify" \| "train" \| "untrain".* but received "frobnicate"/],
+      ['no op', () => JSON.stringify({ id: 'op2', path: hamProbe }), 'op2', /^invalid request: op: .* but received undefined/],
+      ['no path', () => JSON.stringify({ id: 7, op: 'classify' }), 7, /^invalid request: path: missing/],
+      ['an empty path', () => JSON.stringify({ id: 8, op: 'classify', path: '' }), 8, /^invalid request: path: path must name a message file$/],
+      ['a path that is no string', () => JSON.stringify({ id: 9, op: 'train', path: 9, label: 'spam' }), 9, /^invalid request: path: .*Expected string but received 9/],
       ['a nonexistent file to classify', () => JSON.stringify({ id: 'f1', op: 'classify', path: missing() }), 'f1', () => `no such file: ${missing()}`],
       ['a nonexistent file to train', () => JSON.stringify({ id: 'f2', op: 'train', path: missing(), label: 'ham' }), 'f2', () => `no such file: ${missing()}`],
       ['a nonexistent file to untrain', () => JSON.stringify({ id: 'f3', op: 'untrain', path: missing(), label: 'ham' }), 'f3', () => `no such file: ${missing()}`],
       ['a folder', () => JSON.stringify({ id: 'f4', op: 'classify', path: root }), 'f4', () => `${root} is a folder, not a message file`],
-      ['a bad label', () => JSON.stringify({ id: 'l1', op: 'train', path: hamFiles[0], label: 'eggs' }), 'l1', /^invalid request: .*"ham"\|"spam".*at label/],
-      ['a label in capitals', () => JSON.stringify({ id: 'l2', op: 'untrain', path: hamFiles[0], label: 'HAM' }), 'l2', /^invalid request: .*at label/],
-      ['no label', () => JSON.stringify({ id: 'l3', op: 'train', path: hamFiles[0] }), 'l3', /^invalid request: .*at label/],
+      ['a bad label', () => JSON.stringify({ id: 'l1', op: 'train', path: hamFiles[0], label: 'eggs' }), 'l1', /^invalid request: label: .*"ham" \| "spam".* but received "eggs"/],
+      ['a label in capitals', () => JSON.stringify({ id: 'l2', op: 'untrain', path: hamFiles[0], label: 'HAM' }), 'l2', /^invalid request: label: .* but received "HAM"/],
+      ['no label', () => JSON.stringify({ id: 'l3', op: 'train', path: hamFiles[0] }), 'l3', /^invalid request: label: missing/],
+      ['a received time that is no time', () => JSON.stringify({ id: 'r1', op: 'deliver', path: hamProbe, received: 'yesterday' }), 'r1', /^invalid request: received: a date and time with its offset \(ISO 8601, like 2026-11-24T10:00:00\+01:00\), or ms since the epoch$/],
+      // ISO 8601 in form, but no instant JavaScript reads (an offset of hours alone): refused, not kept as NaN.
+      ['a received time JavaScript cannot read', () => JSON.stringify({ id: 'r2', op: 'deliver', path: hamProbe, received: '2026-11-24T10:00:00+01' }), 'r2', /^invalid request: received: a date and time/],
+      ['a received time before 1970', () => JSON.stringify({ id: 'r3', op: 'deliver', path: hamProbe, received: -1 }), 'r3', /^invalid request: received: a date and time/],
     ])('%s', async (_name, line, id, error) => {
       const f = filter();
       const response = await f.send(line());
@@ -250,6 +255,22 @@ describe('warden filter --stdio', () => {
     it('and nothing was trained by them', () => {
       expect(stats(dataDir)).toMatchObject({ hamMessages: HAM, spamMessages: SPAM });
     });
+  });
+
+  it('keeps the received time a delivery gives, as ISO 8601 text or ms since the epoch', async () => {
+    const dir = join(root, 'received');
+    const f = new FilterClient(dir);
+    try {
+      const iso = await f.request({ id: 1, op: 'deliver', path: novelMessage(), received: '2026-11-24T10:00:00.5+01:00' });
+      const ms = await f.request({ id: 2, op: 'deliver', path: novelMessage(), received: 1_700_000_000_000 });
+      expect([iso.ok, ms.ok]).toEqual([true, true]);
+      const db = new Database(join(dir, 'warden.db'), { readonly: true });
+      const received = (msg: unknown) => (db.prepare('SELECT received FROM msg WHERE id = ?').get(Number(msg)) as { received: number }).received;
+      expect([received(iso.msg), received(ms.msg)]).toEqual([Date.parse('2026-11-24T09:00:00.500Z'), 1_700_000_000_000]);
+      db.close();
+    } finally {
+      await f.close();
+    }
   });
 
   it('answers pipelined requests in order, each with its id, and exits 0 when stdin closes', async () => {

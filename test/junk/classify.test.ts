@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as v from 'valibot';
 import { chiSquareSurvival, classifyFisher, classifyMox, classifyWords, SIGNIFICANT_HAM } from '../../src/junk/classify.ts';
 import { CountTable, type Counts } from '../../src/junk/counts.ts';
 import { DEFAULT_JUNK_PARAMS, junkParamsSchema, MOX_PARAMS } from '../../src/junk/params.ts';
@@ -175,9 +176,9 @@ describe('classifyWords', () => {
   });
 
   it('parses params and fills in the defaults', () => {
-    expect(junkParamsSchema.parse({ classifier: 'mox', topWords: 3 })).toMatchObject({ classifier: 'mox', topWords: 3, maxPower: 0.01, ignoreWords: 0.1, rareWords: 2 });
-    expect(junkParamsSchema.safeParse({ maxPower: 0.6 }).success).toBe(false);
-    expect(junkParamsSchema.safeParse({ onegrams: false, twograms: false }).success).toBe(false);
+    expect(v.parse(junkParamsSchema, { classifier: 'mox', topWords: 3 })).toMatchObject({ classifier: 'mox', topWords: 3, maxPower: 0.01, ignoreWords: 0.1, rareWords: 2 });
+    expect(v.safeParse(junkParamsSchema, { maxPower: 0.6 }).success).toBe(false);
+    expect(v.safeParse(junkParamsSchema, { onegrams: false, twograms: false }).success).toBe(false);
   });
 });
 

@@ -38,7 +38,7 @@ describe('readReport', () => {
     const broken = await readReport(message({ type: 'application/zip', name: 'r.zip', bytes: Buffer.from('PK\x03\x04 not really a zip') }), 'dmarc');
     expect('problem' in broken && broken.problem).toMatch(/r\.zip: /);
     const notDmarc = await readReport(message({ type: 'application/xml', name: 'r.xml', bytes: Buffer.from('<html><body>hi</body></html>') }), 'dmarc');
-    expect(notDmarc).toEqual({ problem: 'r.xml: not a valid DMARC aggregate report: feedback: Invalid input: expected object, received undefined' });
+    expect(notDmarc).toEqual({ problem: 'r.xml: not a valid DMARC aggregate report: feedback: Invalid key: Expected "feedback" but received undefined' });
     const noDates = await readReport(message({ type: 'application/json', name: 't.json', bytes: Buffer.from('{"policies":[{"policy":{}}]}') }), 'tls');
     expect('problem' in noDates && noDates.problem).toMatch(/^t\.json: not a valid TLS report: date-range: /);
   });
