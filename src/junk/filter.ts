@@ -19,8 +19,11 @@ export interface WordCountChanges {
   trained: Map<string, Label | null>;
   /** Held-out scores of messages trained as ham (threshold.ts), written after `trained`. */
   heldOut?: Map<string, number>;
-  /** What the logistic learner's weights moved by (logistic.ts), to be added to the stored ones: deltas[i] to slot slots[i]. */
-  weights?: { slots: Uint32Array; deltas: Float64Array };
+  /**
+   * What the logistic learner's weights moved by (logistic.ts), to be added to the stored ones:
+   * in chunks, deltas[i] to slot slots[i]; a chunk's arrays may be reused for the next.
+   */
+  weights?: Iterable<{ slots: Uint32Array; deltas: Float64Array }>;
   /** The logistic learner's step for each message it learned, to take back when it is untrained (null: none); written after `trained`. */
   steps?: Map<string, number | null>;
 }

@@ -163,7 +163,7 @@ export class SqliteWordCounts {
     counts: Uint32Array;
     trained: Map<string, Label | null>;
     heldOut?: Map<string, number>;
-    weights?: { slots: Uint32Array; deltas: Float64Array };
+    weights?: Iterable<{ slots: Uint32Array; deltas: Float64Array }>;
     steps?: Map<string, number | null>;
   }): void {
     const { hashes, counts } = changes;
@@ -195,8 +195,7 @@ export class SqliteWordCounts {
       else this.#forgetTrained.run(fingerprint);
     }
     for (const [fingerprint, score] of changes.heldOut ?? []) this.#writeHeldOut.run(score, fingerprint);
-    const { slots, deltas } = changes.weights ?? { slots: [], deltas: [] };
-    for (let i = 0; i < slots.length; i++) this.#addWeight.run(slots[i]!, deltas[i]!);
+    for (const { slots, deltas } of changes.weights ?? []) for (let i = 0; i < slots.length; i++) this.#addWeight.run(slots[i]!, deltas[i]!);
     for (const [fingerprint, step] of changes.steps ?? []) this.#writeStep.run(step, fingerprint);
   }
 
