@@ -118,6 +118,19 @@ class Pending {
     return index;
   }
 
+  /**
+   * Forgets the batch and keeps its arrays for the next, as large as this one was likely: a new
+   * batch's arrays left the last one's as garbage (7 MB at 150 000 words) until a full collection.
+   */
+  clear(): void {
+    this.deltas.fill(0, 0, 2 * this.words.size);
+    this.words.clear();
+    this.totals.ham = this.totals.spam = 0;
+    this.messages.clear();
+    this.heldOut.clear();
+    this.steps.clear();
+  }
+
   /** Moves a message's words and the total from one training state to another. */
   move(words: Int32Array, from: Label | undefined | null, to: Label | undefined | null): void {
     for (const [label, delta] of [
@@ -147,7 +160,7 @@ export class JunkFilter {
   #complete: boolean | undefined;
   #totals: Counts;
   #version: number;
-  #pending = new Pending();
+  readonly #pending = new Pending();
   /** The logistic learner's weights (logistic.ts), read from the store on first use; undefined after a refresh. */
   #weights: LogisticWeights | undefined;
   /** The threshold fitted on the stored held-out scores; undefined until asked after a change. */
@@ -361,14 +374,14 @@ export class JunkFilter {
       this.#forget();
       throw err;
     } finally {
-      this.#pending = new Pending();
+      pending.clear();
     }
   }
 
   /** Forgets all training, pending or stored. */
   reset(): void {
     this.#store.clear();
-    this.#pending = new Pending();
+    this.#pending.clear();
     this.#forget();
   }
 

@@ -53,6 +53,12 @@ export class HashIndex {
     }
   }
 
+  /** Forgets every word, keeping the arrays' length. */
+  clear(): void {
+    this.#slots.fill(0);
+    this.#size = 0;
+  }
+
   /** The hashes in order of index: [2i] and [2i+1] of word i. */
   hashes(): Uint32Array {
     return this.#hashes.slice(0, 2 * this.#size);
