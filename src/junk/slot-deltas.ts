@@ -1,3 +1,5 @@
+import { release } from './typed-arrays.ts';
+
 /**
  * What the logistic learner's slots (logistic.ts) moved by since the last commit, kept for the
  * slots that moved only: open addressing over two typed arrays, 12 bytes an entry, at most 3/4
@@ -13,8 +15,8 @@ export class SlotDeltas {
   /** The bits of a slot number (logistic.ts's WEIGHT_BITS). */
   readonly #slotBits: number;
   /** slot + 1 of each entry; 0 marks an empty one. */
-  #keys: Uint32Array;
-  #values: Float64Array;
+  #keys: Uint32Array<ArrayBuffer>;
+  #values: Float64Array<ArrayBuffer>;
   /** log2 of the table's length. */
   #bits: number;
   #size = 0;
@@ -114,5 +116,7 @@ export class SlotDeltas {
       this.#keys[to] = keys[at]!;
       this.#values[to] = values[at]!;
     }
+    release(keys);
+    release(values);
   }
 }

@@ -1,3 +1,5 @@
+import { release } from './typed-arrays.ts';
+
 /**
  * The distinct words of a message, with their two hashes (word-hash.ts), by which a
  * CountTable finds their counts.
@@ -75,6 +77,7 @@ export class HashIndex {
       slots[3 * slot + 1] = this.#hashes[2 * i + 1]!;
       slots[3 * slot + 2] = i + 1;
     }
+    release(this.#slots);
     this.#slots = slots;
   }
 }
@@ -117,8 +120,7 @@ export class WordListBuilder {
   }
 }
 
+/** `a` twice as long, the rest zero; `a` itself is emptied and its memory freed now (typed-arrays.ts). */
 function grow(a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
-  const bigger = new Uint32Array(a.length * 2);
-  bigger.set(a);
-  return bigger;
+  return new Uint32Array(a.buffer.transfer(2 * a.byteLength));
 }
