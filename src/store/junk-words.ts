@@ -31,9 +31,10 @@ const QUAD = `printf('%016x%08x%08x', key, ham, spam)`;
 const KEY_OF_VALUE = '(((value ->> 0) << 32) | (value ->> 1))';
 
 /**
- * Words upserted per statement. A statement per word spends most of its time in the calls from
- * JavaScript, not in SQLite; 64 rows in one VALUES list took 2.5 times less CPU writing 600 000
- * words (docs/measured.md). A JSON array of rows took twice the time of a statement per word.
+ * Words upserted, or weights added, per statement. A statement per word spends most of its time
+ * in the calls from JavaScript, not in SQLite; 64 rows in one VALUES list took 2.5 times less CPU
+ * writing 600 000 words (docs/measured.md). A JSON array of rows took twice the time of a
+ * statement per word.
  */
 const UPSERT_ROWS = 64;
 
