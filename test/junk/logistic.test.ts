@@ -84,6 +84,28 @@ describe('LogisticWeights', () => {
     expect(loaded.margin(HAM)).toBe(w.margin(HAM));
   });
 
+  it('commits every move of a batch that outgrew its table of moves, as dense arithmetic adds them', () => {
+    const w = new LogisticWeights();
+    // 40 messages of 200 words each, overlapping: some 4 000 distinct slots, moved by turns.
+    const messages = Array.from({ length: 40 }, (_, m) => hashes(...Array.from({ length: 200 }, (_, i) => `w${(m * 97 + i * 13) % 4000}`)));
+    const dense = new Float64Array(WEIGHT_SLOTS);
+    for (const [m, message] of messages.entries()) {
+      const step = w.learn(message, m % 3 === 0 ? 'spam' : 'ham');
+      for (let at = 0; at < message.length; at += 2) dense[slotOf(message, at)]! += step;
+    }
+    const moves = pendingMoves(w);
+    expect(moves.size).toBeGreaterThan(1024);
+    for (const [slot, delta] of moves) expect(delta).toBe(dense[slot]);
+    expect(dense.filter((d, slot) => d !== 0 && !moves.has(slot))).toHaveLength(0);
+    const margins = messages.map((m) => w.margin(m));
+    w.committed();
+    expect(pendingMoves(w).size).toBe(0);
+    expect(messages.map((m) => w.margin(m))).toEqual(margins);
+    const loaded = new LogisticWeights();
+    loaded.load(Uint32Array.from(moves.keys()), Float64Array.from(moves.values()), 40);
+    expect(messages.map((m) => loaded.margin(m))).toEqual(margins);
+  });
+
   it('counts the messages it learned, and gains confidence with them up to FULL_WEIGHT_MESSAGES', () => {
     const w = new LogisticWeights();
     expect(w.confidence).toBe(0);
