@@ -1,3 +1,5 @@
+import { release } from './typed-arrays.ts';
+
 /** How many trained ham and spam messages contained a word; for the totals, how many were trained. */
 export interface Counts {
   ham: number;
@@ -108,5 +110,6 @@ export class CountTable {
       slots.set(old.subarray(from, from + 4), slot);
     }
     this.#slots = slots;
+    release(old);
   }
 }

@@ -19,6 +19,8 @@
  * than either alone.
  */
 
+import { SlotDeltas } from './slot-deltas.ts';
+
 /** Slots of the weight vector: 2^20 (8 MB of doubles). 2^22 ranked a little better and costs four times the memory. */
 export const WEIGHT_BITS = 20;
 export const WEIGHT_SLOTS = 1 << WEIGHT_BITS;
@@ -53,15 +55,11 @@ export class LogisticWeights {
   /** Every slot's weight as stored; doubles, so that they equal the store's (SQLite's REAL). */
   readonly #weights = new Float64Array(WEIGHT_SLOTS);
   /**
-   * What each slot moved by since the last commit (0 for most). Kept apart and added at commit
-   * as the store adds them, so that memory and a reopened store agree to the last bit; typed
-   * arrays rather than a Map, which a set-up of thousands of messages filled with most slots.
+   * What each slot moved by since the last commit, for the slots that moved. Kept apart and
+   * added at commit as the store adds them, so that memory and a reopened store agree to the
+   * last bit; a table of the moved slots alone rather than a move for every slot (slot-deltas.ts).
    */
-  #delta: Float64Array | undefined;
-  /** Whether a slot moved since the last commit (1), and those slots, each once: touched[0 .. moved). */
-  #isTouched: Uint8Array | undefined;
-  #touched = new Uint32Array(1024);
-  #moved = 0;
+  readonly #delta = new SlotDeltas(WEIGHT_BITS);
   /** How many trained messages the learner has learned (each took a step, maybe 0). */
   #messages = 0;
 
@@ -83,7 +81,7 @@ export class LogisticWeights {
     const weights = this.#weights;
     const delta = this.#delta;
     let sum = 0;
-    if (delta) for (let at = 0; at < hashes.length; at += 2) sum += weights[slotOf(hashes, at)]! + delta[slotOf(hashes, at)]!;
+    if (delta.size > 0) for (let at = 0; at < hashes.length; at += 2) sum += weights[slotOf(hashes, at)]! + delta.get(slotOf(hashes, at));
     else for (let at = 0; at < hashes.length; at += 2) sum += weights[slotOf(hashes, at)]!;
     return sum / Math.sqrt(n);
   }
@@ -109,45 +107,26 @@ export class LogisticWeights {
     this.#messages--;
   }
 
-  /** The moves since the last commit, by slot in ascending order, to be added to the stored weights. */
-  pending(): { slots: Uint32Array; deltas: Float64Array } {
-    const slots = this.#touched.slice(0, this.#moved).sort();
-    const deltas = new Float64Array(slots.length);
-    for (let i = 0; i < slots.length; i++) deltas[i] = this.#delta![slots[i]!]!;
-    return { slots, deltas };
+  /**
+   * The moves since the last commit, to be added to the stored weights: chunks of slots in about
+   * ascending order with their moves, each chunk's arrays reused for the next.
+   */
+  pending(): Iterable<{ slots: Uint32Array; deltas: Float64Array }> {
+    return this.#delta.chunks();
   }
 
   /** Adds the pending moves to the weights, as the store just did. */
   committed(): void {
-    const delta = this.#delta;
-    const isTouched = this.#isTouched;
-    if (!delta || !isTouched) return;
-    for (let i = 0; i < this.#moved; i++) {
-      const slot = this.#touched[i]!;
-      this.#weights[slot] = this.#weights[slot]! + delta[slot]!;
-      delta[slot] = 0;
-      isTouched[slot] = 0;
-    }
-    this.#moved = 0;
+    const weights = this.#weights;
+    this.#delta.forEach((slot, delta) => {
+      weights[slot] = weights[slot]! + delta;
+    });
+    this.#delta.clear();
   }
 
   #move(hashes: Uint32Array, step: number): void {
     if (step === 0) return;
-    const delta = (this.#delta ??= new Float64Array(WEIGHT_SLOTS));
-    const isTouched = (this.#isTouched ??= new Uint8Array(WEIGHT_SLOTS));
-    for (let at = 0; at < hashes.length; at += 2) {
-      const slot = slotOf(hashes, at);
-      if (!isTouched[slot]) {
-        isTouched[slot] = 1;
-        if (this.#moved === this.#touched.length) {
-          const bigger = new Uint32Array(2 * this.#touched.length);
-          bigger.set(this.#touched);
-          this.#touched = bigger;
-        }
-        this.#touched[this.#moved++] = slot;
-      }
-      delta[slot]! += step;
-    }
+    for (let at = 0; at < hashes.length; at += 2) this.#delta.add(slotOf(hashes, at), step);
   }
 }
 

@@ -1,3 +1,5 @@
+import { release } from './typed-arrays.ts';
+
 /**
  * The distinct words of a message, with their two hashes (word-hash.ts), by which a
  * CountTable finds their counts.
@@ -53,6 +55,12 @@ export class HashIndex {
     }
   }
 
+  /** Forgets every word, keeping the arrays' length. */
+  clear(): void {
+    this.#slots.fill(0);
+    this.#size = 0;
+  }
+
   /** The hashes in order of index: [2i] and [2i+1] of word i. */
   hashes(): Uint32Array {
     return this.#hashes.slice(0, 2 * this.#size);
@@ -69,6 +77,7 @@ export class HashIndex {
       slots[3 * slot + 1] = this.#hashes[2 * i + 1]!;
       slots[3 * slot + 2] = i + 1;
     }
+    release(this.#slots);
     this.#slots = slots;
   }
 }
@@ -111,8 +120,7 @@ export class WordListBuilder {
   }
 }
 
+/** `a` twice as long, the rest zero; `a` itself is emptied and its memory freed now (typed-arrays.ts). */
 function grow(a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
-  const bigger = new Uint32Array(a.length * 2);
-  bigger.set(a);
-  return bigger;
+  return new Uint32Array(a.buffer.transfer(2 * a.byteLength));
 }

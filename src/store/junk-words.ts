@@ -31,9 +31,10 @@ const QUAD = `printf('%016x%08x%08x', key, ham, spam)`;
 const KEY_OF_VALUE = '(((value ->> 0) << 32) | (value ->> 1))';
 
 /**
- * Words upserted per statement. A statement per word spends most of its time in the calls from
- * JavaScript, not in SQLite; 64 rows in one VALUES list took 2.5 times less CPU writing 600 000
- * words (docs/measured.md). A JSON array of rows took twice the time of a statement per word.
+ * Words upserted, or weights added, per statement. A statement per word spends most of its time
+ * in the calls from JavaScript, not in SQLite; 64 rows in one VALUES list took 2.5 times less CPU
+ * writing 600 000 words (docs/measured.md). A JSON array of rows took twice the time of a
+ * statement per word.
  */
 const UPSERT_ROWS = 64;
 
@@ -41,6 +42,47 @@ const UPSERT_ROWS = 64;
 function upsert(db: Db, rows: number) {
   const values = Array.from({ length: rows }, () => '((? << 32) | ?, ?, ?)').join(', ');
   return db.prepare<number[]>(`INSERT INTO junk_word (key, ham, spam) VALUES ${values} ON CONFLICT (key) DO UPDATE SET ham = excluded.ham, spam = excluded.spam`);
+}
+
+/**
+ * An addition of `rows` weights of the logistic learner: each (slot, delta), added to what is
+ * stored, so that the sum is right whatever another process added since this one read.
+ */
+function addWeights(db: Db, rows: number) {
+  const values = Array.from({ length: rows }, () => '(?, ?)').join(', ');
+  return db.prepare<number[]>(`INSERT INTO junk_weight (slot, weight) VALUES ${values} ON CONFLICT (slot) DO UPDATE SET weight = weight + excluded.weight`);
+}
+
+/**
+ * Runs `many` with UPSERT_ROWS rows of `width` values at a time, pushed one row after another,
+ * and `one` for each row left over at `flush`.
+ */
+class RowBatch {
+  readonly #many;
+  readonly #one;
+  readonly #width;
+  readonly #values: number[];
+  #filled = 0;
+
+  constructor(many: { run(...values: number[]): unknown }, one: { run(...values: number[]): unknown }, width: number) {
+    this.#many = many;
+    this.#one = one;
+    this.#width = width;
+    this.#values = new Array<number>(width * UPSERT_ROWS);
+  }
+
+  push(...row: number[]): void {
+    for (const value of row) this.#values[this.#filled++] = value;
+    if (this.#filled === this.#values.length) {
+      this.#many.run(...this.#values);
+      this.#filled = 0;
+    }
+  }
+
+  flush(): void {
+    for (let at = 0; at < this.#filled; at += this.#width) this.#one.run(...this.#values.slice(at, at + this.#width));
+    this.#filled = 0;
+  }
 }
 
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -64,6 +106,7 @@ export class SqliteWordCounts {
   readonly #writeTotals;
   readonly #upsertWord;
   readonly #upsertWords;
+  readonly #addWeights;
   readonly #deleteWord;
   readonly #markTrained;
   readonly #forgetTrained;
@@ -108,8 +151,8 @@ export class SqliteWordCounts {
     this.#countLearned = db.prepare<[], number>('SELECT count(*) FROM junk_trained WHERE step IS NOT NULL').pluck();
     this.#readStep = db.prepare<[string], number | null>('SELECT step FROM junk_trained WHERE fingerprint = ?').pluck();
     this.#writeStep = db.prepare<[number | null, string]>('UPDATE junk_trained SET step = ? WHERE fingerprint = ?');
-    // Added, not set: the sum is right whatever another process added since this one read.
-    this.#addWeight = db.prepare<[number, number]>('INSERT INTO junk_weight (slot, weight) VALUES (?, ?) ON CONFLICT (slot) DO UPDATE SET weight = weight + excluded.weight');
+    this.#addWeight = addWeights(db, 1);
+    this.#addWeights = addWeights(db, UPSERT_ROWS);
     this.#dataVersion = dataVersionReader(db);
     this.#convertTextWords(hashWord);
   }
@@ -163,40 +206,30 @@ export class SqliteWordCounts {
     counts: Uint32Array;
     trained: Map<string, Label | null>;
     heldOut?: Map<string, number>;
-    weights?: { slots: Uint32Array; deltas: Float64Array };
+    weights?: Iterable<{ slots: Uint32Array; deltas: Float64Array }>;
     steps?: Map<string, number | null>;
   }): void {
     const { hashes, counts } = changes;
     this.#writeTotals.run(changes.totals.ham, changes.totals.spam);
-    // Rows to upsert, UPSERT_ROWS at a time; the rest one by one. The words are distinct, so
-    // the order of upserts and deletes does not matter.
-    const rows = new Array<number>(4 * UPSERT_ROWS);
-    let filled = 0;
+    // The words are distinct, so the order of upserts and deletes does not matter.
+    const words = new RowBatch(this.#upsertWords, this.#upsertWord, 4);
     for (const at of keyOrder(hashes)) {
       const ham = counts[at]!;
       const spam = counts[at + 1]!;
-      if (ham === 0 && spam === 0) {
-        this.#deleteWord.run(hashes[at]!, hashes[at + 1]!);
-        continue;
-      }
-      rows[filled++] = hashes[at]!;
-      rows[filled++] = hashes[at + 1]!;
-      rows[filled++] = ham;
-      rows[filled++] = spam;
-      if (filled === rows.length) {
-        this.#upsertWords.run(...rows);
-        filled = 0;
-      }
+      if (ham === 0 && spam === 0) this.#deleteWord.run(hashes[at]!, hashes[at + 1]!);
+      else words.push(hashes[at]!, hashes[at + 1]!, ham, spam);
     }
-    for (let at = 0; at < filled; at += 4) this.#upsertWord.run(...rows.slice(at, at + 4));
+    words.flush();
     const now = Date.now();
     for (const [fingerprint, label] of changes.trained) {
       if (label) this.#markTrained.run(fingerprint, label, now);
       else this.#forgetTrained.run(fingerprint);
     }
     for (const [fingerprint, score] of changes.heldOut ?? []) this.#writeHeldOut.run(score, fingerprint);
-    const { slots, deltas } = changes.weights ?? { slots: [], deltas: [] };
-    for (let i = 0; i < slots.length; i++) this.#addWeight.run(slots[i]!, deltas[i]!);
+    // Each slot once per commit: one addition each, as memory makes it (src/junk/logistic.ts).
+    const weights = new RowBatch(this.#addWeights, this.#addWeight, 2);
+    for (const { slots, deltas } of changes.weights ?? []) for (let i = 0; i < slots.length; i++) weights.push(slots[i]!, deltas[i]!);
+    weights.flush();
     for (const [fingerprint, step] of changes.steps ?? []) this.#writeStep.run(step, fingerprint);
   }
 

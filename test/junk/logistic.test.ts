@@ -9,6 +9,13 @@ function hashes(...words: string[]): Uint32Array {
   return out;
 }
 
+/** The learner's pending moves, by slot. */
+function pendingMoves(w: LogisticWeights): Map<number, number> {
+  const moves = new Map<number, number>();
+  for (const { slots, deltas } of w.pending()) slots.forEach((slot, i) => moves.set(slot, deltas[i]!));
+  return moves;
+}
+
 const SPAM = hashes('winner', 'prize', 'claim', 'now');
 const HAM = hashes('meeting', 'agenda', 'tuesday', 'now');
 
@@ -17,7 +24,7 @@ describe('LogisticWeights', () => {
     const w = new LogisticWeights();
     expect(w.margin(SPAM)).toBe(0);
     expect(w.learn(new Uint32Array(0), 'spam')).toBe(0);
-    expect(w.pending().slots).toHaveLength(0);
+    expect(pendingMoves(w).size).toBe(0);
   });
 
   it('moves each word by η · (y − σ(margin)) / √n, the same step for all of a message', () => {
@@ -25,9 +32,9 @@ describe('LogisticWeights', () => {
     // From margin 0, σ = 0.5: a junk message of 4 words moves each word by η · 0.5 / 2.
     const step = w.learn(SPAM, 'spam');
     expect(step).toBe((LEARNING_RATE * 0.5) / 2);
-    const { slots, deltas } = w.pending();
-    expect([...slots]).toEqual([...new Set(Array.from({ length: 4 }, (_, i) => slotOf(SPAM, 2 * i)))].sort((a, b) => a - b));
-    expect([...deltas]).toEqual(Array.from({ length: 4 }, () => step));
+    const moves = pendingMoves(w);
+    expect([...moves.keys()].sort((a, b) => a - b)).toEqual([...new Set(Array.from({ length: 4 }, (_, i) => slotOf(SPAM, 2 * i)))].sort((a, b) => a - b));
+    expect([...moves.values()]).toEqual(Array.from({ length: 4 }, () => step));
     // The margin is the words' weights summed, each counting 1/√n.
     expect(w.margin(SPAM)).toBe((4 * step) / 2);
     // A word shared with a wanted message carries its weight there too.
@@ -64,19 +71,39 @@ describe('LogisticWeights', () => {
     w.learn(HAM, 'ham');
     const margin = w.margin(SPAM);
     // What a store holds after adding the pending moves to the committed weights.
-    const stored = new Map<number, number>();
     const reference = new LogisticWeights();
     for (let i = 0; i < 3; i++) reference.learn(SPAM, 'spam');
-    for (const [i, slot] of reference.pending().slots.entries()) stored.set(slot, reference.pending().deltas[i]!);
-    const { slots, deltas } = w.pending();
-    slots.forEach((slot, i) => stored.set(slot, (stored.get(slot) ?? 0) + deltas[i]!));
+    const stored = pendingMoves(reference);
+    for (const [slot, delta] of pendingMoves(w)) stored.set(slot, (stored.get(slot) ?? 0) + delta);
     w.committed();
     expect(w.margin(SPAM)).toBe(margin);
-    expect(w.pending().slots).toHaveLength(0);
+    expect(pendingMoves(w).size).toBe(0);
     const loaded = new LogisticWeights();
     loaded.load(Uint32Array.from(stored.keys()), Float64Array.from(stored.values()), 4);
     expect(loaded.margin(SPAM)).toBe(margin);
     expect(loaded.margin(HAM)).toBe(w.margin(HAM));
+  });
+
+  it('commits every move of a batch that outgrew its table of moves, as dense arithmetic adds them', () => {
+    const w = new LogisticWeights();
+    // 40 messages of 200 words each, overlapping: some 4 000 distinct slots, moved by turns.
+    const messages = Array.from({ length: 40 }, (_, m) => hashes(...Array.from({ length: 200 }, (_, i) => `w${(m * 97 + i * 13) % 4000}`)));
+    const dense = new Float64Array(WEIGHT_SLOTS);
+    for (const [m, message] of messages.entries()) {
+      const step = w.learn(message, m % 3 === 0 ? 'spam' : 'ham');
+      for (let at = 0; at < message.length; at += 2) dense[slotOf(message, at)]! += step;
+    }
+    const moves = pendingMoves(w);
+    expect(moves.size).toBeGreaterThan(1024);
+    for (const [slot, delta] of moves) expect(delta).toBe(dense[slot]);
+    expect(dense.filter((d, slot) => d !== 0 && !moves.has(slot))).toHaveLength(0);
+    const margins = messages.map((m) => w.margin(m));
+    w.committed();
+    expect(pendingMoves(w).size).toBe(0);
+    expect(messages.map((m) => w.margin(m))).toEqual(margins);
+    const loaded = new LogisticWeights();
+    loaded.load(Uint32Array.from(moves.keys()), Float64Array.from(moves.values()), 40);
+    expect(messages.map((m) => loaded.margin(m))).toEqual(margins);
   });
 
   it('counts the messages it learned, and gains confidence with them up to FULL_WEIGHT_MESSAGES', () => {

@@ -262,7 +262,7 @@ describe('openDatabase', () => {
     expect(store.readWeights()).toEqual({ slots: new Uint32Array(0), weights: new Float64Array(0), messages: 0 });
     expect(store.readStep('a')).toBeUndefined();
     // Weights are added to what is stored, steps kept per trained message.
-    const weights = { slots: Uint32Array.of(3, 9), deltas: Float64Array.of(0.25, -1.5) };
+    const weights = [{ slots: Uint32Array.of(3), deltas: Float64Array.of(0.25) }, { slots: Uint32Array.of(9), deltas: Float64Array.of(-1.5) }];
     store.writeTransaction(() => store.write({ totals: { ham: 1, spam: 1 }, hashes: new Uint32Array(0), counts: new Uint32Array(0), trained: new Map(), weights, steps: new Map([['a', 0.25]]) }));
     store.writeTransaction(() => store.write({ totals: { ham: 1, spam: 1 }, hashes: new Uint32Array(0), counts: new Uint32Array(0), trained: new Map(), weights }));
     // Learned from one trained message: the one with a step.

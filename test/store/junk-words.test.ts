@@ -55,4 +55,32 @@ describe('SqliteWordCounts.write', () => {
     expect(dump(counts)).toEqual(expected);
     expect(counts.stats().words).toBe(expected.size);
   });
+
+  // Weights too are added many to a statement, the rest one by one, in chunks that may reuse their arrays.
+  it("adds every weight of a batch of any size to the stored one, chunk after chunk", () => {
+    const counts = new SqliteWordCounts(db, hashWord);
+    const slots = 64 * 3 + 5;
+    const next = seededRandom(3);
+    const deltas = Float64Array.from({ length: slots }, () => next() - 0.5);
+    /** The batch in chunks of 50 slots through one reused pair of arrays, slot i at 7i (not in order of the chunks). */
+    function* chunks(scale: number): Generator<{ slots: Uint32Array; deltas: Float64Array }> {
+      const s = new Uint32Array(50);
+      const d = new Float64Array(50);
+      for (let from = 0; from < slots; from += 50) {
+        const n = Math.min(50, slots - from);
+        for (let i = 0; i < n; i++) {
+          s[i] = 7 * (slots - 1 - from - i);
+          d[i] = scale * deltas[slots - 1 - from - i]!;
+        }
+        yield { slots: s.subarray(0, n), deltas: d.subarray(0, n) };
+      }
+    }
+    const write = (scale: number) => counts.writeTransaction(() => counts.write({ totals: { ham: 1, spam: 1 }, hashes: new Uint32Array(0), counts: new Uint32Array(0), trained: new Map(), weights: chunks(scale) }));
+    write(1);
+    write(3);
+    const stored = counts.readWeights();
+    expect(stored.slots).toHaveLength(slots);
+    const bySlot = new Map(Array.from(stored.slots, (slot, i) => [slot, stored.weights[i]!]));
+    for (let i = 0; i < slots; i++) expect(bySlot.get(7 * i)).toBe(deltas[i]! + 3 * deltas[i]!);
+  });
 });
