@@ -90,6 +90,8 @@ interface PendingMessage {
   after: Label | null;
   /** Its words, as indexes into `Pending.words`. */
   words: Int32Array;
+  /** The logistic learner's step the store had for it when the batch first touched it, which the batch's moves assume; undefined: none. */
+  stepBefore: number | undefined;
 }
 
 /**
@@ -314,10 +316,11 @@ export class JunkFilter {
    * longer trained as it was.
    */
   #unlearn(fingerprint: string, list: WordList): void {
-    const pending = this.#pending.steps;
-    const step = pending.has(fingerprint) ? pending.get(fingerprint) : this.#store.readStep(fingerprint);
+    const steps = this.#pending.steps;
+    // Its own step of this batch, else the stored one (#move read it when the batch first touched the message).
+    const step = steps.has(fingerprint) ? steps.get(fingerprint) : this.#pending.messages.get(fingerprint)?.stepBefore;
     if (step !== undefined && step !== null) this.#learner().unlearn(list.hashes, step);
-    pending.set(fingerprint, null);
+    steps.set(fingerprint, null);
   }
 
   /**
@@ -341,6 +344,7 @@ export class JunkFilter {
           }
         }
         const hashes = pending.words.hashes();
+        if (stale) this.#reconcileSteps(hashes);
         // Stale: the stored counts of the changed words, read again, to apply the deltas to.
         const fresh = stale ? new CountTable() : undefined;
         if (fresh) for (const chunk of this.#store.readWords(hashes)) fresh.load(chunk);
@@ -375,6 +379,29 @@ export class JunkFilter {
     }
   }
 
+  /**
+   * The learner's side of a stale commit, under the write lock: a message whose stored step
+   * another process took or took back since this batch first touched it has this batch's moves
+   * based on a step that is no longer there (both processes untraining it would take it back
+   * twice; both training it would leave two steps and record one). Moved by the difference, the
+   * weights keep the message's step once: the one this batch records.
+   */
+  #reconcileSteps(hashes: Uint32Array): void {
+    const pending = this.#pending;
+    for (const [fingerprint, m] of pending.messages) {
+      if (!pending.steps.has(fingerprint)) continue; // this batch moved no weight for it
+      const assumed = m.stepBefore ?? 0;
+      const stored = this.#store.readStep(fingerprint) ?? 0;
+      if (stored === assumed) continue;
+      const own = new Uint32Array(2 * m.words.length);
+      for (let i = 0; i < m.words.length; i++) {
+        own[2 * i] = hashes[2 * m.words[i]!]!;
+        own[2 * i + 1] = hashes[2 * m.words[i]! + 1]!;
+      }
+      this.#learner().adjust(own, assumed - stored);
+    }
+  }
+
   /** Forgets all training, pending or stored. */
   reset(): void {
     this.#store.clear();
@@ -402,7 +429,8 @@ export class JunkFilter {
     if (to) totals[to] += 1;
     this.#totals = totals;
     const earlier = pending.messages.get(fingerprint);
-    pending.messages.set(fingerprint, { before: earlier ? earlier.before : from, after: to, words });
+    const stepBefore = earlier ? earlier.stepBefore : from ? this.#store.readStep(fingerprint) : undefined;
+    pending.messages.set(fingerprint, { before: earlier ? earlier.before : from, after: to, words, stepBefore });
   }
 
   /**

@@ -108,6 +108,14 @@ export class LogisticWeights {
   }
 
   /**
+   * Moves the words' slots by `delta`, counting no message learned or unlearned: a commit
+   * putting right a step another process took or took back meanwhile (JunkFilter.commit).
+   */
+  adjust(hashes: Uint32Array, delta: number): void {
+    this.#move(hashes, delta);
+  }
+
+  /**
    * The moves since the last commit, to be added to the stored weights: chunks of slots in about
    * ascending order with their moves, each chunk's arrays reused for the next.
    */

@@ -14,6 +14,7 @@ import { DEFAULT_JUNK_PARAMS } from '../../src/junk/params.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SqliteWordCounts } from '../../src/store/junk-words.ts';
 import { hashWord } from '../../src/junk/word-hash.ts';
+import { slotOf } from '../../src/junk/logistic.ts';
 import { seededRandom } from '../../src/engine/random.ts';
 import { HAM_WORDS, SPAM_WORDS } from '../helpers/synthetic-mail.ts';
 
@@ -74,6 +75,30 @@ function storedWeights(dataDir: string): Map<number, number> {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The weights a data directory would hold with `message` its only message learned, at the step
+ * the store records for it: each of its words moves its slot by that step.
+ */
+function weightsOfOnly(dataDir: string, message: MessageWords): Map<number, number> {
+  const db = openDatabase(databaseFile(dataDir));
+  try {
+    const step = new SqliteWordCounts(db, hashWord).readStep(message.fingerprint) ?? 0;
+    const weights = new Map<number, number>();
+    for (let at = 0; at < message.words.hashes.length; at += 2) {
+      const slot = slotOf(message.words.hashes, at);
+      weights.set(slot, (weights.get(slot) ?? 0) + step);
+    }
+    return weights;
+  } finally {
+    db.close();
+  }
+}
+
+/** Every slot's weight near what `expected` has (0 for a slot it has not), up to rounding. */
+function expectWeightsNear(actual: Map<number, number>, expected: Map<number, number>): void {
+  for (const slot of new Set([...actual.keys(), ...expected.keys()])) expect(Math.abs((actual.get(slot) ?? 0) - (expected.get(slot) ?? 0)), `slot ${slot}`).toBeLessThan(1e-9);
 }
 
 /**
@@ -623,6 +648,34 @@ describe('JunkService training and classification', () => {
       a.commit();
       expect(storedTraining(dir).size).toBe(1);
       expect(open(dir).trained()).toEqual({ ham: 0, spam: 1 });
+    });
+
+    it("keeps one logistic step for a message two services train before either commits, the one the store records", async () => {
+      const dir = dataDir();
+      const a = open(dir);
+      const b = open(dir);
+      const m = await a.words(message('spam', 5));
+      a.trainWords(m, 'spam');
+      b.trainWords(m, 'spam');
+      b.commit();
+      a.commit();
+      expect(storedWeights(dir).size).toBeGreaterThan(0);
+      expectWeightsNear(storedWeights(dir), weightsOfOnly(dir, m));
+    });
+
+    it("takes a message's logistic step back once when two services untrain it at once", async () => {
+      const dir = dataDir();
+      const m = await open(dir).words(message('ham', 7));
+      open(dir).trainWords(m, 'ham');
+      services.at(-1)!.commit();
+      const a = open(dir);
+      const b = open(dir);
+      expect(a.untrainWords(m, 'ham')).toBe('untrained'); // a's batch takes the stored step back
+      expect(b.untrainWords(m, 'ham')).toBe('untrained');
+      b.commit(); // and so does b's, first
+      a.commit();
+      expect(storedTraining(dir).size).toBe(0);
+      expectWeightsNear(storedWeights(dir), new Map());
     });
 
     // During a batch the in-memory table is not refreshed, so it may hold at 0/0 the words of
