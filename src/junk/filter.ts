@@ -384,12 +384,12 @@ export class JunkFilter {
    * another process took or took back since this batch first touched it has this batch's moves
    * based on a step that is no longer there (both processes untraining it would take it back
    * twice; both training it would leave two steps and record one). Moved by the difference, the
-   * weights keep the message's step once: the one this batch records.
+   * weights keep the message's step once: the one this batch records. Every message of the
+   * batch, learned or not: writing its training state records this batch's step or none.
    */
   #reconcileSteps(hashes: Uint32Array): void {
     const pending = this.#pending;
     for (const [fingerprint, m] of pending.messages) {
-      if (!pending.steps.has(fingerprint)) continue; // this batch moved no weight for it
       const assumed = m.stepBefore ?? 0;
       const stored = this.#store.readStep(fingerprint) ?? 0;
       if (stored === assumed) continue;

@@ -663,6 +663,19 @@ describe('JunkService training and classification', () => {
       expectWeightsNear(storedWeights(dir), weightsOfOnly(dir, m));
     });
 
+    it('keeps no logistic step for a message trained last by a service with the learner off, though another learned it meanwhile', async () => {
+      const dir = dataDir();
+      const a = open(dir);
+      const b = countsOnly(open(dir));
+      const m = await a.words(message('spam', 6));
+      b.trainWords(m, 'spam'); // b's batch begins: it records the message with no step
+      a.trainWords(m, 'spam');
+      a.commit(); // a's step is stored first
+      b.commit();
+      expect(storedTraining(dir).size).toBe(1);
+      expectWeightsNear(storedWeights(dir), new Map());
+    });
+
     it("takes a message's logistic step back once when two services untrain it at once", async () => {
       const dir = dataDir();
       const m = await open(dir).words(message('ham', 7));
